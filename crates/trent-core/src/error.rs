@@ -1,0 +1,285 @@
+//! The closed set of errors Trent returns to callers, named after AWS's exceptions.
+//!
+//! Variants carry typed data, never preformatted text; `trent-protocol` turns
+//! each into its `__type`, HTTP status and message in one exhaustive table.
+
+use crate::key::KeyState;
+
+/// An error a KMS request ends with.
+#[derive(Debug)]
+pub enum KmsError {
+    // ---- Request-level (before any operation runs) ----
+    /// The `X-Amz-Target` names no operation Trent knows.
+    UnknownOperation,
+    /// The body is not valid JSON for the operation, or a member has the wrong type.
+    Serialization(SerializationProblem),
+    /// The body is larger than the server accepts.
+    RequestTooLarge,
+    /// No `Authorization` header.
+    MissingAuthenticationToken,
+    /// The `Authorization` header is malformed or lacks a required part.
+    IncompleteSignature(IncompleteSignature),
+    /// The access key id is not known (or not active).
+    UnrecognizedClient,
+    /// The signature does not verify, or its scope or date is wrong.
+    InvalidSignature(InvalidSignature),
+
+    // ---- Operation errors ----
+    /// A member failed a constraint of the API model.
+    Validation(Vec<ValidationFailure>),
+    /// The named key or alias does not exist.
+    NotFound(NotFound),
+    /// The key is disabled.
+    Disabled {
+        /// The key ARN.
+        arn: String,
+    },
+    /// The key's state does not allow the operation.
+    KmsInvalidState(InvalidState),
+    /// The ciphertext could not be decrypted; deliberately without detail.
+    InvalidCiphertext,
+    /// The `KeyId` given is not the key that encrypted the ciphertext.
+    IncorrectKey,
+    /// The alias name is taken.
+    AlreadyExists {
+        /// The alias ARN.
+        alias_arn: String,
+    },
+    /// The alias name is not allowed.
+    InvalidAliasName(AliasNameProblem),
+    /// A quota would be exceeded.
+    LimitExceeded(Limit),
+    /// The policy document is not acceptable.
+    MalformedPolicyDocument(PolicyProblem),
+    /// A tag is not acceptable.
+    Tag(TagProblem),
+    /// The pagination marker was not issued by this server.
+    InvalidMarker,
+    /// The key's usage or spec does not allow what was asked.
+    InvalidKeyUsage(KeyUsageProblem),
+    /// The caller may not perform the operation.
+    AccessDenied {
+        /// The caller's ARN.
+        principal_arn: String,
+        /// The action, such as `kms:Encrypt`.
+        action: String,
+        /// The resource ARN.
+        resource: String,
+    },
+    /// The request asks for something Trent does not support.
+    UnsupportedOperation(Unsupported),
+    /// A server-side failure; its source is logged, never returned.
+    Internal(InternalError),
+}
+
+impl std::fmt::Display for KmsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Only the variant name: messages for callers are built in trent-protocol.
+        match self {
+            Self::Internal(internal) => write!(f, "internal error: {}", internal.context),
+            other => {
+                // The variant name only; typed fields may hold caller input.
+                let debug = format!("{other:?}");
+                let name = debug.split(['(', ' ', '{']).next().unwrap_or("error");
+                write!(f, "kms error: {name}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KmsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Internal(internal) => internal
+                .source
+                .as_deref()
+                .map(|source| source as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+/// What was wrong with the body's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializationProblem {
+    /// Not JSON, or not a JSON object.
+    MalformedJson,
+    /// A member had the wrong JSON type or an undecodable value.
+    WrongType,
+}
+
+/// What was missing from the `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncompleteSignature {
+    /// The header is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+    Malformed,
+    /// A required header was not signed (`host`, `x-amz-date`).
+    UnsignedHeader(&'static str),
+    /// The credential is not `AKID/date/region/service/aws4_request`.
+    MalformedCredential,
+    /// No `X-Amz-Date` (or `Date`) header.
+    MissingDate,
+}
+
+/// Why a signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidSignature {
+    /// The signature does not match.
+    Mismatch,
+    /// The request time is too far from the server's time.
+    Expired {
+        /// The request's `X-Amz-Date`.
+        request_time: String,
+        /// The server's time, in the same format.
+        server_time: String,
+    },
+    /// The credential scope names another region than the endpoint serves, or an invalid one.
+    WrongRegion,
+    /// The credential scope names another service than `kms`.
+    WrongService(String),
+    /// The credential scope's date is not the request's date.
+    WrongDate,
+    /// The body hash header does not match the body.
+    BodyHashMismatch,
+}
+
+/// One failed constraint, as AWS reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationFailure {
+    /// The member, in AWS's lower camel case (`keyId`).
+    pub member: String,
+    /// The value shown, or `None` for a missing member; sensitive values are
+    /// never shown (`Value at 'plaintext' ...`).
+    pub value: ShownValue,
+    /// The constraint, such as "Member must have length less than or equal to 8192".
+    pub constraint: String,
+}
+
+/// How a failing value appears in a validation message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShownValue {
+    /// The member was absent: `Value null at ...`.
+    Null,
+    /// A value safe to echo: `Value 'x' at ...`.
+    Shown(String),
+    /// A sensitive value, not echoed: `Value at ...`.
+    Hidden,
+}
+
+/// A key or alias that was not found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotFound {
+    /// No key with this ARN.
+    Key {
+        /// The key ARN looked up.
+        arn: String,
+    },
+    /// No alias with this ARN.
+    Alias {
+        /// The alias ARN looked up.
+        arn: String,
+    },
+    /// No key policy with this name (only `default` exists).
+    Policy,
+    /// The `KeyId` is not in any accepted form.
+    InvalidKeyId {
+        /// The text given.
+        given: String,
+    },
+}
+
+/// A key-state refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidState {
+    /// The key ARN.
+    pub arn: String,
+    /// The state the key is in.
+    pub state: KeyState,
+}
+
+/// Why an alias name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasNameProblem {
+    /// It does not start with `alias/` or has characters outside `[a-zA-Z0-9/_-]`.
+    Malformed,
+    /// It is in the reserved `alias/aws/` namespace.
+    Reserved,
+}
+
+/// A quota that would be exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// More than 50 tags on a key.
+    TagsPerKey,
+}
+
+/// Why a policy document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyProblem {
+    /// Not a JSON object.
+    NotJson,
+    /// Larger than the key-policy quota (32 KB).
+    TooLarge,
+}
+
+/// Why a tag was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagProblem {
+    /// The key uses the reserved `aws:` prefix.
+    ReservedPrefix,
+    /// The same tag key appears twice in one request.
+    DuplicateKey,
+}
+
+/// An unsupported request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsupported {
+    /// A key spec or usage this build does not offer yet.
+    KeySpec(String),
+    /// An origin this build does not offer yet.
+    Origin(String),
+    /// Multi-Region keys are not offered yet.
+    MultiRegion,
+    /// Custom key stores are not offered.
+    CustomKeyStore,
+    /// An asymmetric-only feature (such as `Recipient`).
+    Recipient,
+}
+
+/// Why a key cannot serve a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUsageProblem {
+    /// A symmetric key asked for an asymmetric encryption algorithm.
+    EncryptionAlgorithm(String),
+}
+
+/// A server-side failure: a short context for the log and the underlying error.
+#[derive(Debug)]
+pub struct InternalError {
+    /// What was being done, for the log.
+    pub context: &'static str,
+    /// The underlying error, for the log only.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl KmsError {
+    /// An internal error with a source, for the operator's log.
+    pub fn internal(
+        context: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal(InternalError {
+            context,
+            source: Some(Box::new(source)),
+        })
+    }
+
+    /// A single validation failure.
+    pub fn validation(member: &str, value: ShownValue, constraint: impl Into<String>) -> Self {
+        Self::Validation(vec![ValidationFailure {
+            member: member.to_owned(),
+            value,
+            constraint: constraint.into(),
+        }])
+    }
+}

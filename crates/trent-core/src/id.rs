@@ -1,0 +1,385 @@
+//! Identifiers: accounts, regions, keys, aliases and their ARNs.
+//!
+//! Each type is built only through a parser that checks AWS's format, so code
+//! past the wire boundary never sees a malformed identifier.
+
+use std::fmt;
+
+/// The ARN partition Trent names its resources in.
+pub const PARTITION: &str = "aws";
+
+/// Why an identifier was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdError {
+    /// Not a 12-digit account id.
+    AccountId,
+    /// Not a region name.
+    Region,
+    /// Not a key id, key ARN, alias name or alias ARN.
+    KeyReference,
+    /// Not a valid alias name.
+    AliasName,
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self {
+            Self::AccountId => "account id",
+            Self::Region => "region",
+            Self::KeyReference => "key reference",
+            Self::AliasName => "alias name",
+        };
+        write!(f, "invalid {what}")
+    }
+}
+
+impl std::error::Error for IdError {}
+
+/// A 12-digit AWS account id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(String);
+
+impl AccountId {
+    /// Parses a 12-digit account id.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(IdError::AccountId)
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An AWS region name such as `us-east-1`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region(String);
+
+impl Region {
+    /// Parses a region name: lower-case letters, digits and dashes, starting
+    /// with a letter, at most 32 characters.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let ok = !text.is_empty()
+            && text.len() <= 32
+            && text.starts_with(|c: char| c.is_ascii_lowercase())
+            && !text.ends_with('-')
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(IdError::Region)
+        }
+    }
+
+    /// The region as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id of a KMS key: a lower-case UUID such as
+/// `1234abcd-12ab-34cd-56ef-1234567890ab`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 16]);
+
+impl KeyId {
+    /// Builds a key id from its 16 bytes.
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 16 bytes of the id, as the ciphertext format stores them.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Parses the canonical 36-character form (case-insensitive).
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let raw = text.as_bytes();
+        if raw.len() != 36 {
+            return Err(IdError::KeyReference);
+        }
+        let mut out = [0u8; 16];
+        let mut nibbles = 0usize;
+        for (i, &b) in raw.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if b != b'-' {
+                    return Err(IdError::KeyReference);
+                }
+                continue;
+            }
+            let value = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return Err(IdError::KeyReference),
+            };
+            let slot = &mut out[nibbles / 2];
+            *slot = (*slot << 4) | value;
+            nibbles += 1;
+        }
+        Ok(Self(out))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// Where a key or alias lives: an account in a region.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// The owning account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+}
+
+impl Scope {
+    /// The ARN of a key in this scope.
+    pub fn key_arn(&self, key_id: &KeyId) -> String {
+        format!(
+            "arn:{PARTITION}:kms:{}:{}:key/{key_id}",
+            self.region, self.account
+        )
+    }
+
+    /// The ARN of an alias in this scope.
+    pub fn alias_arn(&self, alias: &AliasName) -> String {
+        format!(
+            "arn:{PARTITION}:kms:{}:{}:{}",
+            self.region,
+            self.account,
+            alias.as_str()
+        )
+    }
+
+    /// The ARN of the account's root principal.
+    pub fn root_arn(&self) -> String {
+        format!("arn:{PARTITION}:iam::{}:root", self.account)
+    }
+}
+
+/// An alias name, `alias/` followed by letters, digits and `/_-`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AliasName(String);
+
+/// The alias prefix AWS reserves for AWS managed keys.
+pub const RESERVED_ALIAS_PREFIX: &str = "alias/aws/";
+
+impl AliasName {
+    /// Parses an alias name: `alias/` then one or more of `[a-zA-Z0-9/_-]`,
+    /// 256 characters at most.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let rest = text.strip_prefix("alias/").ok_or(IdError::AliasName)?;
+        let ok = !rest.is_empty()
+            && text.len() <= crate::quota::MAX_ALIAS_NAME_CHARS
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'));
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(IdError::AliasName)
+        }
+    }
+
+    /// Whether the name is in AWS's reserved `alias/aws/` namespace.
+    pub fn is_reserved(&self) -> bool {
+        self.0.starts_with(RESERVED_ALIAS_PREFIX)
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a request names a key: the four forms AWS accepts for `KeyId`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyReference {
+    /// A bare key id, in the caller's account and region.
+    Id(KeyId),
+    /// A key ARN.
+    Arn {
+        /// The scope named in the ARN.
+        scope: Scope,
+        /// The key id.
+        key_id: KeyId,
+    },
+    /// An alias name, in the caller's account and region.
+    AliasName(AliasName),
+    /// An alias ARN.
+    AliasArn {
+        /// The scope named in the ARN.
+        scope: Scope,
+        /// The alias name.
+        alias: AliasName,
+    },
+}
+
+impl KeyReference {
+    /// Parses any of the four forms.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        if text.starts_with("alias/") {
+            return AliasName::parse(text).map(Self::AliasName);
+        }
+        if let Some(rest) = text.strip_prefix("arn:") {
+            let mut parts = rest.splitn(5, ':');
+            let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
+                return Err(IdError::KeyReference);
+            };
+            if partition != PARTITION || service != "kms" {
+                return Err(IdError::KeyReference);
+            }
+            let scope = Scope {
+                account: AccountId::parse(account).map_err(|_| IdError::KeyReference)?,
+                region: Region::parse(region).map_err(|_| IdError::KeyReference)?,
+            };
+            if let Some(id) = resource.strip_prefix("key/") {
+                return Ok(Self::Arn {
+                    scope,
+                    key_id: KeyId::parse(id)?,
+                });
+            }
+            if resource.starts_with("alias/") {
+                return Ok(Self::AliasArn {
+                    scope,
+                    alias: AliasName::parse(resource).map_err(|_| IdError::KeyReference)?,
+                });
+            }
+            return Err(IdError::KeyReference);
+        }
+        KeyId::parse(text).map(Self::Id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+        }
+    }
+
+    #[test]
+    fn key_id_round_trips_through_text() {
+        let text = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let id = KeyId::parse(text).unwrap();
+        assert_eq!(id.to_string(), text);
+        assert_eq!(KeyId::parse(&text.to_uppercase()).unwrap(), id);
+    }
+
+    #[test]
+    fn key_id_refuses_malformed_text() {
+        for bad in [
+            "",
+            "1234abcd-12ab-34cd-56ef-1234567890a",
+            "1234abcd-12ab-34cd-56ef-1234567890ag",
+            "1234abcd012ab-34cd-56ef-1234567890ab",
+            "not-a-key",
+        ] {
+            assert_eq!(KeyId::parse(bad), Err(IdError::KeyReference), "{bad}");
+        }
+    }
+
+    #[test]
+    fn key_reference_accepts_the_four_aws_forms() {
+        let id = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        let key_id = KeyId::parse(id).unwrap();
+        assert_eq!(KeyReference::parse(id).unwrap(), KeyReference::Id(key_id));
+        assert_eq!(
+            KeyReference::parse(&scope().key_arn(&key_id)).unwrap(),
+            KeyReference::Arn {
+                scope: scope(),
+                key_id
+            }
+        );
+        let alias = AliasName::parse("alias/rds_kms").unwrap();
+        assert_eq!(
+            KeyReference::parse("alias/rds_kms").unwrap(),
+            KeyReference::AliasName(alias.clone())
+        );
+        assert_eq!(
+            KeyReference::parse(&scope().alias_arn(&alias)).unwrap(),
+            KeyReference::AliasArn {
+                scope: scope(),
+                alias
+            }
+        );
+    }
+
+    #[test]
+    fn key_reference_refuses_other_services_and_partitions() {
+        for bad in [
+            "arn:aws:s3:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws-cn:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:1111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:111122223333:thing/x",
+            "alias/",
+            "alias/bad name",
+        ] {
+            assert!(KeyReference::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn alias_names_follow_aws_pattern() {
+        assert!(AliasName::parse("alias/a-b_c/d").is_ok());
+        assert!(AliasName::parse("alias/aws/ebs").unwrap().is_reserved());
+        assert!(AliasName::parse("demo").is_err());
+        assert!(AliasName::parse(&format!("alias/{}", "a".repeat(251))).is_err());
+    }
+
+    #[test]
+    fn account_and_region_are_checked() {
+        assert!(AccountId::parse("000000000000").is_ok());
+        assert!(AccountId::parse("12345678901").is_err());
+        assert!(AccountId::parse("12345678901a").is_err());
+        assert!(Region::parse("eu-west-3").is_ok());
+        assert!(Region::parse("EU-west-3").is_err());
+        assert!(Region::parse("").is_err());
+        assert!(Region::parse("us-east-1/../x").is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Secret key material and data keys, zeroized on drop and never printed.
+
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::aead::{fill_random, KEY_LEN};
+use crate::CryptoError;
+
+/// The 256-bit secret of one version of a symmetric KMS key.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct KeyMaterial([u8; KEY_LEN]);
+
+impl KeyMaterial {
+    /// Fresh random material.
+    pub fn generate() -> Result<Self, CryptoError> {
+        let mut bytes = [0u8; KEY_LEN];
+        fill_random(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+
+    /// Material from unsealed bytes; refuses any length but 32.
+    pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let array: [u8; KEY_LEN] = bytes.try_into().map_err(|_| CryptoError::Failed)?;
+        Ok(Self(array))
+    }
+
+    pub(crate) fn secret(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyMaterial(AES-256, redacted)")
+    }
+}
+
+/// A plaintext data key returned once by GenerateDataKey, or random bytes
+/// from GenerateRandom.
+pub struct PlaintextDataKey(Zeroizing<Vec<u8>>);
+
+impl PlaintextDataKey {
+    /// `len` fresh random bytes.
+    pub fn generate(len: usize) -> Result<Self, CryptoError> {
+        let mut bytes = Zeroizing::new(vec![0u8; len]);
+        fill_random(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+
+    /// The secret bytes, to be encoded into a response and dropped.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PlaintextDataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PlaintextDataKey({} bytes, redacted)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_shows_no_secret_bytes() {
+        let material = KeyMaterial::from_slice(&[0xAB; 32]).unwrap();
+        assert_eq!(format!("{material:?}"), "KeyMaterial(AES-256, redacted)");
+        let data_key = PlaintextDataKey(Zeroizing::new(vec![0xAB; 4]));
+        let shown = format!("{data_key:?}");
+        assert_eq!(shown, "PlaintextDataKey(4 bytes, redacted)");
+        assert!(!shown.to_lowercase().contains("ab, "));
+    }
+
+    #[test]
+    fn generated_material_differs() {
+        let a = KeyMaterial::generate().unwrap();
+        let b = KeyMaterial::generate().unwrap();
+        assert_ne!(a.secret(), b.secret());
+        assert!(KeyMaterial::from_slice(&[0u8; 31]).is_err());
+    }
+}

@@ -1,0 +1,394 @@
+//! Checking request members against the AWS KMS API model and turning them
+//! into core types. Failures are collected and reported together, in AWS's
+//! `ValidationException` wording; values of sensitive members are never echoed.
+
+use trent_core::context::EncryptionContext;
+use trent_core::error::{
+    AliasNameProblem, KeyUsageProblem, KmsError, NotFound, PolicyProblem, ShownValue, Unsupported,
+    ValidationFailure,
+};
+use trent_core::id::{AliasName, KeyReference};
+use trent_core::key::{KeySpec, KeyUsage, Origin, Tag};
+use trent_core::quota;
+
+use crate::dto::{ContextDto, TagDto};
+
+/// Collected validation failures of one request.
+#[derive(Debug, Default)]
+pub struct Checks {
+    failures: Vec<ValidationFailure>,
+}
+
+const KEY_USAGES: &[&str] = &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+const KEY_SPECS: &[&str] = &[
+    "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
+    "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+    "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519",
+];
+const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
+const ENCRYPTION_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
+const DATA_KEY_SPECS: &[&str] = &["AES_256", "AES_128"];
+
+impl Checks {
+    /// No failures yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn fail(&mut self, member: &str, value: ShownValue, constraint: String) {
+        self.failures.push(ValidationFailure {
+            member: member.to_owned(),
+            value,
+            constraint,
+        });
+    }
+
+    /// A required member; records `Value null` when absent.
+    pub fn required<'a, T>(&mut self, member: &str, value: &'a Option<T>) -> Option<&'a T> {
+        if value.is_none() {
+            self.fail(member, ShownValue::Null, "Member must not be null".into());
+        }
+        value.as_ref()
+    }
+
+    /// A string's length in characters within `min..=max`.
+    pub fn length(&mut self, member: &str, value: &str, min: usize, max: usize) -> bool {
+        let chars = value.chars().count();
+        let shown = || ShownValue::Shown(value.chars().take(256).collect());
+        if chars < min {
+            self.fail(member, shown(), format!("Member must have length greater than or equal to {min}"));
+            false
+        } else if chars > max {
+            self.fail(member, shown(), format!("Member must have length less than or equal to {max}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A sensitive blob's length within `min..=max`; its value is never shown.
+    pub fn secret_length(&mut self, member: &str, len: usize, min: usize, max: usize) -> bool {
+        if len < min {
+            self.fail(member, ShownValue::Hidden, format!("Member must have length greater than or equal to {min}"));
+            false
+        } else if len > max {
+            self.fail(member, ShownValue::Hidden, format!("Member must have length less than or equal to {max}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// An integer within `min..=max`.
+    pub fn range(&mut self, member: &str, value: i64, min: i64, max: i64) -> bool {
+        if value < min {
+            self.fail(member, ShownValue::Shown(value.to_string()), format!("Member must have value greater than or equal to {min}"));
+            false
+        } else if value > max {
+            self.fail(member, ShownValue::Shown(value.to_string()), format!("Member must have value less than or equal to {max}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A value from an enumeration.
+    pub fn one_of(&mut self, member: &str, value: &str, allowed: &[&str]) -> bool {
+        if allowed.contains(&value) {
+            return true;
+        }
+        self.fail(
+            member,
+            ShownValue::Shown(value.chars().take(256).collect()),
+            format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+        );
+        false
+    }
+
+    /// A value matching a pattern (checked by `matches`).
+    pub fn pattern(&mut self, member: &str, value: &str, matches: bool, pattern: &str) -> bool {
+        if !matches {
+            self.fail(
+                member,
+                ShownValue::Shown(value.chars().take(256).collect()),
+                format!("Member must satisfy regular expression pattern: {pattern}"),
+            );
+        }
+        matches
+    }
+
+    /// Ends checking: `ValidationException` with every failure, or `Ok`.
+    pub fn finish(self) -> Result<(), KmsError> {
+        if self.failures.is_empty() {
+            Ok(())
+        } else {
+            Err(KmsError::Validation(self.failures))
+        }
+    }
+
+    /// An optional `KeyId`-typed member (length 1..2048).
+    pub fn key_id(&mut self, member: &str, value: Option<&String>) {
+        if let Some(value) = value {
+            self.length(member, value, 1, quota::MAX_KEY_ID_CHARS);
+        }
+    }
+
+    /// A required `KeyId`-typed member.
+    pub fn required_key_id<'a>(&mut self, member: &str, value: &'a Option<String>) -> Option<&'a String> {
+        let value = self.required(member, value);
+        self.key_id(member, value);
+        value
+    }
+
+    /// `Limit` (1..1000).
+    pub fn limit(&mut self, value: Option<i64>) -> u32 {
+        match value {
+            Some(limit) if self.range("limit", limit, 1, 1000) => limit as u32,
+            Some(_) => 0,
+            None => quota::DEFAULT_LIST_LIMIT,
+        }
+    }
+
+    /// `Marker` (1..1024 characters in U+0020..U+00FF).
+    pub fn marker(&mut self, value: Option<&String>) {
+        if let Some(marker) = value {
+            if self.length("marker", marker, 1, 1024) {
+                let ok = marker.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c));
+                self.pattern("marker", marker, ok, "[\\u0020-\\u00FF]*");
+            }
+        }
+    }
+
+    /// `GrantTokens` (at most 10, each 1..8192 characters). Grants come with a
+    /// later issue; until then tokens are checked and otherwise ignored.
+    pub fn grant_tokens(&mut self, value: Option<&Vec<String>>) {
+        if let Some(tokens) = value {
+            if tokens.len() > 10 {
+                self.fail("grantTokens", ShownValue::Hidden, "Member must have length less than or equal to 10".into());
+            }
+            for (index, token) in tokens.iter().enumerate() {
+                if token.is_empty() || token.len() > 8192 {
+                    self.fail(
+                        &format!("grantTokens.{}.member", index + 1),
+                        ShownValue::Hidden,
+                        "Member must have length between 1 and 8192".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `EncryptionAlgorithm`: in the enumeration; only `SYMMETRIC_DEFAULT`
+    /// suits a symmetric key (checked by [`symmetric_algorithm`]).
+    pub fn encryption_algorithm(&mut self, member: &str, value: Option<&String>) {
+        if let Some(value) = value {
+            self.one_of(member, value, ENCRYPTION_ALGORITHMS);
+        }
+    }
+
+    /// `Description` (0..8192).
+    pub fn description(&mut self, value: Option<&String>) {
+        if let Some(value) = value {
+            self.length("description", value, 0, quota::MAX_DESCRIPTION_CHARS);
+        }
+    }
+
+    /// A `Policy` (1..131072 characters of tab, newline, return and U+0020..U+00FF).
+    pub fn policy(&mut self, value: Option<&String>) {
+        if let Some(policy) = value {
+            if self.length("policy", policy, 1, 131_072) {
+                let ok = policy
+                    .chars()
+                    .all(|c| matches!(c, '\t' | '\n' | '\r') || ('\u{20}'..='\u{ff}').contains(&c));
+                self.pattern("policy", policy, ok, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+
+    /// `AliasName` (1..256, `^[a-zA-Z0-9:/_-]+$`).
+    pub fn alias_name<'a>(&mut self, value: &'a Option<String>) -> Option<&'a String> {
+        let name = self.required("aliasName", value)?;
+        if self.length("aliasName", name, 1, quota::MAX_ALIAS_NAME_CHARS) {
+            let ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
+            self.pattern("aliasName", name, ok, "^[a-zA-Z0-9:/_-]+$");
+        }
+        Some(name)
+    }
+
+    /// A `TagList`: each key 1..128 and value 0..256 characters.
+    pub fn tags(&mut self, member: &str, value: Option<&Vec<TagDto>>) -> Vec<Tag> {
+        let mut tags = Vec::new();
+        for (index, tag) in value.into_iter().flatten().enumerate() {
+            let at = |field: &str| format!("{member}.{}.member.{field}", index + 1);
+            let key = self.required(&at("tagKey"), &tag.tag_key);
+            let value = self.required(&at("tagValue"), &tag.tag_value);
+            if let (Some(key), Some(value)) = (key, value) {
+                let key_ok = self.length(&at("tagKey"), key, 1, quota::MAX_TAG_KEY_CHARS);
+                let value_ok = self.length(&at("tagValue"), value, 0, quota::MAX_TAG_VALUE_CHARS);
+                if key_ok && value_ok {
+                    tags.push(Tag { key: key.clone(), value: value.clone() });
+                }
+            }
+        }
+        tags
+    }
+
+    /// `NumberOfBytes` (1..1024) or `KeySpec` (AES_256, AES_128) of a data
+    /// key: exactly one must be given. Returns the length in bytes.
+    pub fn data_key_length(&mut self, number_of_bytes: Option<i64>, key_spec: Option<&String>) -> Result<usize, KmsError> {
+        if let Some(bytes) = number_of_bytes {
+            self.range("numberOfBytes", bytes, 1, 1024);
+        }
+        if let Some(spec) = key_spec {
+            self.one_of("keySpec", spec, DATA_KEY_SPECS);
+        }
+        match (number_of_bytes, key_spec.map(String::as_str)) {
+            (Some(bytes), None) => Ok(usize::try_from(bytes).unwrap_or(0)),
+            (None, Some("AES_256")) => Ok(32),
+            (None, Some(_)) => Ok(16),
+            _ => Err(KmsError::validation(
+                "numberOfBytes",
+                ShownValue::Null,
+                "Please specify either number of bytes or key spec.",
+            )),
+        }
+    }
+}
+
+/// Parses a checked `KeyId` member; text in no accepted form is a `NotFoundException`.
+pub fn key_reference(text: &str) -> Result<KeyReference, KmsError> {
+    KeyReference::parse(text).map_err(|_| KmsError::NotFound(NotFound::InvalidKeyId {
+        given: text.chars().take(2048).collect(),
+    }))
+}
+
+/// Parses a checked alias name; refuses names without the `alias/` prefix.
+pub fn alias_name(text: &str) -> Result<AliasName, KmsError> {
+    AliasName::parse(text).map_err(|_| KmsError::InvalidAliasName(AliasNameProblem::Malformed))
+}
+
+/// Builds an encryption context, refusing one over AWS's size quota.
+pub fn encryption_context(member: &str, value: Option<&ContextDto>) -> Result<EncryptionContext, KmsError> {
+    let context = EncryptionContext::from_pairs(value.cloned().unwrap_or_default());
+    if context.byte_len() > quota::MAX_ENCRYPTION_CONTEXT_BYTES {
+        return Err(KmsError::validation(
+            member,
+            ShownValue::Hidden,
+            format!(
+                "Member must have total size of keys and values less than or equal to {} bytes",
+                quota::MAX_ENCRYPTION_CONTEXT_BYTES
+            ),
+        ));
+    }
+    Ok(context)
+}
+
+/// Refuses an asymmetric encryption algorithm for a symmetric key.
+pub fn symmetric_algorithm(value: Option<&String>) -> Result<(), KmsError> {
+    match value.map(String::as_str) {
+        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
+        Some(other) => Err(KmsError::InvalidKeyUsage(KeyUsageProblem::EncryptionAlgorithm(other.to_owned()))),
+    }
+}
+
+/// Refuses a `Recipient` (Nitro Enclaves attestation), which Trent does not serve.
+pub fn no_recipient(value: Option<&serde_json::Value>) -> Result<(), KmsError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        Some(_) => Err(KmsError::UnsupportedOperation(Unsupported::Recipient)),
+    }
+}
+
+/// Checks a policy document beyond the model's constraints: within the
+/// 32 KB key-policy quota and a JSON object. Statement-level checks come
+/// with the policy engine.
+pub fn policy_document(policy: &str) -> Result<(), KmsError> {
+    if policy.len() > quota::MAX_POLICY_BYTES {
+        return Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge));
+    }
+    match serde_json::from_str::<serde_json::Value>(policy) {
+        Ok(value) if value.is_object() => Ok(()),
+        _ => Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson)),
+    }
+}
+
+/// The key spec, usage and origin of CreateKey: checked against the model's
+/// enumerations, then against what this build offers.
+pub fn key_shape(
+    checks: &mut Checks,
+    key_spec: Option<&String>,
+    customer_master_key_spec: Option<&String>,
+    key_usage: Option<&String>,
+    origin: Option<&String>,
+) -> Option<(KeySpec, KeyUsage, Origin)> {
+    let spec_text = key_spec.or(customer_master_key_spec).map(String::as_str).unwrap_or("SYMMETRIC_DEFAULT");
+    let usage_text = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
+    let origin_text = origin.map(String::as_str).unwrap_or("AWS_KMS");
+    let member = if key_spec.is_some() { "keySpec" } else { "customerMasterKeySpec" };
+    let ok = checks.one_of(member, spec_text, KEY_SPECS)
+        & checks.one_of("keyUsage", usage_text, KEY_USAGES)
+        & checks.one_of("origin", origin_text, ORIGINS);
+    ok.then_some(())?;
+    Some((KeySpec::parse(spec_text)?, KeyUsage::parse(usage_text)?, Origin::parse(origin_text)?))
+}
+
+/// Why a well-formed key shape is refused by this build.
+pub fn unsupported_shape(
+    key_spec: Option<&String>,
+    customer_master_key_spec: Option<&String>,
+    key_usage: Option<&String>,
+    origin: Option<&String>,
+) -> KmsError {
+    let spec = key_spec.or(customer_master_key_spec).map(String::as_str).unwrap_or("SYMMETRIC_DEFAULT");
+    if spec != "SYMMETRIC_DEFAULT" {
+        return KmsError::UnsupportedOperation(Unsupported::KeySpec(spec.to_owned()));
+    }
+    let usage = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
+    if usage != "ENCRYPT_DECRYPT" {
+        return KmsError::validation(
+            "keyUsage",
+            ShownValue::Shown(usage.to_owned()),
+            "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key",
+        );
+    }
+    KmsError::UnsupportedOperation(Unsupported::Origin(origin.cloned().unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_required_members_are_all_reported() {
+        let mut checks = Checks::new();
+        checks.required_key_id("keyId", &None);
+        checks.secret_length("plaintext", 5000, 1, 4096);
+        match checks.finish() {
+            Err(KmsError::Validation(failures)) => {
+                assert_eq!(failures.len(), 2);
+                assert_eq!(failures[0].value, ShownValue::Null);
+                assert_eq!(failures[1].value, ShownValue::Hidden);
+            }
+            other => panic!("expected validation failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_key_length_needs_exactly_one_choice() {
+        let spec = |s: &str| Some(s.to_owned());
+        assert_eq!(Checks::new().data_key_length(None, spec("AES_256").as_ref()).unwrap(), 32);
+        assert_eq!(Checks::new().data_key_length(None, spec("AES_128").as_ref()).unwrap(), 16);
+        assert_eq!(Checks::new().data_key_length(Some(64), None).unwrap(), 64);
+        assert!(Checks::new().data_key_length(None, None).is_err());
+        assert!(Checks::new().data_key_length(Some(32), spec("AES_256").as_ref()).is_err());
+    }
+
+    #[test]
+    fn policy_documents_must_be_small_json_objects() {
+        assert!(policy_document("{\"Version\":\"2012-10-17\",\"Statement\":[]}").is_ok());
+        assert!(matches!(policy_document("[]"), Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))));
+        assert!(matches!(policy_document("{"), Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))));
+        let big = format!("{{\"x\":\"{}\"}}", "a".repeat(40_000));
+        assert!(matches!(policy_document(&big), Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge))));
+    }
+}

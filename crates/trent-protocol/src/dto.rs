@@ -1,0 +1,281 @@
+//! Request and response bodies, member for member as the AWS KMS API model
+//! names them. Every request member is optional here so that a missing
+//! required member becomes AWS's `ValidationException`, not a parse error.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::blob::{serialize_base64, Blob, SecretBlob};
+
+macro_rules! request {
+    ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        #[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+        pub struct $name {
+            $(#[serde(default)] pub $field: Option<$ty>),*
+        }
+    };
+}
+
+/// A tag as AWS KMS carries it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct TagDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_value: Option<String>,
+}
+
+/// An encryption context on the wire.
+pub type ContextDto = BTreeMap<String, String>;
+
+request!(/** CreateKey input. */ CreateKeyRequest {
+    policy: String, description: String, key_usage: String, customer_master_key_spec: String,
+    key_spec: String, origin: String, custom_key_store_id: String,
+    bypass_policy_lockout_safety_check: bool, tags: Vec<TagDto>, multi_region: bool, xks_key_id: String,
+});
+request!(/** DescribeKey input. */ DescribeKeyRequest { key_id: String, grant_tokens: Vec<String> });
+request!(/** ListKeys input. */ ListKeysRequest { limit: i64, marker: String });
+request!(/** EnableKey, DisableKey, CancelKeyDeletion, GetKeyRotationStatus input. */ KeyIdRequest { key_id: String });
+request!(/** ScheduleKeyDeletion input. */ ScheduleKeyDeletionRequest { key_id: String, pending_window_in_days: i64 });
+request!(/** UpdateKeyDescription input. */ UpdateKeyDescriptionRequest { key_id: String, description: String });
+request!(/** CreateAlias and UpdateAlias input. */ AliasRequest { alias_name: String, target_key_id: String });
+request!(/** DeleteAlias input. */ DeleteAliasRequest { alias_name: String });
+request!(/** ListAliases input. */ ListAliasesRequest { key_id: String, limit: i64, marker: String });
+request!(/** TagResource input. */ TagResourceRequest { key_id: String, tags: Vec<TagDto> });
+request!(/** UntagResource input. */ UntagResourceRequest { key_id: String, tag_keys: Vec<String> });
+request!(/** ListResourceTags and ListKeyPolicies input. */ ListForKeyRequest { key_id: String, limit: i64, marker: String });
+request!(/** GetKeyPolicy input. */ GetKeyPolicyRequest { key_id: String, policy_name: String });
+request!(/** PutKeyPolicy input. */ PutKeyPolicyRequest {
+    key_id: String, policy_name: String, policy: String, bypass_policy_lockout_safety_check: bool,
+});
+request!(/** Encrypt input. */ EncryptRequest {
+    key_id: String, plaintext: SecretBlob, encryption_context: ContextDto, grant_tokens: Vec<String>,
+    encryption_algorithm: String, dry_run: bool,
+});
+request!(/** Decrypt input. */ DecryptRequest {
+    ciphertext_blob: Blob, encryption_context: ContextDto, grant_tokens: Vec<String>, key_id: String,
+    encryption_algorithm: String, recipient: serde_json::Value, dry_run: bool,
+});
+request!(/** ReEncrypt input. */ ReEncryptRequest {
+    ciphertext_blob: Blob, source_encryption_context: ContextDto, source_key_id: String,
+    destination_key_id: String, destination_encryption_context: ContextDto,
+    source_encryption_algorithm: String, destination_encryption_algorithm: String,
+    grant_tokens: Vec<String>, dry_run: bool,
+});
+request!(/** GenerateDataKey and GenerateDataKeyWithoutPlaintext input. */ GenerateDataKeyRequest {
+    key_id: String, encryption_context: ContextDto, number_of_bytes: i64, key_spec: String,
+    grant_tokens: Vec<String>, recipient: serde_json::Value, dry_run: bool,
+});
+request!(/** GenerateRandom input. */ GenerateRandomRequest {
+    number_of_bytes: i64, custom_key_store_id: String, recipient: serde_json::Value,
+});
+
+/// AWS's `KeyMetadata`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct KeyMetadataDto {
+    #[serde(rename = "AWSAccountId")]
+    pub aws_account_id: String,
+    pub key_id: String,
+    pub arn: String,
+    pub creation_date: f64,
+    pub enabled: bool,
+    pub description: String,
+    pub key_usage: &'static str,
+    pub key_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<f64>,
+    pub origin: &'static str,
+    pub key_manager: &'static str,
+    pub customer_master_key_spec: &'static str,
+    pub key_spec: &'static str,
+    pub encryption_algorithms: Vec<&'static str>,
+    pub multi_region: bool,
+}
+
+/// CreateKey and DescribeKey output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct KeyMetadataResponse {
+    pub key_metadata: KeyMetadataDto,
+}
+
+/// One entry of ListKeys.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct KeyListEntry {
+    pub key_id: String,
+    pub key_arn: String,
+}
+
+/// ListKeys output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ListKeysResponse {
+    pub keys: Vec<KeyListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+/// One entry of ListAliases.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct AliasListEntry {
+    pub alias_name: String,
+    pub alias_arn: String,
+    pub target_key_id: String,
+    pub creation_date: f64,
+    pub last_updated_date: f64,
+}
+
+/// ListAliases output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ListAliasesResponse {
+    pub aliases: Vec<AliasListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+/// ListResourceTags output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ListResourceTagsResponse {
+    pub tags: Vec<TagDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+/// ListKeyPolicies output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ListKeyPoliciesResponse {
+    pub policy_names: Vec<String>,
+    pub truncated: bool,
+}
+
+/// GetKeyPolicy output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct GetKeyPolicyResponse {
+    pub policy: String,
+    pub policy_name: String,
+}
+
+/// ScheduleKeyDeletion output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ScheduleKeyDeletionResponse {
+    pub key_id: String,
+    pub deletion_date: f64,
+    pub key_state: &'static str,
+    pub pending_window_in_days: u32,
+}
+
+/// CancelKeyDeletion output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct KeyIdResponse {
+    pub key_id: String,
+}
+
+/// GetKeyRotationStatus output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct GetKeyRotationStatusResponse {
+    pub key_rotation_enabled: bool,
+    pub key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_period_in_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<f64>,
+}
+
+/// Encrypt output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct EncryptResponse {
+    #[serde(serialize_with = "serialize_base64")]
+    pub ciphertext_blob: Vec<u8>,
+    pub key_id: String,
+    pub encryption_algorithm: &'static str,
+}
+
+/// Decrypt output. Holds a plaintext: no `Debug`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct DecryptResponse<'a> {
+    pub key_id: String,
+    #[serde(serialize_with = "serialize_base64")]
+    pub plaintext: &'a [u8],
+    pub encryption_algorithm: &'static str,
+}
+
+/// ReEncrypt output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct ReEncryptResponse {
+    #[serde(serialize_with = "serialize_base64")]
+    pub ciphertext_blob: Vec<u8>,
+    pub source_key_id: String,
+    pub key_id: String,
+    pub source_encryption_algorithm: &'static str,
+    pub destination_encryption_algorithm: &'static str,
+}
+
+/// GenerateDataKey and GenerateDataKeyWithoutPlaintext output. Holds a
+/// plaintext: no `Debug`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct GenerateDataKeyResponse<'a> {
+    #[serde(serialize_with = "serialize_base64")]
+    pub ciphertext_blob: Vec<u8>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_base64_ref_opt")]
+    pub plaintext: Option<&'a [u8]>,
+    pub key_id: String,
+}
+
+/// GenerateRandom output. Holds secret bytes: no `Debug`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+pub struct GenerateRandomResponse<'a> {
+    #[serde(serialize_with = "serialize_base64")]
+    pub plaintext: &'a [u8],
+}
+
+/// An empty output (`{}`).
+#[derive(Debug, Serialize)]
+pub struct EmptyResponse {}
+
+fn serialize_base64_ref_opt<S: serde::Serializer>(bytes: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(bytes) => serialize_base64(bytes, serializer),
+        None => serializer.serialize_none(),
+    }
+}

@@ -1,0 +1,281 @@
+//! The one table from [`KmsError`] to `__type`, HTTP status and message.
+//!
+//! The match has no catch-all arm: a new error variant does not compile until
+//! it has its row here. Messages are built from typed fields only and never
+//! contain secrets; internal errors say nothing but the request id.
+
+use serde::Serialize;
+use trent_core::error::{
+    AliasNameProblem, IncompleteSignature, InvalidSignature, KeyUsageProblem, KmsError, Limit,
+    NotFound, PolicyProblem, SerializationProblem, ShownValue, TagProblem, Unsupported,
+    ValidationFailure,
+};
+use trent_core::key::KeyState;
+
+/// An error as it goes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `__type` member: AWS's exception name.
+    pub type_name: &'static str,
+    /// The `message` member.
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "__type")]
+    type_name: &'a str,
+    message: &'a str,
+}
+
+impl WireError {
+    /// The JSON body: `{"__type": ..., "message": ...}`.
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::to_vec(&Body {
+            type_name: self.type_name,
+            message: &self.message,
+        })
+        .unwrap_or_else(|_| br#"{"__type":"KMSInternalException"}"#.to_vec())
+    }
+}
+
+/// Renders an error for the wire.
+pub fn render(error: &KmsError) -> WireError {
+    let (status, type_name, message): (u16, &'static str, String) = match error {
+        KmsError::UnknownOperation => (400, "UnknownOperationException", String::new()),
+        KmsError::Serialization(problem) => (
+            400,
+            "SerializationException",
+            match problem {
+                SerializationProblem::MalformedJson => "The request body is not a valid JSON object".into(),
+                SerializationProblem::WrongType => {
+                    "A member of the request has the wrong JSON type or an invalid value".into()
+                }
+            },
+        ),
+        KmsError::RequestTooLarge => (
+            413,
+            "RequestEntityTooLargeException",
+            format!(
+                "Request body exceeds the maximum of {} bytes",
+                crate::limit::MAX_REQUEST_BODY_BYTES
+            ),
+        ),
+        KmsError::MissingAuthenticationToken => {
+            (400, "MissingAuthenticationTokenException", "Missing Authentication Token".into())
+        }
+        KmsError::IncompleteSignature(problem) => (
+            400,
+            "IncompleteSignatureException",
+            match problem {
+                IncompleteSignature::Malformed => "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters, in the AWS4-HMAC-SHA256 format.".into(),
+                IncompleteSignature::UnsignedHeader(name) => format!("'{name}' must be a signed header."),
+                IncompleteSignature::MalformedCredential => "Credential must have the form <access key id>/<date>/<region>/<service>/aws4_request.".into(),
+                IncompleteSignature::MissingDate => "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+            },
+        ),
+        KmsError::UnrecognizedClient => (
+            400,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.".into(),
+        ),
+        KmsError::InvalidSignature(problem) => (
+            400,
+            "InvalidSignatureException",
+            match problem {
+                InvalidSignature::Mismatch | InvalidSignature::BodyHashMismatch => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
+                InvalidSignature::Expired { request_time, server_time } => format!(
+                    "Signature expired: {request_time} is now earlier than {server_time} - 5 min. (or later than it + 5 min.)"
+                ),
+                InvalidSignature::WrongRegion => "Credential should be scoped to a valid region.".into(),
+                InvalidSignature::WrongService(service) => {
+                    format!("Credential should be scoped to correct service: 'kms'. Found: '{service}'.")
+                }
+                InvalidSignature::WrongDate => "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.".into(),
+            },
+        ),
+        KmsError::Validation(failures) => (400, "ValidationException", validation_message(failures)),
+        KmsError::NotFound(what) => (
+            400,
+            "NotFoundException",
+            match what {
+                NotFound::Key { arn } => format!("Key '{arn}' does not exist"),
+                NotFound::Alias { arn } => format!("Alias '{arn}' is not found."),
+                NotFound::Policy => "No such policy exists".into(),
+                NotFound::InvalidKeyId { given } => format!("Invalid keyId '{given}'"),
+            },
+        ),
+        KmsError::Disabled { arn } => (400, "DisabledException", format!("{arn} is disabled.")),
+        KmsError::KmsInvalidState(invalid) => (
+            400,
+            "KMSInvalidStateException",
+            match invalid.state {
+                KeyState::PendingDeletion => format!("{} is pending deletion.", invalid.arn),
+                KeyState::Enabled | KeyState::Disabled => {
+                    format!("{} is not pending deletion.", invalid.arn)
+                }
+                other => format!("{} is {}.", invalid.arn, other.as_str()),
+            },
+        ),
+        KmsError::InvalidCiphertext => (400, "InvalidCiphertextException", String::new()),
+        KmsError::IncorrectKey => (
+            400,
+            "IncorrectKeyException",
+            "The key ID in the request does not identify a CMK that can perform this operation.".into(),
+        ),
+        KmsError::AlreadyExists { alias_arn } => (
+            400,
+            "AlreadyExistsException",
+            format!("An alias with the name {alias_arn} already exists"),
+        ),
+        KmsError::InvalidAliasName(problem) => (
+            400,
+            "InvalidAliasNameException",
+            match problem {
+                AliasNameProblem::Malformed => "Alias must start with the prefix \"alias/\" and contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".into(),
+                AliasNameProblem::Reserved => "Alias names beginning with \"alias/aws/\" are reserved for AWS managed keys.".into(),
+            },
+        ),
+        KmsError::LimitExceeded(limit) => (
+            400,
+            "LimitExceededException",
+            match limit {
+                Limit::TagsPerKey => format!(
+                    "A KMS key can have at most {} tags.",
+                    trent_core::quota::MAX_TAGS_PER_KEY
+                ),
+            },
+        ),
+        KmsError::MalformedPolicyDocument(problem) => (
+            400,
+            "MalformedPolicyDocumentException",
+            match problem {
+                PolicyProblem::NotJson => "The policy document is not a valid JSON object.".into(),
+                PolicyProblem::TooLarge => format!(
+                    "Policy document exceeds the maximum size of {} bytes.",
+                    trent_core::quota::MAX_POLICY_BYTES
+                ),
+            },
+        ),
+        KmsError::Tag(problem) => (
+            400,
+            "TagException",
+            match problem {
+                TagProblem::ReservedPrefix => "Tag keys beginning with \"aws:\" are reserved.".into(),
+                TagProblem::DuplicateKey => "Duplicate tag keys in the request.".into(),
+            },
+        ),
+        KmsError::InvalidMarker => (400, "InvalidMarkerException", "Invalid marker.".into()),
+        KmsError::InvalidKeyUsage(problem) => (
+            400,
+            "InvalidKeyUsageException",
+            match problem {
+                KeyUsageProblem::EncryptionAlgorithm(algorithm) => format!(
+                    "The encryption algorithm {algorithm} is not supported by symmetric encryption keys."
+                ),
+            },
+        ),
+        KmsError::AccessDenied { principal_arn, action, resource } => (
+            400,
+            "AccessDeniedException",
+            format!(
+                "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action"
+            ),
+        ),
+        KmsError::UnsupportedOperation(what) => (
+            400,
+            "UnsupportedOperationException",
+            match what {
+                Unsupported::KeySpec(spec) => format!("Key spec {spec} is not supported by this Trent server yet."),
+                Unsupported::Origin(origin) => format!("Origin {origin} is not supported by this Trent server yet."),
+                Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
+                Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
+                Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
+            },
+        ),
+        KmsError::Internal(_) => (500, "KMSInternalException", "An internal error occurred.".into()),
+    };
+    WireError {
+        status,
+        type_name,
+        message,
+    }
+}
+
+fn validation_message(failures: &[ValidationFailure]) -> String {
+    let count = failures.len();
+    let noun = if count == 1 { "error" } else { "errors" };
+    let details: Vec<String> = failures
+        .iter()
+        .map(|failure| {
+            let value = match &failure.value {
+                ShownValue::Null => "Value null at".to_owned(),
+                ShownValue::Shown(text) => format!("Value '{text}' at"),
+                ShownValue::Hidden => "Value at".to_owned(),
+            };
+            format!(
+                "{value} '{}' failed to satisfy constraint: {}",
+                failure.member, failure.constraint
+            )
+        })
+        .collect();
+    format!("{count} validation {noun} detected: {}", details.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trent_core::error::InvalidState;
+
+    fn check(error: KmsError, status: u16, type_name: &str, message: &str) {
+        let wire = render(&error);
+        assert_eq!((wire.status, wire.type_name, wire.message.as_str()), (status, type_name, message));
+    }
+
+    #[test]
+    fn errors_render_as_aws_does() {
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        check(KmsError::Disabled { arn: arn.into() }, 400, "DisabledException", &format!("{arn} is disabled."));
+        check(
+            KmsError::KmsInvalidState(InvalidState { arn: arn.into(), state: KeyState::PendingDeletion }),
+            400,
+            "KMSInvalidStateException",
+            &format!("{arn} is pending deletion."),
+        );
+        check(
+            KmsError::validation("keyId", ShownValue::Null, "Member must not be null"),
+            400,
+            "ValidationException",
+            "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+        );
+        check(KmsError::InvalidCiphertext, 400, "InvalidCiphertextException", "");
+        check(
+            KmsError::Internal(trent_core::error::InternalError { context: "secret detail", source: None }),
+            500,
+            "KMSInternalException",
+            "An internal error occurred.",
+        );
+    }
+
+    #[test]
+    fn several_validation_failures_are_joined() {
+        let error = KmsError::Validation(vec![
+            ValidationFailure { member: "plaintext".into(), value: ShownValue::Hidden, constraint: "Member must have length less than or equal to 4096".into() },
+            ValidationFailure { member: "keyId".into(), value: ShownValue::Shown("".into()), constraint: "Member must have length greater than or equal to 1".into() },
+        ]);
+        assert_eq!(
+            render(&error).message,
+            "2 validation errors detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096; Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+    }
+
+    #[test]
+    fn body_has_type_and_message() {
+        let body = render(&KmsError::IncorrectKey).body();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["__type"], "IncorrectKeyException");
+        assert!(value["message"].as_str().unwrap().contains("key ID"));
+    }
+}

@@ -1,0 +1,136 @@
+//! The AWS JSON 1.1 wire protocol of AWS KMS, as Trent speaks it.
+//!
+//! Owns the [`Operation`] named by `X-Amz-Target`, one request and response
+//! DTO pair per operation ([`dto`]), the decoding of request DTOs into core
+//! types with AWS's validation messages ([`check`]), and the single table
+//! from [`trent_core::error::KmsError`] to `__type`, HTTP status and message
+//! ([`error`]).
+//!
+//! It knows nothing of HTTP servers, storage or the service: it turns bytes
+//! into typed values and typed values into bytes.
+
+pub mod blob;
+pub mod check;
+pub mod dto;
+pub mod error;
+pub mod limit;
+
+use trent_core::error::{KmsError, SerializationProblem};
+
+/// The prefix of `X-Amz-Target` for AWS KMS.
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+macro_rules! operations {
+    ($($name:ident),+ $(,)?) => {
+        /// An AWS KMS operation Trent serves.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $(#[doc = concat!("`", stringify!($name), "`")] $name),+
+        }
+
+        impl Operation {
+            /// Every operation Trent serves.
+            pub const ALL: &'static [Self] = &[$(Self::$name),+];
+
+            /// AWS's name of the operation.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$name => stringify!($name)),+
+                }
+            }
+
+            fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $(stringify!($name) => Some(Self::$name),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+operations!(
+    CancelKeyDeletion,
+    CreateAlias,
+    CreateKey,
+    Decrypt,
+    DeleteAlias,
+    DescribeKey,
+    DisableKey,
+    EnableKey,
+    Encrypt,
+    GenerateDataKey,
+    GenerateDataKeyWithoutPlaintext,
+    GenerateRandom,
+    GetKeyPolicy,
+    GetKeyRotationStatus,
+    ListAliases,
+    ListKeyPolicies,
+    ListKeys,
+    ListResourceTags,
+    PutKeyPolicy,
+    ReEncrypt,
+    ScheduleKeyDeletion,
+    TagResource,
+    UntagResource,
+    UpdateAlias,
+    UpdateKeyDescription,
+);
+
+impl Operation {
+    /// Parses `X-Amz-Target: TrentService.<Operation>`.
+    pub fn from_target(target: &str) -> Result<Self, KmsError> {
+        target
+            .strip_prefix(TARGET_PREFIX)
+            .and_then(Self::from_name)
+            .ok_or(KmsError::UnknownOperation)
+    }
+}
+
+/// Decodes a request body into an operation's DTO. An empty body counts as
+/// `{}`; anything but a JSON object, or a member of the wrong type, is a
+/// `SerializationException`.
+pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| KmsError::Serialization(SerializationProblem::MalformedJson))?;
+    if !value.is_object() {
+        return Err(KmsError::Serialization(SerializationProblem::MalformedJson));
+    }
+    serde_json::from_value(value).map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))
+}
+
+/// Encodes a response DTO.
+pub fn encode<T: serde::Serialize>(response: &T) -> Result<Vec<u8>, KmsError> {
+    serde_json::to_vec(response).map_err(|error| KmsError::internal("encoding a response", error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_map_to_operations() {
+        for op in Operation::ALL {
+            let target = format!("{TARGET_PREFIX}{}", op.name());
+            assert_eq!(Operation::from_target(&target).unwrap(), *op);
+        }
+        for bad in ["TrentService.Nope", "Encrypt", "KMS.Encrypt", "TrentService.encrypt", ""] {
+            assert!(matches!(Operation::from_target(bad), Err(KmsError::UnknownOperation)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decode_classifies_bad_bodies() {
+        let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": 5}");
+        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::WrongType))));
+        let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": ");
+        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::MalformedJson))));
+        let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"[1]");
+        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::MalformedJson))));
+        let decoded: dto::DescribeKeyRequest = decode(b"").unwrap();
+        assert!(decoded.key_id.is_none());
+        let decoded: dto::DescribeKeyRequest = decode(b"{\"KeyId\":\"k\",\"Unknown\":1}").unwrap();
+        assert_eq!(decoded.key_id.as_deref(), Some("k"));
+    }
+}

@@ -1,0 +1,190 @@
+//! First start, the root-key check, and access keys.
+
+use trent_core::error::{InternalError, KmsError};
+use trent_core::id::AccountId;
+use trent_store::record::AccessKeyRecord;
+use trent_store::StoreErrorKind;
+use zeroize::Zeroizing;
+
+use crate::{store_failed, Kms};
+
+const ROOT_KEY_CHECK: &str = "root_key_check";
+const ROOT_KEY_CHECK_LABEL: &[u8] = b"trent/root-key-check/v1";
+const ACCESS_KEY_LABEL_PREFIX: &str = "trent/access-key-secret/v1/";
+
+/// A secret access key, zeroized on drop and never printed.
+pub struct SecretAccessKey(Zeroizing<String>);
+
+impl SecretAccessKey {
+    /// The secret, for SigV4 key derivation or the credentials file only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretAccessKey(redacted)")
+    }
+}
+
+/// What the first start made, or found.
+#[derive(Debug)]
+pub struct Bootstrap {
+    /// The data folder's (first) account.
+    pub account: AccountId,
+    /// Whether this start created the account.
+    pub created: bool,
+}
+
+impl Kms {
+    /// Checks that the root key opens what this data folder sealed, sealing
+    /// a check value on first use. A data folder paired with the wrong root
+    /// key is refused here, before any request.
+    pub fn check_root_key(&self) -> Result<(), KmsError> {
+        match self.store.meta(ROOT_KEY_CHECK).map_err(store_failed)? {
+            Some(sealed) => self
+                .root_key
+                .open(ROOT_KEY_CHECK_LABEL, &sealed)
+                .map(drop)
+                .map_err(|error| KmsError::internal("the root key does not open this data folder", error)),
+            None => {
+                let sealed = self
+                    .root_key
+                    .seal(ROOT_KEY_CHECK_LABEL, b"trent")
+                    .map_err(|error| KmsError::internal("sealing the root key check", error))?;
+                self.store.set_meta(ROOT_KEY_CHECK, &sealed).map_err(store_failed)
+            }
+        }
+    }
+
+    /// On first start, creates the account (`requested`, or a random id) and
+    /// its root access key. `persist` receives the new credentials and must
+    /// store them durably; it runs before the store commits them, so a crash
+    /// in between leaves a data folder that bootstraps again.
+    pub fn bootstrap(
+        &self,
+        requested: Option<AccountId>,
+        persist: impl FnOnce(&AccountId, &str, &SecretAccessKey) -> std::io::Result<()>,
+    ) -> Result<Bootstrap, KmsError> {
+        let accounts = self.store.accounts().map_err(store_failed)?;
+        if let Some(account) = accounts.into_iter().next() {
+            return Ok(Bootstrap {
+                account,
+                created: false,
+            });
+        }
+        let account = match requested {
+            Some(account) => account,
+            None => random_account_id()?,
+        };
+        let (access_key_id, secret) = new_access_key()?;
+        persist(&account, &access_key_id, &secret)
+            .map_err(|error| KmsError::internal("writing the root credentials", error))?;
+        self.ensure_account(&account)?;
+        self.store_access_key(&account, &access_key_id, &secret)?;
+        Ok(Bootstrap {
+            account,
+            created: true,
+        })
+    }
+
+    /// Creates `account` unless it exists.
+    pub fn ensure_account(&self, account: &AccountId) -> Result<(), KmsError> {
+        match self.store.insert_account(account, self.clock.now()) {
+            Err(error) if error.kind != StoreErrorKind::Conflict => Err(store_failed(error)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates a new root access key for an existing account.
+    pub fn create_access_key(&self, account: &AccountId) -> Result<(String, SecretAccessKey), KmsError> {
+        let (access_key_id, secret) = new_access_key()?;
+        self.store_access_key(account, &access_key_id, &secret)?;
+        Ok((access_key_id, secret))
+    }
+
+    fn store_access_key(&self, account: &AccountId, access_key_id: &str, secret: &SecretAccessKey) -> Result<(), KmsError> {
+        let sealed_secret = self
+            .root_key
+            .seal(access_key_label(access_key_id).as_bytes(), secret.expose().as_bytes())
+            .map_err(|error| KmsError::internal("sealing an access key secret", error))?;
+        self.store
+            .insert_access_key(&AccessKeyRecord {
+                access_key_id: access_key_id.to_owned(),
+                account: account.clone(),
+                sealed_secret,
+                created_at: self.clock.now(),
+                active: true,
+            })
+            .map_err(store_failed)
+    }
+
+    /// The account and secret of an active access key, for SigV4.
+    pub fn access_key_secret(&self, access_key_id: &str) -> Result<Option<(AccountId, SecretAccessKey)>, KmsError> {
+        let Some(record) = self.store.access_key(access_key_id).map_err(store_failed)? else {
+            return Ok(None);
+        };
+        if !record.active {
+            return Ok(None);
+        }
+        let bytes = self
+            .root_key
+            .open(access_key_label(access_key_id).as_bytes(), &record.sealed_secret)
+            .map_err(|error| KmsError::internal("opening an access key secret", error))?;
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+            KmsError::Internal(InternalError {
+                context: "stored access key secret is not text",
+                source: None,
+            })
+        })?;
+        Ok(Some((record.account, SecretAccessKey(Zeroizing::new(text)))))
+    }
+}
+
+fn access_key_label(access_key_id: &str) -> String {
+    format!("{ACCESS_KEY_LABEL_PREFIX}{access_key_id}")
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], KmsError> {
+    let mut bytes = [0u8; N];
+    trent_crypto::aead::fill_random(&mut bytes).map_err(|error| KmsError::internal("generating random bytes", error))?;
+    Ok(bytes)
+}
+
+fn random_account_id() -> Result<AccountId, KmsError> {
+    let bytes = random_bytes::<12>()?;
+    let digits: String = bytes.iter().map(|b| char::from(b'0' + b % 10)).collect();
+    AccountId::parse(&digits).map_err(|error| KmsError::internal("generating an account id", error))
+}
+
+/// A new access key: `AKIA` and 16 characters of A–Z2–7, and a 40-character secret.
+fn new_access_key() -> Result<(String, SecretAccessKey), KmsError> {
+    const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let id_bytes = random_bytes::<16>()?;
+    let id: String = "AKIA"
+        .chars()
+        .chain(id_bytes.iter().map(|b| char::from(ID_ALPHABET[usize::from(b % 32)])))
+        .collect();
+    let secret_bytes = Zeroizing::new(random_bytes::<40>()?);
+    let secret: String = secret_bytes
+        .iter()
+        .map(|b| char::from(SECRET_ALPHABET[usize::from(b % 64)]))
+        .collect();
+    Ok((id, SecretAccessKey(Zeroizing::new(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_keys_have_aws_shape_and_hidden_secrets() {
+        let (id, secret) = new_access_key().unwrap();
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("AKIA"));
+        assert_eq!(secret.expose().len(), 40);
+        assert_eq!(format!("{secret:?}"), "SecretAccessKey(redacted)");
+    }
+}

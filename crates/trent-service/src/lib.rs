@@ -1,0 +1,101 @@
+//! The KMS operations of Trent.
+//!
+//! Owns the [`Kms`] facade: one file per AWS operation under `op/`, each of
+//! which loads the key from the store, checks the caller and the key state,
+//! acts (through `trent-crypto`) and writes its changes back. It also owns
+//! first-start bootstrap (account, root access key, root-key check) and the
+//! lookup of access-key secrets for SigV4.
+//!
+//! It knows nothing of HTTP, JSON or SigV4: requests arrive as core types,
+//! errors leave as [`trent_core::error::KmsError`].
+
+pub mod bootstrap;
+pub mod metadata;
+pub mod op;
+mod resolve;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use trent_core::clock::Clock;
+use trent_core::error::KmsError;
+use trent_core::id::{AccountId, Region, Scope};
+use trent_crypto::root_key::RootKeyProvider;
+use trent_store::{KeyStore, StoreError};
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The caller's account.
+    pub account: AccountId,
+    /// The region named in the request's credential scope.
+    pub region: Region,
+    /// The caller's principal ARN (until identities land, the account root).
+    pub principal_arn: String,
+}
+
+impl Caller {
+    /// The root of `account`, calling in `region`.
+    pub fn account_root(account: AccountId, region: Region) -> Self {
+        let principal_arn = format!("arn:{}:iam::{account}:root", trent_core::id::PARTITION);
+        Self {
+            account,
+            region,
+            principal_arn,
+        }
+    }
+
+    /// The account and region the caller's keys live in.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            account: self.account.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// The KMS service: store, root key and clock, shared by every request.
+pub struct Kms {
+    store: Arc<dyn KeyStore>,
+    root_key: Arc<dyn RootKeyProvider>,
+    clock: Arc<dyn Clock>,
+    /// Serializes read-check-write sequences (state changes, alias and tag
+    /// edits) so two requests never act on the same stale read. Reads and
+    /// cryptographic operations do not take it.
+    write_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Kms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kms").finish_non_exhaustive()
+    }
+}
+
+impl Kms {
+    /// A service over `store`, sealing key material under `root_key`.
+    pub fn new(
+        store: Arc<dyn KeyStore>,
+        root_key: Arc<dyn RootKeyProvider>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            root_key,
+            clock,
+            write_lock: Mutex::new(()),
+        }
+    }
+
+    /// The clock the service reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn writing(&self) -> MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Turns a store failure into `KMSInternalException`, keeping the source for the log.
+pub(crate) fn store_failed(error: StoreError) -> KmsError {
+    KmsError::internal("store", error)
+}

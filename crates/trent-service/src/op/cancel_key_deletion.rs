@@ -1,0 +1,23 @@
+//! CancelKeyDeletion.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::{KeyAction, KeyState};
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// CancelKeyDeletion: a key pending deletion becomes Disabled, as in AWS.
+    /// Returns the key ARN.
+    pub fn cancel_key_deletion(&self, caller: &Caller, key: &KeyReference) -> Result<String, KmsError> {
+        let _writing = self.writing();
+        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:CancelKeyDeletion")?;
+        check_state(&record, KeyAction::CancelDeletion)?;
+        record.state = KeyState::Disabled;
+        record.deletion_date = None;
+        record.pending_window_days = None;
+        self.store.update_key(&record).map_err(store_failed)?;
+        Ok(record.scope.key_arn(&record.key_id))
+    }
+}

@@ -1,0 +1,123 @@
+//! CreateKey: a new symmetric key with fresh material, sealed under the root key.
+
+use trent_core::error::{KmsError, Limit, TagProblem};
+use trent_core::id::KeyId;
+use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use trent_core::quota::MAX_TAGS_PER_KEY;
+use trent_crypto::material::KeyMaterial;
+use trent_crypto::root_key::seal_key_material;
+use trent_store::record::{KeyRecord, MaterialRecord};
+
+use crate::metadata::KeyMetadata;
+use crate::{store_failed, Caller, Kms};
+
+/// The caller's choices for a new key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateKeyInput {
+    /// The description, possibly empty.
+    pub description: String,
+    /// The key policy; the default key policy when `None`.
+    pub policy: Option<String>,
+    /// Tags to attach.
+    pub tags: Vec<Tag>,
+    /// The key spec.
+    pub spec: KeySpec,
+    /// The key usage.
+    pub usage: KeyUsage,
+    /// The origin of the material.
+    pub origin: Origin,
+}
+
+impl Kms {
+    /// CreateKey.
+    pub fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyMetadata, KmsError> {
+        check_new_tags(&[], &input.tags)?;
+        let key_id = new_key_id()?;
+        let now = self.clock.now();
+        let material = KeyMaterial::generate()
+            .map_err(|error| KmsError::internal("generating key material", error))?;
+        let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
+            .map_err(|error| KmsError::internal("sealing key material", error))?;
+        let scope = caller.scope();
+        let policy = input
+            .policy
+            .unwrap_or_else(|| default_key_policy(&scope.root_arn()));
+        let record = KeyRecord {
+            key_id,
+            scope,
+            created_at: now,
+            description: input.description,
+            state: KeyState::Enabled,
+            spec: input.spec,
+            usage: input.usage,
+            origin: input.origin,
+            manager: KeyManager::Customer,
+            multi_region: false,
+            deletion_date: None,
+            pending_window_days: None,
+            policy,
+            rotation_enabled: false,
+            rotation_period_days: None,
+            current_material_version: 1,
+        };
+        let material_record = MaterialRecord {
+            version: 1,
+            sealed,
+            created_at: now,
+        };
+        self.store
+            .insert_key(&record, &material_record, &input.tags)
+            .map_err(store_failed)?;
+        Ok(KeyMetadata::from(&record))
+    }
+}
+
+/// A fresh random (version 4) key id.
+fn new_key_id() -> Result<KeyId, KmsError> {
+    let mut bytes = [0u8; 16];
+    trent_crypto::aead::fill_random(&mut bytes)
+        .map_err(|error| KmsError::internal("generating a key id", error))?;
+    Ok(KeyId::from_bytes(*uuid::Builder::from_random_bytes(bytes).as_uuid().as_bytes()))
+}
+
+/// The key policy AWS gives a key created without one: the account root may
+/// do everything, which delegates access to the account's identity policies.
+pub(crate) fn default_key_policy(root_arn: &str) -> String {
+    format!(
+        r#"{{
+  "Version" : "2012-10-17",
+  "Id" : "key-default-1",
+  "Statement" : [ {{
+    "Sid" : "Enable IAM User Permissions",
+    "Effect" : "Allow",
+    "Principal" : {{
+      "AWS" : "{root_arn}"
+    }},
+    "Action" : "kms:*",
+    "Resource" : "*"
+  }} ]
+}}"#
+    )
+}
+
+/// Refuses tags that AWS refuses: reserved `aws:` keys, duplicates within the
+/// request, and more than 50 tags on the key once applied.
+pub(crate) fn check_new_tags(existing: &[Tag], new: &[Tag]) -> Result<(), KmsError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for tag in new {
+        if tag.key.starts_with("aws:") {
+            return Err(KmsError::Tag(TagProblem::ReservedPrefix));
+        }
+        if !seen.insert(tag.key.as_str()) {
+            return Err(KmsError::Tag(TagProblem::DuplicateKey));
+        }
+    }
+    let added = new
+        .iter()
+        .filter(|tag| !existing.iter().any(|old| old.key == tag.key))
+        .count();
+    if existing.len() + added > MAX_TAGS_PER_KEY {
+        return Err(KmsError::LimitExceeded(Limit::TagsPerKey));
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Decrypt.
+
+use trent_core::context::EncryptionContext;
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::KeyAction;
+use trent_crypto::ciphertext::{self, CiphertextHeader};
+use zeroize::Zeroizing;
+
+use super::material::Missing;
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+/// A decrypted plaintext and the key that decrypted it.
+pub struct Decrypted {
+    /// The plaintext, zeroized on drop.
+    pub plaintext: Zeroizing<Vec<u8>>,
+    /// The ARN of the key used.
+    pub key_arn: String,
+}
+
+impl std::fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("key_arn", &self.key_arn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kms {
+    /// Decrypt: the key is the one named inside the blob. A `key` given by
+    /// the caller must be that key (`IncorrectKeyException` otherwise).
+    pub fn decrypt(
+        &self,
+        caller: &Caller,
+        blob: &[u8],
+        context: &EncryptionContext,
+        key: Option<&KeyReference>,
+    ) -> Result<Decrypted, KmsError> {
+        let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
+        if let Some(key) = key {
+            let named = self.resolve(caller, key, Accepts::AnyForm, "kms:Decrypt")?;
+            if named.key_id != header.key_id {
+                return Err(KmsError::IncorrectKey);
+            }
+        }
+        // The blob names only a key id: a key of another region cannot have
+        // made it, and a key that does not exist cannot decrypt it.
+        let record = self
+            .store
+            .key(&header.key_id)
+            .map_err(store_failed)?
+            .filter(|record| record.scope.region == caller.region)
+            .ok_or(KmsError::InvalidCiphertext)?;
+        let scope = record.scope.clone();
+        let record = self.load_in_scope(caller, &scope, &record.key_id, "kms:Decrypt")?;
+        check_state(&record, KeyAction::Cryptographic)?;
+        let material = self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
+        let plaintext = ciphertext::decrypt(&material, blob, context)
+            .map_err(|_| KmsError::InvalidCiphertext)?;
+        Ok(Decrypted {
+            plaintext,
+            key_arn: scope.key_arn(&record.key_id),
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! DeleteAlias.
+
+use trent_core::error::{AliasNameProblem, KmsError, NotFound};
+use trent_core::id::AliasName;
+use trent_store::StoreErrorKind;
+
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// DeleteAlias: removes the name; the key is untouched.
+    pub fn delete_alias(&self, caller: &Caller, alias: AliasName) -> Result<(), KmsError> {
+        if alias.is_reserved() {
+            return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
+        }
+        let _writing = self.writing();
+        let scope = caller.scope();
+        self.store.delete_alias(&scope, &alias).map_err(|error| match error.kind {
+            StoreErrorKind::NotFound => KmsError::NotFound(NotFound::Alias {
+                arn: scope.alias_arn(&alias),
+            }),
+            _ => store_failed(error),
+        })
+    }
+}

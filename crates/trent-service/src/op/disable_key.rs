@@ -1,0 +1,22 @@
+//! DisableKey.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::{KeyAction, KeyState};
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// DisableKey: sets the key Disabled; refused while it is pending deletion.
+    pub fn disable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:DisableKey")?;
+        check_state(&record, KeyAction::Manage)?;
+        if record.state != KeyState::Disabled {
+            record.state = KeyState::Disabled;
+            self.store.update_key(&record).map_err(store_failed)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+//! EnableKey.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::{KeyAction, KeyState};
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// EnableKey: sets the key Enabled; refused while it is pending deletion.
+    pub fn enable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKey")?;
+        check_state(&record, KeyAction::Manage)?;
+        if record.state != KeyState::Enabled {
+            record.state = KeyState::Enabled;
+            self.store.update_key(&record).map_err(store_failed)?;
+        }
+        Ok(())
+    }
+}

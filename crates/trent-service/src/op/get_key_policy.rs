@@ -1,0 +1,30 @@
+//! GetKeyPolicy.
+
+use trent_core::error::{KmsError, NotFound};
+use trent_core::id::KeyReference;
+
+use super::DEFAULT_POLICY_NAME;
+use crate::resolve::Accepts;
+use crate::{Caller, Kms};
+
+impl Kms {
+    /// GetKeyPolicy: the stored policy document, exactly as it was given.
+    pub fn get_key_policy(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        policy_name: Option<&str>,
+    ) -> Result<String, KmsError> {
+        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:GetKeyPolicy")?;
+        check_policy_name(policy_name)?;
+        Ok(record.policy)
+    }
+}
+
+/// Refuses any policy name but `default`.
+pub(crate) fn check_policy_name(policy_name: Option<&str>) -> Result<(), KmsError> {
+    match policy_name {
+        None | Some(DEFAULT_POLICY_NAME) => Ok(()),
+        Some(_) => Err(KmsError::NotFound(NotFound::Policy)),
+    }
+}

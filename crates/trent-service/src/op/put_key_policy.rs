@@ -1,0 +1,29 @@
+//! PutKeyPolicy.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::KeyAction;
+
+use super::get_key_policy::check_policy_name;
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// PutKeyPolicy: replaces the key policy. The document has been checked
+    /// for size and JSON shape at the wire boundary; its evaluation (and the
+    /// lockout safety check) comes with the policy engine.
+    pub fn put_key_policy(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        policy_name: Option<&str>,
+        policy: String,
+    ) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:PutKeyPolicy")?;
+        check_policy_name(policy_name)?;
+        check_state(&record, KeyAction::Inspect)?;
+        record.policy = policy;
+        self.store.update_key(&record).map_err(store_failed)
+    }
+}

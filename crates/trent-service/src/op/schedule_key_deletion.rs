@@ -1,0 +1,48 @@
+//! ScheduleKeyDeletion.
+
+use trent_core::clock::Timestamp;
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::{KeyAction, KeyState};
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+/// The outcome of ScheduleKeyDeletion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledDeletion {
+    /// The key ARN.
+    pub key_arn: String,
+    /// When the key will be deleted.
+    pub deletion_date: Timestamp,
+    /// The key's state (`PendingDeletion`).
+    pub state: KeyState,
+    /// The waiting period, in days.
+    pub pending_window_days: u32,
+}
+
+impl Kms {
+    /// ScheduleKeyDeletion: the key becomes unusable now and is due for
+    /// deletion after `pending_window_days` (already checked to be 7–30).
+    pub fn schedule_key_deletion(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        pending_window_days: u32,
+    ) -> Result<ScheduledDeletion, KmsError> {
+        let _writing = self.writing();
+        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ScheduleKeyDeletion")?;
+        check_state(&record, KeyAction::Manage)?;
+        let deletion_date = self.clock.now().plus_days(pending_window_days);
+        record.state = KeyState::PendingDeletion;
+        record.deletion_date = Some(deletion_date);
+        record.pending_window_days = Some(pending_window_days);
+        self.store.update_key(&record).map_err(store_failed)?;
+        Ok(ScheduledDeletion {
+            key_arn: record.scope.key_arn(&record.key_id),
+            deletion_date,
+            state: record.state,
+            pending_window_days,
+        })
+    }
+}

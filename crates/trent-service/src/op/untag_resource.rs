@@ -1,0 +1,23 @@
+//! UntagResource.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::key::KeyAction;
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// UntagResource: removes tags by key; absent tag keys are ignored, as in AWS.
+    pub fn untag_resource(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        tag_keys: Vec<String>,
+    ) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:UntagResource")?;
+        check_state(&record, KeyAction::Manage)?;
+        self.store.remove_tags(&record.key_id, &tag_keys).map_err(store_failed)
+    }
+}

@@ -1,0 +1,36 @@
+//! UpdateAlias.
+
+use trent_core::error::{AliasNameProblem, KmsError, NotFound};
+use trent_core::id::{AliasName, KeyReference};
+use trent_core::key::KeyAction;
+
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+impl Kms {
+    /// UpdateAlias: points an existing alias at another key of the same scope.
+    pub fn update_alias(
+        &self,
+        caller: &Caller,
+        alias: AliasName,
+        target: &KeyReference,
+    ) -> Result<(), KmsError> {
+        if alias.is_reserved() {
+            return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
+        }
+        let _writing = self.writing();
+        let scope = caller.scope();
+        let mut record = self
+            .store
+            .alias(&scope, &alias)
+            .map_err(store_failed)?
+            .ok_or_else(|| KmsError::NotFound(NotFound::Alias {
+                arn: scope.alias_arn(&alias),
+            }))?;
+        let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:UpdateAlias")?;
+        check_state(&key, KeyAction::Manage)?;
+        record.target = key.key_id;
+        record.updated_at = self.clock.now();
+        self.store.update_alias(&record).map_err(store_failed)
+    }
+}

@@ -1,0 +1,141 @@
+//! The canonical request, built from the request as received.
+
+use crate::Request;
+
+/// Percent-encodes every byte but the unreserved set `A-Za-z0-9-_.~`, and `/`
+/// when `keep_slash`, as SigV4 requires.
+pub fn uri_encode(input: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for byte in input.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') || (keep_slash && byte == b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'%' => {
+                let hex = input.get(index + 1..index + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                index += 3;
+            }
+            byte => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Removes `.` and `..` segments and empty segments, keeping a trailing slash.
+fn normalize(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let trailing = path.len() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."));
+    let mut out = format!("/{}", segments.join("/"));
+    if trailing && !segments.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+fn canonical_query(query: &str) -> Option<String> {
+    let mut pairs = Vec::new();
+    for part in query.split('&').filter(|part| !part.is_empty()) {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        pairs.push((
+            uri_encode(&percent_decode(name)?, false),
+            uri_encode(&percent_decode(value)?, false),
+        ));
+    }
+    pairs.sort();
+    Some(
+        pairs
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("&"),
+    )
+}
+
+/// Trims a header value and collapses runs of spaces outside quotes, as SigV4 requires.
+fn canonical_header_value(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The canonical request, or `None` when the request cannot have one (a bad
+/// escape in the query).
+pub(crate) fn request(
+    request: &Request<'_>,
+    signed_headers: &[&str],
+    normalize_path: bool,
+    body_hash: &str,
+) -> Option<String> {
+    let path = if request.path.is_empty() { "/" } else { request.path };
+    let path = if normalize_path { normalize(path) } else { path.to_owned() };
+    let uri = uri_encode(&path, true);
+    let query = canonical_query(request.query)?;
+    let mut headers = String::new();
+    for name in signed_headers {
+        let values: Vec<String> = request
+            .headers
+            .iter()
+            .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+            .map(|(_, value)| canonical_header_value(value))
+            .collect();
+        headers.push_str(name);
+        headers.push(':');
+        headers.push_str(&values.join(","));
+        headers.push('\n');
+    }
+    Some(format!(
+        "{}\n{uri}\n{query}\n{headers}\n{}\n{body_hash}",
+        request.method,
+        signed_headers.join(";")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalize_as_sigv4_says() {
+        for (input, expected) in [
+            ("/", "/"),
+            ("//", "/"),
+            ("/./", "/"),
+            ("/example/..", "/"),
+            ("/example1/example2/../..", "/"),
+            ("/example/./", "/example/"),
+            ("/a//b/", "/a/b/"),
+        ] {
+            assert_eq!(normalize(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn query_is_sorted_and_reencoded() {
+        assert_eq!(canonical_query("b=2&a=1&a=0").unwrap(), "a=0&a=1&b=2");
+        assert_eq!(canonical_query("x=a%20b&y").unwrap(), "x=a%20b&y=");
+        assert!(canonical_query("x=%zz").is_none());
+    }
+}

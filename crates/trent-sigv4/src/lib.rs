@@ -1,0 +1,262 @@
+//! AWS Signature Version 4 verification, as AWS verifies it.
+//!
+//! [`parse`] reads the `Authorization` header and the request, checks the
+//! credential scope (service, date, region form) and the clock skew, and
+//! builds the canonical request and string to sign from the request as it
+//! was received. [`ParsedRequest::verify`] then checks the signature against
+//! the caller's secret in constant time.
+//!
+//! It knows nothing of KMS operations, policies or storage, and is not async:
+//! the server looks the secret up between the two steps.
+
+mod canonical;
+mod time;
+
+use aws_lc_rs::{digest, hmac};
+use zeroize::Zeroizing;
+
+pub use canonical::uri_encode;
+
+/// The only algorithm accepted.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// Largest distance between the request's time and the server's, in seconds.
+pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
+
+/// Why a request was not authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization` header.
+    #[error("missing authentication token")]
+    Missing,
+    /// The header is not in the `AWS4-HMAC-SHA256` form.
+    #[error("malformed authorization header")]
+    Malformed,
+    /// The credential is not `AKID/date/region/service/aws4_request`.
+    #[error("malformed credential")]
+    MalformedCredential,
+    /// A header that must be signed is not.
+    #[error("header {0} must be signed")]
+    UnsignedHeader(&'static str),
+    /// No parseable `X-Amz-Date`.
+    #[error("missing or malformed x-amz-date")]
+    MissingDate,
+    /// The request time is more than five minutes from the server's.
+    #[error("signature expired")]
+    Expired {
+        /// The request's time, `YYYYMMDDTHHMMSSZ`.
+        request_time: String,
+        /// The server's time, `YYYYMMDDTHHMMSSZ`.
+        server_time: String,
+    },
+    /// The scope names another service.
+    #[error("credential scoped to another service")]
+    WrongService(String),
+    /// The scope's region is not a region name.
+    #[error("credential scoped to an invalid region")]
+    WrongRegion,
+    /// The scope's date is not the request's date.
+    #[error("credential scope date does not match x-amz-date")]
+    WrongDate,
+    /// `X-Amz-Content-Sha256` does not match the body.
+    #[error("body hash mismatch")]
+    BodyHashMismatch,
+    /// The signature does not match.
+    #[error("signature mismatch")]
+    SignatureMismatch,
+}
+
+/// A request as received, for verification.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The path as received (still percent-encoded).
+    pub path: &'a str,
+    /// The query string as received, without `?`.
+    pub query: &'a str,
+    /// Every header, in received order, with its raw value.
+    pub headers: &'a [(&'a str, &'a [u8])],
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// Verification settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings<'a> {
+    /// The service the scope must name (`kms`).
+    pub service: &'a str,
+    /// Whether to remove `.` and `..` segments and repeated slashes from the
+    /// path (true for every service but S3).
+    pub normalize_path: bool,
+    /// Whether the request time must be within [`MAX_SKEW_SECONDS`] of now.
+    pub check_skew: bool,
+}
+
+/// A request whose `Authorization` header parsed and whose scope and time
+/// passed; the signature is still to be checked.
+#[derive(Debug)]
+pub struct ParsedRequest {
+    /// The access key id that signed.
+    pub access_key_id: String,
+    /// The region of the credential scope.
+    pub region: String,
+    /// The session token, if the request carried one.
+    pub session_token: Option<String>,
+    date: String,
+    service: String,
+    string_to_sign: String,
+    signature: Vec<u8>,
+}
+
+/// Parses and checks everything but the signature. `now` is Unix seconds.
+pub fn parse(request: &Request<'_>, settings: &Settings<'_>, now: i64) -> Result<ParsedRequest, AuthError> {
+    let authorization = header(request.headers, "authorization").ok_or(AuthError::Missing)?;
+    let authorization = std::str::from_utf8(authorization).map_err(|_| AuthError::Malformed)?;
+    let fields = AuthorizationFields::parse(authorization)?;
+
+    let mut scope = fields.credential.split('/');
+    let (Some(access_key_id), Some(date), Some(region), Some(service), Some("aws4_request"), None) = (
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+        scope.next(),
+    ) else {
+        return Err(AuthError::MalformedCredential);
+    };
+    if access_key_id.is_empty() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::MalformedCredential);
+    }
+
+    let signed_headers: Vec<&str> = fields.signed_headers.split(';').collect();
+    for required in ["host", "x-amz-date"] {
+        if !signed_headers.contains(&required) {
+            return Err(AuthError::UnsignedHeader(required));
+        }
+    }
+    let amz_date = header(request.headers, "x-amz-date")
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .map(str::trim)
+        .ok_or(AuthError::MissingDate)?;
+    let request_time = time::parse_amz_date(amz_date).ok_or(AuthError::MissingDate)?;
+    if settings.check_skew && (now - request_time).abs() > MAX_SKEW_SECONDS {
+        return Err(AuthError::Expired {
+            request_time: amz_date.to_owned(),
+            server_time: time::format_amz_date(now),
+        });
+    }
+    if service != settings.service {
+        return Err(AuthError::WrongService(service.chars().take(64).collect()));
+    }
+    if !is_region(region) {
+        return Err(AuthError::WrongRegion);
+    }
+    if !amz_date.starts_with(date) {
+        return Err(AuthError::WrongDate);
+    }
+
+    let body_hash = hex::encode(digest::digest(&digest::SHA256, request.body));
+    if let Some(claimed) = header(request.headers, "x-amz-content-sha256") {
+        if claimed != body_hash.as_bytes() {
+            return Err(AuthError::BodyHashMismatch);
+        }
+    }
+    let canonical_request = canonical::request(request, &signed_headers, settings.normalize_path, &body_hash)
+        .ok_or(AuthError::Malformed)?;
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
+        hex::encode(digest::digest(&digest::SHA256, canonical_request.as_bytes()))
+    );
+    let signature = hex::decode(fields.signature).map_err(|_| AuthError::SignatureMismatch)?;
+    let session_token = header(request.headers, "x-amz-security-token")
+        .map(|value| String::from_utf8_lossy(value).into_owned());
+    Ok(ParsedRequest {
+        access_key_id: access_key_id.to_owned(),
+        region: region.to_owned(),
+        session_token,
+        date: date.to_owned(),
+        service: service.to_owned(),
+        string_to_sign,
+        signature,
+    })
+}
+
+impl ParsedRequest {
+    /// Checks the signature with the caller's secret access key, in constant time.
+    pub fn verify(&self, secret_access_key: &str) -> Result<(), AuthError> {
+        let key = signing_key(secret_access_key, &self.date, &self.region, &self.service);
+        hmac::verify(&key, self.string_to_sign.as_bytes(), &self.signature)
+            .map_err(|_| AuthError::SignatureMismatch)
+    }
+
+    /// The string to sign that was rebuilt from the request (for tests and diagnosis).
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+}
+
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::Key {
+    let seed = Zeroizing::new(format!("AWS4{secret}"));
+    let mut key = hmac::Key::new(hmac::HMAC_SHA256, seed.as_bytes());
+    for part in [date, region, service, "aws4_request"] {
+        let tag = hmac::sign(&key, part.as_bytes());
+        key = hmac::Key::new(hmac::HMAC_SHA256, tag.as_ref());
+    }
+    key
+}
+
+fn is_region(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 32
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && !text.ends_with('-')
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The first value of a header, by case-insensitive name.
+fn header<'a>(headers: &[(&str, &'a [u8])], name: &str) -> Option<&'a [u8]> {
+    headers
+        .iter()
+        .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(_, value)| *value)
+}
+
+struct AuthorizationFields<'a> {
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+}
+
+impl<'a> AuthorizationFields<'a> {
+    fn parse(text: &'a str) -> Result<Self, AuthError> {
+        let rest = text
+            .strip_prefix(ALGORITHM)
+            .filter(|rest| rest.starts_with(' '))
+            .ok_or(AuthError::Malformed)?;
+        let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+        for part in rest.split(',') {
+            let (name, value) = part.trim().split_once('=').ok_or(AuthError::Malformed)?;
+            let slot = match name {
+                "Credential" => &mut credential,
+                "SignedHeaders" => &mut signed_headers,
+                "Signature" => &mut signature,
+                _ => return Err(AuthError::Malformed),
+            };
+            if slot.replace(value).is_some() {
+                return Err(AuthError::Malformed);
+            }
+        }
+        match (credential, signed_headers, signature) {
+            (Some(credential), Some(signed_headers), Some(signature)) => Ok(Self {
+                credential,
+                signed_headers,
+                signature,
+            }),
+            _ => Err(AuthError::Malformed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! Durable storage of Trent.
+//!
+//! Owns the [`KeyStore`] trait, the record types it reads and writes, the
+//! schema and its migrations, and the embedded SQLite backend
+//! ([`sqlite::SqliteStore`]). Every write is one transaction, committed and
+//! synced before the call returns, so whatever a caller acknowledges survives
+//! a crash. See `docs/storage-schema.md`.
+//!
+//! It never holds unwrapped key material (only [`SealedKeyMaterial`]) and
+//! knows nothing of the wire protocol, HTTP or policies.
+
+pub mod record;
+pub mod sqlite;
+
+use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::key::Tag;
+use trent_core::sealed::SealedKeyMaterial;
+
+use crate::record::{AccessKeyRecord, AliasRecord, KeyRecord, MaterialRecord, Page};
+
+/// What went wrong in the store, as far as callers need to tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The record to change does not exist.
+    NotFound,
+    /// A record with the same identity already exists.
+    Conflict,
+    /// The backend could not be reached or failed to write.
+    Unavailable,
+    /// A stored value could not be read back as a valid record.
+    Corrupt,
+}
+
+/// A store failure: its kind and, for logs only, its source.
+#[derive(Debug, thiserror::Error)]
+#[error("store error: {kind:?}")]
+pub struct StoreError {
+    /// The kind of failure.
+    pub kind: StoreErrorKind,
+    /// The backend's own error, for the operator's log.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// An error of `kind` without a source.
+    pub fn new(kind: StoreErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage contract every backend fulfils.
+///
+/// Each method is atomic and durable: when it returns `Ok`, the change is on
+/// disk. Listing methods page by an opaque position (`after`) that the
+/// previous page returned.
+pub trait KeyStore: Send + Sync {
+    /// A value of the store's metadata table.
+    fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Sets a metadata value.
+    fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
+
+    /// Creates an account; `Conflict` if it exists.
+    fn insert_account(&self, account: &AccountId, created_at: trent_core::clock::Timestamp) -> StoreResult<()>;
+    /// All accounts, oldest first.
+    fn accounts(&self) -> StoreResult<Vec<AccountId>>;
+    /// Stores an access key; `Conflict` if its id exists.
+    fn insert_access_key(&self, record: &AccessKeyRecord) -> StoreResult<()>;
+    /// Reads an access key by id.
+    fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>>;
+
+    /// Creates a key with its first material version and its tags, atomically.
+    fn insert_key(&self, key: &KeyRecord, material: &MaterialRecord, tags: &[Tag]) -> StoreResult<()>;
+    /// Reads a key by id, in any scope.
+    fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>>;
+    /// Replaces the mutable fields of an existing key; `NotFound` if absent.
+    fn update_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// Keys of a scope in creation order.
+    fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>>;
+    /// One sealed version of a key's material.
+    fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>>;
+
+    /// Reads an alias.
+    fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>>;
+    /// Creates an alias; `Conflict` if the name is taken in the scope.
+    fn insert_alias(&self, alias: &AliasRecord) -> StoreResult<()>;
+    /// Points an existing alias at another key; `NotFound` if absent.
+    fn update_alias(&self, alias: &AliasRecord) -> StoreResult<()>;
+    /// Deletes an alias; `NotFound` if absent.
+    fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()>;
+    /// Aliases of a scope by name, optionally only those of one key.
+    fn list_aliases(
+        &self,
+        scope: &Scope,
+        target: Option<&KeyId>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Page<AliasRecord>>;
+
+    /// Tags of a key, ordered by tag key.
+    fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>>;
+    /// Adds or replaces tags of a key, atomically.
+    fn put_tags(&self, key_id: &KeyId, tags: &[Tag]) -> StoreResult<()>;
+    /// Removes tags of a key by tag key, atomically; absent keys are ignored.
+    fn remove_tags(&self, key_id: &KeyId, tag_keys: &[String]) -> StoreResult<()>;
+}

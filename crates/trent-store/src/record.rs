@@ -1,0 +1,103 @@
+//! Records as the store keeps them.
+
+use trent_core::clock::Timestamp;
+use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
+use trent_core::sealed::SealedKeyMaterial;
+
+/// A KMS key's metadata and policy (never its material).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The key id.
+    pub key_id: KeyId,
+    /// The owning account and region.
+    pub scope: Scope,
+    /// When the key was created.
+    pub created_at: Timestamp,
+    /// The description, possibly empty.
+    pub description: String,
+    /// The lifecycle state.
+    pub state: KeyState,
+    /// The key spec.
+    pub spec: KeySpec,
+    /// The key usage.
+    pub usage: KeyUsage,
+    /// Where the material came from.
+    pub origin: Origin,
+    /// Customer or AWS managed.
+    pub manager: KeyManager,
+    /// Whether this is a multi-Region key.
+    pub multi_region: bool,
+    /// When the key will be deleted, while pending deletion.
+    pub deletion_date: Option<Timestamp>,
+    /// The waiting period chosen, while pending deletion.
+    pub pending_window_days: Option<u32>,
+    /// The key policy document, as given.
+    pub policy: String,
+    /// Whether automatic rotation is on.
+    pub rotation_enabled: bool,
+    /// The rotation period, when rotation is on.
+    pub rotation_period_days: Option<u32>,
+    /// The material version new encryptions use.
+    pub current_material_version: u32,
+}
+
+/// One sealed version of a key's material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaterialRecord {
+    /// The version number, from 1.
+    pub version: u32,
+    /// The material, sealed under the root key.
+    pub sealed: SealedKeyMaterial,
+    /// When the version was made.
+    pub created_at: Timestamp,
+}
+
+/// An alias and the key it points to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasRecord {
+    /// Where the alias lives.
+    pub scope: Scope,
+    /// The alias name.
+    pub name: AliasName,
+    /// The key it points to.
+    pub target: KeyId,
+    /// When the alias was created.
+    pub created_at: Timestamp,
+    /// When the alias was last pointed at a key.
+    pub updated_at: Timestamp,
+}
+
+/// An access key: the id callers sign with and its sealed secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    /// The access key id (`AKIA...`).
+    pub access_key_id: String,
+    /// The account whose root the key belongs to.
+    pub account: AccountId,
+    /// The secret access key, sealed under the root key.
+    pub sealed_secret: Vec<u8>,
+    /// When the key was made.
+    pub created_at: Timestamp,
+    /// Whether the key may sign requests.
+    pub active: bool,
+}
+
+impl std::fmt::Debug for AccessKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyRecord")
+            .field("access_key_id", &self.access_key_id)
+            .field("account", &self.account)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of a listing, and the position to continue from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<i64>,
+}

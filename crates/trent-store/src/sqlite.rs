@@ -1,0 +1,615 @@
+//! The embedded backend: one SQLite file in the data folder.
+//!
+//! WAL journal with `synchronous=FULL`: a commit returns only after the log
+//! is synced, so an acknowledged write survives `kill -9` and power loss.
+//! One connection behind a mutex serializes access; the schema version lives
+//! in `PRAGMA user_version` and [`MIGRATIONS`] bring older files forward.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use trent_core::clock::Timestamp;
+use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
+use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use trent_core::sealed::SealedKeyMaterial;
+
+use crate::record::{AccessKeyRecord, AliasRecord, KeyRecord, MaterialRecord, Page};
+use crate::{KeyStore, StoreError, StoreErrorKind, StoreResult};
+
+/// Schema migrations, applied in order; entry `n` brings version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+CREATE TABLE accounts (
+    account_id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+    sealed_secret BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    active        INTEGER NOT NULL
+) STRICT;
+CREATE TABLE keys (
+    seq                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_id                   TEXT NOT NULL UNIQUE,
+    account_id               TEXT NOT NULL REFERENCES accounts(account_id),
+    region                   TEXT NOT NULL,
+    created_at               INTEGER NOT NULL,
+    description              TEXT NOT NULL,
+    key_state                TEXT NOT NULL,
+    key_spec                 TEXT NOT NULL,
+    key_usage                TEXT NOT NULL,
+    origin                   TEXT NOT NULL,
+    key_manager              TEXT NOT NULL,
+    multi_region             INTEGER NOT NULL,
+    deletion_date            INTEGER,
+    pending_window_days      INTEGER,
+    policy                   TEXT NOT NULL,
+    rotation_enabled         INTEGER NOT NULL,
+    rotation_period_days     INTEGER,
+    current_material_version INTEGER NOT NULL
+) STRICT;
+CREATE INDEX keys_by_scope ON keys (account_id, region, seq);
+CREATE TABLE key_materials (
+    key_id     TEXT NOT NULL REFERENCES keys(key_id),
+    version    INTEGER NOT NULL,
+    sealed     BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, version)
+) STRICT;
+CREATE TABLE aliases (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    alias_name TEXT NOT NULL,
+    target     TEXT NOT NULL REFERENCES keys(key_id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (account_id, region, alias_name)
+) STRICT;
+CREATE TABLE tags (
+    key_id    TEXT NOT NULL REFERENCES keys(key_id),
+    tag_key   TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (key_id, tag_key)
+) STRICT;
+"#];
+
+/// The SQLite store.
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+fn unavailable(error: rusqlite::Error) -> StoreError {
+    let kind = match &error {
+        rusqlite::Error::SqliteFailure(code, _)
+            if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreErrorKind::Conflict
+        }
+        _ => StoreErrorKind::Unavailable,
+    };
+    StoreError {
+        kind,
+        source: Some(Box::new(error)),
+    }
+}
+
+fn corrupt() -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let connection = Connection::open(path).map_err(unavailable)?;
+        Self::configure(connection)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> StoreResult<Self> {
+        Self::configure(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn configure(mut connection: Connection) -> StoreResult<Self> {
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(unavailable)?;
+        migrate(&mut connection)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> StoreResult<u32> {
+        self.lock()
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(unavailable)
+    }
+
+    /// Checkpoints the log into the database file; called on clean shutdown.
+    pub fn close(&self) -> StoreResult<()> {
+        self.lock()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(unavailable)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written: each
+        // call is one transaction, rolled back if not committed.
+        self.connection.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn migrate(connection: &mut Connection) -> StoreResult<()> {
+    let current: usize = connection
+        .query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))
+        .map_err(unavailable)?
+        .try_into()
+        .map_err(|_| corrupt())?;
+    if current > MIGRATIONS.len() {
+        // Written by a newer Trent: refuse rather than guess.
+        return Err(corrupt());
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = connection.transaction().map_err(unavailable)?;
+        tx.execute_batch(sql).map_err(unavailable)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)
+            .map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+fn changed_one(rows: usize) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::new(StoreErrorKind::NotFound))
+    } else {
+        Ok(())
+    }
+}
+
+const KEY_COLUMNS: &str = "key_id, account_id, region, created_at, description, key_state, key_spec, \
+    key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
+    rotation_enabled, rotation_period_days, current_material_version";
+
+fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
+    let key_id: String = row.get(0)?;
+    let account: String = row.get(1)?;
+    let region: String = row.get(2)?;
+    let state: String = row.get(5)?;
+    let spec: String = row.get(6)?;
+    let usage: String = row.get(7)?;
+    let origin: String = row.get(8)?;
+    let manager: String = row.get(9)?;
+    let build = || -> Option<KeyRecord> {
+        Some(KeyRecord {
+            key_id: KeyId::parse(&key_id).ok()?,
+            scope: Scope {
+                account: AccountId::parse(&account).ok()?,
+                region: Region::parse(&region).ok()?,
+            },
+            created_at: Timestamp::from_millis(row.get(3).ok()?),
+            description: row.get(4).ok()?,
+            state: KeyState::parse(&state)?,
+            spec: KeySpec::parse(&spec)?,
+            usage: KeyUsage::parse(&usage)?,
+            origin: Origin::parse(&origin)?,
+            manager: KeyManager::parse(&manager)?,
+            multi_region: row.get(10).ok()?,
+            deletion_date: row.get::<_, Option<i64>>(11).ok()?.map(Timestamp::from_millis),
+            pending_window_days: row.get(12).ok()?,
+            policy: row.get(13).ok()?,
+            rotation_enabled: row.get(14).ok()?,
+            rotation_period_days: row.get(15).ok()?,
+            current_material_version: row.get(16).ok()?,
+        })
+    };
+    Ok(build().ok_or_else(corrupt))
+}
+
+fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<AliasRecord>> {
+    let account: String = row.get(0)?;
+    let region: String = row.get(1)?;
+    let name: String = row.get(2)?;
+    let target: String = row.get(3)?;
+    let created_at: i64 = row.get(4)?;
+    let updated_at: i64 = row.get(5)?;
+    let build = || -> Option<AliasRecord> {
+        Some(AliasRecord {
+            scope: Scope {
+                account: AccountId::parse(&account).ok()?,
+                region: Region::parse(&region).ok()?,
+            },
+            name: AliasName::parse(&name).ok()?,
+            target: KeyId::parse(&target).ok()?,
+            created_at: Timestamp::from_millis(created_at),
+            updated_at: Timestamp::from_millis(updated_at),
+        })
+    };
+    Ok(build().ok_or_else(corrupt))
+}
+
+impl KeyStore for SqliteStore {
+    fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.lock()
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
+            .optional()
+            .map_err(unavailable)
+    }
+
+    fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO meta (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                params![name, value],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn insert_account(&self, account: &AccountId, created_at: Timestamp) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO accounts (account_id, created_at) VALUES (?1, ?2)",
+                params![account.as_str(), created_at.as_millis()],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn accounts(&self) -> StoreResult<Vec<AccountId>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare("SELECT account_id FROM accounts ORDER BY created_at, account_id")
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(unavailable)?;
+        rows.map(|row| {
+            row.map_err(unavailable)
+                .and_then(|text| AccountId::parse(&text).map_err(|_| corrupt()))
+        })
+        .collect()
+    }
+
+    fn insert_access_key(&self, record: &AccessKeyRecord) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO access_keys (access_key_id, account_id, sealed_secret, created_at, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    record.access_key_id,
+                    record.account.as_str(),
+                    record.sealed_secret,
+                    record.created_at.as_millis(),
+                    record.active
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>> {
+        let found = self
+            .lock()
+            .query_row(
+                "SELECT account_id, sealed_secret, created_at, active FROM access_keys
+                 WHERE access_key_id = ?1",
+                [access_key_id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Vec<u8>>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, bool>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(unavailable)?;
+        found
+            .map(|(account, sealed_secret, created_at, active)| {
+                Ok(AccessKeyRecord {
+                    access_key_id: access_key_id.to_owned(),
+                    account: AccountId::parse(&account).map_err(|_| corrupt())?,
+                    sealed_secret,
+                    created_at: Timestamp::from_millis(created_at),
+                    active,
+                })
+            })
+            .transpose()
+    }
+
+    fn insert_key(&self, key: &KeyRecord, material: &MaterialRecord, tags: &[Tag]) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        let key_id = key.key_id.to_string();
+        tx.execute(
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+            params![
+                key_id,
+                key.scope.account.as_str(),
+                key.scope.region.as_str(),
+                key.created_at.as_millis(),
+                key.description,
+                key.state.as_str(),
+                key.spec.as_str(),
+                key.usage.as_str(),
+                key.origin.as_str(),
+                key.manager.as_str(),
+                key.multi_region,
+                key.deletion_date.map(Timestamp::as_millis),
+                key.pending_window_days,
+                key.policy,
+                key.rotation_enabled,
+                key.rotation_period_days,
+                key.current_material_version,
+            ],
+        )
+        .map_err(unavailable)?;
+        tx.execute(
+            "INSERT INTO key_materials (key_id, version, sealed, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                key_id,
+                material.version,
+                material.sealed.as_bytes(),
+                material.created_at.as_millis()
+            ],
+        )
+        .map_err(unavailable)?;
+        for tag in tags {
+            tx.execute(
+                "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)",
+                params![key_id, tag.key, tag.value],
+            )
+            .map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        self.lock()
+            .query_row(
+                &format!("SELECT {KEY_COLUMNS} FROM keys WHERE key_id = ?1"),
+                [key_id.to_string()],
+                key_from_row,
+            )
+            .optional()
+            .map_err(unavailable)?
+            .transpose()
+    }
+
+    fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "UPDATE keys SET description = ?2, key_state = ?3, deletion_date = ?4,
+                    pending_window_days = ?5, policy = ?6, rotation_enabled = ?7,
+                    rotation_period_days = ?8, current_material_version = ?9
+                 WHERE key_id = ?1",
+                params![
+                    key.key_id.to_string(),
+                    key.description,
+                    key.state.as_str(),
+                    key.deletion_date.map(Timestamp::as_millis),
+                    key.pending_window_days,
+                    key.policy,
+                    key.rotation_enabled,
+                    key.rotation_period_days,
+                    key.current_material_version,
+                ],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare(
+                "SELECT seq, key_id FROM keys WHERE account_id = ?1 AND region = ?2 AND seq > ?3
+                 ORDER BY seq LIMIT ?4",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    after.unwrap_or(0),
+                    i64::from(limit) + 1
+                ],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .map_err(unavailable)?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (seq, text) = row.map_err(unavailable)?;
+            entries.push((seq, KeyId::parse(&text).map_err(|_| corrupt())?));
+        }
+        Ok(paginate(entries, limit))
+    }
+
+    fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>> {
+        self.lock()
+            .query_row(
+                "SELECT sealed FROM key_materials WHERE key_id = ?1 AND version = ?2",
+                params![key_id.to_string(), version],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
+            .optional()
+            .map(|found| found.map(SealedKeyMaterial::from_bytes))
+            .map_err(unavailable)
+    }
+
+    fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>> {
+        self.lock()
+            .query_row(
+                "SELECT account_id, region, alias_name, target, created_at, updated_at FROM aliases
+                 WHERE account_id = ?1 AND region = ?2 AND alias_name = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
+                alias_from_row,
+            )
+            .optional()
+            .map_err(unavailable)?
+            .transpose()
+    }
+
+    fn insert_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO aliases (account_id, region, alias_name, target, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    alias.scope.account.as_str(),
+                    alias.scope.region.as_str(),
+                    alias.name.as_str(),
+                    alias.target.to_string(),
+                    alias.created_at.as_millis(),
+                    alias.updated_at.as_millis()
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn update_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "UPDATE aliases SET target = ?4, updated_at = ?5
+                 WHERE account_id = ?1 AND region = ?2 AND alias_name = ?3",
+                params![
+                    alias.scope.account.as_str(),
+                    alias.scope.region.as_str(),
+                    alias.name.as_str(),
+                    alias.target.to_string(),
+                    alias.updated_at.as_millis()
+                ],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "DELETE FROM aliases WHERE account_id = ?1 AND region = ?2 AND alias_name = ?3",
+                params![scope.account.as_str(), scope.region.as_str(), name.as_str()],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn list_aliases(
+        &self,
+        scope: &Scope,
+        target: Option<&KeyId>,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Page<AliasRecord>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare(
+                "SELECT account_id, region, alias_name, target, created_at, updated_at, seq FROM aliases
+                 WHERE account_id = ?1 AND region = ?2 AND seq > ?3 AND (?4 IS NULL OR target = ?4)
+                 ORDER BY seq LIMIT ?5",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(
+                params![
+                    scope.account.as_str(),
+                    scope.region.as_str(),
+                    after.unwrap_or(0),
+                    target.map(KeyId::to_string),
+                    i64::from(limit) + 1
+                ],
+                |row| Ok((row.get::<_, i64>(6)?, alias_from_row(row)?)),
+            )
+            .map_err(unavailable)?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (seq, alias) = row.map_err(unavailable)?;
+            entries.push((seq, alias?));
+        }
+        Ok(paginate(entries, limit))
+    }
+
+    fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare("SELECT tag_key, tag_value FROM tags WHERE key_id = ?1 ORDER BY tag_key")
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([key_id.to_string()], |row| {
+                Ok(Tag {
+                    key: row.get(0)?,
+                    value: row.get(1)?,
+                })
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| row.map_err(unavailable)).collect()
+    }
+
+    fn put_tags(&self, key_id: &KeyId, tags: &[Tag]) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        for tag in tags {
+            tx.execute(
+                "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+                params![key_id.to_string(), tag.key, tag.value],
+            )
+            .map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    fn remove_tags(&self, key_id: &KeyId, tag_keys: &[String]) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        for tag_key in tag_keys {
+            tx.execute(
+                "DELETE FROM tags WHERE key_id = ?1 AND tag_key = ?2",
+                params![key_id.to_string(), tag_key],
+            )
+            .map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+}
+
+/// Cuts a `limit + 1` query result into a page and the position after it.
+fn paginate<T>(mut entries: Vec<(i64, T)>, limit: u32) -> Page<T> {
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next = if more { entries.last().map(|(seq, _)| *seq) } else { None };
+    Page {
+        items: entries.into_iter().map(|(_, item)| item).collect(),
+        next,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Store conformance checks, written against the trait so a second backend can reuse them.
+
+use super::*;
+
+fn scope() -> Scope {
+    Scope {
+        account: AccountId::parse("111122223333").unwrap(),
+        region: Region::parse("us-east-1").unwrap(),
+    }
+}
+
+fn key(n: u8) -> KeyRecord {
+    KeyRecord {
+        key_id: KeyId::from_bytes([n; 16]),
+        scope: scope(),
+        created_at: Timestamp::from_millis(1_700_000_000_000 + i64::from(n)),
+        description: format!("key {n}"),
+        state: KeyState::Enabled,
+        spec: KeySpec::SymmetricDefault,
+        usage: KeyUsage::EncryptDecrypt,
+        origin: Origin::AwsKms,
+        manager: KeyManager::Customer,
+        multi_region: false,
+        deletion_date: None,
+        pending_window_days: None,
+        policy: "{}".into(),
+        rotation_enabled: false,
+        rotation_period_days: None,
+        current_material_version: 1,
+    }
+}
+
+fn material() -> MaterialRecord {
+    MaterialRecord {
+        version: 1,
+        sealed: SealedKeyMaterial::from_bytes(vec![1, 2, 3]),
+        created_at: Timestamp::from_millis(5),
+    }
+}
+
+fn seeded(store: &dyn KeyStore) {
+    store.insert_account(&scope().account, Timestamp::from_millis(0)).unwrap();
+}
+
+fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
+    seeded(store);
+    let mut record = key(1);
+    let tags = [Tag { key: "Name".into(), value: "rds_kms".into() }];
+    store.insert_key(&record, &material(), &tags).unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(store.tags(&record.key_id).unwrap(), tags);
+    assert_eq!(
+        store.key_material(&record.key_id, 1).unwrap().unwrap(),
+        material().sealed
+    );
+    assert_eq!(store.key_material(&record.key_id, 2).unwrap(), None);
+
+    record.state = KeyState::PendingDeletion;
+    record.deletion_date = Some(Timestamp::from_millis(99));
+    record.pending_window_days = Some(7);
+    record.description = "changed".into();
+    store.update_key(&record).unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+
+    let err = store.insert_key(&record, &material(), &[]).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Conflict);
+    let err = store.update_key(&key(9)).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::NotFound);
+}
+
+fn listing_pages_in_creation_order(store: &dyn KeyStore) {
+    seeded(store);
+    for n in 1..=5 {
+        store.insert_key(&key(n), &material(), &[]).unwrap();
+    }
+    let first = store.list_keys(&scope(), None, 2).unwrap();
+    assert_eq!(first.items, vec![key(1).key_id, key(2).key_id]);
+    let second = store.list_keys(&scope(), first.next, 2).unwrap();
+    assert_eq!(second.items, vec![key(3).key_id, key(4).key_id]);
+    let last = store.list_keys(&scope(), second.next, 2).unwrap();
+    assert_eq!(last.items, vec![key(5).key_id]);
+    assert_eq!(last.next, None);
+    let other = Scope { region: Region::parse("eu-west-1").unwrap(), ..scope() };
+    assert!(store.list_keys(&other, None, 10).unwrap().items.is_empty());
+}
+
+fn aliases_are_unique_per_scope(store: &dyn KeyStore) {
+    seeded(store);
+    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.insert_key(&key(2), &material(), &[]).unwrap();
+    let mut alias = AliasRecord {
+        scope: scope(),
+        name: AliasName::parse("alias/demo").unwrap(),
+        target: key(1).key_id,
+        created_at: Timestamp::from_millis(1),
+        updated_at: Timestamp::from_millis(1),
+    };
+    store.insert_alias(&alias).unwrap();
+    assert_eq!(store.insert_alias(&alias).unwrap_err().kind, StoreErrorKind::Conflict);
+    alias.target = key(2).key_id;
+    alias.updated_at = Timestamp::from_millis(2);
+    store.update_alias(&alias).unwrap();
+    assert_eq!(store.alias(&scope(), &alias.name).unwrap().unwrap(), alias);
+    let only_key_two = store.list_aliases(&scope(), Some(&key(2).key_id), None, 10).unwrap();
+    assert_eq!(only_key_two.items, vec![alias.clone()]);
+    assert!(store.list_aliases(&scope(), Some(&key(1).key_id), None, 10).unwrap().items.is_empty());
+    store.delete_alias(&scope(), &alias.name).unwrap();
+    assert_eq!(store.delete_alias(&scope(), &alias.name).unwrap_err().kind, StoreErrorKind::NotFound);
+}
+
+fn tags_upsert_and_remove(store: &dyn KeyStore) {
+    seeded(store);
+    let id = key(1).key_id;
+    store.insert_key(&key(1), &material(), &[]).unwrap();
+    let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
+    store.put_tags(&id, &[tag("b", "1"), tag("a", "2")]).unwrap();
+    store.put_tags(&id, &[tag("b", "3")]).unwrap();
+    assert_eq!(store.tags(&id).unwrap(), vec![tag("a", "2"), tag("b", "3")]);
+    store.remove_tags(&id, &["a".into(), "absent".into()]).unwrap();
+    assert_eq!(store.tags(&id).unwrap(), vec![tag("b", "3")]);
+}
+
+fn access_keys_and_meta(store: &dyn KeyStore) {
+    seeded(store);
+    let record = AccessKeyRecord {
+        access_key_id: "AKIAEXAMPLE".into(),
+        account: scope().account,
+        sealed_secret: vec![4, 5],
+        created_at: Timestamp::from_millis(3),
+        active: true,
+    };
+    store.insert_access_key(&record).unwrap();
+    assert_eq!(store.access_key("AKIAEXAMPLE").unwrap().unwrap(), record);
+    assert_eq!(store.access_key("AKIAOTHER").unwrap(), None);
+    assert!(!format!("{record:?}").contains("sealed_secret"));
+    assert_eq!(store.meta("x").unwrap(), None);
+    store.set_meta("x", b"1").unwrap();
+    store.set_meta("x", b"2").unwrap();
+    assert_eq!(store.meta("x").unwrap().unwrap(), b"2");
+    assert_eq!(store.accounts().unwrap(), vec![scope().account]);
+}
+
+type Check = fn(&dyn KeyStore);
+const SUITE: &[Check] = &[
+    keys_round_trip_field_by_field,
+    listing_pages_in_creation_order,
+    aliases_are_unique_per_scope,
+    tags_upsert_and_remove,
+    access_keys_and_meta,
+];
+
+#[test]
+fn sqlite_passes_the_conformance_suite() {
+    for check in SUITE {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("trent.db")).unwrap();
+        check(&store);
+    }
+}
+
+#[test]
+fn data_survives_reopening_and_schema_is_versioned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trent.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        seeded(&store);
+        store.insert_key(&key(1), &material(), &[]).unwrap();
+        store.close().unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert_eq!(store.key(&key(1).key_id).unwrap().unwrap(), key(1));
+}
+
+#[test]
+fn a_file_from_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trent.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let connection = Connection::open(&path).unwrap();
+    connection.pragma_update(None, "user_version", 99).unwrap();
+    drop(connection);
+    assert_eq!(SqliteStore::open(&path).unwrap_err().kind, StoreErrorKind::Corrupt);
+}

@@ -1,1 +1,123 @@
-//! placeholder
+//! The HTTP face of Trent.
+//!
+//! Owns the axum router on `POST /`, the request limits, request ids, SigV4
+//! extraction and verification (through `trent-sigv4`), dispatch of each
+//! operation to the [`trent_service::Kms`] facade, and graceful shutdown.
+//! Its entry point is [`run`].
+//!
+//! It contains no business rules: it authenticates, decodes, calls the
+//! service and renders.
+
+mod auth;
+mod dispatch;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use tokio::net::TcpListener;
+use trent_core::error::KmsError;
+use trent_protocol::limit::MAX_REQUEST_BODY_BYTES;
+use trent_protocol::Operation;
+use trent_service::Kms;
+
+pub use auth::AuthMode;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How callers are authenticated.
+    pub auth: AuthMode,
+}
+
+struct AppState {
+    kms: Arc<Kms>,
+    auth: auth::Authenticator,
+}
+
+/// Serves `kms` on `listener` until `shutdown` completes; requests in flight
+/// then finish before this returns.
+pub async fn run(
+    kms: Arc<Kms>,
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = Arc::new(AppState {
+        auth: auth::Authenticator::new(config.auth),
+        kms,
+    });
+    let app = Router::new().fallback(handle).with_state(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = std::time::Instant::now();
+    let target = header_text(request.headers(), "x-amz-target").unwrap_or_default();
+    let outcome = serve(state, request).await;
+    let response = match outcome {
+        Ok(body) => respond(StatusCode::OK, body, &request_id),
+        Err(error) => {
+            if let KmsError::Internal(internal) = &error {
+                tracing::error!(request_id = %request_id, context = internal.context, source = ?internal.source, "internal error");
+            }
+            let wire = trent_protocol::error::render(&error);
+            let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            respond(status, wire.body(), &request_id)
+        }
+    };
+    tracing::info!(
+        request_id = %request_id,
+        target = %target.chars().take(80).collect::<String>(),
+        status = response.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, KmsError> {
+    let (parts, body) = request.into_parts();
+    if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
+        return Err(KmsError::UnknownOperation);
+    }
+    let declared = header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_REQUEST_BODY_BYTES) {
+        return Err(KmsError::RequestTooLarge);
+    }
+    let body = to_bytes(body, MAX_REQUEST_BODY_BYTES)
+        .await
+        .map_err(|_| KmsError::RequestTooLarge)?;
+    // Authentication, decoding and the operation run on the blocking pool:
+    // the store and the root key are synchronous.
+    tokio::task::spawn_blocking(move || {
+        let caller = state.auth.authenticate(&state.kms, &parts, &body)?;
+        let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
+        let operation = Operation::from_target(&target)?;
+        dispatch::dispatch(&state.kms, &caller, operation, &body)
+    })
+    .await
+    .map_err(|error| KmsError::internal("request task failed", error))?
+}
+
+fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
+}

@@ -1,0 +1,103 @@
+//! Turning a request's SigV4 signature into a [`Caller`].
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use axum::http::request::Parts;
+use trent_core::error::{IncompleteSignature, InvalidSignature, KmsError};
+use trent_core::id::{AccountId, Region};
+use trent_service::{Caller, Kms};
+use trent_sigv4::{AuthError, Request, Settings};
+
+/// How callers are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Full SigV4 verification against stored access keys (the default).
+    Verify,
+    /// Development: any well-formed SigV4 request is accepted without
+    /// checking its secret; the caller is the root of the account named by a
+    /// 12-digit access key id, else `000000000000`. Loopback only.
+    Dev,
+}
+
+/// The account dev-mode callers act as when their access key id is not an account id.
+pub(crate) const DEV_DEFAULT_ACCOUNT: &str = "000000000000";
+
+pub(crate) struct Authenticator {
+    mode: AuthMode,
+    known_accounts: Mutex<HashSet<AccountId>>,
+}
+
+impl Authenticator {
+    pub(crate) fn new(mode: AuthMode) -> Self {
+        Self {
+            mode,
+            known_accounts: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub(crate) fn authenticate(&self, kms: &Kms, parts: &Parts, body: &[u8]) -> Result<Caller, KmsError> {
+        let headers: Vec<(&str, &[u8])> = parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .collect();
+        let request = Request {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &headers,
+            body,
+        };
+        let settings = Settings {
+            service: "kms",
+            normalize_path: true,
+            check_skew: true,
+        };
+        let now = kms.clock().now().as_millis().div_euclid(1000);
+        let parsed = trent_sigv4::parse(&request, &settings, now).map_err(auth_error)?;
+        let region = Region::parse(&parsed.region).map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))?;
+        match self.mode {
+            AuthMode::Verify => {
+                if parsed.session_token.is_some() {
+                    // No temporary credentials exist before STS lands.
+                    return Err(KmsError::UnrecognizedClient);
+                }
+                let (account, secret) = kms
+                    .access_key_secret(&parsed.access_key_id)?
+                    .ok_or(KmsError::UnrecognizedClient)?;
+                parsed.verify(secret.expose()).map_err(auth_error)?;
+                Ok(Caller::account_root(account, region))
+            }
+            AuthMode::Dev => {
+                let account = AccountId::parse(&parsed.access_key_id)
+                    .or_else(|_| AccountId::parse(DEV_DEFAULT_ACCOUNT))
+                    .map_err(|error| KmsError::internal("dev account id", error))?;
+                let mut known = self.known_accounts.lock().unwrap_or_else(|p| p.into_inner());
+                if !known.contains(&account) {
+                    kms.ensure_account(&account)?;
+                    known.insert(account.clone());
+                }
+                Ok(Caller::account_root(account, region))
+            }
+        }
+    }
+}
+
+fn auth_error(error: AuthError) -> KmsError {
+    match error {
+        AuthError::Missing => KmsError::MissingAuthenticationToken,
+        AuthError::Malformed => KmsError::IncompleteSignature(IncompleteSignature::Malformed),
+        AuthError::MalformedCredential => KmsError::IncompleteSignature(IncompleteSignature::MalformedCredential),
+        AuthError::UnsignedHeader(name) => KmsError::IncompleteSignature(IncompleteSignature::UnsignedHeader(name)),
+        AuthError::MissingDate => KmsError::IncompleteSignature(IncompleteSignature::MissingDate),
+        AuthError::Expired { request_time, server_time } => {
+            KmsError::InvalidSignature(InvalidSignature::Expired { request_time, server_time })
+        }
+        AuthError::WrongService(service) => KmsError::InvalidSignature(InvalidSignature::WrongService(service)),
+        AuthError::WrongRegion => KmsError::InvalidSignature(InvalidSignature::WrongRegion),
+        AuthError::WrongDate => KmsError::InvalidSignature(InvalidSignature::WrongDate),
+        AuthError::BodyHashMismatch => KmsError::InvalidSignature(InvalidSignature::BodyHashMismatch),
+        AuthError::SignatureMismatch => KmsError::InvalidSignature(InvalidSignature::Mismatch),
+    }
+}

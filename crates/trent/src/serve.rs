@@ -1,0 +1,188 @@
+//! `trent serve`: open (or create) a data folder and serve the KMS API.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use trent_core::clock::SystemClock;
+use trent_core::id::AccountId;
+use trent_crypto::root_key::FileRootKeyProvider;
+use trent_server::{AuthMode, Config};
+use trent_service::bootstrap::SecretAccessKey;
+use trent_service::Kms;
+use trent_store::sqlite::SqliteStore;
+
+/// The address Trent listens on by default: loopback only.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7979";
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on. Use port 0 for any free port; the chosen
+    /// address is printed as "trent listening on ADDR".
+    #[arg(long, default_value = DEFAULT_LISTEN, env = "TRENT_LISTEN")]
+    listen: SocketAddr,
+
+    /// Data folder: the SQLite store, the root key (unless --root-key-file)
+    /// and the root credentials. Created on first start.
+    #[arg(long, default_value = "trent-data", env = "TRENT_DATA_DIR")]
+    data_dir: PathBuf,
+
+    /// The root key file (256 random bits, mode 0600). Defaults to
+    /// DATA_DIR/root-key. Keep it apart from backups of the data folder: a
+    /// data folder without its root key reveals no key material.
+    #[arg(long, env = "TRENT_ROOT_KEY_FILE")]
+    root_key_file: Option<PathBuf>,
+
+    /// The 12-digit id of the account created at first start (random if
+    /// omitted). Ignored once the data folder exists.
+    #[arg(long)]
+    account_id: Option<String>,
+
+    /// Development mode: accept any well-formed SigV4 signature without
+    /// checking its secret, acting as the root of the account named by a
+    /// 12-digit access key id (else 000000000000). Loopback addresses only.
+    /// Never use it for real keys.
+    #[arg(long)]
+    dev: bool,
+}
+
+pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    if args.dev && !args.listen.ip().is_loopback() {
+        bail!("--dev accepts unverified signatures and refuses to listen on a non-loopback address ({})", args.listen);
+    }
+    let requested_account = args
+        .account_id
+        .as_deref()
+        .map(AccountId::parse)
+        .transpose()
+        .map_err(|_| anyhow::anyhow!("--account-id must be 12 digits"))?;
+
+    create_private_dir(&args.data_dir)?;
+    let lock = fs::File::create(args.data_dir.join("lock")).context("creating the data folder lock")?;
+    lock.try_lock()
+        .map_err(|_| anyhow::anyhow!("another trent server is using {}", args.data_dir.display()))?;
+
+    let db_path = args.data_dir.join("trent.db");
+    let fresh = !db_path.exists();
+    let root_key_path = args.root_key_file.clone().unwrap_or_else(|| args.data_dir.join("root-key"));
+    let root_key = FileRootKeyProvider::open_or_create(&root_key_path, fresh).map_err(|_| {
+        anyhow::anyhow!(
+            "cannot read the root key at {} (it must exist, hold 32 bytes, and be readable)",
+            root_key_path.display()
+        )
+    })?;
+    let store = Arc::new(SqliteStore::open(&db_path).map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?);
+    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), Arc::new(SystemClock)));
+    kms.check_root_key()
+        .map_err(|_| anyhow::anyhow!("the root key at {} does not open this data folder", root_key_path.display()))?;
+
+    let credentials_path = args.data_dir.join("root-credentials");
+    let bootstrap = kms
+        .bootstrap(requested_account, |_, access_key_id, secret| {
+            write_credentials(&credentials_path, access_key_id, secret)
+        })
+        .map_err(|error| anyhow::anyhow!("first start failed: {error}"))?;
+    if bootstrap.created {
+        tracing::info!(account = %bootstrap.account, path = %credentials_path.display(), "created account and root credentials");
+    }
+    println!("trent account {}", bootstrap.account);
+    println!("trent root credentials in {}", credentials_path.display());
+
+    let auth = if args.dev {
+        eprintln!("\n!!! WARNING: trent is running with --dev: request signatures are NOT verified.");
+        eprintln!("!!! Anyone who can reach {} can use every key. Never keep real keys here.\n", args.listen);
+        tracing::warn!("development mode: signatures are not verified");
+        AuthMode::Dev
+    } else {
+        AuthMode::Verify
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        println!("trent listening on {address}");
+        std::io::stdout().flush()?;
+        tracing::info!(%address, "listening");
+        trent_server::run(kms, Config { auth }, listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    store
+        .close()
+        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    tracing::info!("stopped cleanly");
+    drop(lock);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}
+
+fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .with_context(|| format!("creating the data folder {}", path.display()))
+}
+
+/// Writes the root credentials in the AWS shared-credentials format (mode
+/// 0600), through a synced temporary file renamed into place.
+fn write_credentials(path: &Path, access_key_id: &str, secret: &SecretAccessKey) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    let _ = fs::remove_file(&temporary);
+    let contents = zeroize::Zeroizing::new(format!(
+        "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {}\n",
+        secret.expose()
+    ));
+    trent_crypto::root_key::write_new_secret_file(&temporary, contents.as_bytes())?;
+    fs::rename(&temporary, path)?;
+    if let Some(parent) = path.parent() {
+        fs::File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}

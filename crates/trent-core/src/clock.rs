@@ -50,7 +50,10 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods, reason = "the one place that reads the system time")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one place that reads the system time"
+    )]
     fn now(&self) -> Timestamp {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)

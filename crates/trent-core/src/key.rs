@@ -151,7 +151,10 @@ mod tests {
         for state in KeyState::ALL {
             assert_eq!(KeyState::parse(state.as_str()), Some(*state));
         }
-        assert_eq!(KeySpec::parse("SYMMETRIC_DEFAULT"), Some(KeySpec::SymmetricDefault));
+        assert_eq!(
+            KeySpec::parse("SYMMETRIC_DEFAULT"),
+            Some(KeySpec::SymmetricDefault)
+        );
         assert_eq!(KeySpec::parse("symmetric_default"), None);
     }
 
@@ -162,15 +165,31 @@ mod tests {
         let table = [
             (Cryptographic, Enabled, Ok(())),
             (Cryptographic, Disabled, Err(StateRefusal::Disabled)),
-            (Cryptographic, PendingDeletion, Err(StateRefusal::InvalidState(PendingDeletion))),
+            (
+                Cryptographic,
+                PendingDeletion,
+                Err(StateRefusal::InvalidState(PendingDeletion)),
+            ),
             (Inspect, PendingDeletion, Ok(())),
             (Inspect, Disabled, Ok(())),
             (Manage, Enabled, Ok(())),
             (Manage, Disabled, Ok(())),
-            (Manage, PendingDeletion, Err(StateRefusal::InvalidState(PendingDeletion))),
+            (
+                Manage,
+                PendingDeletion,
+                Err(StateRefusal::InvalidState(PendingDeletion)),
+            ),
             (CancelDeletion, PendingDeletion, Ok(())),
-            (CancelDeletion, Enabled, Err(StateRefusal::InvalidState(Enabled))),
-            (CancelDeletion, Disabled, Err(StateRefusal::InvalidState(Disabled))),
+            (
+                CancelDeletion,
+                Enabled,
+                Err(StateRefusal::InvalidState(Enabled)),
+            ),
+            (
+                CancelDeletion,
+                Disabled,
+                Err(StateRefusal::InvalidState(Disabled)),
+            ),
         ];
         for (action, state, expected) in table {
             assert_eq!(action.check(state), expected, "{action:?} on {state:?}");

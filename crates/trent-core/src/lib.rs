@@ -10,8 +10,8 @@
 
 pub mod clock;
 pub mod context;
+pub mod error;
 pub mod id;
 pub mod key;
 pub mod quota;
 pub mod sealed;
-pub mod error;

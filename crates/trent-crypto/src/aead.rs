@@ -15,7 +15,9 @@ pub const TAG_LEN: usize = 16;
 
 /// Fills `out` with random bytes from the system's secure generator.
 pub fn fill_random(out: &mut [u8]) -> Result<(), CryptoError> {
-    SystemRandom::new().fill(out).map_err(|_| CryptoError::Failed)
+    SystemRandom::new()
+        .fill(out)
+        .map_err(|_| CryptoError::Failed)
 }
 
 /// Encrypts `plaintext` under `key` with a fresh random IV. Returns the IV
@@ -27,10 +29,15 @@ pub(crate) fn seal(
 ) -> Result<([u8; IV_LEN], Vec<u8>), CryptoError> {
     let mut iv = [0u8; IV_LEN];
     fill_random(&mut iv)?;
-    let sealing = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
+    let sealing =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
     let mut in_out = plaintext.to_vec();
     sealing
-        .seal_in_place_append_tag(Nonce::assume_unique_for_key(iv), Aad::from(aad), &mut in_out)
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(iv),
+            Aad::from(aad),
+            &mut in_out,
+        )
         .map_err(|_| CryptoError::Failed)?;
     Ok((iv, in_out))
 }
@@ -42,7 +49,8 @@ pub fn open(
     aad: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let opening = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
+    let opening =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
     let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| CryptoError::Failed)?;
     let mut in_out = Zeroizing::new(ciphertext_and_tag.to_vec());
     let plaintext_len = opening

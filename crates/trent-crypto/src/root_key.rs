@@ -91,7 +91,8 @@ impl FileRootKeyProvider {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound && create => {
                 let mut key = Zeroizing::new([0u8; KEY_LEN]);
                 fill_random(key.as_mut())?;
-                write_new_secret_file(path, key.as_ref()).map_err(|_| CryptoError::RootKeyUnavailable)?;
+                write_new_secret_file(path, key.as_ref())
+                    .map_err(|_| CryptoError::RootKeyUnavailable)?;
                 Ok(Self {
                     key: RootKey(key),
                     path: path.to_owned(),
@@ -142,7 +143,12 @@ impl RootKeyProvider for FileRootKeyProvider {
         if sealed.len() < 1 + IV_LEN || sealed[0] != SEALED_VERSION {
             return Err(CryptoError::Failed);
         }
-        aead::open(self.key.0.as_ref(), &sealed[1..1 + IV_LEN], label, &sealed[1 + IV_LEN..])
+        aead::open(
+            self.key.0.as_ref(),
+            &sealed[1..1 + IV_LEN],
+            label,
+            &sealed[1 + IV_LEN..],
+        )
     }
 }
 
@@ -179,7 +185,10 @@ mod tests {
         let key_id = KeyId::from_bytes([1; 16]);
         let material = KeyMaterial::generate().unwrap();
         let sealed = seal_key_material(&provider, &key_id, 1, &material).unwrap();
-        assert!(!sealed.as_bytes().windows(32).any(|w| w == material.secret()));
+        assert!(!sealed
+            .as_bytes()
+            .windows(32)
+            .any(|w| w == material.secret()));
         let opened = open_key_material(&provider, &key_id, 1, &sealed).unwrap();
         assert_eq!(opened.secret(), material.secret());
         assert!(open_key_material(&provider, &key_id, 2, &sealed).is_err());

@@ -19,7 +19,9 @@ impl std::fmt::Debug for SecretBlob {
     }
 }
 
-fn decode_base64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Zeroizing<Vec<u8>>, D::Error> {
+fn decode_base64<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Zeroizing<Vec<u8>>, D::Error> {
     let text = Zeroizing::new(String::deserialize(deserializer)?);
     STANDARD
         .decode(text.as_bytes())

@@ -19,14 +19,38 @@ pub struct Checks {
     failures: Vec<ValidationFailure>,
 }
 
-const KEY_USAGES: &[&str] = &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+const KEY_USAGES: &[&str] = &[
+    "SIGN_VERIFY",
+    "ENCRYPT_DECRYPT",
+    "GENERATE_VERIFY_MAC",
+    "KEY_AGREEMENT",
+];
 const KEY_SPECS: &[&str] = &[
-    "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521",
-    "ECC_SECG_P256K1", "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
-    "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "ECC_NIST_P256",
+    "ECC_NIST_P384",
+    "ECC_NIST_P521",
+    "ECC_SECG_P256K1",
+    "SYMMETRIC_DEFAULT",
+    "HMAC_224",
+    "HMAC_256",
+    "HMAC_384",
+    "HMAC_512",
+    "SM2",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+    "ECC_NIST_EDWARDS25519",
 ];
 const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
-const ENCRYPTION_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
+const ENCRYPTION_ALGORITHMS: &[&str] = &[
+    "SYMMETRIC_DEFAULT",
+    "RSAES_OAEP_SHA_1",
+    "RSAES_OAEP_SHA_256",
+    "SM2PKE",
+];
 const DATA_KEY_SPECS: &[&str] = &["AES_256", "AES_128"];
 
 impl Checks {
@@ -56,10 +80,18 @@ impl Checks {
         let chars = value.chars().count();
         let shown = || ShownValue::Shown(value.chars().take(256).collect());
         if chars < min {
-            self.fail(member, shown(), format!("Member must have length greater than or equal to {min}"));
+            self.fail(
+                member,
+                shown(),
+                format!("Member must have length greater than or equal to {min}"),
+            );
             false
         } else if chars > max {
-            self.fail(member, shown(), format!("Member must have length less than or equal to {max}"));
+            self.fail(
+                member,
+                shown(),
+                format!("Member must have length less than or equal to {max}"),
+            );
             false
         } else {
             true
@@ -69,10 +101,18 @@ impl Checks {
     /// A sensitive blob's length within `min..=max`; its value is never shown.
     pub fn secret_length(&mut self, member: &str, len: usize, min: usize, max: usize) -> bool {
         if len < min {
-            self.fail(member, ShownValue::Hidden, format!("Member must have length greater than or equal to {min}"));
+            self.fail(
+                member,
+                ShownValue::Hidden,
+                format!("Member must have length greater than or equal to {min}"),
+            );
             false
         } else if len > max {
-            self.fail(member, ShownValue::Hidden, format!("Member must have length less than or equal to {max}"));
+            self.fail(
+                member,
+                ShownValue::Hidden,
+                format!("Member must have length less than or equal to {max}"),
+            );
             false
         } else {
             true
@@ -82,10 +122,18 @@ impl Checks {
     /// An integer within `min..=max`.
     pub fn range(&mut self, member: &str, value: i64, min: i64, max: i64) -> bool {
         if value < min {
-            self.fail(member, ShownValue::Shown(value.to_string()), format!("Member must have value greater than or equal to {min}"));
+            self.fail(
+                member,
+                ShownValue::Shown(value.to_string()),
+                format!("Member must have value greater than or equal to {min}"),
+            );
             false
         } else if value > max {
-            self.fail(member, ShownValue::Shown(value.to_string()), format!("Member must have value less than or equal to {max}"));
+            self.fail(
+                member,
+                ShownValue::Shown(value.to_string()),
+                format!("Member must have value less than or equal to {max}"),
+            );
             false
         } else {
             true
@@ -100,7 +148,10 @@ impl Checks {
         self.fail(
             member,
             ShownValue::Shown(value.chars().take(256).collect()),
-            format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+            format!(
+                "Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            ),
         );
         false
     }
@@ -134,7 +185,11 @@ impl Checks {
     }
 
     /// A required `KeyId`-typed member.
-    pub fn required_key_id<'a>(&mut self, member: &str, value: &'a Option<String>) -> Option<&'a String> {
+    pub fn required_key_id<'a>(
+        &mut self,
+        member: &str,
+        value: &'a Option<String>,
+    ) -> Option<&'a String> {
         let value = self.required(member, value);
         self.key_id(member, value);
         value
@@ -164,7 +219,11 @@ impl Checks {
     pub fn grant_tokens(&mut self, value: Option<&Vec<String>>) {
         if let Some(tokens) = value {
             if tokens.len() > 10 {
-                self.fail("grantTokens", ShownValue::Hidden, "Member must have length less than or equal to 10".into());
+                self.fail(
+                    "grantTokens",
+                    ShownValue::Hidden,
+                    "Member must have length less than or equal to 10".into(),
+                );
             }
             for (index, token) in tokens.iter().enumerate() {
                 if token.is_empty() || token.len() > 8192 {
@@ -200,7 +259,12 @@ impl Checks {
                 let ok = policy
                     .chars()
                     .all(|c| matches!(c, '\t' | '\n' | '\r') || ('\u{20}'..='\u{ff}').contains(&c));
-                self.pattern("policy", policy, ok, "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+                self.pattern(
+                    "policy",
+                    policy,
+                    ok,
+                    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+                );
             }
         }
     }
@@ -209,7 +273,9 @@ impl Checks {
     pub fn alias_name<'a>(&mut self, value: &'a Option<String>) -> Option<&'a String> {
         let name = self.required("aliasName", value)?;
         if self.length("aliasName", name, 1, quota::MAX_ALIAS_NAME_CHARS) {
-            let ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
+            let ok = name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'));
             self.pattern("aliasName", name, ok, "^[a-zA-Z0-9:/_-]+$");
         }
         Some(name)
@@ -226,7 +292,10 @@ impl Checks {
                 let key_ok = self.length(&at("tagKey"), key, 1, quota::MAX_TAG_KEY_CHARS);
                 let value_ok = self.length(&at("tagValue"), value, 0, quota::MAX_TAG_VALUE_CHARS);
                 if key_ok && value_ok {
-                    tags.push(Tag { key: key.clone(), value: value.clone() });
+                    tags.push(Tag {
+                        key: key.clone(),
+                        value: value.clone(),
+                    });
                 }
             }
         }
@@ -235,7 +304,11 @@ impl Checks {
 
     /// `NumberOfBytes` (1..1024) or `KeySpec` (AES_256, AES_128) of a data
     /// key: exactly one must be given. Returns the length in bytes.
-    pub fn data_key_length(&mut self, number_of_bytes: Option<i64>, key_spec: Option<&String>) -> Result<usize, KmsError> {
+    pub fn data_key_length(
+        &mut self,
+        number_of_bytes: Option<i64>,
+        key_spec: Option<&String>,
+    ) -> Result<usize, KmsError> {
         if let Some(bytes) = number_of_bytes {
             self.range("numberOfBytes", bytes, 1, 1024);
         }
@@ -257,9 +330,11 @@ impl Checks {
 
 /// Parses a checked `KeyId` member; text in no accepted form is a `NotFoundException`.
 pub fn key_reference(text: &str) -> Result<KeyReference, KmsError> {
-    KeyReference::parse(text).map_err(|_| KmsError::NotFound(NotFound::InvalidKeyId {
-        given: text.chars().take(2048).collect(),
-    }))
+    KeyReference::parse(text).map_err(|_| {
+        KmsError::NotFound(NotFound::InvalidKeyId {
+            given: text.chars().take(2048).collect(),
+        })
+    })
 }
 
 /// Parses a checked alias name; refuses names without the `alias/` prefix.
@@ -268,7 +343,10 @@ pub fn alias_name(text: &str) -> Result<AliasName, KmsError> {
 }
 
 /// Builds an encryption context, refusing one over AWS's size quota.
-pub fn encryption_context(member: &str, value: Option<&ContextDto>) -> Result<EncryptionContext, KmsError> {
+pub fn encryption_context(
+    member: &str,
+    value: Option<&ContextDto>,
+) -> Result<EncryptionContext, KmsError> {
     let context = EncryptionContext::from_pairs(value.cloned().unwrap_or_default());
     if context.byte_len() > quota::MAX_ENCRYPTION_CONTEXT_BYTES {
         return Err(KmsError::validation(
@@ -287,7 +365,9 @@ pub fn encryption_context(member: &str, value: Option<&ContextDto>) -> Result<En
 pub fn symmetric_algorithm(value: Option<&String>) -> Result<(), KmsError> {
     match value.map(String::as_str) {
         None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(KeyUsageProblem::EncryptionAlgorithm(other.to_owned()))),
+        Some(other) => Err(KmsError::InvalidKeyUsage(
+            KeyUsageProblem::EncryptionAlgorithm(other.to_owned()),
+        )),
     }
 }
 
@@ -321,15 +401,26 @@ pub fn key_shape(
     key_usage: Option<&String>,
     origin: Option<&String>,
 ) -> Option<(KeySpec, KeyUsage, Origin)> {
-    let spec_text = key_spec.or(customer_master_key_spec).map(String::as_str).unwrap_or("SYMMETRIC_DEFAULT");
+    let spec_text = key_spec
+        .or(customer_master_key_spec)
+        .map(String::as_str)
+        .unwrap_or("SYMMETRIC_DEFAULT");
     let usage_text = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
     let origin_text = origin.map(String::as_str).unwrap_or("AWS_KMS");
-    let member = if key_spec.is_some() { "keySpec" } else { "customerMasterKeySpec" };
+    let member = if key_spec.is_some() {
+        "keySpec"
+    } else {
+        "customerMasterKeySpec"
+    };
     let ok = checks.one_of(member, spec_text, KEY_SPECS)
         & checks.one_of("keyUsage", usage_text, KEY_USAGES)
         & checks.one_of("origin", origin_text, ORIGINS);
     ok.then_some(())?;
-    Some((KeySpec::parse(spec_text)?, KeyUsage::parse(usage_text)?, Origin::parse(origin_text)?))
+    Some((
+        KeySpec::parse(spec_text)?,
+        KeyUsage::parse(usage_text)?,
+        Origin::parse(origin_text)?,
+    ))
 }
 
 /// Why a well-formed key shape is refused by this build.
@@ -339,7 +430,10 @@ pub fn unsupported_shape(
     key_usage: Option<&String>,
     origin: Option<&String>,
 ) -> KmsError {
-    let spec = key_spec.or(customer_master_key_spec).map(String::as_str).unwrap_or("SYMMETRIC_DEFAULT");
+    let spec = key_spec
+        .or(customer_master_key_spec)
+        .map(String::as_str)
+        .unwrap_or("SYMMETRIC_DEFAULT");
     if spec != "SYMMETRIC_DEFAULT" {
         return KmsError::UnsupportedOperation(Unsupported::KeySpec(spec.to_owned()));
     }
@@ -376,19 +470,40 @@ mod tests {
     #[test]
     fn data_key_length_needs_exactly_one_choice() {
         let spec = |s: &str| Some(s.to_owned());
-        assert_eq!(Checks::new().data_key_length(None, spec("AES_256").as_ref()).unwrap(), 32);
-        assert_eq!(Checks::new().data_key_length(None, spec("AES_128").as_ref()).unwrap(), 16);
+        assert_eq!(
+            Checks::new()
+                .data_key_length(None, spec("AES_256").as_ref())
+                .unwrap(),
+            32
+        );
+        assert_eq!(
+            Checks::new()
+                .data_key_length(None, spec("AES_128").as_ref())
+                .unwrap(),
+            16
+        );
         assert_eq!(Checks::new().data_key_length(Some(64), None).unwrap(), 64);
         assert!(Checks::new().data_key_length(None, None).is_err());
-        assert!(Checks::new().data_key_length(Some(32), spec("AES_256").as_ref()).is_err());
+        assert!(Checks::new()
+            .data_key_length(Some(32), spec("AES_256").as_ref())
+            .is_err());
     }
 
     #[test]
     fn policy_documents_must_be_small_json_objects() {
         assert!(policy_document("{\"Version\":\"2012-10-17\",\"Statement\":[]}").is_ok());
-        assert!(matches!(policy_document("[]"), Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))));
-        assert!(matches!(policy_document("{"), Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))));
+        assert!(matches!(
+            policy_document("[]"),
+            Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))
+        ));
+        assert!(matches!(
+            policy_document("{"),
+            Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))
+        ));
         let big = format!("{{\"x\":\"{}\"}}", "a".repeat(40_000));
-        assert!(matches!(policy_document(&big), Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge))));
+        assert!(matches!(
+            policy_document(&big),
+            Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge))
+        ));
     }
 }

@@ -23,7 +23,10 @@ macro_rules! request {
 /// A tag as AWS KMS carries it.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct TagDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_key: Option<String>,
@@ -79,7 +82,10 @@ request!(/** GenerateRandom input. */ GenerateRandomRequest {
 /// AWS's `KeyMetadata`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct KeyMetadataDto {
     #[serde(rename = "AWSAccountId")]
     pub aws_account_id: String,
@@ -103,7 +109,10 @@ pub struct KeyMetadataDto {
 /// CreateKey and DescribeKey output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct KeyMetadataResponse {
     pub key_metadata: KeyMetadataDto,
 }
@@ -111,7 +120,10 @@ pub struct KeyMetadataResponse {
 /// One entry of ListKeys.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct KeyListEntry {
     pub key_id: String,
     pub key_arn: String,
@@ -120,7 +132,10 @@ pub struct KeyListEntry {
 /// ListKeys output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ListKeysResponse {
     pub keys: Vec<KeyListEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,7 +146,10 @@ pub struct ListKeysResponse {
 /// One entry of ListAliases.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct AliasListEntry {
     pub alias_name: String,
     pub alias_arn: String,
@@ -143,7 +161,10 @@ pub struct AliasListEntry {
 /// ListAliases output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ListAliasesResponse {
     pub aliases: Vec<AliasListEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,7 +175,10 @@ pub struct ListAliasesResponse {
 /// ListResourceTags output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ListResourceTagsResponse {
     pub tags: Vec<TagDto>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,7 +189,10 @@ pub struct ListResourceTagsResponse {
 /// ListKeyPolicies output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ListKeyPoliciesResponse {
     pub policy_names: Vec<String>,
     pub truncated: bool,
@@ -174,7 +201,10 @@ pub struct ListKeyPoliciesResponse {
 /// GetKeyPolicy output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct GetKeyPolicyResponse {
     pub policy: String,
     pub policy_name: String,
@@ -183,7 +213,10 @@ pub struct GetKeyPolicyResponse {
 /// ScheduleKeyDeletion output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ScheduleKeyDeletionResponse {
     pub key_id: String,
     pub deletion_date: f64,
@@ -194,7 +227,10 @@ pub struct ScheduleKeyDeletionResponse {
 /// CancelKeyDeletion output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct KeyIdResponse {
     pub key_id: String,
 }
@@ -202,7 +238,10 @@ pub struct KeyIdResponse {
 /// GetKeyRotationStatus output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct GetKeyRotationStatusResponse {
     pub key_rotation_enabled: bool,
     pub key_id: String,
@@ -215,7 +254,10 @@ pub struct GetKeyRotationStatusResponse {
 /// Encrypt output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct EncryptResponse {
     #[serde(serialize_with = "serialize_base64")]
     pub ciphertext_blob: Vec<u8>,
@@ -226,7 +268,10 @@ pub struct EncryptResponse {
 /// Decrypt output. Holds a plaintext: no `Debug`.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct DecryptResponse<'a> {
     pub key_id: String,
     #[serde(serialize_with = "serialize_base64")]
@@ -237,7 +282,10 @@ pub struct DecryptResponse<'a> {
 /// ReEncrypt output.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct ReEncryptResponse {
     #[serde(serialize_with = "serialize_base64")]
     pub ciphertext_blob: Vec<u8>,
@@ -251,11 +299,17 @@ pub struct ReEncryptResponse {
 /// plaintext: no `Debug`.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct GenerateDataKeyResponse<'a> {
     #[serde(serialize_with = "serialize_base64")]
     pub ciphertext_blob: Vec<u8>,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "serialize_base64_ref_opt")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_base64_ref_opt"
+    )]
     pub plaintext: Option<&'a [u8]>,
     pub key_id: String,
 }
@@ -263,7 +317,10 @@ pub struct GenerateDataKeyResponse<'a> {
 /// GenerateRandom output. Holds secret bytes: no `Debug`.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
 pub struct GenerateRandomResponse<'a> {
     #[serde(serialize_with = "serialize_base64")]
     pub plaintext: &'a [u8],
@@ -273,7 +330,10 @@ pub struct GenerateRandomResponse<'a> {
 #[derive(Debug, Serialize)]
 pub struct EmptyResponse {}
 
-fn serialize_base64_ref_opt<S: serde::Serializer>(bytes: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_base64_ref_opt<S: serde::Serializer>(
+    bytes: &Option<&[u8]>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match bytes {
         Some(bytes) => serialize_base64(bytes, serializer),
         None => serializer.serialize_none(),

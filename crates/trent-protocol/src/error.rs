@@ -231,15 +231,26 @@ mod tests {
 
     fn check(error: KmsError, status: u16, type_name: &str, message: &str) {
         let wire = render(&error);
-        assert_eq!((wire.status, wire.type_name, wire.message.as_str()), (status, type_name, message));
+        assert_eq!(
+            (wire.status, wire.type_name, wire.message.as_str()),
+            (status, type_name, message)
+        );
     }
 
     #[test]
     fn errors_render_as_aws_does() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        check(KmsError::Disabled { arn: arn.into() }, 400, "DisabledException", &format!("{arn} is disabled."));
         check(
-            KmsError::KmsInvalidState(InvalidState { arn: arn.into(), state: KeyState::PendingDeletion }),
+            KmsError::Disabled { arn: arn.into() },
+            400,
+            "DisabledException",
+            &format!("{arn} is disabled."),
+        );
+        check(
+            KmsError::KmsInvalidState(InvalidState {
+                arn: arn.into(),
+                state: KeyState::PendingDeletion,
+            }),
             400,
             "KMSInvalidStateException",
             &format!("{arn} is pending deletion."),
@@ -250,9 +261,17 @@ mod tests {
             "ValidationException",
             "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
         );
-        check(KmsError::InvalidCiphertext, 400, "InvalidCiphertextException", "");
         check(
-            KmsError::Internal(trent_core::error::InternalError { context: "secret detail", source: None }),
+            KmsError::InvalidCiphertext,
+            400,
+            "InvalidCiphertextException",
+            "",
+        );
+        check(
+            KmsError::Internal(trent_core::error::InternalError {
+                context: "secret detail",
+                source: None,
+            }),
             500,
             "KMSInternalException",
             "An internal error occurred.",
@@ -262,8 +281,16 @@ mod tests {
     #[test]
     fn several_validation_failures_are_joined() {
         let error = KmsError::Validation(vec![
-            ValidationFailure { member: "plaintext".into(), value: ShownValue::Hidden, constraint: "Member must have length less than or equal to 4096".into() },
-            ValidationFailure { member: "keyId".into(), value: ShownValue::Shown("".into()), constraint: "Member must have length greater than or equal to 1".into() },
+            ValidationFailure {
+                member: "plaintext".into(),
+                value: ShownValue::Hidden,
+                constraint: "Member must have length less than or equal to 4096".into(),
+            },
+            ValidationFailure {
+                member: "keyId".into(),
+                value: ShownValue::Shown("".into()),
+                constraint: "Member must have length greater than or equal to 1".into(),
+            },
         ]);
         assert_eq!(
             render(&error).message,

@@ -91,13 +91,18 @@ impl Operation {
 /// `{}`; anything but a JSON object, or a member of the wrong type, is a
 /// `SerializationException`.
 pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|_| KmsError::Serialization(SerializationProblem::MalformedJson))?;
     if !value.is_object() {
         return Err(KmsError::Serialization(SerializationProblem::MalformedJson));
     }
-    serde_json::from_value(value).map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))
+    serde_json::from_value(value)
+        .map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))
 }
 
 /// Encodes a response DTO.
@@ -115,19 +120,37 @@ mod tests {
             let target = format!("{TARGET_PREFIX}{}", op.name());
             assert_eq!(Operation::from_target(&target).unwrap(), *op);
         }
-        for bad in ["TrentService.Nope", "Encrypt", "KMS.Encrypt", "TrentService.encrypt", ""] {
-            assert!(matches!(Operation::from_target(bad), Err(KmsError::UnknownOperation)), "{bad}");
+        for bad in [
+            "TrentService.Nope",
+            "Encrypt",
+            "KMS.Encrypt",
+            "TrentService.encrypt",
+            "",
+        ] {
+            assert!(
+                matches!(Operation::from_target(bad), Err(KmsError::UnknownOperation)),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn decode_classifies_bad_bodies() {
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": 5}");
-        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::WrongType))));
+        assert!(matches!(
+            decoded,
+            Err(KmsError::Serialization(SerializationProblem::WrongType))
+        ));
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": ");
-        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::MalformedJson))));
+        assert!(matches!(
+            decoded,
+            Err(KmsError::Serialization(SerializationProblem::MalformedJson))
+        ));
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"[1]");
-        assert!(matches!(decoded, Err(KmsError::Serialization(SerializationProblem::MalformedJson))));
+        assert!(matches!(
+            decoded,
+            Err(KmsError::Serialization(SerializationProblem::MalformedJson))
+        ));
         let decoded: dto::DescribeKeyRequest = decode(b"").unwrap();
         assert!(decoded.key_id.is_none());
         let decoded: dto::DescribeKeyRequest = decode(b"{\"KeyId\":\"k\",\"Unknown\":1}").unwrap();

@@ -36,7 +36,12 @@ impl Authenticator {
         }
     }
 
-    pub(crate) fn authenticate(&self, kms: &Kms, parts: &Parts, body: &[u8]) -> Result<Caller, KmsError> {
+    pub(crate) fn authenticate(
+        &self,
+        kms: &Kms,
+        parts: &Parts,
+        body: &[u8],
+    ) -> Result<Caller, KmsError> {
         let headers: Vec<(&str, &[u8])> = parts
             .headers
             .iter()
@@ -56,7 +61,8 @@ impl Authenticator {
         };
         let now = kms.clock().now().as_millis().div_euclid(1000);
         let parsed = trent_sigv4::parse(&request, &settings, now).map_err(auth_error)?;
-        let region = Region::parse(&parsed.region).map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))?;
+        let region = Region::parse(&parsed.region)
+            .map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))?;
         match self.mode {
             AuthMode::Verify => {
                 if parsed.session_token.is_some() {
@@ -73,7 +79,10 @@ impl Authenticator {
                 let account = AccountId::parse(&parsed.access_key_id)
                     .or_else(|_| AccountId::parse(DEV_DEFAULT_ACCOUNT))
                     .map_err(|error| KmsError::internal("dev account id", error))?;
-                let mut known = self.known_accounts.lock().unwrap_or_else(|p| p.into_inner());
+                let mut known = self
+                    .known_accounts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
                 if !known.contains(&account) {
                     kms.ensure_account(&account)?;
                     known.insert(account.clone());
@@ -88,16 +97,28 @@ fn auth_error(error: AuthError) -> KmsError {
     match error {
         AuthError::Missing => KmsError::MissingAuthenticationToken,
         AuthError::Malformed => KmsError::IncompleteSignature(IncompleteSignature::Malformed),
-        AuthError::MalformedCredential => KmsError::IncompleteSignature(IncompleteSignature::MalformedCredential),
-        AuthError::UnsignedHeader(name) => KmsError::IncompleteSignature(IncompleteSignature::UnsignedHeader(name)),
-        AuthError::MissingDate => KmsError::IncompleteSignature(IncompleteSignature::MissingDate),
-        AuthError::Expired { request_time, server_time } => {
-            KmsError::InvalidSignature(InvalidSignature::Expired { request_time, server_time })
+        AuthError::MalformedCredential => {
+            KmsError::IncompleteSignature(IncompleteSignature::MalformedCredential)
         }
-        AuthError::WrongService(service) => KmsError::InvalidSignature(InvalidSignature::WrongService(service)),
+        AuthError::UnsignedHeader(name) => {
+            KmsError::IncompleteSignature(IncompleteSignature::UnsignedHeader(name))
+        }
+        AuthError::MissingDate => KmsError::IncompleteSignature(IncompleteSignature::MissingDate),
+        AuthError::Expired {
+            request_time,
+            server_time,
+        } => KmsError::InvalidSignature(InvalidSignature::Expired {
+            request_time,
+            server_time,
+        }),
+        AuthError::WrongService(service) => {
+            KmsError::InvalidSignature(InvalidSignature::WrongService(service))
+        }
         AuthError::WrongRegion => KmsError::InvalidSignature(InvalidSignature::WrongRegion),
         AuthError::WrongDate => KmsError::InvalidSignature(InvalidSignature::WrongDate),
-        AuthError::BodyHashMismatch => KmsError::InvalidSignature(InvalidSignature::BodyHashMismatch),
+        AuthError::BodyHashMismatch => {
+            KmsError::InvalidSignature(InvalidSignature::BodyHashMismatch)
+        }
         AuthError::SignatureMismatch => KmsError::InvalidSignature(InvalidSignature::Mismatch),
     }
 }

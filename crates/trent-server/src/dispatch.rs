@@ -35,7 +35,9 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
         Operation::ScheduleKeyDeletion => schedule_key_deletion(kms, caller, decode(body)?),
         Operation::CancelKeyDeletion => {
             let key = key_only(decode(body)?)?;
-            encode(&KeyIdResponse { key_id: kms.cancel_key_deletion(caller, &key)? })
+            encode(&KeyIdResponse {
+                key_id: kms.cancel_key_deletion(caller, &key)?,
+            })
         }
         Operation::UpdateKeyDescription => update_key_description(kms, caller, decode(body)?),
         Operation::CreateAlias => alias(kms, caller, decode(body)?, Kms::create_alias),
@@ -53,7 +55,9 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
         Operation::Decrypt => decrypt(kms, caller, decode(body)?),
         Operation::ReEncrypt => re_encrypt(kms, caller, decode(body)?),
         Operation::GenerateDataKey => generate_data_key(kms, caller, decode(body)?, true),
-        Operation::GenerateDataKeyWithoutPlaintext => generate_data_key(kms, caller, decode(body)?, false),
+        Operation::GenerateDataKeyWithoutPlaintext => {
+            generate_data_key(kms, caller, decode(body)?, false)
+        }
         Operation::GenerateRandom => generate_random(kms, caller, decode(body)?),
     }
 }
@@ -98,9 +102,16 @@ fn checked_key(key_id: Option<&String>) -> Result<trent_core::id::KeyReference, 
     check::key_reference(key_id.map(String::as_str).unwrap_or_default())
 }
 
-fn listing_parts<T, U>(listing: Listing<T>, map: impl FnMut(T) -> U) -> (Vec<U>, Option<String>, bool) {
+fn listing_parts<T, U>(
+    listing: Listing<T>,
+    map: impl FnMut(T) -> U,
+) -> (Vec<U>, Option<String>, bool) {
     let truncated = listing.next_marker.is_some();
-    (listing.items.into_iter().map(map).collect(), listing.next_marker, truncated)
+    (
+        listing.items.into_iter().map(map).collect(),
+        listing.next_marker,
+        truncated,
+    )
 }
 
 fn create_key(kms: &Kms, caller: &Caller, request: CreateKeyRequest) -> Reply {
@@ -135,7 +146,9 @@ fn create_key(kms: &Kms, caller: &Caller, request: CreateKeyRequest) -> Reply {
     if let Some(policy) = &request.policy {
         check::policy_document(policy)?;
     }
-    let Some((spec, usage, origin)) = shape.filter(|(_, _, origin)| *origin == trent_core::key::Origin::AwsKms) else {
+    let Some((spec, usage, origin)) =
+        shape.filter(|(_, _, origin)| *origin == trent_core::key::Origin::AwsKms)
+    else {
         return Err(check::unsupported_shape(
             request.key_spec.as_ref(),
             request.customer_master_key_spec.as_ref(),
@@ -154,7 +167,9 @@ fn create_key(kms: &Kms, caller: &Caller, request: CreateKeyRequest) -> Reply {
             origin,
         },
     )?;
-    encode(&KeyMetadataResponse { key_metadata: metadata_dto(&metadata) })
+    encode(&KeyMetadataResponse {
+        key_metadata: metadata_dto(&metadata),
+    })
 }
 
 fn describe_key(kms: &Kms, caller: &Caller, request: DescribeKeyRequest) -> Reply {
@@ -163,7 +178,9 @@ fn describe_key(kms: &Kms, caller: &Caller, request: DescribeKeyRequest) -> Repl
     checks.grant_tokens(request.grant_tokens.as_ref());
     checks.finish()?;
     let metadata = kms.describe_key(caller, &checked_key(key_id)?)?;
-    encode(&KeyMetadataResponse { key_metadata: metadata_dto(&metadata) })
+    encode(&KeyMetadataResponse {
+        key_metadata: metadata_dto(&metadata),
+    })
 }
 
 fn list_keys(kms: &Kms, caller: &Caller, request: ListKeysRequest) -> Reply {
@@ -172,9 +189,15 @@ fn list_keys(kms: &Kms, caller: &Caller, request: ListKeysRequest) -> Reply {
     checks.marker(request.marker.as_ref());
     checks.finish()?;
     let listing = kms.list_keys(caller, request.marker.as_deref(), limit)?;
-    let (keys, next_marker, truncated) =
-        listing_parts(listing, |(key_id, key_arn)| KeyListEntry { key_id, key_arn });
-    encode(&ListKeysResponse { keys, next_marker, truncated })
+    let (keys, next_marker, truncated) = listing_parts(listing, |(key_id, key_arn)| KeyListEntry {
+        key_id,
+        key_arn,
+    });
+    encode(&ListKeysResponse {
+        keys,
+        next_marker,
+        truncated,
+    })
 }
 
 fn schedule_key_deletion(kms: &Kms, caller: &Caller, request: ScheduleKeyDeletionRequest) -> Reply {
@@ -184,7 +207,12 @@ fn schedule_key_deletion(kms: &Kms, caller: &Caller, request: ScheduleKeyDeletio
         .pending_window_in_days
         .unwrap_or(i64::from(trent_core::quota::DEFAULT_PENDING_WINDOW_DAYS));
     let window = trent_core::quota::PENDING_WINDOW_DAYS_RANGE;
-    checks.range("pendingWindowInDays", days, i64::from(*window.start()), i64::from(*window.end()));
+    checks.range(
+        "pendingWindowInDays",
+        days,
+        i64::from(*window.start()),
+        i64::from(*window.end()),
+    );
     checks.finish()?;
     let scheduled = kms.schedule_key_deletion(caller, &checked_key(key_id)?, days as u32)?;
     encode(&ScheduleKeyDeletionResponse {
@@ -195,17 +223,30 @@ fn schedule_key_deletion(kms: &Kms, caller: &Caller, request: ScheduleKeyDeletio
     })
 }
 
-fn update_key_description(kms: &Kms, caller: &Caller, request: UpdateKeyDescriptionRequest) -> Reply {
+fn update_key_description(
+    kms: &Kms,
+    caller: &Caller,
+    request: UpdateKeyDescriptionRequest,
+) -> Reply {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
     checks.required("description", &request.description);
     checks.description(request.description.as_ref());
     checks.finish()?;
-    kms.update_key_description(caller, &checked_key(key_id)?, request.description.unwrap_or_default())?;
+    kms.update_key_description(
+        caller,
+        &checked_key(key_id)?,
+        request.description.unwrap_or_default(),
+    )?;
     empty()
 }
 
-type AliasOp = fn(&Kms, &Caller, trent_core::id::AliasName, &trent_core::id::KeyReference) -> Result<(), KmsError>;
+type AliasOp = fn(
+    &Kms,
+    &Caller,
+    trent_core::id::AliasName,
+    &trent_core::id::KeyReference,
+) -> Result<(), KmsError>;
 
 fn alias(kms: &Kms, caller: &Caller, request: AliasRequest, op: AliasOp) -> Reply {
     let mut checks = Checks::new();
@@ -221,7 +262,10 @@ fn delete_alias(kms: &Kms, caller: &Caller, request: DeleteAliasRequest) -> Repl
     let mut checks = Checks::new();
     let name = checks.alias_name(&request.alias_name);
     checks.finish()?;
-    kms.delete_alias(caller, check::alias_name(name.map(String::as_str).unwrap_or_default())?)?;
+    kms.delete_alias(
+        caller,
+        check::alias_name(name.map(String::as_str).unwrap_or_default())?,
+    )?;
     empty()
 }
 
@@ -231,7 +275,11 @@ fn list_aliases(kms: &Kms, caller: &Caller, request: ListAliasesRequest) -> Repl
     let limit = checks.limit(request.limit);
     checks.marker(request.marker.as_ref());
     checks.finish()?;
-    let key = request.key_id.as_deref().map(check::key_reference).transpose()?;
+    let key = request
+        .key_id
+        .as_deref()
+        .map(check::key_reference)
+        .transpose()?;
     let listing = kms.list_aliases(caller, key.as_ref(), request.marker.as_deref(), limit)?;
     let (aliases, next_marker, truncated) = listing_parts(listing, |alias| AliasListEntry {
         alias_name: alias.name,
@@ -240,7 +288,11 @@ fn list_aliases(kms: &Kms, caller: &Caller, request: ListAliasesRequest) -> Repl
         creation_date: seconds(alias.created_at),
         last_updated_date: seconds(alias.updated_at),
     });
-    encode(&ListAliasesResponse { aliases, next_marker, truncated })
+    encode(&ListAliasesResponse {
+        aliases,
+        next_marker,
+        truncated,
+    })
 }
 
 fn tag_resource(kms: &Kms, caller: &Caller, request: TagResourceRequest) -> Reply {
@@ -256,9 +308,17 @@ fn tag_resource(kms: &Kms, caller: &Caller, request: TagResourceRequest) -> Repl
 fn untag_resource(kms: &Kms, caller: &Caller, request: UntagResourceRequest) -> Reply {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
-    let tag_keys = checks.required("tagKeys", &request.tag_keys).cloned().unwrap_or_default();
+    let tag_keys = checks
+        .required("tagKeys", &request.tag_keys)
+        .cloned()
+        .unwrap_or_default();
     for (index, tag_key) in tag_keys.iter().enumerate() {
-        checks.length(&format!("tagKeys.{}.member", index + 1), tag_key, 1, trent_core::quota::MAX_TAG_KEY_CHARS);
+        checks.length(
+            &format!("tagKeys.{}.member", index + 1),
+            tag_key,
+            1,
+            trent_core::quota::MAX_TAG_KEY_CHARS,
+        );
     }
     checks.finish()?;
     kms.untag_resource(caller, &checked_key(key_id)?, tag_keys)?;
@@ -271,12 +331,21 @@ fn list_resource_tags(kms: &Kms, caller: &Caller, request: ListForKeyRequest) ->
     let limit = checks.limit(request.limit);
     checks.marker(request.marker.as_ref());
     checks.finish()?;
-    let listing = kms.list_resource_tags(caller, &checked_key(key_id)?, request.marker.as_deref(), limit)?;
+    let listing = kms.list_resource_tags(
+        caller,
+        &checked_key(key_id)?,
+        request.marker.as_deref(),
+        limit,
+    )?;
     let (tags, next_marker, truncated) = listing_parts(listing, |tag| TagDto {
         tag_key: Some(tag.key),
         tag_value: Some(tag.value),
     });
-    encode(&ListResourceTagsResponse { tags, next_marker, truncated })
+    encode(&ListResourceTagsResponse {
+        tags,
+        next_marker,
+        truncated,
+    })
 }
 
 fn policy_name(checks: &mut Checks, name: Option<&String>) {
@@ -293,7 +362,11 @@ fn get_key_policy(kms: &Kms, caller: &Caller, request: GetKeyPolicyRequest) -> R
     let key_id = checks.required_key_id("keyId", &request.key_id);
     policy_name(&mut checks, request.policy_name.as_ref());
     checks.finish()?;
-    let policy = kms.get_key_policy(caller, &checked_key(key_id)?, request.policy_name.as_deref())?;
+    let policy = kms.get_key_policy(
+        caller,
+        &checked_key(key_id)?,
+        request.policy_name.as_deref(),
+    )?;
     encode(&GetKeyPolicyResponse {
         policy,
         policy_name: trent_service::op::DEFAULT_POLICY_NAME.to_owned(),
@@ -309,7 +382,12 @@ fn put_key_policy(kms: &Kms, caller: &Caller, request: PutKeyPolicyRequest) -> R
     checks.finish()?;
     let policy = request.policy.unwrap_or_default();
     check::policy_document(&policy)?;
-    kms.put_key_policy(caller, &checked_key(key_id)?, request.policy_name.as_deref(), policy)?;
+    kms.put_key_policy(
+        caller,
+        &checked_key(key_id)?,
+        request.policy_name.as_deref(),
+        policy,
+    )?;
     empty()
 }
 
@@ -320,7 +398,10 @@ fn list_key_policies(kms: &Kms, caller: &Caller, request: ListForKeyRequest) -> 
     checks.marker(request.marker.as_ref());
     checks.finish()?;
     let policy_names = kms.list_key_policies(caller, &checked_key(key_id)?)?;
-    encode(&ListKeyPoliciesResponse { policy_names, truncated: false })
+    encode(&ListKeyPoliciesResponse {
+        policy_names,
+        truncated: false,
+    })
 }
 
 fn get_key_rotation_status(kms: &Kms, caller: &Caller, request: KeyIdRequest) -> Reply {
@@ -338,13 +419,19 @@ fn encrypt(kms: &Kms, caller: &Caller, request: EncryptRequest) -> Reply {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
     if let Some(plaintext) = checks.required("plaintext", &request.plaintext) {
-        checks.secret_length("plaintext", plaintext.0.len(), 1, trent_core::quota::MAX_PLAINTEXT_BYTES);
+        checks.secret_length(
+            "plaintext",
+            plaintext.0.len(),
+            1,
+            trent_core::quota::MAX_PLAINTEXT_BYTES,
+        );
     }
     checks.grant_tokens(request.grant_tokens.as_ref());
     checks.encryption_algorithm("encryptionAlgorithm", request.encryption_algorithm.as_ref());
     checks.finish()?;
     check::symmetric_algorithm(request.encryption_algorithm.as_ref())?;
-    let context = check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
+    let context =
+        check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     let plaintext = request.plaintext.unwrap_or_default();
     let encrypted = kms.encrypt(caller, &checked_key(key_id)?, &plaintext.0, &context)?;
     encode(&EncryptResponse {
@@ -356,7 +443,12 @@ fn encrypt(kms: &Kms, caller: &Caller, request: EncryptRequest) -> Reply {
 
 fn ciphertext_checks(checks: &mut Checks, blob: &Option<trent_protocol::blob::Blob>) {
     if let Some(blob) = checks.required("ciphertextBlob", blob) {
-        checks.secret_length("ciphertextBlob", blob.0.len(), 1, trent_core::quota::MAX_CIPHERTEXT_BYTES);
+        checks.secret_length(
+            "ciphertextBlob",
+            blob.0.len(),
+            1,
+            trent_core::quota::MAX_CIPHERTEXT_BYTES,
+        );
     }
 }
 
@@ -369,8 +461,13 @@ fn decrypt(kms: &Kms, caller: &Caller, request: DecryptRequest) -> Reply {
     checks.finish()?;
     check::no_recipient(request.recipient.as_ref())?;
     check::symmetric_algorithm(request.encryption_algorithm.as_ref())?;
-    let context = check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
-    let key = request.key_id.as_deref().map(check::key_reference).transpose()?;
+    let context =
+        check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
+    let key = request
+        .key_id
+        .as_deref()
+        .map(check::key_reference)
+        .transpose()?;
     let blob = request.ciphertext_blob.unwrap_or_default();
     let decrypted = kms.decrypt(caller, &blob.0, &context, key.as_ref())?;
     encode(&DecryptResponse {
@@ -385,19 +482,41 @@ fn re_encrypt(kms: &Kms, caller: &Caller, request: ReEncryptRequest) -> Reply {
     ciphertext_checks(&mut checks, &request.ciphertext_blob);
     checks.key_id("sourceKeyId", request.source_key_id.as_ref());
     let destination = checks.required_key_id("destinationKeyId", &request.destination_key_id);
-    checks.encryption_algorithm("sourceEncryptionAlgorithm", request.source_encryption_algorithm.as_ref());
-    checks.encryption_algorithm("destinationEncryptionAlgorithm", request.destination_encryption_algorithm.as_ref());
+    checks.encryption_algorithm(
+        "sourceEncryptionAlgorithm",
+        request.source_encryption_algorithm.as_ref(),
+    );
+    checks.encryption_algorithm(
+        "destinationEncryptionAlgorithm",
+        request.destination_encryption_algorithm.as_ref(),
+    );
     checks.grant_tokens(request.grant_tokens.as_ref());
     checks.finish()?;
     check::symmetric_algorithm(request.source_encryption_algorithm.as_ref())?;
     check::symmetric_algorithm(request.destination_encryption_algorithm.as_ref())?;
-    let source_context = check::encryption_context("sourceEncryptionContext", request.source_encryption_context.as_ref())?;
-    let destination_context =
-        check::encryption_context("destinationEncryptionContext", request.destination_encryption_context.as_ref())?;
-    let source_key = request.source_key_id.as_deref().map(check::key_reference).transpose()?;
+    let source_context = check::encryption_context(
+        "sourceEncryptionContext",
+        request.source_encryption_context.as_ref(),
+    )?;
+    let destination_context = check::encryption_context(
+        "destinationEncryptionContext",
+        request.destination_encryption_context.as_ref(),
+    )?;
+    let source_key = request
+        .source_key_id
+        .as_deref()
+        .map(check::key_reference)
+        .transpose()?;
     let destination = checked_key(destination)?;
     let blob = request.ciphertext_blob.unwrap_or_default();
-    let moved = kms.re_encrypt(caller, &blob.0, &source_context, source_key.as_ref(), &destination, &destination_context)?;
+    let moved = kms.re_encrypt(
+        caller,
+        &blob.0,
+        &source_context,
+        source_key.as_ref(),
+        &destination,
+        &destination_context,
+    )?;
     encode(&ReEncryptResponse {
         ciphertext_blob: moved.ciphertext,
         source_key_id: moved.source_key_arn,
@@ -407,7 +526,12 @@ fn re_encrypt(kms: &Kms, caller: &Caller, request: ReEncryptRequest) -> Reply {
     })
 }
 
-fn generate_data_key(kms: &Kms, caller: &Caller, request: GenerateDataKeyRequest, with_plaintext: bool) -> Reply {
+fn generate_data_key(
+    kms: &Kms,
+    caller: &Caller,
+    request: GenerateDataKeyRequest,
+    with_plaintext: bool,
+) -> Reply {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
     checks.grant_tokens(request.grant_tokens.as_ref());
@@ -415,7 +539,8 @@ fn generate_data_key(kms: &Kms, caller: &Caller, request: GenerateDataKeyRequest
     checks.finish()?;
     let length = length?;
     check::no_recipient(request.recipient.as_ref())?;
-    let context = check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
+    let context =
+        check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     let key = checked_key(key_id)?;
     if with_plaintext {
         let data_key = kms.generate_data_key(caller, &key, &context, length)?;
@@ -436,7 +561,9 @@ fn generate_data_key(kms: &Kms, caller: &Caller, request: GenerateDataKeyRequest
 
 fn generate_random(kms: &Kms, caller: &Caller, request: GenerateRandomRequest) -> Reply {
     let mut checks = Checks::new();
-    let number_of_bytes = checks.required("numberOfBytes", &request.number_of_bytes).copied();
+    let number_of_bytes = checks
+        .required("numberOfBytes", &request.number_of_bytes)
+        .copied();
     if let Some(bytes) = number_of_bytes {
         checks.range("numberOfBytes", bytes, 1, 1024);
     }
@@ -449,5 +576,7 @@ fn generate_random(kms: &Kms, caller: &Caller, request: GenerateRandomRequest) -
     }
     check::no_recipient(request.recipient.as_ref())?;
     let random = kms.generate_random(caller, number_of_bytes.unwrap_or(0) as usize)?;
-    encode(&GenerateRandomResponse { plaintext: random.expose() })
+    encode(&GenerateRandomResponse {
+        plaintext: random.expose(),
+    })
 }

@@ -52,9 +52,12 @@ pub async fn run(
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
@@ -69,7 +72,8 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
                 tracing::error!(request_id = %request_id, context = internal.context, source = ?internal.source, "internal error");
             }
             let wire = trent_protocol::error::render(&error);
-            let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             respond(status, wire.body(), &request_id)
         }
     };
@@ -88,7 +92,8 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
     if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
         return Err(KmsError::UnknownOperation);
     }
-    let declared = header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_REQUEST_BODY_BYTES) {
         return Err(KmsError::RequestTooLarge);
     }
@@ -99,7 +104,8 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
     // the store and the root key are synchronous.
     tokio::task::spawn_blocking(move || {
         let caller = state.auth.authenticate(&state.kms, &parts, &body)?;
-        let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
+        let target =
+            header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
         let operation = Operation::from_target(&target)?;
         dispatch::dispatch(&state.kms, &caller, operation, &body)
     })
@@ -111,7 +117,10 @@ fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", value);
     }
@@ -119,5 +128,8 @@ fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
 }

@@ -47,13 +47,17 @@ impl Kms {
                 .root_key
                 .open(ROOT_KEY_CHECK_LABEL, &sealed)
                 .map(drop)
-                .map_err(|error| KmsError::internal("the root key does not open this data folder", error)),
+                .map_err(|error| {
+                    KmsError::internal("the root key does not open this data folder", error)
+                }),
             None => {
                 let sealed = self
                     .root_key
                     .seal(ROOT_KEY_CHECK_LABEL, b"trent")
                     .map_err(|error| KmsError::internal("sealing the root key check", error))?;
-                self.store.set_meta(ROOT_KEY_CHECK, &sealed).map_err(store_failed)
+                self.store
+                    .set_meta(ROOT_KEY_CHECK, &sealed)
+                    .map_err(store_failed)
             }
         }
     }
@@ -98,16 +102,27 @@ impl Kms {
     }
 
     /// Creates a new root access key for an existing account.
-    pub fn create_access_key(&self, account: &AccountId) -> Result<(String, SecretAccessKey), KmsError> {
+    pub fn create_access_key(
+        &self,
+        account: &AccountId,
+    ) -> Result<(String, SecretAccessKey), KmsError> {
         let (access_key_id, secret) = new_access_key()?;
         self.store_access_key(account, &access_key_id, &secret)?;
         Ok((access_key_id, secret))
     }
 
-    fn store_access_key(&self, account: &AccountId, access_key_id: &str, secret: &SecretAccessKey) -> Result<(), KmsError> {
+    fn store_access_key(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+        secret: &SecretAccessKey,
+    ) -> Result<(), KmsError> {
         let sealed_secret = self
             .root_key
-            .seal(access_key_label(access_key_id).as_bytes(), secret.expose().as_bytes())
+            .seal(
+                access_key_label(access_key_id).as_bytes(),
+                secret.expose().as_bytes(),
+            )
             .map_err(|error| KmsError::internal("sealing an access key secret", error))?;
         self.store
             .insert_access_key(&AccessKeyRecord {
@@ -121,7 +136,10 @@ impl Kms {
     }
 
     /// The account and secret of an active access key, for SigV4.
-    pub fn access_key_secret(&self, access_key_id: &str) -> Result<Option<(AccountId, SecretAccessKey)>, KmsError> {
+    pub fn access_key_secret(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<(AccountId, SecretAccessKey)>, KmsError> {
         let Some(record) = self.store.access_key(access_key_id).map_err(store_failed)? else {
             return Ok(None);
         };
@@ -130,7 +148,10 @@ impl Kms {
         }
         let bytes = self
             .root_key
-            .open(access_key_label(access_key_id).as_bytes(), &record.sealed_secret)
+            .open(
+                access_key_label(access_key_id).as_bytes(),
+                &record.sealed_secret,
+            )
             .map_err(|error| KmsError::internal("opening an access key secret", error))?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
             KmsError::Internal(InternalError {
@@ -138,7 +159,10 @@ impl Kms {
                 source: None,
             })
         })?;
-        Ok(Some((record.account, SecretAccessKey(Zeroizing::new(text)))))
+        Ok(Some((
+            record.account,
+            SecretAccessKey(Zeroizing::new(text)),
+        )))
     }
 }
 
@@ -148,7 +172,8 @@ fn access_key_label(access_key_id: &str) -> String {
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], KmsError> {
     let mut bytes = [0u8; N];
-    trent_crypto::aead::fill_random(&mut bytes).map_err(|error| KmsError::internal("generating random bytes", error))?;
+    trent_crypto::aead::fill_random(&mut bytes)
+        .map_err(|error| KmsError::internal("generating random bytes", error))?;
     Ok(bytes)
 }
 
@@ -161,11 +186,16 @@ fn random_account_id() -> Result<AccountId, KmsError> {
 /// A new access key: `AKIA` and 16 characters of A–Z2–7, and a 40-character secret.
 fn new_access_key() -> Result<(String, SecretAccessKey), KmsError> {
     const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const SECRET_ALPHABET: &[u8] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let id_bytes = random_bytes::<16>()?;
     let id: String = "AKIA"
         .chars()
-        .chain(id_bytes.iter().map(|b| char::from(ID_ALPHABET[usize::from(b % 32)])))
+        .chain(
+            id_bytes
+                .iter()
+                .map(|b| char::from(ID_ALPHABET[usize::from(b % 32)])),
+        )
         .collect();
     let secret_bytes = Zeroizing::new(random_bytes::<40>()?);
     let secret: String = secret_bytes

@@ -49,7 +49,9 @@ pub struct Listing<T> {
 }
 
 /// Decodes a marker this server issued: the decimal position after the last item.
-pub(crate) fn parse_marker(marker: Option<&str>) -> Result<Option<i64>, trent_core::error::KmsError> {
+pub(crate) fn parse_marker(
+    marker: Option<&str>,
+) -> Result<Option<i64>, trent_core::error::KmsError> {
     marker
         .map(|text| {
             text.parse::<i64>()

@@ -30,9 +30,10 @@ impl Kms {
         let (scope, key_id) = match reference {
             KeyReference::Id(key_id) => (caller_scope, *key_id),
             KeyReference::Arn { scope, key_id } => (scope.clone(), *key_id),
-            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => {
-                (caller_scope.clone(), self.alias_target(&caller_scope, name)?)
-            }
+            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => (
+                caller_scope.clone(),
+                self.alias_target(&caller_scope, name)?,
+            ),
             KeyReference::AliasArn { scope, alias } if accepts == Accepts::AnyForm => {
                 (scope.clone(), self.alias_target(scope, alias)?)
             }
@@ -58,13 +59,19 @@ impl Kms {
         key_id: &KeyId,
         action: &'static str,
     ) -> Result<KeyRecord, KmsError> {
-        let not_found = || KmsError::NotFound(NotFound::Key {
-            arn: scope.key_arn(key_id),
-        });
+        let not_found = || {
+            KmsError::NotFound(NotFound::Key {
+                arn: scope.key_arn(key_id),
+            })
+        };
         if scope.region != caller.region {
             return Err(not_found());
         }
-        let record = self.store.key(key_id).map_err(store_failed)?.ok_or_else(not_found)?;
+        let record = self
+            .store
+            .key(key_id)
+            .map_err(store_failed)?
+            .ok_or_else(not_found)?;
         if record.scope != *scope {
             return Err(not_found());
         }
@@ -89,9 +96,11 @@ impl Kms {
             .alias(scope, name)
             .map_err(store_failed)?
             .map(|alias| alias.target)
-            .ok_or_else(|| KmsError::NotFound(NotFound::Alias {
-                arn: scope.alias_arn(name),
-            }))
+            .ok_or_else(|| {
+                KmsError::NotFound(NotFound::Alias {
+                    arn: scope.alias_arn(name),
+                })
+            })
     }
 }
 

@@ -7,7 +7,10 @@ use crate::Request;
 pub fn uri_encode(input: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(input.len());
     for byte in input.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') || (keep_slash && byte == b'/') {
+        if byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && byte == b'/')
+        {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -48,7 +51,8 @@ fn normalize(path: &str) -> String {
             other => segments.push(other),
         }
     }
-    let trailing = path.len() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."));
+    let trailing =
+        path.len() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."));
     let mut out = format!("/{}", segments.join("/"));
     if trailing && !segments.is_empty() {
         out.push('/');
@@ -89,8 +93,16 @@ pub(crate) fn request(
     normalize_path: bool,
     body_hash: &str,
 ) -> Option<String> {
-    let path = if request.path.is_empty() { "/" } else { request.path };
-    let path = if normalize_path { normalize(path) } else { path.to_owned() };
+    let path = if request.path.is_empty() {
+        "/"
+    } else {
+        request.path
+    };
+    let path = if normalize_path {
+        normalize(path)
+    } else {
+        path.to_owned()
+    };
     let uri = uri_encode(&path, true);
     let query = canonical_query(request.query)?;
     let mut headers = String::new();

@@ -109,7 +109,11 @@ pub struct ParsedRequest {
 }
 
 /// Parses and checks everything but the signature. `now` is Unix seconds.
-pub fn parse(request: &Request<'_>, settings: &Settings<'_>, now: i64) -> Result<ParsedRequest, AuthError> {
+pub fn parse(
+    request: &Request<'_>,
+    settings: &Settings<'_>,
+    now: i64,
+) -> Result<ParsedRequest, AuthError> {
     let authorization = header(request.headers, "authorization").ok_or(AuthError::Missing)?;
     let authorization = std::str::from_utf8(authorization).map_err(|_| AuthError::Malformed)?;
     let fields = AuthorizationFields::parse(authorization)?;
@@ -162,11 +166,19 @@ pub fn parse(request: &Request<'_>, settings: &Settings<'_>, now: i64) -> Result
             return Err(AuthError::BodyHashMismatch);
         }
     }
-    let canonical_request = canonical::request(request, &signed_headers, settings.normalize_path, &body_hash)
-        .ok_or(AuthError::Malformed)?;
+    let canonical_request = canonical::request(
+        request,
+        &signed_headers,
+        settings.normalize_path,
+        &body_hash,
+    )
+    .ok_or(AuthError::Malformed)?;
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
-        hex::encode(digest::digest(&digest::SHA256, canonical_request.as_bytes()))
+        hex::encode(digest::digest(
+            &digest::SHA256,
+            canonical_request.as_bytes()
+        ))
     );
     let signature = hex::decode(fields.signature).map_err(|_| AuthError::SignatureMismatch)?;
     let session_token = header(request.headers, "x-amz-security-token")
@@ -211,7 +223,9 @@ fn is_region(text: &str) -> bool {
         && text.len() <= 32
         && text.starts_with(|c: char| c.is_ascii_lowercase())
         && !text.ends_with('-')
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The first value of a header, by case-insensitive name.

@@ -20,8 +20,17 @@ struct Owned {
 }
 
 impl Owned {
-    fn check(&self, settings: &Settings<'_>, now: i64, secret: &str) -> Result<ParsedRequest, AuthError> {
-        let headers: Vec<(&str, &[u8])> = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+    fn check(
+        &self,
+        settings: &Settings<'_>,
+        now: i64,
+        secret: &str,
+    ) -> Result<ParsedRequest, AuthError> {
+        let headers: Vec<(&str, &[u8])> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
         let request = Request {
             method: &self.method,
             path: &self.path,
@@ -35,7 +44,11 @@ impl Owned {
     }
 }
 
-const KMS: Settings<'static> = Settings { service: "kms", normalize_path: true, check_skew: true };
+const KMS: Settings<'static> = Settings {
+    service: "kms",
+    normalize_path: true,
+    check_skew: true,
+};
 
 /// Signs a request with the official SDK signer.
 fn signed(region: &str, service: &str, time: i64, body: &[u8], extra: &[(&str, &str)]) -> Owned {
@@ -71,7 +84,10 @@ fn signed(region: &str, service: &str, time: i64, body: &[u8], extra: &[(&str, &
         method: "POST".into(),
         path: "/".into(),
         query: String::new(),
-        headers: headers.into_iter().map(|(n, v)| (n, v.into_bytes())).collect(),
+        headers: headers
+            .into_iter()
+            .map(|(n, v)| (n, v.into_bytes()))
+            .collect(),
         body: body.to_vec(),
     }
 }
@@ -89,7 +105,10 @@ fn tampering_is_refused() {
     let base = || signed("us-east-1", "kms", NOW, b"{\"Plaintext\":\"aGk=\"}", &[]);
     let mut body = base();
     body.body[3] ^= 1;
-    assert_eq!(body.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::SignatureMismatch);
+    assert_eq!(
+        body.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::SignatureMismatch
+    );
 
     let mut header = base();
     for (name, value) in &mut header.headers {
@@ -97,13 +116,22 @@ fn tampering_is_refused() {
             *value = b"TrentService.Decrypt".to_vec();
         }
     }
-    assert_eq!(header.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::SignatureMismatch);
+    assert_eq!(
+        header.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::SignatureMismatch
+    );
 
-    assert_eq!(base().check(&KMS, NOW, "wrong-secret").unwrap_err(), AuthError::SignatureMismatch);
+    assert_eq!(
+        base().check(&KMS, NOW, "wrong-secret").unwrap_err(),
+        AuthError::SignatureMismatch
+    );
 
     let mut path = base();
     path.path = "/other".into();
-    assert_eq!(path.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::SignatureMismatch);
+    assert_eq!(
+        path.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::SignatureMismatch
+    );
 }
 
 #[test]
@@ -112,53 +140,82 @@ fn clock_skew_over_five_minutes_is_refused() {
     assert!(request.check(&KMS, NOW + 299, SECRET).is_ok());
     assert!(request.check(&KMS, NOW - 299, SECRET).is_ok());
     match request.check(&KMS, NOW + 301, SECRET).unwrap_err() {
-        AuthError::Expired { request_time, server_time } => {
+        AuthError::Expired {
+            request_time,
+            server_time,
+        } => {
             assert_eq!(request_time, "20231114T221320Z");
             assert_eq!(server_time, "20231114T221821Z");
         }
         other => panic!("unexpected {other:?}"),
     }
-    let lenient = Settings { check_skew: false, ..KMS };
+    let lenient = Settings {
+        check_skew: false,
+        ..KMS
+    };
     assert!(request.check(&lenient, NOW + 10_000, SECRET).is_ok());
 }
 
 #[test]
 fn scope_must_name_kms_and_a_region() {
     let request = signed("us-east-1", "s3", NOW, b"{}", &[]);
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::WrongService("s3".into()));
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::WrongService("s3".into())
+    );
     let request = signed("US_EAST", "kms", NOW, b"{}", &[]);
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::WrongRegion);
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::WrongRegion
+    );
 }
 
 #[test]
 fn missing_and_malformed_headers_are_told_apart() {
     let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
     request.headers.retain(|(name, _)| name != "authorization");
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::Missing);
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::Missing
+    );
 
     let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
     for (name, value) in &mut request.headers {
         if name == "authorization" {
-            *value = b"AWS4-HMAC-SHA256 Credential=AKID/20231114/us-east-1/kms/aws4_request".to_vec();
+            *value =
+                b"AWS4-HMAC-SHA256 Credential=AKID/20231114/us-east-1/kms/aws4_request".to_vec();
         }
     }
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::Malformed);
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::Malformed
+    );
 
     let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
     for (name, value) in &mut request.headers {
         if name == "authorization" {
-            let text = String::from_utf8(value.clone()).unwrap().replace("host;", "");
+            let text = String::from_utf8(value.clone())
+                .unwrap()
+                .replace("host;", "");
             *value = text.into_bytes();
         }
     }
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::UnsignedHeader("host"));
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::UnsignedHeader("host")
+    );
 }
 
 #[test]
 fn a_wrong_body_hash_header_is_refused() {
     let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
-    request.headers.push(("x-amz-content-sha256".into(), b"00".to_vec()));
-    assert_eq!(request.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::BodyHashMismatch);
+    request
+        .headers
+        .push(("x-amz-content-sha256".into(), b"00".to_vec()));
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::BodyHashMismatch
+    );
 }
 
 proptest! {
@@ -194,7 +251,8 @@ proptest! {
 /// copied into the project). Skipped when the folder is absent.
 #[test]
 fn aws_signing_test_suite_verifies() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sigv4/v4");
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sigv4/v4");
     let Ok(entries) = std::fs::read_dir(&root) else {
         eprintln!("skipping: {} not found", root.display());
         return;
@@ -203,7 +261,8 @@ fn aws_signing_test_suite_verifies() {
     for entry in entries {
         let dir = entry.unwrap().path();
         let context: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("context.json")).unwrap()).unwrap();
+            serde_json::from_str(&std::fs::read_to_string(dir.join("context.json")).unwrap())
+                .unwrap();
         let Ok(signed_text) = std::fs::read(dir.join("header-signed-request.txt")) else {
             continue;
         };
@@ -214,19 +273,31 @@ fn aws_signing_test_suite_verifies() {
             normalize_path: context["normalize"].as_bool().unwrap(),
             check_skew: false,
         };
-        let secret = context["credentials"]["secret_access_key"].as_str().unwrap();
+        let secret = context["credentials"]["secret_access_key"]
+            .as_str()
+            .unwrap();
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let parsed = request.check(&settings, 0, secret).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let parsed = request
+            .check(&settings, 0, secret)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(parsed.string_to_sign(), expected_sts.trim_end(), "{name}");
 
         // Any change to a signed header value or the body is refused.
         let mut tampered = parse_http(&signed_text);
         if tampered.body.is_empty() {
-            tampered.headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date")).unwrap().1[15] = b'X';
+            tampered
+                .headers
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date"))
+                .unwrap()
+                .1[15] = b'X';
         } else {
             tampered.body[0] ^= 1;
         }
-        assert!(tampered.check(&settings, 0, secret).is_err(), "{name} tampered");
+        assert!(
+            tampered.check(&settings, 0, secret).is_err(),
+            "{name} tampered"
+        );
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} cases applied");

@@ -64,7 +64,11 @@ pub trait KeyStore: Send + Sync {
     fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
 
     /// Creates an account; `Conflict` if it exists.
-    fn insert_account(&self, account: &AccountId, created_at: trent_core::clock::Timestamp) -> StoreResult<()>;
+    fn insert_account(
+        &self,
+        account: &AccountId,
+        created_at: trent_core::clock::Timestamp,
+    ) -> StoreResult<()>;
     /// All accounts, oldest first.
     fn accounts(&self) -> StoreResult<Vec<AccountId>>;
     /// Stores an access key; `Conflict` if its id exists.
@@ -73,7 +77,12 @@ pub trait KeyStore: Send + Sync {
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>>;
 
     /// Creates a key with its first material version and its tags, atomically.
-    fn insert_key(&self, key: &KeyRecord, material: &MaterialRecord, tags: &[Tag]) -> StoreResult<()>;
+    fn insert_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        tags: &[Tag],
+    ) -> StoreResult<()>;
     /// Reads a key by id, in any scope.
     fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>>;
     /// Replaces the mutable fields of an existing key; `NotFound` if absent.

@@ -186,7 +186,8 @@ fn changed_one(rows: usize) -> StoreResult<()> {
     }
 }
 
-const KEY_COLUMNS: &str = "key_id, account_id, region, created_at, description, key_state, key_spec, \
+const KEY_COLUMNS: &str =
+    "key_id, account_id, region, created_at, description, key_state, key_spec, \
     key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
     rotation_enabled, rotation_period_days, current_material_version";
 
@@ -214,7 +215,10 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
             origin: Origin::parse(&origin)?,
             manager: KeyManager::parse(&manager)?,
             multi_region: row.get(10).ok()?,
-            deletion_date: row.get::<_, Option<i64>>(11).ok()?.map(Timestamp::from_millis),
+            deletion_date: row
+                .get::<_, Option<i64>>(11)
+                .ok()?
+                .map(Timestamp::from_millis),
             pending_window_days: row.get(12).ok()?,
             policy: row.get(13).ok()?,
             rotation_enabled: row.get(14).ok()?,
@@ -250,7 +254,9 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<AliasRecord>> {
 impl KeyStore for SqliteStore {
     fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
         self.lock()
-            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| row.get(0))
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
             .optional()
             .map_err(unavailable)
     }
@@ -339,7 +345,12 @@ impl KeyStore for SqliteStore {
             .transpose()
     }
 
-    fn insert_key(&self, key: &KeyRecord, material: &MaterialRecord, tags: &[Tag]) -> StoreResult<()> {
+    fn insert_key(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        tags: &[Tag],
+    ) -> StoreResult<()> {
         let mut connection = self.lock();
         let tx = connection.transaction().map_err(unavailable)?;
         let key_id = key.key_id.to_string();
@@ -604,7 +615,11 @@ impl KeyStore for SqliteStore {
 fn paginate<T>(mut entries: Vec<(i64, T)>, limit: u32) -> Page<T> {
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
-    let next = if more { entries.last().map(|(seq, _)| *seq) } else { None };
+    let next = if more {
+        entries.last().map(|(seq, _)| *seq)
+    } else {
+        None
+    };
     Page {
         items: entries.into_iter().map(|(_, item)| item).collect(),
         next,

@@ -1,1 +1,431 @@
-//! placeholder
+//! Test harness for Trent (a dev-dependency only).
+//!
+//! [`TestServer::builder`] starts the real `trent` binary on `127.0.0.1:0`
+//! with a fresh data folder, waits until it listens, and hands out official
+//! `aws-sdk-kms` clients signed with the root credentials it wrote. The
+//! server can be killed (`SIGKILL`), stopped (`SIGTERM`) and restarted on the
+//! same data folder. [`RawRequest`] sends hand-made, SigV4-signed HTTP
+//! requests for wire-level tests the SDK cannot express.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test harness fails loudly"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_kms::Client;
+
+/// The region test clients use.
+pub const REGION: &str = "us-east-1";
+
+/// Options for a test server.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    binary: PathBuf,
+    dev: bool,
+    account_id: Option<String>,
+}
+
+impl Builder {
+    /// Runs the server with `--dev` (signatures not verified).
+    pub fn dev(mut self) -> Self {
+        self.dev = true;
+        self
+    }
+
+    /// Chooses the account id created at first start.
+    pub fn account_id(mut self, account_id: &str) -> Self {
+        self.account_id = Some(account_id.to_owned());
+        self
+    }
+
+    /// Starts the server on a fresh data folder.
+    pub fn start(self) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temporary data folder");
+        let mut server = TestServer {
+            options: self,
+            data_dir,
+            child: None,
+            endpoint: String::new(),
+            account: String::new(),
+        };
+        server.launch();
+        server
+    }
+}
+
+/// A running `trent serve` process and its data folder.
+#[derive(Debug)]
+pub struct TestServer {
+    options: Builder,
+    data_dir: tempfile::TempDir,
+    child: Option<Child>,
+    endpoint: String,
+    account: String,
+}
+
+/// Root credentials read from the data folder.
+#[derive(Debug, Clone)]
+pub struct RootCredentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+}
+
+impl TestServer {
+    /// A builder for a server running `binary` (use `env!("CARGO_BIN_EXE_trent")`).
+    pub fn builder(binary: impl Into<PathBuf>) -> Builder {
+        Builder {
+            binary: binary.into(),
+            dev: false,
+            account_id: None,
+        }
+    }
+
+    fn launch(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data_dir.path().join("server.log"))
+            .expect("server log");
+        let mut command = Command::new(&self.options.binary);
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .env("TRENT_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        if self.options.dev {
+            command.arg("--dev");
+        }
+        if let Some(account_id) = &self.options.account_id {
+            command.arg("--account-id").arg(account_id);
+        }
+        let mut child = command.spawn().expect("spawning trent");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut endpoint = None;
+        for line in lines.by_ref() {
+            let line = line.expect("reading trent output");
+            if let Some(account) = line.strip_prefix("trent account ") {
+                self.account = account.trim().to_owned();
+            }
+            if let Some(address) = line.strip_prefix("trent listening on ") {
+                endpoint = Some(format!("http://{}", address.trim()));
+                break;
+            }
+        }
+        let Some(endpoint) = endpoint else {
+            let status = child.wait().ok();
+            let log = std::fs::read_to_string(self.data_dir.path().join("server.log"))
+                .unwrap_or_default();
+            panic!("trent did not start ({status:?}):\n{log}");
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.endpoint = endpoint;
+        self.child = Some(child);
+    }
+
+    /// The server's base URL, `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The account created at first start.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// The root credentials the server wrote at first start.
+    pub fn root_credentials(&self) -> RootCredentials {
+        let text = std::fs::read_to_string(self.data_dir.path().join("root-credentials"))
+            .expect("root-credentials");
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|line| {
+                    line.strip_prefix(name)?
+                        .trim_start()
+                        .strip_prefix('=')
+                        .map(|v| v.trim().to_owned())
+                })
+                .expect("credential field")
+        };
+        RootCredentials {
+            access_key_id: field("aws_access_key_id"),
+            secret_access_key: field("aws_secret_access_key"),
+        }
+    }
+
+    /// An SDK client signed with the root credentials, in [`REGION`].
+    pub fn client(&self) -> Client {
+        let credentials = self.root_credentials();
+        self.client_with(
+            &credentials.access_key_id,
+            &credentials.secret_access_key,
+            REGION,
+        )
+    }
+
+    /// An SDK client with the given credentials and region; retries are off
+    /// so that each call is exactly one request.
+    pub fn client_with(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        region: &str,
+    ) -> Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new(
+                access_key_id,
+                secret_access_key,
+                None,
+                None,
+                "trent-testkit",
+            ))
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// Kills the server with `SIGKILL`, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the server with `SIGTERM` and returns its exit status.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again on the same data folder (after kill or terminate).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A hand-made request to the server, signed with SigV4 by the official
+/// `aws-sigv4` crate unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// The `X-Amz-Target` header, if any.
+    pub target: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Extra headers, sent unsigned after signing unless `sign_extra` is set.
+    pub headers: Vec<(String, String)>,
+    /// The service name in the credential scope.
+    pub service: String,
+    /// The region in the credential scope.
+    pub region: String,
+    /// The signing time.
+    pub time: SystemTime,
+    /// Whether to sign at all.
+    pub sign: bool,
+    /// A body sent in place of `body` after signing (to test tampering).
+    pub sent_body: Option<Vec<u8>>,
+}
+
+/// A raw HTTP response.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl RawRequest {
+    /// A signed KMS request for `operation` with `body`, at the current time.
+    pub fn kms(operation: &str, body: &str) -> Self {
+        Self {
+            target: Some(format!("TrentService.{operation}")),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
+            service: "kms".into(),
+            region: REGION.into(),
+            #[allow(clippy::disallowed_methods, reason = "tests sign with the real time")]
+            time: SystemTime::now(),
+            sign: true,
+            sent_body: None,
+        }
+    }
+
+    /// Sends the request to `server`, signed with `credentials`.
+    pub async fn send(&self, server: &TestServer, credentials: &RootCredentials) -> RawResponse {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = server.endpoint.trim_start_matches("http://").to_owned();
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".into(), address.clone()),
+            ("content-type".into(), "application/x-amz-json-1.1".into()),
+        ];
+        if let Some(target) = &self.target {
+            headers.push(("x-amz-target".into(), target.clone()));
+        }
+        if self.sign {
+            let identity = Credentials::new(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key.clone(),
+                None,
+                None,
+                "raw",
+            )
+            .into();
+            let params = aws_sigv4::sign::v4::SigningParams::builder()
+                .identity(&identity)
+                .region(&self.region)
+                .name(&self.service)
+                .time(self.time)
+                .settings(aws_sigv4::http_request::SigningSettings::default())
+                .build()
+                .expect("signing params")
+                .into();
+            let signable = aws_sigv4::http_request::SignableRequest::new(
+                "POST",
+                format!("http://{address}/"),
+                headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+                aws_sigv4::http_request::SignableBody::Bytes(&self.body),
+            )
+            .expect("signable request");
+            let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
+                .expect("signing")
+                .into_parts();
+            for (name, value) in instructions.headers() {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        headers.extend(self.headers.iter().cloned());
+        let body = self.sent_body.as_ref().unwrap_or(&self.body);
+        let mut request = format!(
+            "POST / HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
+            body.len()
+        );
+        for (name, value) in &headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("connect");
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("write head");
+        // A server may refuse an oversized body before reading it all.
+        let _ = stream.write_all(body).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        parse_response(&raw)
+    }
+}
+
+fn parse_response(raw: &[u8]) -> RawResponse {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}

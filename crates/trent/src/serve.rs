@@ -53,7 +53,8 @@ pub(crate) struct ServeArgs {
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -69,23 +70,39 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("--account-id must be 12 digits"))?;
 
     create_private_dir(&args.data_dir)?;
-    let lock = fs::File::create(args.data_dir.join("lock")).context("creating the data folder lock")?;
-    lock.try_lock()
-        .map_err(|_| anyhow::anyhow!("another trent server is using {}", args.data_dir.display()))?;
+    let lock =
+        fs::File::create(args.data_dir.join("lock")).context("creating the data folder lock")?;
+    lock.try_lock().map_err(|_| {
+        anyhow::anyhow!("another trent server is using {}", args.data_dir.display())
+    })?;
 
     let db_path = args.data_dir.join("trent.db");
     let fresh = !db_path.exists();
-    let root_key_path = args.root_key_file.clone().unwrap_or_else(|| args.data_dir.join("root-key"));
+    let root_key_path = args
+        .root_key_file
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("root-key"));
     let root_key = FileRootKeyProvider::open_or_create(&root_key_path, fresh).map_err(|_| {
         anyhow::anyhow!(
             "cannot read the root key at {} (it must exist, hold 32 bytes, and be readable)",
             root_key_path.display()
         )
     })?;
-    let store = Arc::new(SqliteStore::open(&db_path).map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?);
-    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), Arc::new(SystemClock)));
-    kms.check_root_key()
-        .map_err(|_| anyhow::anyhow!("the root key at {} does not open this data folder", root_key_path.display()))?;
+    let store = Arc::new(
+        SqliteStore::open(&db_path)
+            .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
+    );
+    let kms = Arc::new(Kms::new(
+        store.clone(),
+        Arc::new(root_key),
+        Arc::new(SystemClock),
+    ));
+    kms.check_root_key().map_err(|_| {
+        anyhow::anyhow!(
+            "the root key at {} does not open this data folder",
+            root_key_path.display()
+        )
+    })?;
 
     let credentials_path = args.data_dir.join("root-credentials");
     let bootstrap = kms
@@ -100,8 +117,13 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("trent root credentials in {}", credentials_path.display());
 
     let auth = if args.dev {
-        eprintln!("\n!!! WARNING: trent is running with --dev: request signatures are NOT verified.");
-        eprintln!("!!! Anyone who can reach {} can use every key. Never keep real keys here.\n", args.listen);
+        eprintln!(
+            "\n!!! WARNING: trent is running with --dev: request signatures are NOT verified."
+        );
+        eprintln!(
+            "!!! Anyone who can reach {} can use every key. Never keep real keys here.\n",
+            args.listen
+        );
         tracing::warn!("development mode: signatures are not verified");
         AuthMode::Dev
     } else {
@@ -135,13 +157,14 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {},
             _ = terminate.recv() => {},
@@ -172,7 +195,11 @@ fn create_private_dir(path: &Path) -> anyhow::Result<()> {
 
 /// Writes the root credentials in the AWS shared-credentials format (mode
 /// 0600), through a synced temporary file renamed into place.
-fn write_credentials(path: &Path, access_key_id: &str, secret: &SecretAccessKey) -> std::io::Result<()> {
+fn write_credentials(
+    path: &Path,
+    access_key_id: &str,
+    secret: &SecretAccessKey,
+) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     let _ = fs::remove_file(&temporary);
     let contents = zeroize::Zeroizing::new(format!(

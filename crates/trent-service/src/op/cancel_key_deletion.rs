@@ -10,7 +10,11 @@ use crate::{store_failed, Caller, Kms};
 impl Kms {
     /// CancelKeyDeletion: a key pending deletion becomes Disabled, as in AWS.
     /// Returns the key ARN.
-    pub fn cancel_key_deletion(&self, caller: &Caller, key: &KeyReference) -> Result<String, KmsError> {
+    pub fn cancel_key_deletion(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+    ) -> Result<String, KmsError> {
         let _writing = self.writing();
         let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:CancelKeyDeletion")?;
         check_state(&record, KeyAction::CancelDeletion)?;

@@ -32,11 +32,13 @@ impl Kms {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_alias(&record).map_err(|error| match error.kind {
-            StoreErrorKind::Conflict => KmsError::AlreadyExists {
-                alias_arn: scope.alias_arn(&record.name),
-            },
-            _ => store_failed(error),
-        })
+        self.store
+            .insert_alias(&record)
+            .map_err(|error| match error.kind {
+                StoreErrorKind::Conflict => KmsError::AlreadyExists {
+                    alias_arn: scope.alias_arn(&record.name),
+                },
+                _ => store_failed(error),
+            })
     }
 }

@@ -30,7 +30,11 @@ pub struct CreateKeyInput {
 
 impl Kms {
     /// CreateKey.
-    pub fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyMetadata, KmsError> {
+    pub fn create_key(
+        &self,
+        caller: &Caller,
+        input: CreateKeyInput,
+    ) -> Result<KeyMetadata, KmsError> {
         check_new_tags(&[], &input.tags)?;
         let key_id = new_key_id()?;
         let now = self.clock.now();
@@ -77,7 +81,9 @@ fn new_key_id() -> Result<KeyId, KmsError> {
     let mut bytes = [0u8; 16];
     trent_crypto::aead::fill_random(&mut bytes)
         .map_err(|error| KmsError::internal("generating a key id", error))?;
-    Ok(KeyId::from_bytes(*uuid::Builder::from_random_bytes(bytes).as_uuid().as_bytes()))
+    Ok(KeyId::from_bytes(
+        *uuid::Builder::from_random_bytes(bytes).as_uuid().as_bytes(),
+    ))
 }
 
 /// The key policy AWS gives a key created without one: the account root may

@@ -55,7 +55,8 @@ impl Kms {
         let scope = record.scope.clone();
         let record = self.load_in_scope(caller, &scope, &record.key_id, "kms:Decrypt")?;
         check_state(&record, KeyAction::Cryptographic)?;
-        let material = self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
+        let material =
+            self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
         let plaintext = ciphertext::decrypt(&material, blob, context)
             .map_err(|_| KmsError::InvalidCiphertext)?;
         Ok(Decrypted {

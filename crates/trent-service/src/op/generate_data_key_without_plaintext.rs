@@ -19,7 +19,12 @@ impl Kms {
         context: &EncryptionContext,
         length: usize,
     ) -> Result<Encrypted, KmsError> {
-        let record = self.resolve(caller, key, Accepts::AnyForm, "kms:GenerateDataKeyWithoutPlaintext")?;
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::AnyForm,
+            "kms:GenerateDataKeyWithoutPlaintext",
+        )?;
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;
         self.encrypt_with(&record, plaintext.expose(), context)

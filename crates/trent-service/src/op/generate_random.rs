@@ -7,7 +7,12 @@ use crate::{Caller, Kms};
 
 impl Kms {
     /// GenerateRandom: `length` bytes from the system's secure generator.
-    pub fn generate_random(&self, _caller: &Caller, length: usize) -> Result<PlaintextDataKey, KmsError> {
-        PlaintextDataKey::generate(length).map_err(|error| KmsError::internal("generating random bytes", error))
+    pub fn generate_random(
+        &self,
+        _caller: &Caller,
+        length: usize,
+    ) -> Result<PlaintextDataKey, KmsError> {
+        PlaintextDataKey::generate(length)
+            .map_err(|error| KmsError::internal("generating random bytes", error))
     }
 }

@@ -22,9 +22,16 @@ pub struct RotationStatus {
 
 impl Kms {
     /// GetKeyRotationStatus.
-    pub fn get_key_rotation_status(&self, caller: &Caller, key: &KeyReference) -> Result<RotationStatus, KmsError> {
+    pub fn get_key_rotation_status(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+    ) -> Result<RotationStatus, KmsError> {
         let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:GetKeyRotationStatus")?;
-        let period_days = record.rotation_enabled.then_some(record.rotation_period_days).flatten();
+        let period_days = record
+            .rotation_enabled
+            .then_some(record.rotation_period_days)
+            .flatten();
         Ok(RotationStatus {
             key_arn: record.scope.key_arn(&record.key_id),
             enabled: record.rotation_enabled,

@@ -9,7 +9,11 @@ use crate::{Caller, Kms};
 
 impl Kms {
     /// ListKeyPolicies: always the one policy name, `default`.
-    pub fn list_key_policies(&self, caller: &Caller, key: &KeyReference) -> Result<Vec<String>, KmsError> {
+    pub fn list_key_policies(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+    ) -> Result<Vec<String>, KmsError> {
         self.resolve(caller, key, Accepts::IdOrArn, "kms:ListKeyPolicies")?;
         Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
     }

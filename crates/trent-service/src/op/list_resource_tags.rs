@@ -19,7 +19,8 @@ impl Kms {
     ) -> Result<Listing<Tag>, KmsError> {
         let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ListResourceTags")?;
         let tags = self.store.tags(&record.key_id).map_err(store_failed)?;
-        let start = usize::try_from(parse_marker(marker)?.unwrap_or(0)).map_err(|_| KmsError::InvalidMarker)?;
+        let start = usize::try_from(parse_marker(marker)?.unwrap_or(0))
+            .map_err(|_| KmsError::InvalidMarker)?;
         if start > tags.len() {
             return Err(KmsError::InvalidMarker);
         }

@@ -30,9 +30,11 @@ impl Kms {
         destination_key: &KeyReference,
         destination_context: &EncryptionContext,
     ) -> Result<ReEncrypted, KmsError> {
-        let destination = self.resolve(caller, destination_key, Accepts::AnyForm, "kms:ReEncryptTo")?;
+        let destination =
+            self.resolve(caller, destination_key, Accepts::AnyForm, "kms:ReEncryptTo")?;
         let decrypted = self.decrypt(caller, blob, source_context, source_key)?;
-        let encrypted = self.encrypt_with(&destination, &decrypted.plaintext, destination_context)?;
+        let encrypted =
+            self.encrypt_with(&destination, &decrypted.plaintext, destination_context)?;
         Ok(ReEncrypted {
             ciphertext: encrypted.ciphertext,
             source_key_arn: decrypted.key_arn,

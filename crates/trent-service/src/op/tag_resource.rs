@@ -10,12 +10,19 @@ use crate::{store_failed, Caller, Kms};
 
 impl Kms {
     /// TagResource: adds tags or replaces the values of existing tag keys.
-    pub fn tag_resource(&self, caller: &Caller, key: &KeyReference, tags: Vec<Tag>) -> Result<(), KmsError> {
+    pub fn tag_resource(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        tags: Vec<Tag>,
+    ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:TagResource")?;
         check_state(&record, KeyAction::Manage)?;
         let existing = self.store.tags(&record.key_id).map_err(store_failed)?;
         check_new_tags(&existing, &tags)?;
-        self.store.put_tags(&record.key_id, &tags).map_err(store_failed)
+        self.store
+            .put_tags(&record.key_id, &tags)
+            .map_err(store_failed)
     }
 }

@@ -18,6 +18,8 @@ impl Kms {
         let _writing = self.writing();
         let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:UntagResource")?;
         check_state(&record, KeyAction::Manage)?;
-        self.store.remove_tags(&record.key_id, &tag_keys).map_err(store_failed)
+        self.store
+            .remove_tags(&record.key_id, &tag_keys)
+            .map_err(store_failed)
     }
 }

@@ -24,9 +24,11 @@ impl Kms {
             .store
             .alias(&scope, &alias)
             .map_err(store_failed)?
-            .ok_or_else(|| KmsError::NotFound(NotFound::Alias {
-                arn: scope.alias_arn(&alias),
-            }))?;
+            .ok_or_else(|| {
+                KmsError::NotFound(NotFound::Alias {
+                    arn: scope.alias_arn(&alias),
+                })
+            })?;
         let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:UpdateAlias")?;
         check_state(&key, KeyAction::Manage)?;
         record.target = key.key_id;

@@ -39,13 +39,18 @@ fn material() -> MaterialRecord {
 }
 
 fn seeded(store: &dyn KeyStore) {
-    store.insert_account(&scope().account, Timestamp::from_millis(0)).unwrap();
+    store
+        .insert_account(&scope().account, Timestamp::from_millis(0))
+        .unwrap();
 }
 
 fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
     seeded(store);
     let mut record = key(1);
-    let tags = [Tag { key: "Name".into(), value: "rds_kms".into() }];
+    let tags = [Tag {
+        key: "Name".into(),
+        value: "rds_kms".into(),
+    }];
     store.insert_key(&record, &material(), &tags).unwrap();
     assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
     assert_eq!(store.tags(&record.key_id).unwrap(), tags);
@@ -80,7 +85,10 @@ fn listing_pages_in_creation_order(store: &dyn KeyStore) {
     let last = store.list_keys(&scope(), second.next, 2).unwrap();
     assert_eq!(last.items, vec![key(5).key_id]);
     assert_eq!(last.next, None);
-    let other = Scope { region: Region::parse("eu-west-1").unwrap(), ..scope() };
+    let other = Scope {
+        region: Region::parse("eu-west-1").unwrap(),
+        ..scope()
+    };
     assert!(store.list_keys(&other, None, 10).unwrap().items.is_empty());
 }
 
@@ -96,27 +104,46 @@ fn aliases_are_unique_per_scope(store: &dyn KeyStore) {
         updated_at: Timestamp::from_millis(1),
     };
     store.insert_alias(&alias).unwrap();
-    assert_eq!(store.insert_alias(&alias).unwrap_err().kind, StoreErrorKind::Conflict);
+    assert_eq!(
+        store.insert_alias(&alias).unwrap_err().kind,
+        StoreErrorKind::Conflict
+    );
     alias.target = key(2).key_id;
     alias.updated_at = Timestamp::from_millis(2);
     store.update_alias(&alias).unwrap();
     assert_eq!(store.alias(&scope(), &alias.name).unwrap().unwrap(), alias);
-    let only_key_two = store.list_aliases(&scope(), Some(&key(2).key_id), None, 10).unwrap();
+    let only_key_two = store
+        .list_aliases(&scope(), Some(&key(2).key_id), None, 10)
+        .unwrap();
     assert_eq!(only_key_two.items, vec![alias.clone()]);
-    assert!(store.list_aliases(&scope(), Some(&key(1).key_id), None, 10).unwrap().items.is_empty());
+    assert!(store
+        .list_aliases(&scope(), Some(&key(1).key_id), None, 10)
+        .unwrap()
+        .items
+        .is_empty());
     store.delete_alias(&scope(), &alias.name).unwrap();
-    assert_eq!(store.delete_alias(&scope(), &alias.name).unwrap_err().kind, StoreErrorKind::NotFound);
+    assert_eq!(
+        store.delete_alias(&scope(), &alias.name).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
 }
 
 fn tags_upsert_and_remove(store: &dyn KeyStore) {
     seeded(store);
     let id = key(1).key_id;
     store.insert_key(&key(1), &material(), &[]).unwrap();
-    let tag = |k: &str, v: &str| Tag { key: k.into(), value: v.into() };
-    store.put_tags(&id, &[tag("b", "1"), tag("a", "2")]).unwrap();
+    let tag = |k: &str, v: &str| Tag {
+        key: k.into(),
+        value: v.into(),
+    };
+    store
+        .put_tags(&id, &[tag("b", "1"), tag("a", "2")])
+        .unwrap();
     store.put_tags(&id, &[tag("b", "3")]).unwrap();
     assert_eq!(store.tags(&id).unwrap(), vec![tag("a", "2"), tag("b", "3")]);
-    store.remove_tags(&id, &["a".into(), "absent".into()]).unwrap();
+    store
+        .remove_tags(&id, &["a".into(), "absent".into()])
+        .unwrap();
     assert_eq!(store.tags(&id).unwrap(), vec![tag("b", "3")]);
 }
 
@@ -181,5 +208,8 @@ fn a_file_from_a_newer_schema_is_refused() {
     let connection = Connection::open(&path).unwrap();
     connection.pragma_update(None, "user_version", 99).unwrap();
     drop(connection);
-    assert_eq!(SqliteStore::open(&path).unwrap_err().kind, StoreErrorKind::Corrupt);
+    assert_eq!(
+        SqliteStore::open(&path).unwrap_err().kind,
+        StoreErrorKind::Corrupt
+    );
 }

@@ -1,0 +1,61 @@
+//! End-to-end tests: the real `trent` binary on an ephemeral port, driven by
+//! the official `aws-sdk-kms` client (and raw signed HTTP where the SDK
+//! cannot express a malformed request).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods,
+    reason = "test code fails loudly, and compares server times with the real clock"
+)]
+
+mod aliases;
+mod cli;
+mod crash;
+mod crypto;
+mod keys;
+mod policy;
+mod scenario_rds_key;
+mod tags;
+mod wire;
+
+use aws_sdk_kms::error::ProvideErrorMetadata;
+use trent_testkit::TestServer;
+
+/// A fresh server in secure mode.
+pub(crate) fn server() -> TestServer {
+    TestServer::builder(env!("CARGO_BIN_EXE_trent")).start()
+}
+
+/// Asserts that `result` failed with the AWS error `code`; returns its message.
+pub(crate) fn expect_error<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+    code: &str,
+) -> String {
+    match result {
+        Ok(value) => panic!("expected {code}, got success: {value:?}"),
+        Err(error) => {
+            assert_eq!(error.code(), Some(code), "unexpected error: {error:?}");
+            error.message().unwrap_or_default().to_owned()
+        }
+    }
+}
+
+/// Creates a symmetric key and returns its id.
+pub(crate) async fn create_key(client: &aws_sdk_kms::Client) -> String {
+    client
+        .create_key()
+        .send()
+        .await
+        .expect("create key")
+        .key_metadata()
+        .expect("metadata")
+        .key_id()
+        .to_owned()
+}
+
+/// Bytes as an SDK blob.
+pub(crate) fn blob(bytes: &[u8]) -> aws_sdk_kms::primitives::Blob {
+    aws_sdk_kms::primitives::Blob::new(bytes.to_vec())
+}

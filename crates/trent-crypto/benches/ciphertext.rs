@@ -16,7 +16,10 @@ fn benches(c: &mut Criterion) {
     let key_id = KeyId::from_bytes([3; 16]);
     let material = KeyMaterial::generate().unwrap();
     let sealed = seal_key_material(&provider, &key_id, 1, &material).unwrap();
-    let header = CiphertextHeader { key_id, material_version: 1 };
+    let header = CiphertextHeader {
+        key_id,
+        material_version: 1,
+    };
     let context = EncryptionContext::from_pairs([("purpose".to_owned(), "bench".to_owned())]);
 
     c.bench_function("open_key_material", |b| {
@@ -27,9 +30,13 @@ fn benches(c: &mut Criterion) {
         let plaintext = vec![0x5a; size];
         let blob = ciphertext::encrypt(&material, header, &context, &plaintext).unwrap();
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("encrypt", size), &plaintext, |b, plaintext| {
-            b.iter(|| ciphertext::encrypt(&material, header, &context, plaintext).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("encrypt", size),
+            &plaintext,
+            |b, plaintext| {
+                b.iter(|| ciphertext::encrypt(&material, header, &context, plaintext).unwrap())
+            },
+        );
         group.bench_with_input(BenchmarkId::new("decrypt", size), &blob, |b, blob| {
             b.iter(|| ciphertext::decrypt(&material, blob, &context).unwrap())
         });

@@ -1,10 +1,10 @@
 //! Cryptography of Trent.
 //!
-//! Owns the zeroizing secret types ([`KeyMaterial`], [`PlaintextDataKey`],
-//! [`RootKey`]), the versioned ciphertext blob (`docs/ciphertext-format.md`),
-//! envelope encryption with the encryption context as additional
-//! authenticated data, and the [`RootKeyProvider`] seam with its file-backed
-//! provider.
+//! Owns the zeroizing secret types ([`material::KeyMaterial`],
+//! [`material::PlaintextDataKey`], [`root_key::RootKey`]), the versioned
+//! ciphertext blob (`docs/ciphertext-format.md`), envelope encryption with the
+//! encryption context as additional authenticated data, and the
+//! [`root_key::RootKeyProvider`] seam with its file-backed provider.
 //!
 //! It deliberately knows nothing of storage, the wire format or async code,
 //! and its one error, [`CryptoError`], says nothing about why an operation

@@ -72,17 +72,42 @@ pub enum KmsError {
     Internal(InternalError),
 }
 
+impl KmsError {
+    /// The variant's name, for logs; typed fields may hold caller input and are left out.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::UnknownOperation => "UnknownOperation",
+            Self::Serialization(_) => "Serialization",
+            Self::RequestTooLarge => "RequestTooLarge",
+            Self::MissingAuthenticationToken => "MissingAuthenticationToken",
+            Self::IncompleteSignature(_) => "IncompleteSignature",
+            Self::UnrecognizedClient => "UnrecognizedClient",
+            Self::InvalidSignature(_) => "InvalidSignature",
+            Self::Validation(_) => "Validation",
+            Self::NotFound(_) => "NotFound",
+            Self::Disabled { .. } => "Disabled",
+            Self::KmsInvalidState(_) => "KmsInvalidState",
+            Self::InvalidCiphertext => "InvalidCiphertext",
+            Self::IncorrectKey => "IncorrectKey",
+            Self::AlreadyExists { .. } => "AlreadyExists",
+            Self::InvalidAliasName(_) => "InvalidAliasName",
+            Self::LimitExceeded(_) => "LimitExceeded",
+            Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            Self::Tag(_) => "Tag",
+            Self::InvalidMarker => "InvalidMarker",
+            Self::InvalidKeyUsage(_) => "InvalidKeyUsage",
+            Self::AccessDenied { .. } => "AccessDenied",
+            Self::UnsupportedOperation(_) => "UnsupportedOperation",
+            Self::Internal(_) => "Internal",
+        }
+    }
+}
+
 impl std::fmt::Display for KmsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Only the variant name: messages for callers are built in trent-protocol.
         match self {
             Self::Internal(internal) => write!(f, "internal error: {}", internal.context),
-            other => {
-                // The variant name only; typed fields may hold caller input.
-                let debug = format!("{other:?}");
-                let name = debug.split(['(', ' ', '{']).next().unwrap_or("error");
-                write!(f, "kms error: {name}")
-            }
+            other => write!(f, "kms error: {}", other.name()),
         }
     }
 }

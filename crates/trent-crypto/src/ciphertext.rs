@@ -183,3 +183,24 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod known_answer {
+    use super::*;
+
+    /// A blob written by format version 1 (key material 0x11 × 32, key id
+    /// 0x09 × 16, material version 3, context {"purpose": "db"}). Any change
+    /// that stops this from decrypting breaks every stored ciphertext.
+    const VERSION_1_BLOB: &str = "010909090909090909090909090909090900000003fa81f85e850f9252d793b64fee1e1660b51150fe41ce2a96688978934fd577c6195ce4f9";
+
+    #[test]
+    fn a_version_1_blob_written_earlier_still_decrypts() {
+        let material = KeyMaterial::from_slice(&[0x11; 32]).unwrap();
+        let context = EncryptionContext::from_pairs([("purpose".to_owned(), "db".to_owned())]);
+        let blob = hex::decode(VERSION_1_BLOB).unwrap();
+        assert_eq!(&decrypt(&material, &blob, &context).unwrap()[..], b"trent v1");
+        let header = CiphertextHeader::peek(&blob).unwrap();
+        assert_eq!(header.key_id, KeyId::from_bytes([9; 16]));
+        assert_eq!(header.material_version, 3);
+    }
+}

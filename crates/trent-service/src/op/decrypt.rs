@@ -8,7 +8,7 @@ use trent_crypto::ciphertext::{self, CiphertextHeader};
 use zeroize::Zeroizing;
 
 use super::material::Missing;
-use crate::resolve::{check_state, Accepts};
+use crate::resolve::{check_account, check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
 
 /// A decrypted plaintext and the key that decrypted it.
@@ -38,22 +38,27 @@ impl Kms {
         key: Option<&KeyReference>,
     ) -> Result<Decrypted, KmsError> {
         let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
-        if let Some(key) = key {
-            let named = self.resolve(caller, key, Accepts::AnyForm, "kms:Decrypt")?;
-            if named.key_id != header.key_id {
-                return Err(KmsError::IncorrectKey);
+        let record = match key {
+            Some(key) => {
+                let named = self.resolve(caller, key, Accepts::AnyForm, "kms:Decrypt")?;
+                if named.key_id != header.key_id {
+                    return Err(KmsError::IncorrectKey);
+                }
+                named
             }
-        }
-        // The blob names only a key id: a key of another region cannot have
-        // made it, and a key that does not exist cannot decrypt it.
-        let record = self
-            .store
-            .key(&header.key_id)
-            .map_err(store_failed)?
-            .filter(|record| record.scope.region == caller.region)
-            .ok_or(KmsError::InvalidCiphertext)?;
-        let scope = record.scope.clone();
-        let record = self.load_in_scope(caller, &scope, &record.key_id, "kms:Decrypt")?;
+            None => {
+                // The blob names only a key id: a key of another region cannot
+                // have made it, and a key that does not exist cannot decrypt it.
+                let record = self
+                    .store
+                    .key(&header.key_id)
+                    .map_err(store_failed)?
+                    .filter(|record| record.scope.region == caller.region)
+                    .ok_or(KmsError::InvalidCiphertext)?;
+                check_account(caller, &record, "kms:Decrypt")?;
+                record
+            }
+        };
         check_state(&record, KeyAction::Cryptographic)?;
         let material =
             self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
@@ -61,7 +66,7 @@ impl Kms {
             .map_err(|_| KmsError::InvalidCiphertext)?;
         Ok(Decrypted {
             plaintext,
-            key_arn: scope.key_arn(&record.key_id),
+            key_arn: record.scope.key_arn(&record.key_id),
         })
     }
 }

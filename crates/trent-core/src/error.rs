@@ -151,10 +151,21 @@ pub enum IncompleteSignature {
 pub enum InvalidSignature {
     /// The signature does not match.
     Mismatch,
-    /// The request time is too far from the server's time.
+    /// The request time is more than five minutes in the past.
     Expired {
         /// The request's `X-Amz-Date`.
         request_time: String,
+        /// The earliest time accepted, in the same format.
+        limit: String,
+        /// The server's time, in the same format.
+        server_time: String,
+    },
+    /// The request time is more than five minutes in the future.
+    NotYetCurrent {
+        /// The request's `X-Amz-Date`.
+        request_time: String,
+        /// The latest time accepted, in the same format.
+        limit: String,
         /// The server's time, in the same format.
         server_time: String,
     },

@@ -198,7 +198,10 @@ mod known_answer {
         let material = KeyMaterial::from_slice(&[0x11; 32]).unwrap();
         let context = EncryptionContext::from_pairs([("purpose".to_owned(), "db".to_owned())]);
         let blob = hex::decode(VERSION_1_BLOB).unwrap();
-        assert_eq!(&decrypt(&material, &blob, &context).unwrap()[..], b"trent v1");
+        assert_eq!(
+            &decrypt(&material, &blob, &context).unwrap()[..],
+            b"trent v1"
+        );
         let header = CiphertextHeader::peek(&blob).unwrap();
         assert_eq!(header.key_id, KeyId::from_bytes([9; 16]));
         assert_eq!(header.material_version, 3);

@@ -86,8 +86,11 @@ pub fn render(error: &KmsError) -> WireError {
             "InvalidSignatureException",
             match problem {
                 InvalidSignature::Mismatch | InvalidSignature::BodyHashMismatch => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
-                InvalidSignature::Expired { request_time, server_time } => format!(
-                    "Signature expired: {request_time} is now earlier than {server_time} - 5 min. (or later than it + 5 min.)"
+                InvalidSignature::Expired { request_time, limit, server_time } => format!(
+                    "Signature expired: {request_time} is now earlier than {limit} ({server_time} - 5 min.)"
+                ),
+                InvalidSignature::NotYetCurrent { request_time, limit, server_time } => format!(
+                    "Signature not yet current: {request_time} is still later than {limit} ({server_time} + 5 min.)"
                 ),
                 InvalidSignature::WrongRegion => "Credential should be scoped to a valid region.".into(),
                 InvalidSignature::WrongService(service) => {

@@ -106,9 +106,20 @@ fn auth_error(error: AuthError) -> KmsError {
         AuthError::MissingDate => KmsError::IncompleteSignature(IncompleteSignature::MissingDate),
         AuthError::Expired {
             request_time,
+            limit,
             server_time,
         } => KmsError::InvalidSignature(InvalidSignature::Expired {
             request_time,
+            limit,
+            server_time,
+        }),
+        AuthError::NotYetCurrent {
+            request_time,
+            limit,
+            server_time,
+        } => KmsError::InvalidSignature(InvalidSignature::NotYetCurrent {
+            request_time,
+            limit,
             server_time,
         }),
         AuthError::WrongService(service) => {

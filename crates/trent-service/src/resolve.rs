@@ -107,7 +107,11 @@ impl Kms {
 /// Refuses a caller of another account. Cross-account use needs key-policy
 /// evaluation, which a later issue brings; until then the default key
 /// policy's answer (only the owning account) holds.
-pub(crate) fn check_account(caller: &Caller, key: &KeyRecord, action: &'static str) -> Result<(), KmsError> {
+pub(crate) fn check_account(
+    caller: &Caller,
+    key: &KeyRecord,
+    action: &'static str,
+) -> Result<(), KmsError> {
     if key.scope.account == caller.account {
         return Ok(());
     }

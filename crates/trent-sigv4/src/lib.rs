@@ -40,11 +40,23 @@ pub enum AuthError {
     /// No parseable `X-Amz-Date`.
     #[error("missing or malformed x-amz-date")]
     MissingDate,
-    /// The request time is more than five minutes from the server's.
+    /// The request time is more than five minutes before the server's.
     #[error("signature expired")]
     Expired {
         /// The request's time, `YYYYMMDDTHHMMSSZ`.
         request_time: String,
+        /// The earliest time accepted (server time minus five minutes).
+        limit: String,
+        /// The server's time, `YYYYMMDDTHHMMSSZ`.
+        server_time: String,
+    },
+    /// The request time is more than five minutes after the server's.
+    #[error("signature not yet current")]
+    NotYetCurrent {
+        /// The request's time, `YYYYMMDDTHHMMSSZ`.
+        request_time: String,
+        /// The latest time accepted (server time plus five minutes).
+        limit: String,
         /// The server's time, `YYYYMMDDTHHMMSSZ`.
         server_time: String,
     },
@@ -144,9 +156,17 @@ pub fn parse(
         .map(str::trim)
         .ok_or(AuthError::MissingDate)?;
     let request_time = time::parse_amz_date(amz_date).ok_or(AuthError::MissingDate)?;
-    if settings.check_skew && (now - request_time).abs() > MAX_SKEW_SECONDS {
+    if settings.check_skew && request_time < now - MAX_SKEW_SECONDS {
         return Err(AuthError::Expired {
             request_time: amz_date.to_owned(),
+            limit: time::format_amz_date(now - MAX_SKEW_SECONDS),
+            server_time: time::format_amz_date(now),
+        });
+    }
+    if settings.check_skew && request_time > now + MAX_SKEW_SECONDS {
+        return Err(AuthError::NotYetCurrent {
+            request_time: amz_date.to_owned(),
+            limit: time::format_amz_date(now + MAX_SKEW_SECONDS),
             server_time: time::format_amz_date(now),
         });
     }

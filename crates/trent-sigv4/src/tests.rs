@@ -142,10 +142,24 @@ fn clock_skew_over_five_minutes_is_refused() {
     match request.check(&KMS, NOW + 301, SECRET).unwrap_err() {
         AuthError::Expired {
             request_time,
+            limit,
             server_time,
         } => {
             assert_eq!(request_time, "20231114T221320Z");
+            assert_eq!(limit, "20231114T221321Z");
             assert_eq!(server_time, "20231114T221821Z");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    match request.check(&KMS, NOW - 301, SECRET).unwrap_err() {
+        AuthError::NotYetCurrent {
+            request_time,
+            limit,
+            server_time,
+        } => {
+            assert_eq!(request_time, "20231114T221320Z");
+            assert_eq!(limit, "20231114T221319Z");
+            assert_eq!(server_time, "20231114T220819Z");
         }
         other => panic!("unexpected {other:?}"),
     }

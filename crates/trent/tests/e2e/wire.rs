@@ -142,10 +142,14 @@ async fn requests_without_valid_authentication_are_refused() {
 
     let mut future = RawRequest::kms("ListKeys", "{}");
     future.time += Duration::from_secs(6 * 60);
-    assert_aws_error(
+    let message = assert_aws_error(
         &future.send(&server, &credentials).await,
         400,
         "InvalidSignatureException",
+    );
+    assert!(
+        message.starts_with("Signature not yet current:"),
+        "{message}"
     );
 
     let mut other_service = RawRequest::kms("ListKeys", "{}");

@@ -10,6 +10,7 @@
 //! errors leave as [`trent_core::error::KmsError`].
 
 pub mod bootstrap;
+mod cache;
 pub mod metadata;
 pub mod op;
 mod resolve;
@@ -62,6 +63,7 @@ pub struct Kms {
     /// edits) so two requests never act on the same stale read. Reads and
     /// cryptographic operations do not take it.
     write_lock: Mutex<()>,
+    cache: cache::Cache,
 }
 
 impl std::fmt::Debug for Kms {
@@ -82,6 +84,7 @@ impl Kms {
             root_key,
             clock,
             write_lock: Mutex::new(()),
+            cache: cache::Cache::new(),
         }
     }
 
@@ -92,6 +95,13 @@ impl Kms {
 
     fn writing(&self) -> MutexGuard<'_, ()> {
         self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes a changed key record and drops its cached copy before returning.
+    fn save_key(&self, record: &trent_store::record::KeyRecord) -> Result<(), KmsError> {
+        let result = self.store.update_key(record).map_err(store_failed);
+        self.cache.invalidate_key(&record.key_id);
+        result
     }
 }
 

@@ -1,5 +1,7 @@
 //! Finding the key a request names, and checking it may be used.
 
+use std::sync::Arc;
+
 use trent_core::error::{InvalidState, KmsError, NotFound};
 use trent_core::id::{KeyId, KeyReference, Scope};
 use trent_core::key::{KeyAction, StateRefusal};
@@ -25,7 +27,7 @@ impl Kms {
         reference: &KeyReference,
         accepts: Accepts,
         action: &'static str,
-    ) -> Result<KeyRecord, KmsError> {
+    ) -> Result<Arc<KeyRecord>, KmsError> {
         let caller_scope = caller.scope();
         let (scope, key_id) = match reference {
             KeyReference::Id(key_id) => (caller_scope, *key_id),
@@ -58,7 +60,7 @@ impl Kms {
         scope: &Scope,
         key_id: &KeyId,
         action: &'static str,
-    ) -> Result<KeyRecord, KmsError> {
+    ) -> Result<Arc<KeyRecord>, KmsError> {
         let not_found = || {
             KmsError::NotFound(NotFound::Key {
                 arn: scope.key_arn(key_id),
@@ -67,24 +69,26 @@ impl Kms {
         if scope.region != caller.region {
             return Err(not_found());
         }
-        let record = self
-            .store
-            .key(key_id)
-            .map_err(store_failed)?
-            .ok_or_else(not_found)?;
+        let record = self.key_record(key_id)?.ok_or_else(not_found)?;
         if record.scope != *scope {
             return Err(not_found());
         }
-        if record.scope.account != caller.account {
-            // Cross-account use needs key-policy evaluation, which a later
-            // issue brings; until then the default policy's answer holds.
-            return Err(KmsError::AccessDenied {
-                principal_arn: caller.principal_arn.clone(),
-                action: action.to_owned(),
-                resource: scope.key_arn(key_id),
-            });
-        }
+        check_account(caller, &record, action)?;
         Ok(record)
+    }
+
+    /// A key record by id, from the cache or the store.
+    pub(crate) fn key_record(&self, key_id: &KeyId) -> Result<Option<Arc<KeyRecord>>, KmsError> {
+        if let Some(record) = self.cache.key(key_id) {
+            return Ok(Some(record));
+        }
+        let seen = self.cache.generation();
+        let Some(record) = self.store.key(key_id).map_err(store_failed)? else {
+            return Ok(None);
+        };
+        let record = Arc::new(record);
+        self.cache.insert_key(seen, record.clone());
+        Ok(Some(record))
     }
 
     fn alias_target(
@@ -92,7 +96,12 @@ impl Kms {
         scope: &Scope,
         name: &trent_core::id::AliasName,
     ) -> Result<KeyId, KmsError> {
-        self.store
+        if let Some(target) = self.cache.alias(scope, name) {
+            return Ok(target);
+        }
+        let seen = self.cache.generation();
+        let target = self
+            .store
             .alias(scope, name)
             .map_err(store_failed)?
             .map(|alias| alias.target)
@@ -100,7 +109,10 @@ impl Kms {
                 KmsError::NotFound(NotFound::Alias {
                     arn: scope.alias_arn(name),
                 })
-            })
+            })?;
+        self.cache
+            .insert_alias(seen, scope.clone(), name.clone(), target);
+        Ok(target)
     }
 }
 

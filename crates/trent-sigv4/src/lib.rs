@@ -214,11 +214,45 @@ pub fn parse(
     })
 }
 
+/// A SigV4 signing key derived for one credential scope (date, region,
+/// service). Deriving it costs four HMACs; a server may cache it for the day.
+pub struct SigningKey {
+    key: hmac::Key,
+    scope: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({}, redacted)", self.scope)
+    }
+}
+
 impl ParsedRequest {
     /// Checks the signature with the caller's secret access key, in constant time.
     pub fn verify(&self, secret_access_key: &str) -> Result<(), AuthError> {
-        let key = signing_key(secret_access_key, &self.date, &self.region, &self.service);
-        hmac::verify(&key, self.string_to_sign.as_bytes(), &self.signature)
+        self.verify_with(&self.signing_key(secret_access_key))
+    }
+
+    /// The credential scope, `date/region/service`: the cache key of a [`SigningKey`].
+    pub fn scope(&self) -> String {
+        format!("{}/{}/{}", self.date, self.region, self.service)
+    }
+
+    /// Derives the signing key for this request's scope.
+    pub fn signing_key(&self, secret_access_key: &str) -> SigningKey {
+        SigningKey {
+            key: signing_key(secret_access_key, &self.date, &self.region, &self.service),
+            scope: self.scope(),
+        }
+    }
+
+    /// Checks the signature with a (possibly cached) signing key, in constant
+    /// time. A key derived for another scope never verifies.
+    pub fn verify_with(&self, key: &SigningKey) -> Result<(), AuthError> {
+        if key.scope != self.scope() {
+            return Err(AuthError::SignatureMismatch);
+        }
+        hmac::verify(&key.key, self.string_to_sign.as_bytes(), &self.signature)
             .map_err(|_| AuthError::SignatureMismatch)
     }
 

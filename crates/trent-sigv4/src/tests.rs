@@ -101,6 +101,50 @@ fn sdk_signed_request_verifies() {
 }
 
 #[test]
+fn a_cached_signing_key_verifies_only_its_own_scope() {
+    let request = signed("us-east-1", "kms", NOW, b"{}", &[]);
+    let headers: Vec<(&str, &[u8])> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let raw = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: &request.body,
+    };
+    let parsed = parse(&raw, &KMS, NOW).unwrap();
+    let key = parsed.signing_key(SECRET);
+    assert_eq!(
+        format!("{key:?}"),
+        "SigningKey(20231114/us-east-1/kms, redacted)"
+    );
+    assert!(parsed.verify_with(&key).is_ok());
+
+    let other = signed("eu-west-1", "kms", NOW, b"{}", &[]);
+    let headers: Vec<(&str, &[u8])> = other
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let raw = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: &other.body,
+    };
+    let other = parse(&raw, &KMS, NOW).unwrap();
+    assert_eq!(other.verify_with(&key), Err(AuthError::SignatureMismatch));
+    assert_eq!(
+        parsed.verify_with(&parsed.signing_key("wrong")),
+        Err(AuthError::SignatureMismatch)
+    );
+}
+
+#[test]
 fn tampering_is_refused() {
     let base = || signed("us-east-1", "kms", NOW, b"{\"Plaintext\":\"aGk=\"}", &[]);
     let mut body = base();

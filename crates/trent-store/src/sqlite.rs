@@ -80,9 +80,14 @@ CREATE TABLE tags (
 ) STRICT;
 "#];
 
-/// The SQLite store.
+/// Read connections per store: WAL readers never wait for the writer.
+const READERS: usize = 4;
+
+/// The SQLite store: one writer connection and a few reader connections.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -113,16 +118,7 @@ fn corrupt() -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let connection = Connection::open(path).map_err(unavailable)?;
-        Self::configure(connection)
-    }
-
-    /// An in-memory store, for tests.
-    pub fn open_in_memory() -> StoreResult<Self> {
-        Self::configure(Connection::open_in_memory().map_err(unavailable)?)
-    }
-
-    fn configure(mut connection: Connection) -> StoreResult<Self> {
+        let mut connection = Connection::open(path).map_err(unavailable)?;
         connection
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
@@ -132,8 +128,23 @@ impl SqliteStore {
             )
             .map_err(unavailable)?;
         migrate(&mut connection)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(unavailable)?;
+            reader
+                .execute_batch("PRAGMA busy_timeout = 5000;")
+                .map_err(unavailable)?;
+            readers.push(Mutex::new(reader));
+        }
         Ok(Self {
             connection: Mutex::new(connection),
+            readers,
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -149,6 +160,20 @@ impl SqliteStore {
         self.lock()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .map_err(unavailable)
+    }
+
+    /// A reader connection: a free one if any, else the next in turn.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        for reader in &self.readers {
+            if let Ok(guard) = reader.try_lock() {
+                return guard;
+            }
+        }
+        let turn = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[turn].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -253,7 +278,7 @@ fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<AliasRecord>> {
 
 impl KeyStore for SqliteStore {
     fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.lock()
+        self.read()
             .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
                 row.get(0)
             })
@@ -283,7 +308,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn accounts(&self) -> StoreResult<Vec<AccountId>> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut statement = connection
             .prepare("SELECT account_id FROM accounts ORDER BY created_at, account_id")
             .map_err(unavailable)?;
@@ -316,7 +341,7 @@ impl KeyStore for SqliteStore {
 
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>> {
         let found = self
-            .lock()
+            .read()
             .query_row(
                 "SELECT account_id, sealed_secret, created_at, active FROM access_keys
                  WHERE access_key_id = ?1",
@@ -398,7 +423,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-        self.lock()
+        self.read()
             .query_row(
                 &format!("SELECT {KEY_COLUMNS} FROM keys WHERE key_id = ?1"),
                 [key_id.to_string()],
@@ -434,7 +459,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut statement = connection
             .prepare(
                 "SELECT seq, key_id FROM keys WHERE account_id = ?1 AND region = ?2 AND seq > ?3
@@ -461,7 +486,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>> {
-        self.lock()
+        self.read()
             .query_row(
                 "SELECT sealed FROM key_materials WHERE key_id = ?1 AND version = ?2",
                 params![key_id.to_string(), version],
@@ -473,7 +498,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>> {
-        self.lock()
+        self.read()
             .query_row(
                 "SELECT account_id, region, alias_name, target, created_at, updated_at FROM aliases
                  WHERE account_id = ?1 AND region = ?2 AND alias_name = ?3",
@@ -539,7 +564,7 @@ impl KeyStore for SqliteStore {
         after: Option<i64>,
         limit: u32,
     ) -> StoreResult<Page<AliasRecord>> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut statement = connection
             .prepare(
                 "SELECT account_id, region, alias_name, target, created_at, updated_at, seq FROM aliases
@@ -568,7 +593,7 @@ impl KeyStore for SqliteStore {
     }
 
     fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut statement = connection
             .prepare("SELECT tag_key, tag_value FROM tags WHERE key_id = ?1 ORDER BY tag_key")
             .map_err(unavailable)?;

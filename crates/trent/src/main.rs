@@ -1,5 +1,6 @@
 //! The `trent` command: the server and its administration.
 
+mod bench;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -19,11 +20,19 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Load a running server with SigV4-signed requests and report req/s,
+    /// latency percentiles and server CPU per request.
+    Bench(bench::BenchArgs),
+    /// The reference server of `trent bench --baseline` (internal).
+    #[command(hide = true)]
+    BenchBaseline,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::serve(args),
+        Command::Bench(args) => bench::bench(args),
+        Command::BenchBaseline => bench::baseline_server(),
     }
 }

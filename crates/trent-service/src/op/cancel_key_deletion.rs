@@ -4,8 +4,10 @@ use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
 
+use trent_store::record::KeyRecord;
+
 use crate::resolve::{check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 impl Kms {
     /// CancelKeyDeletion: a key pending deletion becomes Disabled, as in AWS.
@@ -16,12 +18,15 @@ impl Kms {
         key: &KeyReference,
     ) -> Result<String, KmsError> {
         let _writing = self.writing();
-        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:CancelKeyDeletion")?;
+        let mut record = KeyRecord::clone(
+            self.resolve(caller, key, Accepts::IdOrArn, "kms:CancelKeyDeletion")?
+                .as_ref(),
+        );
         check_state(&record, KeyAction::CancelDeletion)?;
         record.state = KeyState::Disabled;
         record.deletion_date = None;
         record.pending_window_days = None;
-        self.store.update_key(&record).map_err(store_failed)?;
+        self.save_key(&record)?;
         Ok(record.scope.key_arn(&record.key_id))
     }
 }

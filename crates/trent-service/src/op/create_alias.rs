@@ -32,13 +32,16 @@ impl Kms {
             created_at: now,
             updated_at: now,
         };
-        self.store
+        let result = self
+            .store
             .insert_alias(&record)
             .map_err(|error| match error.kind {
                 StoreErrorKind::Conflict => KmsError::AlreadyExists {
                     alias_arn: scope.alias_arn(&record.name),
                 },
                 _ => store_failed(error),
-            })
+            });
+        self.cache.invalidate_alias(&scope, &record.name);
+        result
     }
 }

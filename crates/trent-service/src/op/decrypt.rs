@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use super::material::Missing;
 use crate::resolve::{check_account, check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 /// A decrypted plaintext and the key that decrypted it.
 pub struct Decrypted {
@@ -50,9 +50,7 @@ impl Kms {
                 // The blob names only a key id: a key of another region cannot
                 // have made it, and a key that does not exist cannot decrypt it.
                 let record = self
-                    .store
-                    .key(&header.key_id)
-                    .map_err(store_failed)?
+                    .key_record(&header.key_id)?
                     .filter(|record| record.scope.region == caller.region)
                     .ok_or(KmsError::InvalidCiphertext)?;
                 check_account(caller, &record, "kms:Decrypt")?;

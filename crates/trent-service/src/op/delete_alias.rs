@@ -14,13 +14,16 @@ impl Kms {
         }
         let _writing = self.writing();
         let scope = caller.scope();
-        self.store
+        let result = self
+            .store
             .delete_alias(&scope, &alias)
             .map_err(|error| match error.kind {
                 StoreErrorKind::NotFound => KmsError::NotFound(NotFound::Alias {
                     arn: scope.alias_arn(&alias),
                 }),
                 _ => store_failed(error),
-            })
+            });
+        self.cache.invalidate_alias(&scope, &alias);
+        result
     }
 }

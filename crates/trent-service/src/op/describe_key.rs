@@ -15,6 +15,6 @@ impl Kms {
         key: &KeyReference,
     ) -> Result<KeyMetadata, KmsError> {
         let record = self.resolve(caller, key, Accepts::AnyForm, "kms:DescribeKey")?;
-        Ok(KeyMetadata::from(&record))
+        Ok(KeyMetadata::from(record.as_ref()))
     }
 }

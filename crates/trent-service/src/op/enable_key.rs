@@ -4,18 +4,23 @@ use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
 
+use trent_store::record::KeyRecord;
+
 use crate::resolve::{check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 impl Kms {
     /// EnableKey: sets the key Enabled; refused while it is pending deletion.
     pub fn enable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKey")?;
+        let mut record = KeyRecord::clone(
+            self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKey")?
+                .as_ref(),
+        );
         check_state(&record, KeyAction::Manage)?;
         if record.state != KeyState::Enabled {
             record.state = KeyState::Enabled;
-            self.store.update_key(&record).map_err(store_failed)?;
+            self.save_key(&record)?;
         }
         Ok(())
     }

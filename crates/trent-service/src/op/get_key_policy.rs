@@ -17,7 +17,7 @@ impl Kms {
     ) -> Result<String, KmsError> {
         let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:GetKeyPolicy")?;
         check_policy_name(policy_name)?;
-        Ok(record.policy)
+        Ok(record.policy.clone())
     }
 }
 

@@ -1,5 +1,7 @@
 //! Loading and creating key material under the root key.
 
+use std::sync::Arc;
+
 use trent_core::error::KmsError;
 use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::open_key_material;
@@ -23,7 +25,10 @@ impl Kms {
         key: &KeyRecord,
         version: u32,
         missing: Missing,
-    ) -> Result<KeyMaterial, KmsError> {
+    ) -> Result<Arc<KeyMaterial>, KmsError> {
+        if let Some(material) = self.cache.material(&key.key_id, version) {
+            return Ok(material);
+        }
         let sealed = self
             .store
             .key_material(&key.key_id, version)
@@ -37,7 +42,13 @@ impl Kms {
                 }),
             });
         };
-        open_key_material(self.root_key.as_ref(), &key.key_id, version, &sealed)
-            .map_err(|error| KmsError::internal("opening key material under the root key", error))
+        let material = Arc::new(
+            open_key_material(self.root_key.as_ref(), &key.key_id, version, &sealed).map_err(
+                |error| KmsError::internal("opening key material under the root key", error),
+            )?,
+        );
+        self.cache
+            .insert_material(key.key_id, version, material.clone());
+        Ok(material)
     }
 }

@@ -5,8 +5,10 @@ use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 
 use super::get_key_policy::check_policy_name;
+use trent_store::record::KeyRecord;
+
 use crate::resolve::{check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 impl Kms {
     /// PutKeyPolicy: replaces the key policy. The document has been checked
@@ -20,10 +22,13 @@ impl Kms {
         policy: String,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:PutKeyPolicy")?;
+        let mut record = KeyRecord::clone(
+            self.resolve(caller, key, Accepts::IdOrArn, "kms:PutKeyPolicy")?
+                .as_ref(),
+        );
         check_policy_name(policy_name)?;
         check_state(&record, KeyAction::Inspect)?;
         record.policy = policy;
-        self.store.update_key(&record).map_err(store_failed)
+        self.save_key(&record)
     }
 }

@@ -5,8 +5,10 @@ use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
 
+use trent_store::record::KeyRecord;
+
 use crate::resolve::{check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 /// The outcome of ScheduleKeyDeletion.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,13 +33,16 @@ impl Kms {
         pending_window_days: u32,
     ) -> Result<ScheduledDeletion, KmsError> {
         let _writing = self.writing();
-        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ScheduleKeyDeletion")?;
+        let mut record = KeyRecord::clone(
+            self.resolve(caller, key, Accepts::IdOrArn, "kms:ScheduleKeyDeletion")?
+                .as_ref(),
+        );
         check_state(&record, KeyAction::Manage)?;
         let deletion_date = self.clock.now().plus_days(pending_window_days);
         record.state = KeyState::PendingDeletion;
         record.deletion_date = Some(deletion_date);
         record.pending_window_days = Some(pending_window_days);
-        self.store.update_key(&record).map_err(store_failed)?;
+        self.save_key(&record)?;
         Ok(ScheduledDeletion {
             key_arn: record.scope.key_arn(&record.key_id),
             deletion_date,

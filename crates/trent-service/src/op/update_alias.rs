@@ -33,6 +33,8 @@ impl Kms {
         check_state(&key, KeyAction::Manage)?;
         record.target = key.key_id;
         record.updated_at = self.clock.now();
-        self.store.update_alias(&record).map_err(store_failed)
+        let result = self.store.update_alias(&record).map_err(store_failed);
+        self.cache.invalidate_alias(&scope, &record.name);
+        result
     }
 }

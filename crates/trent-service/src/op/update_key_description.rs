@@ -4,8 +4,10 @@ use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 
+use trent_store::record::KeyRecord;
+
 use crate::resolve::{check_state, Accepts};
-use crate::{store_failed, Caller, Kms};
+use crate::{Caller, Kms};
 
 impl Kms {
     /// UpdateKeyDescription.
@@ -16,9 +18,12 @@ impl Kms {
         description: String,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let mut record = self.resolve(caller, key, Accepts::IdOrArn, "kms:UpdateKeyDescription")?;
+        let mut record = KeyRecord::clone(
+            self.resolve(caller, key, Accepts::IdOrArn, "kms:UpdateKeyDescription")?
+                .as_ref(),
+        );
         check_state(&record, KeyAction::Manage)?;
         record.description = description;
-        self.store.update_key(&record).map_err(store_failed)
+        self.save_key(&record)
     }
 }

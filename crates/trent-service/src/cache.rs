@@ -1,0 +1,130 @@
+//! In-memory caches of key records, alias targets and opened key material,
+//! so that Encrypt, Decrypt and DescribeKey do not read the store.
+//!
+//! Every write goes through [`crate::Kms`], which invalidates the entries it
+//! changes before acknowledging, so reads reflect writes immediately on this
+//! node. A generation counter keeps a reader that loaded a record before a
+//! concurrent write from caching the stale copy. Opened key material is kept
+//! in zeroize-on-drop values; a version's material never changes, so it is
+//! only dropped when the cache is full. Each map is bounded: when full it is
+//! emptied and refills from the store.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use trent_core::id::{AliasName, KeyId, Scope};
+use trent_crypto::material::KeyMaterial;
+use trent_store::record::KeyRecord;
+
+/// Entries per map before it is emptied.
+const CAPACITY: usize = 65_536;
+
+pub(crate) struct Cache {
+    generation: AtomicU64,
+    keys: RwLock<HashMap<KeyId, Arc<KeyRecord>>>,
+    aliases: RwLock<HashMap<(Scope, AliasName), KeyId>>,
+    materials: RwLock<HashMap<(KeyId, u32), Arc<KeyMaterial>>>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn insert_bounded<K: Eq + Hash, V>(map: &mut HashMap<K, V>, key: K, value: V) {
+    if map.len() >= CAPACITY {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
+impl Cache {
+    pub(crate) fn new() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            keys: RwLock::new(HashMap::new()),
+            aliases: RwLock::new(HashMap::new()),
+            materials: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Read before loading from the store; pass to the `insert_*` call after.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn key(&self, key_id: &KeyId) -> Option<Arc<KeyRecord>> {
+        read(&self.keys).get(key_id).cloned()
+    }
+
+    /// Caches a record loaded from the store, unless a write happened since `seen`.
+    pub(crate) fn insert_key(&self, seen: u64, record: Arc<KeyRecord>) {
+        let mut keys = write(&self.keys);
+        if self.generation() == seen {
+            insert_bounded(&mut keys, record.key_id, record);
+        }
+    }
+
+    pub(crate) fn invalidate_key(&self, key_id: &KeyId) {
+        let mut keys = write(&self.keys);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        keys.remove(key_id);
+    }
+
+    pub(crate) fn alias(&self, scope: &Scope, name: &AliasName) -> Option<KeyId> {
+        read(&self.aliases)
+            .get(&(scope.clone(), name.clone()))
+            .copied()
+    }
+
+    pub(crate) fn insert_alias(&self, seen: u64, scope: Scope, name: AliasName, target: KeyId) {
+        let mut aliases = write(&self.aliases);
+        if self.generation() == seen {
+            insert_bounded(&mut aliases, (scope, name), target);
+        }
+    }
+
+    pub(crate) fn invalidate_alias(&self, scope: &Scope, name: &AliasName) {
+        let mut aliases = write(&self.aliases);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        aliases.remove(&(scope.clone(), name.clone()));
+    }
+
+    pub(crate) fn material(&self, key_id: &KeyId, version: u32) -> Option<Arc<KeyMaterial>> {
+        read(&self.materials).get(&(*key_id, version)).cloned()
+    }
+
+    pub(crate) fn insert_material(&self, key_id: KeyId, version: u32, material: Arc<KeyMaterial>) {
+        insert_bounded(&mut write(&self.materials), (key_id, version), material);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_loaded_before_a_write_is_not_cached() {
+        let cache = Cache::new();
+        let key_id = KeyId::from_bytes([1; 16]);
+        let alias = AliasName::parse("alias/a").unwrap();
+        let scope = Scope {
+            account: trent_core::id::AccountId::parse("111122223333").unwrap(),
+            region: trent_core::id::Region::parse("us-east-1").unwrap(),
+        };
+        let seen = cache.generation();
+        cache.invalidate_alias(&scope, &alias);
+        cache.insert_alias(seen, scope.clone(), alias.clone(), key_id);
+        assert_eq!(cache.alias(&scope, &alias), None);
+        let seen = cache.generation();
+        cache.insert_alias(seen, scope.clone(), alias.clone(), key_id);
+        assert_eq!(cache.alias(&scope, &alias), Some(key_id));
+        cache.invalidate_alias(&scope, &alias);
+        assert_eq!(cache.alias(&scope, &alias), None);
+    }
+}

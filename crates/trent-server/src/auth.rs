@@ -1,13 +1,13 @@
 //! Turning a request's SigV4 signature into a [`Caller`].
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::request::Parts;
 use trent_core::error::{IncompleteSignature, InvalidSignature, KmsError};
 use trent_core::id::{AccountId, Region};
 use trent_service::{Caller, Kms};
-use trent_sigv4::{AuthError, Request, Settings};
+use trent_sigv4::{AuthError, Request, Settings, SigningKey};
 
 /// How callers are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +23,19 @@ pub enum AuthMode {
 /// The account dev-mode callers act as when their access key id is not an account id.
 pub(crate) const DEV_DEFAULT_ACCOUNT: &str = "000000000000";
 
+/// Derived signing keys kept per (access key id, credential scope).
+const SIGNING_KEY_CACHE_CAPACITY: usize = 10_000;
+
+type SigningKeys = HashMap<(String, String), (AccountId, Arc<SigningKey>)>;
+
 pub(crate) struct Authenticator {
     mode: AuthMode,
     known_accounts: Mutex<HashSet<AccountId>>,
+    /// Signing keys derived from verified secrets, so a request costs one
+    /// HMAC instead of a store read, an unseal and five HMACs. Access keys
+    /// are never deactivated or deleted yet; the identity work that adds
+    /// that must clear the entries of the key it changes.
+    signing_keys: RwLock<SigningKeys>,
 }
 
 impl Authenticator {
@@ -33,6 +43,7 @@ impl Authenticator {
         Self {
             mode,
             known_accounts: Mutex::new(HashSet::new()),
+            signing_keys: RwLock::new(HashMap::new()),
         }
     }
 
@@ -69,10 +80,31 @@ impl Authenticator {
                     // No temporary credentials exist before STS lands.
                     return Err(KmsError::UnrecognizedClient);
                 }
-                let (account, secret) = kms
-                    .access_key_secret(&parsed.access_key_id)?
-                    .ok_or(KmsError::UnrecognizedClient)?;
-                parsed.verify(secret.expose()).map_err(auth_error)?;
+                let cache_key = (parsed.access_key_id.clone(), parsed.scope());
+                let cached = self
+                    .signing_keys
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&cache_key)
+                    .cloned();
+                let (account, signing_key) = match cached {
+                    Some(entry) => entry,
+                    None => {
+                        let (account, secret) = kms
+                            .access_key_secret(&parsed.access_key_id)?
+                            .ok_or(KmsError::UnrecognizedClient)?;
+                        (account, Arc::new(parsed.signing_key(secret.expose())))
+                    }
+                };
+                parsed.verify_with(&signing_key).map_err(auth_error)?;
+                if cached_is_absent(&self.signing_keys, &cache_key) {
+                    // Only keys that verified a request are kept.
+                    let mut keys = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
+                    if keys.len() >= SIGNING_KEY_CACHE_CAPACITY {
+                        keys.clear();
+                    }
+                    keys.insert(cache_key, (account.clone(), signing_key));
+                }
                 Ok(Caller::account_root(account, region))
             }
             AuthMode::Dev => {
@@ -91,6 +123,13 @@ impl Authenticator {
             }
         }
     }
+}
+
+fn cached_is_absent(keys: &RwLock<SigningKeys>, cache_key: &(String, String)) -> bool {
+    !keys
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains_key(cache_key)
 }
 
 fn auth_error(error: AuthError) -> KmsError {

@@ -17,6 +17,37 @@ type Reply = Result<Vec<u8>, KmsError>;
 
 const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
 
+/// Whether an operation writes to the store (and so waits for a durable commit).
+pub(crate) fn writes(operation: Operation) -> bool {
+    match operation {
+        Operation::CreateKey
+        | Operation::EnableKey
+        | Operation::DisableKey
+        | Operation::ScheduleKeyDeletion
+        | Operation::CancelKeyDeletion
+        | Operation::UpdateKeyDescription
+        | Operation::CreateAlias
+        | Operation::UpdateAlias
+        | Operation::DeleteAlias
+        | Operation::TagResource
+        | Operation::UntagResource
+        | Operation::PutKeyPolicy => true,
+        Operation::Decrypt
+        | Operation::DescribeKey
+        | Operation::Encrypt
+        | Operation::GenerateDataKey
+        | Operation::GenerateDataKeyWithoutPlaintext
+        | Operation::GenerateRandom
+        | Operation::GetKeyPolicy
+        | Operation::GetKeyRotationStatus
+        | Operation::ListAliases
+        | Operation::ListKeyPolicies
+        | Operation::ListKeys
+        | Operation::ListResourceTags
+        | Operation::ReEncrypt => false,
+    }
+}
+
 pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &[u8]) -> Reply {
     match operation {
         Operation::CreateKey => create_key(kms, caller, decode(body)?),

@@ -37,6 +37,37 @@ pub struct Config {
 struct AppState {
     kms: Arc<Kms>,
     auth: auth::Authenticator,
+    request_ids: RequestIds,
+}
+
+/// Request ids shaped like UUIDs: a random per-process prefix and a counter,
+/// so that naming a request costs no system call.
+struct RequestIds {
+    prefix: u64,
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        let random = uuid::Uuid::new_v4().as_u64_pair().0;
+        Self {
+            prefix: random,
+            counter: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = self.prefix;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            p >> 32,
+            (p >> 16) & 0xffff,
+            p & 0xfff,
+            (n >> 48) & 0xfff,
+            n & 0xffff_ffff_ffff
+        )
+    }
 }
 
 /// Serves `kms` on `listener` until `shutdown` completes; requests in flight
@@ -49,6 +80,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState {
         auth: auth::Authenticator::new(config.auth),
+        request_ids: RequestIds::new(),
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
@@ -61,7 +93,7 @@ pub async fn run(
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = state.request_ids.next();
     let started = std::time::Instant::now();
     let target = header_text(request.headers(), "x-amz-target").unwrap_or_default();
     let outcome = serve(state, request).await;
@@ -77,7 +109,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
             respond(status, wire.body(), &request_id)
         }
     };
-    tracing::info!(
+    tracing::debug!(
         request_id = %request_id,
         target = %target.chars().take(80).collect::<String>(),
         status = response.status().as_u16(),
@@ -100,17 +132,22 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
     let body = to_bytes(body, MAX_REQUEST_BODY_BYTES)
         .await
         .map_err(|_| KmsError::RequestTooLarge)?;
-    // Authentication, decoding and the operation run on the blocking pool:
-    // the store and the root key are synchronous.
-    tokio::task::spawn_blocking(move || {
-        let caller = state.auth.authenticate(&state.kms, &parts, &body)?;
-        let target =
-            header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
-        let operation = Operation::from_target(&target)?;
+    let caller = state.auth.authenticate(&state.kms, &parts, &body)?;
+    let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
+    let operation = Operation::from_target(&target)?;
+    if dispatch::writes(operation) {
+        // Writes wait for a durable commit (an fsync): keep them off the
+        // async workers.
+        tokio::task::spawn_blocking(move || {
+            dispatch::dispatch(&state.kms, &caller, operation, &body)
+        })
+        .await
+        .map_err(|error| KmsError::internal("request task failed", error))?
+    } else {
+        // Reads are served from memory, or from a WAL reader connection
+        // that never waits for the writer.
         dispatch::dispatch(&state.kms, &caller, operation, &body)
-    })
-    .await
-    .map_err(|error| KmsError::internal("request task failed", error))?
+    }
 }
 
 fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {

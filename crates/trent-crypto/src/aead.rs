@@ -20,6 +20,13 @@ pub fn fill_random(out: &mut [u8]) -> Result<(), CryptoError> {
         .map_err(|_| CryptoError::Failed)
 }
 
+/// An AES-256-GCM key with its schedule expanded once, for repeated use.
+pub(crate) fn expand(key: &[u8]) -> Result<LessSafeKey, CryptoError> {
+    Ok(LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?,
+    ))
+}
+
 /// Encrypts `plaintext` under `key` with a fresh random IV. Returns the IV
 /// and `ciphertext || tag`.
 pub(crate) fn seal(
@@ -27,19 +34,23 @@ pub(crate) fn seal(
     aad: &[u8],
     plaintext: &[u8],
 ) -> Result<([u8; IV_LEN], Vec<u8>), CryptoError> {
+    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    out.extend_from_slice(plaintext);
+    let iv = seal_in_place(&expand(key)?, aad, &mut out)?;
+    Ok((iv, out))
+}
+
+/// Encrypts `in_out` in place with a fresh random IV, appending the tag.
+pub(crate) fn seal_in_place(
+    key: &LessSafeKey,
+    aad: &[u8],
+    in_out: &mut Vec<u8>,
+) -> Result<[u8; IV_LEN], CryptoError> {
     let mut iv = [0u8; IV_LEN];
     fill_random(&mut iv)?;
-    let sealing =
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
-    let mut in_out = plaintext.to_vec();
-    sealing
-        .seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(iv),
-            Aad::from(aad),
-            &mut in_out,
-        )
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(iv), Aad::from(aad), in_out)
         .map_err(|_| CryptoError::Failed)?;
-    Ok((iv, in_out))
+    Ok(iv)
 }
 
 /// Decrypts `ciphertext || tag` under `key`, checking the tag and `aad`.
@@ -49,11 +60,19 @@ pub fn open(
     aad: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    let opening =
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::Failed)?);
+    open_with(&expand(key)?, iv, aad, ciphertext_and_tag)
+}
+
+/// Decrypts `ciphertext || tag` under an expanded key.
+pub(crate) fn open_with(
+    key: &LessSafeKey,
+    iv: &[u8],
+    aad: &[u8],
+    ciphertext_and_tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| CryptoError::Failed)?;
     let mut in_out = Zeroizing::new(ciphertext_and_tag.to_vec());
-    let plaintext_len = opening
+    let plaintext_len = key
         .open_in_place(nonce, Aad::from(aad), &mut in_out)
         .map_err(|_| CryptoError::Failed)?
         .len();

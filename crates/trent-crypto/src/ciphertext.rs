@@ -91,7 +91,13 @@ pub fn encrypt(
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let header_bytes = header.encode();
-    let (iv, sealed) = aead::seal(material.secret(), &aad(&header_bytes, context), plaintext)?;
+    let mut sealed = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    sealed.extend_from_slice(plaintext);
+    let iv = aead::seal_in_place(
+        material.expanded(),
+        &aad(&header_bytes, context),
+        &mut sealed,
+    )?;
     let mut blob = Vec::with_capacity(OVERHEAD + plaintext.len());
     blob.extend_from_slice(&header_bytes);
     blob.extend_from_slice(&iv);
@@ -108,8 +114,8 @@ pub fn decrypt(
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let header = CiphertextHeader::peek(blob)?;
     let iv = &blob[HEADER_LEN..HEADER_LEN + IV_LEN];
-    aead::open(
-        material.secret(),
+    aead::open_with(
+        material.expanded(),
         iv,
         &aad(&header.encode(), context),
         &blob[HEADER_LEN + IV_LEN..],

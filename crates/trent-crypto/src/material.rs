@@ -1,30 +1,43 @@
 //! Secret key material and data keys, zeroized on drop and never printed.
 
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use aws_lc_rs::aead::LessSafeKey;
+use zeroize::Zeroizing;
 
-use crate::aead::{fill_random, KEY_LEN};
+use crate::aead::{expand, fill_random, KEY_LEN};
 use crate::CryptoError;
 
-/// The 256-bit secret of one version of a symmetric KMS key.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct KeyMaterial([u8; KEY_LEN]);
+/// The 256-bit secret of one version of a symmetric KMS key, with its AES
+/// key schedule expanded once (aws-lc cleanses that state when it is freed).
+pub struct KeyMaterial {
+    secret: Zeroizing<[u8; KEY_LEN]>,
+    expanded: LessSafeKey,
+}
 
 impl KeyMaterial {
     /// Fresh random material.
     pub fn generate() -> Result<Self, CryptoError> {
-        let mut bytes = [0u8; KEY_LEN];
-        fill_random(&mut bytes)?;
-        Ok(Self(bytes))
+        let mut secret = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(secret.as_mut())?;
+        Self::from_secret(secret)
     }
 
     /// Material from unsealed bytes; refuses any length but 32.
     pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
         let array: [u8; KEY_LEN] = bytes.try_into().map_err(|_| CryptoError::Failed)?;
-        Ok(Self(array))
+        Self::from_secret(Zeroizing::new(array))
+    }
+
+    fn from_secret(secret: Zeroizing<[u8; KEY_LEN]>) -> Result<Self, CryptoError> {
+        let expanded = expand(secret.as_ref())?;
+        Ok(Self { secret, expanded })
     }
 
     pub(crate) fn secret(&self) -> &[u8; KEY_LEN] {
-        &self.0
+        &self.secret
+    }
+
+    pub(crate) fn expanded(&self) -> &LessSafeKey {
+        &self.expanded
     }
 }
 

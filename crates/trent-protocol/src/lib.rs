@@ -97,7 +97,9 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError
         body
     };
     serde_json::from_slice(body).map_err(|error| match error.classify() {
-        serde_json::error::Category::Data => KmsError::Serialization(SerializationProblem::WrongType),
+        serde_json::error::Category::Data => {
+            KmsError::Serialization(SerializationProblem::WrongType)
+        }
         _ => KmsError::Serialization(SerializationProblem::MalformedJson),
     })
 }

@@ -26,7 +26,8 @@ pub(crate) const DEV_DEFAULT_ACCOUNT: &str = "000000000000";
 /// Derived signing keys kept per (access key id, credential scope).
 const SIGNING_KEY_CACHE_CAPACITY: usize = 10_000;
 
-type SigningKeys = HashMap<(String, String), (AccountId, Arc<SigningKey>)>;
+/// Keyed by the access key id and the credential scope, joined by a newline.
+type SigningKeys = HashMap<String, (Caller, Arc<SigningKey>)>;
 
 pub(crate) struct Authenticator {
     mode: AuthMode,
@@ -72,40 +73,41 @@ impl Authenticator {
         };
         let now = kms.clock().now().as_millis().div_euclid(1000);
         let parsed = trent_sigv4::parse(&request, &settings, now).map_err(auth_error)?;
-        let region = Region::parse(&parsed.region)
-            .map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))?;
+        let region = || {
+            Region::parse(&parsed.region)
+                .map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))
+        };
         match self.mode {
             AuthMode::Verify => {
                 if parsed.session_token.is_some() {
                     // No temporary credentials exist before STS lands.
                     return Err(KmsError::UnrecognizedClient);
                 }
-                let cache_key = (parsed.access_key_id.clone(), parsed.scope());
+                let cache_key = format!("{}\n{}", parsed.access_key_id, parsed.scope());
                 let cached = self
                     .signing_keys
                     .read()
                     .unwrap_or_else(|p| p.into_inner())
                     .get(&cache_key)
                     .cloned();
-                let (account, signing_key) = match cached {
-                    Some(entry) => entry,
-                    None => {
-                        let (account, secret) = kms
-                            .access_key_secret(&parsed.access_key_id)?
-                            .ok_or(KmsError::UnrecognizedClient)?;
-                        (account, Arc::new(parsed.signing_key(secret.expose())))
-                    }
-                };
-                parsed.verify_with(&signing_key).map_err(auth_error)?;
-                if cached_is_absent(&self.signing_keys, &cache_key) {
-                    // Only keys that verified a request are kept.
-                    let mut keys = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
-                    if keys.len() >= SIGNING_KEY_CACHE_CAPACITY {
-                        keys.clear();
-                    }
-                    keys.insert(cache_key, (account.clone(), signing_key));
+                if let Some((caller, signing_key)) = cached {
+                    parsed.verify_with(&signing_key).map_err(auth_error)?;
+                    return Ok(caller);
                 }
-                Ok(Caller::account_root(account, region))
+                let region = region()?;
+                let (account, secret) = kms
+                    .access_key_secret(&parsed.access_key_id)?
+                    .ok_or(KmsError::UnrecognizedClient)?;
+                let signing_key = Arc::new(parsed.signing_key(secret.expose()));
+                parsed.verify_with(&signing_key).map_err(auth_error)?;
+                let caller = Caller::account_root(account, region);
+                // Only keys that verified a request are kept.
+                let mut keys = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
+                if keys.len() >= SIGNING_KEY_CACHE_CAPACITY {
+                    keys.clear();
+                }
+                keys.insert(cache_key, (caller.clone(), signing_key));
+                Ok(caller)
             }
             AuthMode::Dev => {
                 let account = AccountId::parse(&parsed.access_key_id)
@@ -119,17 +121,10 @@ impl Authenticator {
                     kms.ensure_account(&account)?;
                     known.insert(account.clone());
                 }
-                Ok(Caller::account_root(account, region))
+                Ok(Caller::account_root(account, region()?))
             }
         }
     }
-}
-
-fn cached_is_absent(keys: &RwLock<SigningKeys>, cache_key: &(String, String)) -> bool {
-    !keys
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .contains_key(cache_key)
 }
 
 fn auth_error(error: AuthError) -> KmsError {

@@ -57,7 +57,9 @@ impl RequestIds {
     }
 
     fn next(&self) -> String {
-        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let p = self.prefix;
         format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",

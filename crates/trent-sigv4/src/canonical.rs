@@ -79,10 +79,15 @@ fn canonical_query(query: &str) -> Option<String> {
     )
 }
 
-/// Trims a header value and collapses runs of spaces outside quotes, as SigV4 requires.
-fn canonical_header_value(value: &[u8]) -> String {
+/// Appends a header value trimmed, with runs of whitespace collapsed to one space.
+fn push_header_value(out: &mut String, value: &[u8]) {
     let text = String::from_utf8_lossy(value);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    for (index, word) in text.split_whitespace().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// The canonical request, or `None` when the request cannot have one (a bad
@@ -105,17 +110,20 @@ pub(crate) fn request(
     };
     let uri = uri_encode(&path, true);
     let query = canonical_query(request.query)?;
-    let mut headers = String::new();
+    let mut headers = String::with_capacity(256);
     for name in signed_headers {
-        let values: Vec<String> = request
-            .headers
-            .iter()
-            .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
-            .map(|(_, value)| canonical_header_value(value))
-            .collect();
         headers.push_str(name);
         headers.push(':');
-        headers.push_str(&values.join(","));
+        let values = request
+            .headers
+            .iter()
+            .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name));
+        for (index, (_, value)) in values.enumerate() {
+            if index > 0 {
+                headers.push(',');
+            }
+            push_header_value(&mut headers, value);
+        }
         headers.push('\n');
     }
     Some(format!(

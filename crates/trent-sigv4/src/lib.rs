@@ -116,6 +116,7 @@ pub struct ParsedRequest {
     pub session_token: Option<String>,
     date: String,
     service: String,
+    scope: String,
     string_to_sign: String,
     signature: Vec<u8>,
 }
@@ -209,6 +210,7 @@ pub fn parse(
         session_token,
         date: date.to_owned(),
         service: service.to_owned(),
+        scope: format!("{date}/{region}/{service}"),
         string_to_sign,
         signature,
     })
@@ -234,22 +236,22 @@ impl ParsedRequest {
     }
 
     /// The credential scope, `date/region/service`: the cache key of a [`SigningKey`].
-    pub fn scope(&self) -> String {
-        format!("{}/{}/{}", self.date, self.region, self.service)
+    pub fn scope(&self) -> &str {
+        &self.scope
     }
 
     /// Derives the signing key for this request's scope.
     pub fn signing_key(&self, secret_access_key: &str) -> SigningKey {
         SigningKey {
             key: signing_key(secret_access_key, &self.date, &self.region, &self.service),
-            scope: self.scope(),
+            scope: self.scope.clone(),
         }
     }
 
     /// Checks the signature with a (possibly cached) signing key, in constant
     /// time. A key derived for another scope never verifies.
     pub fn verify_with(&self, key: &SigningKey) -> Result<(), AuthError> {
-        if key.scope != self.scope() {
+        if key.scope != self.scope {
             return Err(AuthError::SignatureMismatch);
         }
         hmac::verify(&key.key, self.string_to_sign.as_bytes(), &self.signature)

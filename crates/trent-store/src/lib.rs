@@ -83,6 +83,9 @@ pub trait KeyStore: Send + Sync {
         material: &MaterialRecord,
         tags: &[Tag],
     ) -> StoreResult<()>;
+    /// Creates many keys (each with its first material version, no tags) in
+    /// one transaction: bulk creation for load tests and imports.
+    fn insert_keys(&self, keys: &[(KeyRecord, MaterialRecord)]) -> StoreResult<()>;
     /// Reads a key by id, in any scope.
     fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>>;
     /// Replaces the mutable fields of an existing key; `NotFound` if absent.

@@ -378,46 +378,23 @@ impl KeyStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut connection = self.lock();
         let tx = connection.transaction().map_err(unavailable)?;
+        insert_key_rows(&tx, key, material)?;
         let key_id = key.key_id.to_string();
-        tx.execute(
-            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
-            params![
-                key_id,
-                key.scope.account.as_str(),
-                key.scope.region.as_str(),
-                key.created_at.as_millis(),
-                key.description,
-                key.state.as_str(),
-                key.spec.as_str(),
-                key.usage.as_str(),
-                key.origin.as_str(),
-                key.manager.as_str(),
-                key.multi_region,
-                key.deletion_date.map(Timestamp::as_millis),
-                key.pending_window_days,
-                key.policy,
-                key.rotation_enabled,
-                key.rotation_period_days,
-                key.current_material_version,
-            ],
-        )
-        .map_err(unavailable)?;
-        tx.execute(
-            "INSERT INTO key_materials (key_id, version, sealed, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                key_id,
-                material.version,
-                material.sealed.as_bytes(),
-                material.created_at.as_millis()
-            ],
-        )
-        .map_err(unavailable)?;
         for tag in tags {
             tx.execute(
                 "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)",
                 params![key_id, tag.key, tag.value],
             )
             .map_err(unavailable)?;
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    fn insert_keys(&self, keys: &[(KeyRecord, MaterialRecord)]) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        for (key, material) in keys {
+            insert_key_rows(&tx, key, material)?;
         }
         tx.commit().map_err(unavailable)
     }
@@ -634,6 +611,48 @@ impl KeyStore for SqliteStore {
         }
         tx.commit().map_err(unavailable)
     }
+}
+
+fn insert_key_rows(
+    tx: &rusqlite::Transaction<'_>,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+) -> StoreResult<()> {
+    let key_id = key.key_id.to_string();
+    tx.execute(
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+            params![
+                key_id,
+                key.scope.account.as_str(),
+                key.scope.region.as_str(),
+                key.created_at.as_millis(),
+                key.description,
+                key.state.as_str(),
+                key.spec.as_str(),
+                key.usage.as_str(),
+                key.origin.as_str(),
+                key.manager.as_str(),
+                key.multi_region,
+                key.deletion_date.map(Timestamp::as_millis),
+                key.pending_window_days,
+                key.policy,
+                key.rotation_enabled,
+                key.rotation_period_days,
+                key.current_material_version,
+            ],
+        )
+        .map_err(unavailable)?;
+    tx.execute(
+        "INSERT INTO key_materials (key_id, version, sealed, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            key_id,
+            material.version,
+            material.sealed.as_bytes(),
+            material.created_at.as_millis()
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
 }
 
 /// Cuts a `limit + 1` query result into a page and the position after it.

@@ -65,6 +65,10 @@ enum Workload {
     DescribeKey,
     /// Encrypt, Decrypt, GenerateDataKey and DescribeKey in turn on each connection.
     Mixed,
+    /// CreateKey: durable writes.
+    CreateKey,
+    /// CreateAlias, each with a new name: durable writes.
+    CreateAlias,
     /// Each of the above in turn.
     All,
 }
@@ -177,6 +181,26 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     for workload in workloads {
         let mut pools = Vec::with_capacity(args.connections);
+        if workload == Workload::CreateAlias {
+            // Every alias needs its own name, so every request is signed
+            // ahead: enough for 5,000 aliases a second.
+            let per_connection =
+                (args.duration + args.warmup) as usize * 5_000 / args.connections + 1;
+            for connection in 0..args.connections {
+                let mut pool = Vec::with_capacity(per_connection);
+                for n in 0..per_connection {
+                    let body = serde_json::json!({
+                        "AliasName": format!("alias/bench-{}-{connection}-{n}", std::process::id()),
+                        "TargetKeyId": key_ids[connection % key_ids.len()],
+                    });
+                    pool.push(signer.prepare("CreateAlias", &body, "")?);
+                }
+                pools.push(pool);
+            }
+            let report = measure(address, pools, &args, args.server_pid).await?;
+            report.print(&format!("{workload:?}"), baseline_rate);
+            continue;
+        }
         for connection in 0..args.connections {
             let index = connection % key_ids.len();
             let (key_id, ciphertext) = (&key_ids[index], &ciphertexts[index]);
@@ -201,7 +225,14 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Workload::Decrypt => vec![decrypt],
                 Workload::GenerateDataKey => vec![data_key],
                 Workload::DescribeKey => vec![describe],
-                Workload::Mixed | Workload::All => vec![encrypt, decrypt, data_key, describe],
+                Workload::CreateKey => vec![signer.prepare(
+                    "CreateKey",
+                    &serde_json::json!({"Description": "trent bench"}),
+                    "KeyMetadata",
+                )?],
+                Workload::Mixed | Workload::All | Workload::CreateAlias => {
+                    vec![encrypt, decrypt, data_key, describe]
+                }
             });
         }
         let report = measure(address, pools, &args, args.server_pid).await?;
@@ -219,6 +250,7 @@ fn encrypt_body(key_id: &str) -> serde_json::Value {
 }
 
 struct Report {
+    rss_mib: Option<f64>,
     rate: f64,
     latencies_us: Vec<u32>,
     errors: u64,
@@ -241,8 +273,12 @@ impl Report {
         let ratio = baseline_rate
             .map(|b| format!("  ({:.2} of baseline)", self.rate / b))
             .unwrap_or_default();
+        let rss = self
+            .rss_mib
+            .map(|mib| format!("  rss {mib:.0} MiB"))
+            .unwrap_or_default();
         println!(
-            "{:<18} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}",
+            "{:<18} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}{rss}",
             name,
             self.rate,
             percentile(0.50),
@@ -285,6 +321,7 @@ async fn measure(
         _ => None,
     };
     Ok(Report {
+        rss_mib: pid.and_then(process_rss_mib),
         rate: latencies_us.len() as f64 / elapsed,
         latencies_us,
         errors,
@@ -309,6 +346,14 @@ async fn connection(
     loop {
         let now = Instant::now();
         if now >= end {
+            return Ok(outcome);
+        }
+        // Requests that expect no member are single-use (CreateAlias): stop when spent.
+        if turn >= pool.len()
+            && pool
+                .first()
+                .is_some_and(|request| request.expect.is_empty())
+        {
             return Ok(outcome);
         }
         let request = &pool[turn % pool.len()];
@@ -364,6 +409,9 @@ async fn read_response(
         buffer.extend_from_slice(&chunk[..read]);
     }
     let body = &buffer[head_end..head_end + length];
+    if expect.is_empty() {
+        return Ok(ok_status);
+    }
     let needle = format!("\"{expect}\"");
     Ok(ok_status && body.windows(needle.len()).any(|w| w == needle.as_bytes()))
 }
@@ -454,7 +502,10 @@ impl Signer {
 }
 
 /// The load generator signs with the machine's real time, as any client does.
-#[allow(clippy::disallowed_methods, reason = "a client signs with the wall clock")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a client signs with the wall clock"
+)]
 fn signing_time() -> SystemTime {
     SystemTime::now()
 }
@@ -483,6 +534,20 @@ fn process_cpu_us(pid: u32) -> Option<u64> {
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some(ticks * 1_000_000 / clock_ticks_per_second())
+}
+
+/// Resident memory of a process, in MiB (Linux).
+fn process_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
 }
 
 fn clock_ticks_per_second() -> u64 {

@@ -32,6 +32,9 @@ enum Command {
     /// The reference server of `trent bench --baseline` (internal).
     #[command(hide = true)]
     BenchBaseline,
+    /// Fill a data folder with many keys for scaling runs (offline; the
+    /// server must not be running on it).
+    BenchSeed(serve::SeedArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -40,5 +43,6 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args),
         Command::Bench(args) => bench::bench(args),
         Command::BenchBaseline => bench::baseline_server(),
+        Command::BenchSeed(args) => serve::seed(args),
     }
 }

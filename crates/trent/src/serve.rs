@@ -69,41 +69,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|_| anyhow::anyhow!("--account-id must be 12 digits"))?;
 
-    create_private_dir(&args.data_dir)?;
-    let lock =
-        fs::File::create(args.data_dir.join("lock")).context("creating the data folder lock")?;
-    lock.try_lock().map_err(|_| {
-        anyhow::anyhow!("another trent server is using {}", args.data_dir.display())
-    })?;
-
-    let db_path = args.data_dir.join("trent.db");
-    let fresh = !db_path.exists();
-    let root_key_path = args
-        .root_key_file
-        .clone()
-        .unwrap_or_else(|| args.data_dir.join("root-key"));
-    let root_key = FileRootKeyProvider::open_or_create(&root_key_path, fresh).map_err(|_| {
-        anyhow::anyhow!(
-            "cannot read the root key at {} (it must exist, hold 32 bytes, and be readable)",
-            root_key_path.display()
-        )
-    })?;
-    let store = Arc::new(
-        SqliteStore::open(&db_path)
-            .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
-    );
-    let kms = Arc::new(Kms::new(
-        store.clone(),
-        Arc::new(root_key),
-        Arc::new(SystemClock),
-    ));
-    kms.check_root_key().map_err(|_| {
-        anyhow::anyhow!(
-            "the root key at {} does not open this data folder",
-            root_key_path.display()
-        )
-    })?;
-
+    let DataFolder { lock, store, kms } =
+        open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
     let credentials_path = args.data_dir.join("root-credentials");
     let bootstrap = kms
         .bootstrap(requested_account, |_, access_key_id, secret| {
@@ -150,6 +117,94 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
     tracing::info!("stopped cleanly");
     drop(lock);
+    Ok(())
+}
+
+/// An open data folder: its lock, store and service.
+struct DataFolder {
+    lock: fs::File,
+    store: Arc<SqliteStore>,
+    kms: Arc<Kms>,
+}
+
+/// Creates (first start) or opens a data folder: lock, root key, store, and
+/// the check that the root key opens the store.
+fn open_data_folder(data_dir: &Path, root_key_file: Option<&Path>) -> anyhow::Result<DataFolder> {
+    create_private_dir(data_dir)?;
+    let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
+    lock.try_lock()
+        .map_err(|_| anyhow::anyhow!("another trent process is using {}", data_dir.display()))?;
+    let db_path = data_dir.join("trent.db");
+    let fresh = !db_path.exists();
+    let root_key_path = root_key_file
+        .map(Path::to_owned)
+        .unwrap_or_else(|| data_dir.join("root-key"));
+    let root_key = FileRootKeyProvider::open_or_create(&root_key_path, fresh).map_err(|_| {
+        anyhow::anyhow!(
+            "cannot read the root key at {} (it must exist, hold 32 bytes, and be readable)",
+            root_key_path.display()
+        )
+    })?;
+    let store = Arc::new(
+        SqliteStore::open(&db_path)
+            .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
+    );
+    let kms = Arc::new(Kms::new(
+        store.clone(),
+        Arc::new(root_key),
+        Arc::new(SystemClock),
+    ));
+    kms.check_root_key().map_err(|_| {
+        anyhow::anyhow!(
+            "the root key at {} does not open this data folder",
+            root_key_path.display()
+        )
+    })?;
+    Ok(DataFolder { lock, store, kms })
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SeedArgs {
+    /// The data folder to fill (created if new).
+    #[arg(long, default_value = "trent-data")]
+    data_dir: PathBuf,
+    /// The root key file, as for `serve`.
+    #[arg(long)]
+    root_key_file: Option<PathBuf>,
+    /// How many keys to add.
+    #[arg(long)]
+    keys: usize,
+    /// The region of the keys.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+}
+
+/// `trent bench-seed`: adds default symmetric keys to the data folder's
+/// account, 10,000 per transaction.
+pub(crate) fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let DataFolder { lock, store, kms } =
+        open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
+    let credentials_path = args.data_dir.join("root-credentials");
+    let bootstrap = kms
+        .bootstrap(None, |_, access_key_id, secret| {
+            write_credentials(&credentials_path, access_key_id, secret)
+        })
+        .map_err(|error| anyhow::anyhow!("first start failed: {error}"))?;
+    let region = trent_core::id::Region::parse(&args.region)
+        .map_err(|_| anyhow::anyhow!("invalid region"))?;
+    let caller = trent_service::Caller::account_root(bootstrap.account, region);
+    let started = std::time::Instant::now();
+    let created = kms
+        .seed_keys(&caller, args.keys, 10_000)
+        .map_err(|error| anyhow::anyhow!("seeding failed: {error}"))?;
+    store
+        .close()
+        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    drop(lock);
+    println!(
+        "added {created} keys in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -76,6 +76,62 @@ impl Kms {
     }
 }
 
+impl Kms {
+    /// Creates `count` default symmetric keys for `caller` in batches of one
+    /// transaction each: the records CreateKey writes, for load tests of
+    /// large stores (`trent bench-seed`). Returns the number created.
+    pub fn seed_keys(
+        &self,
+        caller: &Caller,
+        count: usize,
+        batch: usize,
+    ) -> Result<usize, KmsError> {
+        let scope = caller.scope();
+        let policy = default_key_policy(&scope.root_arn());
+        let mut created = 0;
+        while created < count {
+            let size = batch.max(1).min(count - created);
+            let mut rows = Vec::with_capacity(size);
+            for _ in 0..size {
+                let key_id = new_key_id()?;
+                let now = self.clock.now();
+                let material = KeyMaterial::generate()
+                    .map_err(|error| KmsError::internal("generating key material", error))?;
+                let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
+                    .map_err(|error| KmsError::internal("sealing key material", error))?;
+                rows.push((
+                    KeyRecord {
+                        key_id,
+                        scope: scope.clone(),
+                        created_at: now,
+                        description: String::new(),
+                        state: KeyState::Enabled,
+                        spec: KeySpec::SymmetricDefault,
+                        usage: KeyUsage::EncryptDecrypt,
+                        origin: Origin::AwsKms,
+                        manager: KeyManager::Customer,
+                        multi_region: false,
+                        deletion_date: None,
+                        pending_window_days: None,
+                        policy: policy.clone(),
+                        rotation_enabled: false,
+                        rotation_period_days: None,
+                        current_material_version: 1,
+                    },
+                    MaterialRecord {
+                        version: 1,
+                        sealed,
+                        created_at: now,
+                    },
+                ));
+            }
+            self.store.insert_keys(&rows).map_err(store_failed)?;
+            created += size;
+        }
+        Ok(created)
+    }
+}
+
 /// A fresh random (version 4) key id.
 fn new_key_id() -> Result<KeyId, KmsError> {
     let mut bytes = [0u8; 16];

@@ -167,6 +167,20 @@ fn access_keys_and_meta(store: &dyn KeyStore) {
     assert_eq!(store.accounts().unwrap(), vec![scope().account]);
 }
 
+fn bulk_insert_is_all_or_nothing(store: &dyn KeyStore) {
+    seeded(store);
+    let batch: Vec<_> = (1..=3).map(|n| (key(n), material())).collect();
+    store.insert_keys(&batch).unwrap();
+    assert_eq!(store.list_keys(&scope(), None, 10).unwrap().items.len(), 3);
+    // A batch with one duplicate writes nothing.
+    let bad: Vec<_> = [4, 1].iter().map(|n| (key(*n), material())).collect();
+    assert_eq!(
+        store.insert_keys(&bad).unwrap_err().kind,
+        StoreErrorKind::Conflict
+    );
+    assert_eq!(store.key(&key(4).key_id).unwrap(), None);
+}
+
 type Check = fn(&dyn KeyStore);
 const SUITE: &[Check] = &[
     keys_round_trip_field_by_field,
@@ -174,6 +188,7 @@ const SUITE: &[Check] = &[
     aliases_are_unique_per_scope,
     tags_upsert_and_remove,
     access_keys_and_meta,
+    bulk_insert_is_all_or_nothing,
 ];
 
 #[test]

@@ -16,16 +16,21 @@ fn benches(c: &mut Criterion) {
             let key_id = checks.required_key_id("keyId", &request.key_id);
             checks.finish().unwrap();
             let key = check::key_reference(key_id.unwrap()).unwrap();
-            let context = check::encryption_context("encryptionContext", request.encryption_context.as_ref()).unwrap();
+            let context =
+                check::encryption_context("encryptionContext", request.encryption_context.as_ref())
+                    .unwrap();
             (key, context, request.plaintext)
         })
     });
     let response = EncryptResponse {
         ciphertext_blob: vec![1; 81],
-        key_id: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        key_id: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            .into(),
         encryption_algorithm: "SYMMETRIC_DEFAULT",
     };
-    c.bench_function("encode_encrypt_response", |b| b.iter(|| trent_protocol::encode(&response).unwrap()));
+    c.bench_function("encode_encrypt_response", |b| {
+        b.iter(|| trent_protocol::encode(&response).unwrap())
+    });
 }
 
 criterion_group!(decode_benches, benches);

@@ -57,18 +57,23 @@ impl RequestIds {
     }
 
     fn next(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self
             .counter
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = self.prefix;
-        format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            p >> 32,
-            (p >> 16) & 0xffff,
-            p & 0xfff,
-            (n >> 48) & 0xfff,
-            n & 0xffff_ffff_ffff
-        )
+        // 8-4-4-4-12 hex digits: 64 bits of prefix, a version nibble, then 60 bits of counter.
+        let mut text = [b'-'; 36];
+        let digits =
+            (u128::from(self.prefix) << 64) | (4u128 << 60) | u128::from(n & ((1 << 60) - 1));
+        let mut at = 0;
+        for index in 0..32 {
+            if matches!(index, 8 | 12 | 16 | 20) {
+                at += 1;
+            }
+            text[at] = HEX[((digits >> (124 - 4 * index)) & 0xf) as usize];
+            at += 1;
+        }
+        String::from_utf8_lossy(&text).into_owned()
     }
 }
 
@@ -171,4 +176,22 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_and_uuid_shaped() {
+        let ids = RequestIds::new();
+        let first = ids.next();
+        let second = ids.next();
+        assert_ne!(first, second);
+        for id in [&first, &second] {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4, "{id}");
+        }
+        assert_eq!(first[..18], second[..18], "same process prefix");
+    }
 }

@@ -26,12 +26,10 @@ use trent_store::{KeyStore, StoreError};
 /// The authenticated caller of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
-    /// The caller's account.
-    pub account: AccountId,
-    /// The region named in the request's credential scope.
-    pub region: Region,
+    /// The caller's account, and the region named in the request's credential scope.
+    scope: Scope,
     /// The caller's principal ARN (until identities land, the account root).
-    pub principal_arn: String,
+    principal_arn: String,
 }
 
 impl Caller {
@@ -39,18 +37,29 @@ impl Caller {
     pub fn account_root(account: AccountId, region: Region) -> Self {
         let principal_arn = format!("arn:{}:iam::{account}:root", trent_core::id::PARTITION);
         Self {
-            account,
-            region,
+            scope: Scope { account, region },
             principal_arn,
         }
     }
 
     /// The account and region the caller's keys live in.
-    pub fn scope(&self) -> Scope {
-        Scope {
-            account: self.account.clone(),
-            region: self.region.clone(),
-        }
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The caller's account.
+    pub fn account(&self) -> &AccountId {
+        &self.scope.account
+    }
+
+    /// The region of the request.
+    pub fn region(&self) -> &Region {
+        &self.scope.region
+    }
+
+    /// The caller's principal ARN.
+    pub fn principal_arn(&self) -> &str {
+        &self.principal_arn
     }
 }
 

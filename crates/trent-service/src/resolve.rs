@@ -31,13 +31,12 @@ impl Kms {
         let caller_scope = caller.scope();
         let (scope, key_id) = match reference {
             KeyReference::Id(key_id) => (caller_scope, *key_id),
-            KeyReference::Arn { scope, key_id } => (scope.clone(), *key_id),
-            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => (
-                caller_scope.clone(),
-                self.alias_target(&caller_scope, name)?,
-            ),
+            KeyReference::Arn { scope, key_id } => (scope, *key_id),
+            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => {
+                (caller_scope, self.alias_target(caller_scope, name)?)
+            }
             KeyReference::AliasArn { scope, alias } if accepts == Accepts::AnyForm => {
-                (scope.clone(), self.alias_target(scope, alias)?)
+                (scope, self.alias_target(scope, alias)?)
             }
             KeyReference::AliasName(name) => {
                 return Err(KmsError::NotFound(NotFound::InvalidKeyId {
@@ -50,7 +49,7 @@ impl Kms {
                 }))
             }
         };
-        self.load_in_scope(caller, &scope, &key_id, action)
+        self.load_in_scope(caller, scope, &key_id, action)
     }
 
     /// Loads a key by id that must live in `scope`, as seen by `caller`.
@@ -66,7 +65,7 @@ impl Kms {
                 arn: scope.key_arn(key_id),
             })
         };
-        if scope.region != caller.region {
+        if scope.region != *caller.region() {
             return Err(not_found());
         }
         let record = self.key_record(key_id)?.ok_or_else(not_found)?;
@@ -124,11 +123,11 @@ pub(crate) fn check_account(
     key: &KeyRecord,
     action: &'static str,
 ) -> Result<(), KmsError> {
-    if key.scope.account == caller.account {
+    if key.scope.account == *caller.account() {
         return Ok(());
     }
     Err(KmsError::AccessDenied {
-        principal_arn: caller.principal_arn.clone(),
+        principal_arn: caller.principal_arn().to_owned(),
         action: action.to_owned(),
         resource: key.scope.key_arn(&key.key_id),
     })

@@ -29,7 +29,10 @@ fn benches(c: &mut Criterion) {
         ("host".into(), "127.0.0.1:7979".into()),
         ("content-type".into(), "application/x-amz-json-1.1".into()),
         ("x-amz-target".into(), "TrentService.Encrypt".into()),
-        ("user-agent".into(), "aws-sdk-rust/1.3.9 os/linux lang/rust/1.95.0".into()),
+        (
+            "user-agent".into(),
+            "aws-sdk-rust/1.3.9 os/linux lang/rust/1.95.0".into(),
+        ),
         ("content-length".into(), body.len().to_string()),
     ];
     let signable = SignableRequest::new(
@@ -43,18 +46,43 @@ fn benches(c: &mut Criterion) {
     for (name, value) in instructions.headers() {
         headers.push((name.to_owned(), value.to_owned()));
     }
-    let raw: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect();
-    let request = Request { method: "POST", path: "/", query: "", headers: &raw, body };
-    let settings = Settings { service: "kms", normalize_path: true, check_skew: true };
+    let raw: Vec<(&str, &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let request = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &raw,
+        body,
+    };
+    let settings = Settings {
+        service: "kms",
+        normalize_path: true,
+        check_skew: true,
+    };
     let now = NOW as i64;
     let cached_key = parse(&request, &settings, now).unwrap().signing_key(SECRET);
 
-    c.bench_function("sigv4_parse", |b| b.iter(|| parse(&request, &settings, now).unwrap()));
+    c.bench_function("sigv4_parse", |b| {
+        b.iter(|| parse(&request, &settings, now).unwrap())
+    });
     c.bench_function("sigv4_verify_cached_key", |b| {
-        b.iter(|| parse(&request, &settings, now).unwrap().verify_with(&cached_key).unwrap())
+        b.iter(|| {
+            parse(&request, &settings, now)
+                .unwrap()
+                .verify_with(&cached_key)
+                .unwrap()
+        })
     });
     c.bench_function("sigv4_verify_derived_key", |b| {
-        b.iter(|| parse(&request, &settings, now).unwrap().verify(SECRET).unwrap())
+        b.iter(|| {
+            parse(&request, &settings, now)
+                .unwrap()
+                .verify(SECRET)
+                .unwrap()
+        })
     });
 }
 

@@ -94,43 +94,44 @@ fn push_header_value(out: &mut String, value: &[u8]) {
 /// escape in the query).
 pub(crate) fn request(
     request: &Request<'_>,
-    signed_headers: &[&str],
+    signed_headers: &str,
     normalize_path: bool,
     body_hash: &str,
 ) -> Option<String> {
-    let path = if request.path.is_empty() {
-        "/"
-    } else {
-        request.path
-    };
-    let path = if normalize_path {
-        normalize(path)
-    } else {
-        path.to_owned()
-    };
-    let uri = uri_encode(&path, true);
-    let query = canonical_query(request.query)?;
-    let mut headers = String::with_capacity(256);
-    for name in signed_headers {
-        headers.push_str(name);
-        headers.push(':');
+    let mut out = String::with_capacity(512);
+    out.push_str(request.method);
+    out.push('\n');
+    match request.path {
+        // Every KMS request: nothing to normalize or encode.
+        "" | "/" => out.push('/'),
+        path if normalize_path => out.push_str(&uri_encode(&normalize(path), true)),
+        path => out.push_str(&uri_encode(path, true)),
+    }
+    out.push('\n');
+    if !request.query.is_empty() {
+        out.push_str(&canonical_query(request.query)?);
+    }
+    out.push('\n');
+    for name in signed_headers.split(';') {
+        out.push_str(name);
+        out.push(':');
         let values = request
             .headers
             .iter()
             .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name));
         for (index, (_, value)) in values.enumerate() {
             if index > 0 {
-                headers.push(',');
+                out.push(',');
             }
-            push_header_value(&mut headers, value);
+            push_header_value(&mut out, value);
         }
-        headers.push('\n');
+        out.push('\n');
     }
-    Some(format!(
-        "{}\n{uri}\n{query}\n{headers}\n{}\n{body_hash}",
-        request.method,
-        signed_headers.join(";")
-    ))
+    out.push('\n');
+    out.push_str(signed_headers);
+    out.push('\n');
+    out.push_str(body_hash);
+    Some(out)
 }
 
 #[cfg(test)]

@@ -146,9 +146,12 @@ pub fn parse(
         return Err(AuthError::MalformedCredential);
     }
 
-    let signed_headers: Vec<&str> = fields.signed_headers.split(';').collect();
     for required in ["host", "x-amz-date"] {
-        if !signed_headers.contains(&required) {
+        if !fields
+            .signed_headers
+            .split(';')
+            .any(|name| name == required)
+        {
             return Err(AuthError::UnsignedHeader(required));
         }
     }
@@ -181,7 +184,7 @@ pub fn parse(
         return Err(AuthError::WrongDate);
     }
 
-    let body_hash = hex::encode(digest::digest(&digest::SHA256, request.body));
+    let body_hash = lower_hex(digest::digest(&digest::SHA256, request.body).as_ref());
     if let Some(claimed) = header(request.headers, "x-amz-content-sha256") {
         if claimed != body_hash.as_bytes() {
             return Err(AuthError::BodyHashMismatch);
@@ -189,18 +192,29 @@ pub fn parse(
     }
     let canonical_request = canonical::request(
         request,
-        &signed_headers,
+        fields.signed_headers,
         settings.normalize_path,
         &body_hash,
     )
     .ok_or(AuthError::Malformed)?;
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{amz_date}\n{date}/{region}/{service}/aws4_request\n{}",
-        hex::encode(digest::digest(
-            &digest::SHA256,
-            canonical_request.as_bytes()
-        ))
-    );
+    let mut string_to_sign = String::with_capacity(160);
+    for part in [
+        ALGORITHM,
+        "\n",
+        amz_date,
+        "\n",
+        date,
+        "/",
+        region,
+        "/",
+        service,
+        "/aws4_request\n",
+    ] {
+        string_to_sign.push_str(part);
+    }
+    string_to_sign.push_str(&lower_hex(
+        digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
+    ));
     let signature = hex::decode(fields.signature).map_err(|_| AuthError::SignatureMismatch)?;
     let session_token = header(request.headers, "x-amz-security-token")
         .map(|value| String::from_utf8_lossy(value).into_owned());
@@ -272,6 +286,17 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::K
         key = hmac::Key::new(hmac::HMAC_SHA256, tag.as_ref());
     }
     key
+}
+
+/// Lower-case hex, as SigV4 writes hashes.
+fn lower_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 fn is_region(text: &str) -> bool {

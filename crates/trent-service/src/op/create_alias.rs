@@ -23,7 +23,7 @@ impl Kms {
         let _writing = self.writing();
         let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:CreateAlias")?;
         check_state(&key, KeyAction::Manage)?;
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let now = self.clock.now();
         let record = AliasRecord {
             scope: scope.clone(),

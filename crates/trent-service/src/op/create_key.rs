@@ -42,7 +42,7 @@ impl Kms {
             .map_err(|error| KmsError::internal("generating key material", error))?;
         let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
             .map_err(|error| KmsError::internal("sealing key material", error))?;
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let policy = input
             .policy
             .unwrap_or_else(|| default_key_policy(&scope.root_arn()));
@@ -86,7 +86,7 @@ impl Kms {
         count: usize,
         batch: usize,
     ) -> Result<usize, KmsError> {
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let policy = default_key_policy(&scope.root_arn());
         let mut created = 0;
         while created < count {

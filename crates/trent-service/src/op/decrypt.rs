@@ -51,7 +51,7 @@ impl Kms {
                 // have made it, and a key that does not exist cannot decrypt it.
                 let record = self
                     .key_record(&header.key_id)?
-                    .filter(|record| record.scope.region == caller.region)
+                    .filter(|record| record.scope.region == *caller.region())
                     .ok_or(KmsError::InvalidCiphertext)?;
                 check_account(caller, &record, "kms:Decrypt")?;
                 record

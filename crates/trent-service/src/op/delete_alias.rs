@@ -13,7 +13,7 @@ impl Kms {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
         let _writing = self.writing();
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let result = self
             .store
             .delete_alias(&scope, &alias)

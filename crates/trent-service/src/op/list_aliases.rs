@@ -36,7 +36,7 @@ impl Kms {
             .map(|key| self.resolve(caller, key, Accepts::IdOrArn, "kms:ListAliases"))
             .transpose()?
             .map(|record| record.key_id);
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let page = self
             .store
             .list_aliases(&scope, target.as_ref(), parse_marker(marker)?, limit)

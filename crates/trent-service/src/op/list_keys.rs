@@ -13,7 +13,7 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<(String, String)>, KmsError> {
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let page = self
             .store
             .list_keys(&scope, parse_marker(marker)?, limit)

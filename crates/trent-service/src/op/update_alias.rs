@@ -19,7 +19,7 @@ impl Kms {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
         let _writing = self.writing();
-        let scope = caller.scope();
+        let scope = caller.scope().clone();
         let mut record = self
             .store
             .alias(&scope, &alias)

@@ -143,6 +143,11 @@ impl TestServer {
         &self.endpoint
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The account created at first start.
     pub fn account(&self) -> &str {
         &self.account

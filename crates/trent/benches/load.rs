@@ -1,10 +1,11 @@
-//! End-to-end load: a real `trent serve` (secure mode, SigV4 verified, SQLite
-//! store) driven by concurrent `aws-sdk-kms` clients on loopback.
+//! The end-to-end benchmark: starts a real `trent serve` (secure mode, fresh
+//! data folder) and runs `trent bench --baseline` against it, so that every
+//! figure comes with its ratio to a minimal hyper server measured in the
+//! same run.
 //!
-//! `cargo bench -p trent --bench load` runs Encrypt, then Decrypt, then
-//! GenerateDataKey for `TRENT_LOAD_SECONDS` (default 5) each with
-//! `TRENT_LOAD_CONCURRENCY` (default 32) callers, and prints throughput and
-//! latency percentiles. Pass `--test` for a one-second smoke run.
+//! `cargo bench -p trent --bench load` runs every workload for
+//! `TRENT_BENCH_SECONDS` (default 10) at `TRENT_BENCH_CONNECTIONS` (default
+//! 64) connections; `-- --test` is a two-second smoke run (CI).
 
 #![allow(
     missing_docs,
@@ -13,125 +14,49 @@
     reason = "benchmark code"
 )]
 
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use aws_sdk_kms::primitives::Blob;
 use trent_testkit::TestServer;
-
-#[derive(Clone, Copy, Debug)]
-enum Workload {
-    Encrypt,
-    Decrypt,
-    GenerateDataKey,
-}
 
 fn main() {
     let smoke = std::env::args().any(|arg| arg == "--test");
-    let seconds: u64 = if smoke {
-        1
+    let seconds = if smoke {
+        "1".to_owned()
     } else {
-        env_number("TRENT_LOAD_SECONDS", 5)
+        env_or("TRENT_BENCH_SECONDS", "10")
     };
-    let concurrency = if smoke {
-        4
+    let connections = if smoke {
+        "8".to_owned()
     } else {
-        env_number("TRENT_LOAD_CONCURRENCY", 32)
-    } as usize;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let server = TestServer::builder(env!("CARGO_BIN_EXE_trent")).start();
-        let client = server.client();
-        let key_id = client
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata()
-            .unwrap()
-            .key_id()
-            .to_owned();
-        let ciphertext = client
-            .encrypt()
-            .key_id(&key_id)
-            .plaintext(Blob::new(vec![7u8; 32]))
-            .send()
-            .await
-            .unwrap()
-            .ciphertext_blob()
-            .unwrap()
-            .clone();
-        println!("trent load: {concurrency} callers, {seconds} s per workload, 32-byte plaintexts");
-        for workload in [
-            Workload::Encrypt,
-            Workload::Decrypt,
-            Workload::GenerateDataKey,
-        ] {
-            let deadline = Instant::now() + Duration::from_secs(seconds);
-            let started = Instant::now();
-            let mut tasks = Vec::new();
-            for _ in 0..concurrency {
-                let client = client.clone();
-                let key_id = key_id.clone();
-                let ciphertext = ciphertext.clone();
-                tasks.push(tokio::spawn(async move {
-                    let mut latencies = Vec::new();
-                    while Instant::now() < deadline {
-                        let begin = Instant::now();
-                        let ok = match workload {
-                            Workload::Encrypt => client
-                                .encrypt()
-                                .key_id(&key_id)
-                                .plaintext(Blob::new(vec![7u8; 32]))
-                                .send()
-                                .await
-                                .is_ok(),
-                            Workload::Decrypt => client
-                                .decrypt()
-                                .ciphertext_blob(ciphertext.clone())
-                                .send()
-                                .await
-                                .is_ok(),
-                            Workload::GenerateDataKey => client
-                                .generate_data_key()
-                                .key_id(&key_id)
-                                .number_of_bytes(32)
-                                .send()
-                                .await
-                                .is_ok(),
-                        };
-                        assert!(ok, "{workload:?} failed under load");
-                        latencies.push(begin.elapsed());
-                    }
-                    latencies
-                }));
-            }
-            let mut latencies = Vec::new();
-            for task in tasks {
-                latencies.extend(task.await.unwrap());
-            }
-            let elapsed = started.elapsed().as_secs_f64();
-            latencies.sort();
-            let percentile = |p: f64| {
-                latencies[((latencies.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0
-            };
-            println!(
-                "{:<16} {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({} requests)",
-                format!("{workload:?}"),
-                latencies.len() as f64 / elapsed,
-                percentile(0.50),
-                percentile(0.99),
-                latencies.len()
-            );
-        }
-    });
+        env_or("TRENT_BENCH_CONNECTIONS", "64")
+    };
+    let warmup = if smoke { "0" } else { "2" };
+    let server = TestServer::builder(env!("CARGO_BIN_EXE_trent")).start();
+    let status = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["bench", "--baseline", "--endpoint", server.endpoint()])
+        .arg("--credentials")
+        .arg(server.data_dir().join("root-credentials"))
+        .args([
+            "--duration",
+            &seconds,
+            "--warmup",
+            warmup,
+            "--connections",
+            &connections,
+        ])
+        .args([
+            "--server-pid",
+            &server.pid().expect("server pid").to_string(),
+        ])
+        .status()
+        .expect("running trent bench");
+    assert!(status.success(), "trent bench failed: {status:?}");
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+fn env_or(name: &str, default: &str) -> String {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "benchmark settings come from the environment"
+    )]
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }

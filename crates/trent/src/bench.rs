@@ -146,6 +146,8 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Workload::GenerateDataKey,
             Workload::DescribeKey,
             Workload::Mixed,
+            Workload::CreateKey,
+            Workload::CreateAlias,
         ],
         one => vec![one],
     };
@@ -237,6 +239,17 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         let report = measure(address, pools, &args, args.server_pid).await?;
         report.print(&format!("{workload:?}"), baseline_rate);
+    }
+    if let (Some(baseline), Some(first)) = (&baseline, baseline_rate) {
+        // The machine drifts: measure the reference again and say how much.
+        let sample = signer.prepare("Encrypt", &encrypt_body(&key_ids[0]), "CiphertextBlob")?;
+        let pools = vec![vec![sample]; args.connections];
+        let report = measure(baseline.address, pools, &args, Some(baseline.pid)).await?;
+        report.print("baseline (again)", None);
+        println!(
+            "baseline drift over the run: {:+.1}%",
+            (report.rate / first - 1.0) * 100.0
+        );
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ mod auth;
 mod dispatch;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
@@ -32,6 +32,25 @@ pub use auth::AuthMode;
 pub struct Config {
     /// How callers are authenticated.
     pub auth: AuthMode,
+    /// How long a connection may take to send a request's headers before it
+    /// is closed (slow-client protection).
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// The defaults: 10 s to send headers, 10,000 connections, 30 s of grace.
+    pub fn new(auth: AuthMode) -> Self {
+        Self {
+            auth,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
 }
 
 struct AppState {
@@ -78,7 +97,7 @@ impl RequestIds {
 }
 
 /// Serves `kms` on `listener` until `shutdown` completes; requests in flight
-/// then finish before this returns.
+/// then finish (within `Config::shutdown_grace`) before this returns.
 pub async fn run(
     kms: Arc<Kms>,
     config: Config,
@@ -91,12 +110,48 @@ pub async fn run(
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true);
+    let connections = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: log, back off, go on.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection =
+            http.serve_connection(hyper_util::rt::TokioIo::new(stream), service.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown grace period over; closing connections still open");
+    }
+    Ok(())
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {

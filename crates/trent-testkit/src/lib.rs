@@ -30,9 +30,16 @@ pub struct Builder {
     binary: PathBuf,
     dev: bool,
     account_id: Option<String>,
+    extra_args: Vec<String>,
 }
 
 impl Builder {
+    /// Passes more arguments to `trent serve`.
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.extra_args.push(arg.to_owned());
+        self
+    }
+
     /// Runs the server with `--dev` (signatures not verified).
     pub fn dev(mut self) -> Self {
         self.dev = true;
@@ -86,6 +93,7 @@ impl TestServer {
             binary: binary.into(),
             dev: false,
             account_id: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -112,6 +120,7 @@ impl TestServer {
         if let Some(account_id) = &self.options.account_id {
             command.arg("--account-id").arg(account_id);
         }
+        command.args(&self.options.extra_args);
         let mut child = command.spawn().expect("spawning trent");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();

@@ -48,6 +48,11 @@ pub(crate) struct ServeArgs {
     /// Never use it for real keys.
     #[arg(long)]
     dev: bool,
+
+    /// Seconds a client may take to send a request's headers before its
+    /// connection is closed (protects against slow clients holding sockets).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_timeout: u64,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -109,7 +114,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("trent listening on {address}");
         std::io::stdout().flush()?;
         tracing::info!(%address, "listening");
-        trent_server::run(kms, Config { auth }, listener, shutdown_signal()).await?;
+        let config = Config {
+            header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+            ..Config::new(auth)
+        };
+        trent_server::run(kms, config, listener, shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     store

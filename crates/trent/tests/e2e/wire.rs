@@ -267,3 +267,33 @@ async fn dev_mode_accepts_any_secret_and_names_the_account_by_key_id() {
         "MissingAuthenticationTokenException"
     );
 }
+
+#[tokio::test]
+async fn a_client_too_slow_to_send_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--header-timeout")
+        .arg("1")
+        .start();
+    let address = server.endpoint().trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"POST / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 256];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match slow.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "a connection that never finished its headers stayed open"
+    );
+    // The server still serves everyone else.
+    assert!(server.client().list_keys().send().await.is_ok());
+}

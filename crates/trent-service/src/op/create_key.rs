@@ -1,7 +1,7 @@
 //! CreateKey: a new symmetric key with fresh material, sealed under the root key.
 
 use trent_core::error::{KmsError, Limit, TagProblem};
-use trent_core::id::KeyId;
+use trent_core::id::{KeyId, Scope};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::quota::MAX_TAGS_PER_KEY;
 use trent_crypto::material::KeyMaterial;
@@ -36,47 +36,18 @@ impl Kms {
         input: CreateKeyInput,
     ) -> Result<KeyMetadata, KmsError> {
         check_new_tags(&[], &input.tags)?;
-        let key_id = new_key_id()?;
-        let now = self.clock.now();
-        let material = KeyMaterial::generate()
-            .map_err(|error| KmsError::internal("generating key material", error))?;
-        let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
-            .map_err(|error| KmsError::internal("sealing key material", error))?;
-        let scope = caller.scope().clone();
+        let scope = caller.scope();
         let policy = input
             .policy
             .unwrap_or_else(|| default_key_policy(&scope.root_arn()));
-        let record = KeyRecord {
-            key_id,
-            scope,
-            created_at: now,
-            description: input.description,
-            state: KeyState::Enabled,
-            spec: input.spec,
-            usage: input.usage,
-            origin: input.origin,
-            manager: KeyManager::Customer,
-            multi_region: false,
-            deletion_date: None,
-            pending_window_days: None,
-            policy,
-            rotation_enabled: false,
-            rotation_period_days: None,
-            current_material_version: 1,
-        };
-        let material_record = MaterialRecord {
-            version: 1,
-            sealed,
-            created_at: now,
-        };
+        let shape = (input.spec, input.usage, input.origin);
+        let (record, material) = self.new_key(scope, input.description, policy, shape)?;
         self.store
-            .insert_key(&record, &material_record, &input.tags)
+            .insert_key(&record, &material, &input.tags)
             .map_err(store_failed)?;
         Ok(KeyMetadata::from(&record))
     }
-}
 
-impl Kms {
     /// Creates `count` default symmetric keys for `caller` in batches of one
     /// transaction each: the records CreateKey writes, for load tests of
     /// large stores (`trent bench-seed`). Returns the number created.
@@ -86,49 +57,63 @@ impl Kms {
         count: usize,
         batch: usize,
     ) -> Result<usize, KmsError> {
-        let scope = caller.scope().clone();
+        let scope = caller.scope();
         let policy = default_key_policy(&scope.root_arn());
+        let shape = (
+            KeySpec::SymmetricDefault,
+            KeyUsage::EncryptDecrypt,
+            Origin::AwsKms,
+        );
         let mut created = 0;
         while created < count {
             let size = batch.max(1).min(count - created);
-            let mut rows = Vec::with_capacity(size);
-            for _ in 0..size {
-                let key_id = new_key_id()?;
-                let now = self.clock.now();
-                let material = KeyMaterial::generate()
-                    .map_err(|error| KmsError::internal("generating key material", error))?;
-                let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
-                    .map_err(|error| KmsError::internal("sealing key material", error))?;
-                rows.push((
-                    KeyRecord {
-                        key_id,
-                        scope: scope.clone(),
-                        created_at: now,
-                        description: String::new(),
-                        state: KeyState::Enabled,
-                        spec: KeySpec::SymmetricDefault,
-                        usage: KeyUsage::EncryptDecrypt,
-                        origin: Origin::AwsKms,
-                        manager: KeyManager::Customer,
-                        multi_region: false,
-                        deletion_date: None,
-                        pending_window_days: None,
-                        policy: policy.clone(),
-                        rotation_enabled: false,
-                        rotation_period_days: None,
-                        current_material_version: 1,
-                    },
-                    MaterialRecord {
-                        version: 1,
-                        sealed,
-                        created_at: now,
-                    },
-                ));
-            }
+            let rows = (0..size)
+                .map(|_| self.new_key(scope, String::new(), policy.clone(), shape))
+                .collect::<Result<Vec<_>, _>>()?;
             self.store.insert_keys(&rows).map_err(store_failed)?;
             created += size;
         }
         Ok(created)
+    }
+
+    /// A new enabled key with fresh material sealed under the root key.
+    fn new_key(
+        &self,
+        scope: &Scope,
+        description: String,
+        policy: String,
+        (spec, usage, origin): (KeySpec, KeyUsage, Origin),
+    ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
+        let key_id = new_key_id()?;
+        let now = self.clock.now();
+        let material = KeyMaterial::generate()
+            .map_err(|error| KmsError::internal("generating key material", error))?;
+        let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
+            .map_err(|error| KmsError::internal("sealing key material", error))?;
+        let record = KeyRecord {
+            key_id,
+            scope: scope.clone(),
+            created_at: now,
+            description,
+            state: KeyState::Enabled,
+            spec,
+            usage,
+            origin,
+            manager: KeyManager::Customer,
+            multi_region: false,
+            deletion_date: None,
+            pending_window_days: None,
+            policy,
+            rotation_enabled: false,
+            rotation_period_days: None,
+            current_material_version: 1,
+        };
+        let material = MaterialRecord {
+            version: 1,
+            sealed,
+            created_at: now,
+        };
+        Ok((record, material))
     }
 }
 

@@ -65,6 +65,8 @@ pub enum KmsError {
         action: String,
         /// The resource ARN.
         resource: String,
+        /// Why, as AWS words it.
+        reason: DenialReason,
     },
     /// The request asks for something Trent does not support.
     UnsupportedOperation(Unsupported),
@@ -250,12 +252,25 @@ pub enum Limit {
 }
 
 /// Why a policy document was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyProblem {
     /// Not a JSON object.
     NotJson,
     /// Larger than the key-policy quota (32 KB).
     TooLarge,
+    /// Against the policy grammar; the parser's explanation.
+    Invalid(String),
+    /// It would not let the caller change the key policy again.
+    Lockout,
+}
+
+/// Why a request was denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenialReason {
+    /// No statement of the key policy allows the caller.
+    NoResourcePolicyAllows,
+    /// A Deny statement of the key policy matched.
+    ExplicitDenyInResourcePolicy,
 }
 
 /// Why a tag was refused.

@@ -143,6 +143,21 @@ impl PolicyDocument {
         })
     }
 
+    /// Whether evaluating this document can read condition keys: it has
+    /// conditions, or resources with policy variables. When it cannot, a
+    /// caller may skip gathering them.
+    pub fn reads_context(&self) -> bool {
+        self.statements.iter().any(|statement| {
+            !statement.conditions.is_empty()
+                || match &statement.resource {
+                    Some(Matcher::Is(resources) | Matcher::IsNot(resources)) => {
+                        resources.iter().any(|resource| resource.contains("${"))
+                    }
+                    None => false,
+                }
+        })
+    }
+
     /// Whether `${...}` policy variables are substituted (Version 2012-10-17).
     pub fn supports_variables(&self) -> bool {
         self.version.as_deref() == Some("2012-10-17")

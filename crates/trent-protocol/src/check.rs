@@ -4,7 +4,7 @@
 
 use trent_core::context::EncryptionContext;
 use trent_core::error::{
-    AliasNameProblem, KeyUsageProblem, KmsError, NotFound, PolicyProblem, ShownValue, Unsupported,
+    AliasNameProblem, KeyUsageProblem, KmsError, NotFound, ShownValue, Unsupported,
     ValidationFailure,
 };
 use trent_core::id::{AliasName, KeyReference};
@@ -379,19 +379,6 @@ pub fn no_recipient(value: Option<&serde_json::Value>) -> Result<(), KmsError> {
     }
 }
 
-/// Checks a policy document beyond the model's constraints: within the
-/// 32 KB key-policy quota and a JSON object. Statement-level checks come
-/// with the policy engine.
-pub fn policy_document(policy: &str) -> Result<(), KmsError> {
-    if policy.len() > quota::MAX_POLICY_BYTES {
-        return Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge));
-    }
-    match serde_json::from_str::<serde_json::Value>(policy) {
-        Ok(value) if value.is_object() => Ok(()),
-        _ => Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson)),
-    }
-}
-
 /// The key spec, usage and origin of CreateKey: checked against the model's
 /// enumerations, then against what this build offers.
 pub fn key_shape(
@@ -487,23 +474,5 @@ mod tests {
         assert!(Checks::new()
             .data_key_length(Some(32), spec("AES_256").as_ref())
             .is_err());
-    }
-
-    #[test]
-    fn policy_documents_must_be_small_json_objects() {
-        assert!(policy_document("{\"Version\":\"2012-10-17\",\"Statement\":[]}").is_ok());
-        assert!(matches!(
-            policy_document("[]"),
-            Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))
-        ));
-        assert!(matches!(
-            policy_document("{"),
-            Err(KmsError::MalformedPolicyDocument(PolicyProblem::NotJson))
-        ));
-        let big = format!("{{\"x\":\"{}\"}}", "a".repeat(40_000));
-        assert!(matches!(
-            policy_document(&big),
-            Err(KmsError::MalformedPolicyDocument(PolicyProblem::TooLarge))
-        ));
     }
 }

@@ -6,9 +6,9 @@
 
 use serde::Serialize;
 use trent_core::error::{
-    AliasNameProblem, IncompleteSignature, InvalidSignature, KeyUsageProblem, KmsError, Limit,
-    NotFound, PolicyProblem, SerializationProblem, ShownValue, TagProblem, Unsupported,
-    ValidationFailure,
+    AliasNameProblem, DenialReason, IncompleteSignature, InvalidSignature, KeyUsageProblem,
+    KmsError, Limit, NotFound, PolicyProblem, SerializationProblem, ShownValue, TagProblem,
+    Unsupported, ValidationFailure,
 };
 use trent_core::key::KeyState;
 
@@ -156,6 +156,8 @@ pub fn render(error: &KmsError) -> WireError {
             "MalformedPolicyDocumentException",
             match problem {
                 PolicyProblem::NotJson => "The policy document is not a valid JSON object.".into(),
+                PolicyProblem::Invalid(explanation) => explanation.clone(),
+                PolicyProblem::Lockout => "The new key policy will not allow you to update the key policy in the future.".into(),
                 PolicyProblem::TooLarge => format!(
                     "Policy document exceeds the maximum size of {} bytes.",
                     trent_core::quota::MAX_POLICY_BYTES
@@ -180,12 +182,17 @@ pub fn render(error: &KmsError) -> WireError {
                 ),
             },
         ),
-        KmsError::AccessDenied { principal_arn, action, resource } => (
+        KmsError::AccessDenied { principal_arn, action, resource, reason } => (
             400,
             "AccessDeniedException",
-            format!(
-                "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action"
-            ),
+            match reason {
+                DenialReason::NoResourcePolicyAllows => format!(
+                    "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action"
+                ),
+                DenialReason::ExplicitDenyInResourcePolicy => format!(
+                    "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in a resource-based policy"
+                ),
+            },
         ),
         KmsError::UnsupportedOperation(what) => (
             400,

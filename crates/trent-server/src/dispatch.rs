@@ -174,9 +174,6 @@ fn create_key(kms: &Kms, caller: &Caller, request: CreateKeyRequest) -> Reply {
     if request.multi_region == Some(true) {
         return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion));
     }
-    if let Some(policy) = &request.policy {
-        check::policy_document(policy)?;
-    }
     let Some((spec, usage, origin)) =
         shape.filter(|(_, _, origin)| *origin == trent_core::key::Origin::AwsKms)
     else {
@@ -196,6 +193,9 @@ fn create_key(kms: &Kms, caller: &Caller, request: CreateKeyRequest) -> Reply {
             spec,
             usage,
             origin,
+            bypass_policy_lockout_safety_check: request
+                .bypass_policy_lockout_safety_check
+                .unwrap_or(false),
         },
     )?;
     encode(&KeyMetadataResponse {
@@ -412,12 +412,13 @@ fn put_key_policy(kms: &Kms, caller: &Caller, request: PutKeyPolicyRequest) -> R
     checks.policy(request.policy.as_ref());
     checks.finish()?;
     let policy = request.policy.unwrap_or_default();
-    check::policy_document(&policy)?;
+    let bypass = request.bypass_policy_lockout_safety_check.unwrap_or(false);
     kms.put_key_policy(
         caller,
         &checked_key(key_id)?,
         request.policy_name.as_deref(),
         policy,
+        bypass,
     )?;
     empty()
 }

@@ -16,6 +16,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use trent_core::id::{AliasName, KeyId, Scope};
 use trent_crypto::material::KeyMaterial;
+use trent_policy::document::PolicyDocument;
 use trent_store::record::KeyRecord;
 
 /// Entries per map before it is emptied.
@@ -26,6 +27,7 @@ pub(crate) struct Cache {
     keys: RwLock<HashMap<KeyId, Arc<KeyRecord>>>,
     aliases: RwLock<HashMap<(Scope, AliasName), KeyId>>,
     materials: RwLock<HashMap<(KeyId, u32), Arc<KeyMaterial>>>,
+    policies: RwLock<HashMap<KeyId, Arc<PolicyDocument>>>,
 }
 
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -50,6 +52,7 @@ impl Cache {
             keys: RwLock::new(HashMap::new()),
             aliases: RwLock::new(HashMap::new()),
             materials: RwLock::new(HashMap::new()),
+            policies: RwLock::new(HashMap::new()),
         }
     }
 
@@ -72,8 +75,23 @@ impl Cache {
 
     pub(crate) fn invalidate_key(&self, key_id: &KeyId) {
         let mut keys = write(&self.keys);
+        let mut policies = write(&self.policies);
         self.generation.fetch_add(1, Ordering::SeqCst);
         keys.remove(key_id);
+        policies.remove(key_id);
+    }
+
+    pub(crate) fn policy(&self, key_id: &KeyId) -> Option<Arc<PolicyDocument>> {
+        read(&self.policies).get(key_id).cloned()
+    }
+
+    /// Caches a key's parsed policy, unless a write happened since `seen`.
+    pub(crate) fn insert_policy(&self, seen: u64, key_id: KeyId, policy: Arc<PolicyDocument>) {
+        let _keys = write(&self.keys);
+        let mut policies = write(&self.policies);
+        if self.generation() == seen {
+            insert_bounded(&mut policies, key_id, policy);
+        }
     }
 
     pub(crate) fn alias(&self, scope: &Scope, name: &AliasName) -> Option<KeyId> {

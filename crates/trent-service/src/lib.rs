@@ -9,6 +9,7 @@
 //! It knows nothing of HTTP, JSON or SigV4: requests arrive as core types,
 //! errors leave as [`trent_core::error::KmsError`].
 
+mod authorize;
 pub mod bootstrap;
 mod cache;
 pub mod metadata;

@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
+use trent_core::context::EncryptionContext;
 use trent_core::error::{InvalidState, KmsError, NotFound};
 use trent_core::id::{KeyId, KeyReference, Scope};
 use trent_core::key::{KeyAction, StateRefusal};
 use trent_store::record::KeyRecord;
 
+use crate::authorize::Facts;
 use crate::{store_failed, Caller, Kms};
 
 /// Which of AWS's four key-identifier forms an operation accepts.
@@ -19,8 +21,9 @@ pub(crate) enum Accepts {
 }
 
 impl Kms {
-    /// Loads the key `reference` names for `caller`, refusing forms the
-    /// operation does not accept, keys of other scopes and absent keys.
+    /// Loads the key `reference` names for `caller` and authorizes `action`
+    /// on it, refusing forms the operation does not accept, keys of other
+    /// scopes and absent keys.
     pub(crate) fn resolve(
         &self,
         caller: &Caller,
@@ -28,15 +31,30 @@ impl Kms {
         accepts: Accepts,
         action: &'static str,
     ) -> Result<Arc<KeyRecord>, KmsError> {
+        self.resolve_for(caller, reference, accepts, action, None)
+    }
+
+    /// [`Kms::resolve`] for a cryptographic operation, whose encryption
+    /// context feeds the key policy's conditions.
+    pub(crate) fn resolve_for(
+        &self,
+        caller: &Caller,
+        reference: &KeyReference,
+        accepts: Accepts,
+        action: &'static str,
+        context: Option<&EncryptionContext>,
+    ) -> Result<Arc<KeyRecord>, KmsError> {
         let caller_scope = caller.scope();
-        let (scope, key_id) = match reference {
-            KeyReference::Id(key_id) => (caller_scope, *key_id),
-            KeyReference::Arn { scope, key_id } => (scope, *key_id),
-            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => {
-                (caller_scope, self.alias_target(caller_scope, name)?)
-            }
+        let (scope, key_id, alias) = match reference {
+            KeyReference::Id(key_id) => (caller_scope, *key_id, None),
+            KeyReference::Arn { scope, key_id } => (scope, *key_id, None),
+            KeyReference::AliasName(name) if accepts == Accepts::AnyForm => (
+                caller_scope,
+                self.alias_target(caller_scope, name)?,
+                Some(name),
+            ),
             KeyReference::AliasArn { scope, alias } if accepts == Accepts::AnyForm => {
-                (scope, self.alias_target(scope, alias)?)
+                (scope, self.alias_target(scope, alias)?, Some(alias))
             }
             KeyReference::AliasName(name) => {
                 return Err(KmsError::NotFound(NotFound::InvalidKeyId {
@@ -49,16 +67,17 @@ impl Kms {
                 }))
             }
         };
-        self.load_in_scope(caller, scope, &key_id, action)
+        let record = self.load_in_scope(caller, scope, &key_id)?;
+        self.authorize(caller, &record, action, Facts { alias, context })?;
+        Ok(record)
     }
 
-    /// Loads a key by id that must live in `scope`, as seen by `caller`.
-    pub(crate) fn load_in_scope(
+    /// Loads a key by id that must live in `scope`, in the caller's region.
+    fn load_in_scope(
         &self,
         caller: &Caller,
         scope: &Scope,
         key_id: &KeyId,
-        action: &'static str,
     ) -> Result<Arc<KeyRecord>, KmsError> {
         let not_found = || {
             KmsError::NotFound(NotFound::Key {
@@ -72,7 +91,6 @@ impl Kms {
         if record.scope != *scope {
             return Err(not_found());
         }
-        check_account(caller, &record, action)?;
         Ok(record)
     }
 
@@ -113,24 +131,6 @@ impl Kms {
             .insert_alias(seen, scope.clone(), name.clone(), target);
         Ok(target)
     }
-}
-
-/// Refuses a caller of another account. Cross-account use needs key-policy
-/// evaluation, which a later issue brings; until then the default key
-/// policy's answer (only the owning account) holds.
-pub(crate) fn check_account(
-    caller: &Caller,
-    key: &KeyRecord,
-    action: &'static str,
-) -> Result<(), KmsError> {
-    if key.scope.account == *caller.account() {
-        return Ok(());
-    }
-    Err(KmsError::AccessDenied {
-        principal_arn: caller.principal_arn().to_owned(),
-        action: action.to_owned(),
-        resource: key.scope.key_arn(&key.key_id),
-    })
 }
 
 /// Refuses `action` on `key` when its state does not allow it, with AWS's error.

@@ -8,6 +8,7 @@ use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
+use crate::authorize::check_new_policy;
 use crate::metadata::KeyMetadata;
 use crate::{store_failed, Caller, Kms};
 
@@ -26,6 +27,8 @@ pub struct CreateKeyInput {
     pub usage: KeyUsage,
     /// The origin of the material.
     pub origin: Origin,
+    /// Skip the check that the policy lets the caller change it again.
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 impl Kms {
@@ -37,11 +40,21 @@ impl Kms {
     ) -> Result<KeyMetadata, KmsError> {
         check_new_tags(&[], &input.tags)?;
         let scope = caller.scope();
-        let policy = input
-            .policy
-            .unwrap_or_else(|| default_key_policy(&scope.root_arn()));
+        let key_id = new_key_id()?;
+        let policy = match input.policy {
+            Some(policy) => {
+                check_new_policy(
+                    caller,
+                    &scope.key_arn(&key_id),
+                    &policy,
+                    input.bypass_policy_lockout_safety_check,
+                )?;
+                policy
+            }
+            None => default_key_policy(&scope.root_arn()),
+        };
         let shape = (input.spec, input.usage, input.origin);
-        let (record, material) = self.new_key(scope, input.description, policy, shape)?;
+        let (record, material) = self.new_key(key_id, scope, input.description, policy, shape)?;
         self.store
             .insert_key(&record, &material, &input.tags)
             .map_err(store_failed)?;
@@ -68,7 +81,7 @@ impl Kms {
         while created < count {
             let size = batch.max(1).min(count - created);
             let rows = (0..size)
-                .map(|_| self.new_key(scope, String::new(), policy.clone(), shape))
+                .map(|_| self.new_key(new_key_id()?, scope, String::new(), policy.clone(), shape))
                 .collect::<Result<Vec<_>, _>>()?;
             self.store.insert_keys(&rows).map_err(store_failed)?;
             created += size;
@@ -79,12 +92,12 @@ impl Kms {
     /// A new enabled key with fresh material sealed under the root key.
     fn new_key(
         &self,
+        key_id: KeyId,
         scope: &Scope,
         description: String,
         policy: String,
         (spec, usage, origin): (KeySpec, KeyUsage, Origin),
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
-        let key_id = new_key_id()?;
         let now = self.clock.now();
         let material = KeyMaterial::generate()
             .map_err(|error| KmsError::internal("generating key material", error))?;

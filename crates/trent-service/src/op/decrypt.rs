@@ -8,7 +8,8 @@ use trent_crypto::ciphertext::{self, CiphertextHeader};
 use zeroize::Zeroizing;
 
 use super::material::Missing;
-use crate::resolve::{check_account, check_state, Accepts};
+use crate::authorize::Facts;
+use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 /// A decrypted plaintext and the key that decrypted it.
@@ -37,10 +38,24 @@ impl Kms {
         context: &EncryptionContext,
         key: Option<&KeyReference>,
     ) -> Result<Decrypted, KmsError> {
+        self.decrypt_as(caller, blob, context, key, "kms:Decrypt")
+    }
+
+    /// Decrypt, authorized as `action` (`kms:Decrypt`, or `kms:ReEncryptFrom`
+    /// for the source of ReEncrypt).
+    pub(crate) fn decrypt_as(
+        &self,
+        caller: &Caller,
+        blob: &[u8],
+        context: &EncryptionContext,
+        key: Option<&KeyReference>,
+        action: &'static str,
+    ) -> Result<Decrypted, KmsError> {
         let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let record = match key {
             Some(key) => {
-                let named = self.resolve(caller, key, Accepts::AnyForm, "kms:Decrypt")?;
+                let named =
+                    self.resolve_for(caller, key, Accepts::AnyForm, action, Some(context))?;
                 if named.key_id != header.key_id {
                     return Err(KmsError::IncorrectKey);
                 }
@@ -53,7 +68,15 @@ impl Kms {
                     .key_record(&header.key_id)?
                     .filter(|record| record.scope.region == *caller.region())
                     .ok_or(KmsError::InvalidCiphertext)?;
-                check_account(caller, &record, "kms:Decrypt")?;
+                self.authorize(
+                    caller,
+                    &record,
+                    action,
+                    Facts {
+                        alias: None,
+                        context: Some(context),
+                    },
+                )?;
                 record
             }
         };

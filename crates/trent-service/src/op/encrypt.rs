@@ -29,7 +29,8 @@ impl Kms {
         plaintext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Encrypted, KmsError> {
-        let record = self.resolve(caller, key, Accepts::AnyForm, "kms:Encrypt")?;
+        let record =
+            self.resolve_for(caller, key, Accepts::AnyForm, "kms:Encrypt", Some(context))?;
         self.encrypt_with(&record, plaintext, context)
     }
 

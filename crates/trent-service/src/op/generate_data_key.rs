@@ -29,7 +29,13 @@ impl Kms {
         context: &EncryptionContext,
         length: usize,
     ) -> Result<DataKey, KmsError> {
-        let record = self.resolve(caller, key, Accepts::AnyForm, "kms:GenerateDataKey")?;
+        let record = self.resolve_for(
+            caller,
+            key,
+            Accepts::AnyForm,
+            "kms:GenerateDataKey",
+            Some(context),
+        )?;
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;
         let encrypted = self.encrypt_with(&record, plaintext.expose(), context)?;

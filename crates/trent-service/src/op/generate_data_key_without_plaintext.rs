@@ -19,11 +19,12 @@ impl Kms {
         context: &EncryptionContext,
         length: usize,
     ) -> Result<Encrypted, KmsError> {
-        let record = self.resolve(
+        let record = self.resolve_for(
             caller,
             key,
             Accepts::AnyForm,
             "kms:GenerateDataKeyWithoutPlaintext",
+            Some(context),
         )?;
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;

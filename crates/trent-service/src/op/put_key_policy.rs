@@ -5,21 +5,22 @@ use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 
 use super::get_key_policy::check_policy_name;
+use crate::authorize::check_new_policy;
 use trent_store::record::KeyRecord;
 
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 impl Kms {
-    /// PutKeyPolicy: replaces the key policy. The document has been checked
-    /// for size and JSON shape at the wire boundary; its evaluation (and the
-    /// lockout safety check) comes with the policy engine.
+    /// PutKeyPolicy: replaces the key policy after checking its grammar and,
+    /// unless bypassed, that it still lets the caller change it.
     pub fn put_key_policy(
         &self,
         caller: &Caller,
         key: &KeyReference,
         policy_name: Option<&str>,
         policy: String,
+        bypass_policy_lockout_safety_check: bool,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
@@ -27,6 +28,12 @@ impl Kms {
                 .as_ref(),
         );
         check_policy_name(policy_name)?;
+        check_new_policy(
+            caller,
+            &record.scope.key_arn(&record.key_id),
+            &policy,
+            bypass_policy_lockout_safety_check,
+        )?;
         check_state(&record, KeyAction::Inspect)?;
         record.policy = policy;
         self.save_key(&record)

@@ -30,9 +30,20 @@ impl Kms {
         destination_key: &KeyReference,
         destination_context: &EncryptionContext,
     ) -> Result<ReEncrypted, KmsError> {
-        let destination =
-            self.resolve(caller, destination_key, Accepts::AnyForm, "kms:ReEncryptTo")?;
-        let decrypted = self.decrypt(caller, blob, source_context, source_key)?;
+        let destination = self.resolve_for(
+            caller,
+            destination_key,
+            Accepts::AnyForm,
+            "kms:ReEncryptTo",
+            Some(destination_context),
+        )?;
+        let decrypted = self.decrypt_as(
+            caller,
+            blob,
+            source_context,
+            source_key,
+            "kms:ReEncryptFrom",
+        )?;
         let encrypted =
             self.encrypt_with(&destination, &decrypted.plaintext, destination_context)?;
         Ok(ReEncrypted {

@@ -51,7 +51,7 @@ impl Kms {
             return Err(denied(DenialReason::NoResourcePolicyAllows));
         };
         let keys = if policy.reads_context() {
-            self.condition_keys(caller, key, action, facts)
+            self.condition_keys(caller, key, facts)
         } else {
             ContextKeys::new()
         };
@@ -80,13 +80,8 @@ impl Kms {
         Some(policy)
     }
 
-    fn condition_keys(
-        &self,
-        caller: &Caller,
-        key: &KeyRecord,
-        action: &str,
-        facts: Facts<'_>,
-    ) -> ContextKeys {
+    /// The condition keys AWS supplies to KMS requests, as far as Trent knows them.
+    fn condition_keys(&self, caller: &Caller, key: &KeyRecord, facts: Facts<'_>) -> ContextKeys {
         let mut keys = ContextKeys::new();
         keys.set("aws:PrincipalArn", caller.principal_arn());
         keys.set("aws:PrincipalAccount", caller.account().as_str());
@@ -117,7 +112,6 @@ impl Kms {
             }
             keys.set_all("kms:EncryptionContextKeys", names);
         }
-        let _ = action;
         keys
     }
 }

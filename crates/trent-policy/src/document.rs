@@ -6,11 +6,9 @@
 //! where it needs one), unknown condition operators, documents over 32 KB.
 
 use serde_json::{Map, Value};
+use trent_core::quota::MAX_POLICY_BYTES;
 
 use crate::condition::{Condition, Operator};
-
-/// Largest policy document accepted, in bytes (the AWS key-policy quota).
-pub const MAX_POLICY_BYTES: usize = 32_768;
 
 /// Where a policy is attached, which decides whether it names principals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -198,7 +198,16 @@ impl Checks {
     /// `Limit` (1..1000).
     pub fn limit(&mut self, value: Option<i64>) -> u32 {
         match value {
-            Some(limit) if self.range("limit", limit, 1, 1000) => limit as u32,
+            Some(limit)
+                if self.range(
+                    "limit",
+                    limit,
+                    i64::from(*quota::LIST_LIMIT_RANGE.start()),
+                    i64::from(*quota::LIST_LIMIT_RANGE.end()),
+                ) =>
+            {
+                limit as u32
+            }
             Some(_) => 0,
             None => quota::DEFAULT_LIST_LIMIT,
         }
@@ -310,7 +319,13 @@ impl Checks {
         key_spec: Option<&String>,
     ) -> Result<usize, KmsError> {
         if let Some(bytes) = number_of_bytes {
-            self.range("numberOfBytes", bytes, 1, 1024);
+            let range = quota::DATA_KEY_BYTES_RANGE;
+            self.range(
+                "numberOfBytes",
+                bytes,
+                i64::from(*range.start()),
+                i64::from(*range.end()),
+            );
         }
         if let Some(spec) = key_spec {
             self.one_of("keySpec", spec, DATA_KEY_SPECS);

@@ -597,7 +597,13 @@ fn generate_random(kms: &Kms, caller: &Caller, request: GenerateRandomRequest) -
         .required("numberOfBytes", &request.number_of_bytes)
         .copied();
     if let Some(bytes) = number_of_bytes {
-        checks.range("numberOfBytes", bytes, 1, 1024);
+        let range = trent_core::quota::RANDOM_BYTES_RANGE;
+        checks.range(
+            "numberOfBytes",
+            bytes,
+            i64::from(*range.start()),
+            i64::from(*range.end()),
+        );
     }
     if let Some(store_id) = &request.custom_key_store_id {
         checks.length("customKeyStoreId", store_id, 1, 64);

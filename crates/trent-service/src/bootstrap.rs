@@ -101,16 +101,6 @@ impl Kms {
         }
     }
 
-    /// Creates a new root access key for an existing account.
-    pub fn create_access_key(
-        &self,
-        account: &AccountId,
-    ) -> Result<(String, SecretAccessKey), KmsError> {
-        let (access_key_id, secret) = new_access_key()?;
-        self.store_access_key(account, &access_key_id, &secret)?;
-        Ok((access_key_id, secret))
-    }
-
     fn store_access_key(
         &self,
         account: &AccountId,

@@ -36,10 +36,10 @@ pub struct Caller {
 impl Caller {
     /// The root of `account`, calling in `region`.
     pub fn account_root(account: AccountId, region: Region) -> Self {
-        let principal_arn = format!("arn:{}:iam::{account}:root", trent_core::id::PARTITION);
+        let scope = Scope { account, region };
         Self {
-            scope: Scope { account, region },
-            principal_arn,
+            principal_arn: scope.root_arn(),
+            scope,
         }
     }
 

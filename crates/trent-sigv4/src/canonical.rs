@@ -4,7 +4,7 @@ use crate::Request;
 
 /// Percent-encodes every byte but the unreserved set `A-Za-z0-9-_.~`, and `/`
 /// when `keep_slash`, as SigV4 requires.
-pub fn uri_encode(input: &str, keep_slash: bool) -> String {
+pub(crate) fn uri_encode(input: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(input.len());
     for byte in input.bytes() {
         if byte.is_ascii_alphanumeric()

@@ -15,8 +15,6 @@ mod time;
 use aws_lc_rs::{digest, hmac};
 use zeroize::Zeroizing;
 
-pub use canonical::uri_encode;
-
 /// The only algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// Largest distance between the request's time and the server's, in seconds.
@@ -106,7 +104,6 @@ pub struct Settings<'a> {
 
 /// A request whose `Authorization` header parsed and whose scope and time
 /// passed; the signature is still to be checked.
-#[derive(Debug)]
 pub struct ParsedRequest {
     /// The access key id that signed.
     pub access_key_id: String,
@@ -228,6 +225,20 @@ pub fn parse(
         string_to_sign,
         signature,
     })
+}
+
+impl std::fmt::Debug for ParsedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The session token is a credential: never shown.
+        f.debug_struct("ParsedRequest")
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.scope)
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "redacted"),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// A SigV4 signing key derived for one credential scope (date, region,

@@ -390,3 +390,31 @@ fn parse_http(text: &[u8]) -> Owned {
         body: body.as_bytes().to_vec(),
     }
 }
+
+#[test]
+fn debug_output_hides_the_session_token() {
+    let headers: Vec<(String, Vec<u8>)> = {
+        let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
+        request.headers.push((
+            "x-amz-security-token".into(),
+            b"SESSIONTOKENSECRET".to_vec(),
+        ));
+        request.headers
+    };
+    let raw: Vec<(&str, &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    let request = Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &raw,
+        body: b"{}",
+    };
+    let parsed = parse(&request, &KMS, NOW).unwrap();
+    assert_eq!(parsed.session_token.as_deref(), Some("SESSIONTOKENSECRET"));
+    let shown = format!("{parsed:?}");
+    assert!(!shown.contains("SESSIONTOKENSECRET"), "{shown}");
+    assert!(shown.contains("redacted"));
+}

@@ -112,8 +112,7 @@ async fn sigterm_stops_cleanly_and_data_survives_restart() {
 #[tokio::test]
 async fn a_data_folder_without_its_root_key_reveals_nothing_and_refuses_to_start() {
     let mut server = server();
-    let client = server.client();
-    let key_id = create_key(&client).await;
+    create_key(&server.client()).await;
     server.terminate();
     let root_key = std::fs::read(server.data_dir().join("root-key")).unwrap();
     // No file in the data folder other than the root key holds the root key bytes.
@@ -144,7 +143,6 @@ async fn a_data_folder_without_its_root_key_reveals_nothing_and_refuses_to_start
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not open"));
-    let _ = key_id;
 }
 
 /// The README's quick start, through the `aws` CLI when it is installed

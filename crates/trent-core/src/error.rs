@@ -19,8 +19,10 @@ pub enum KmsError {
     MissingAuthenticationToken,
     /// The `Authorization` header is malformed or lacks a required part.
     IncompleteSignature(IncompleteSignature),
-    /// The access key id is not known (or not active).
+    /// The access key id is not known (or not active), or the session token is not valid.
     UnrecognizedClient,
+    /// The session token has expired.
+    ExpiredToken,
     /// The signature does not verify, or its scope or date is wrong.
     InvalidSignature(InvalidSignature),
 
@@ -84,6 +86,7 @@ impl KmsError {
             Self::MissingAuthenticationToken => "MissingAuthenticationToken",
             Self::IncompleteSignature(_) => "IncompleteSignature",
             Self::UnrecognizedClient => "UnrecognizedClient",
+            Self::ExpiredToken => "ExpiredToken",
             Self::InvalidSignature(_) => "InvalidSignature",
             Self::Validation(_) => "Validation",
             Self::NotFound(_) => "NotFound",
@@ -256,6 +259,8 @@ pub enum Limit {
 pub enum PolicyProblem {
     /// Not a JSON object.
     NotJson,
+    /// A principal names a user or role that does not exist.
+    InvalidPrincipals,
     /// Larger than the key-policy quota (32 KB).
     TooLarge,
     /// Against the policy grammar; the parser's explanation.
@@ -271,6 +276,12 @@ pub enum DenialReason {
     NoResourcePolicyAllows,
     /// A Deny statement of the key policy matched.
     ExplicitDenyInResourcePolicy,
+    /// The key policy delegates to IAM, and no identity policy of the caller allows.
+    NoIdentityPolicyAllows,
+    /// A Deny statement of an identity policy of the caller matched.
+    ExplicitDenyInIdentityPolicy,
+    /// An account root called AssumeRole.
+    RootMayNotAssumeRoles,
 }
 
 /// Why a tag was refused.
@@ -332,5 +343,57 @@ impl KmsError {
             value,
             constraint: constraint.into(),
         }])
+    }
+}
+
+/// An error an IAM or STS request ends with (the Query protocol's error codes).
+///
+/// Authentication, access-denied and internal failures are shared with KMS
+/// and carried as [`IamError::Kms`]; the renderer gives them IAM's codes.
+#[derive(Debug)]
+pub enum IamError {
+    /// The `Action` names no operation Trent serves.
+    InvalidAction(String),
+    /// A named user, role, policy or access key does not exist (the message names it).
+    NoSuchEntity(String),
+    /// The name is taken.
+    EntityAlreadyExists(String),
+    /// The entity still has subordinate entities (access keys, policies).
+    DeleteConflict(String),
+    /// The entity is protected (a service-linked role).
+    UnmodifiableEntity(String),
+    /// The policy document is not acceptable.
+    MalformedPolicyDocument(PolicyProblem),
+    /// A quota would be exceeded.
+    LimitExceeded(String),
+    /// A parameter failed a constraint.
+    Validation(String),
+    /// Shared with KMS: authentication, authorization and internal failures.
+    Kms(KmsError),
+}
+
+impl From<KmsError> for IamError {
+    fn from(error: KmsError) -> Self {
+        match error {
+            KmsError::MalformedPolicyDocument(problem) => Self::MalformedPolicyDocument(problem),
+            other => Self::Kms(other),
+        }
+    }
+}
+
+impl IamError {
+    /// The variant's name, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InvalidAction(_) => "InvalidAction",
+            Self::NoSuchEntity(_) => "NoSuchEntity",
+            Self::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            Self::DeleteConflict(_) => "DeleteConflict",
+            Self::UnmodifiableEntity(_) => "UnmodifiableEntity",
+            Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            Self::LimitExceeded(_) => "LimitExceeded",
+            Self::Validation(_) => "Validation",
+            Self::Kms(error) => error.name(),
+        }
     }
 }

@@ -81,6 +81,11 @@ pub fn render(error: &KmsError) -> WireError {
             "UnrecognizedClientException",
             "The security token included in the request is invalid.".into(),
         ),
+        KmsError::ExpiredToken => (
+            400,
+            "ExpiredTokenException",
+            "The security token included in the request is expired".into(),
+        ),
         KmsError::InvalidSignature(problem) => (
             400,
             "InvalidSignatureException",
@@ -156,6 +161,7 @@ pub fn render(error: &KmsError) -> WireError {
             "MalformedPolicyDocumentException",
             match problem {
                 PolicyProblem::NotJson => "The policy document is not a valid JSON object.".into(),
+                PolicyProblem::InvalidPrincipals => "Policy contains a statement with one or more invalid principals.".into(),
                 PolicyProblem::Invalid(explanation) => explanation.clone(),
                 PolicyProblem::Lockout => "The new key policy will not allow you to update the key policy in the future.".into(),
                 PolicyProblem::TooLarge => format!(
@@ -191,6 +197,13 @@ pub fn render(error: &KmsError) -> WireError {
                 ),
                 DenialReason::ExplicitDenyInResourcePolicy => format!(
                     "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in a resource-based policy"
+                ),
+                DenialReason::NoIdentityPolicyAllows => format!(
+                    "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
+                ),
+                DenialReason::RootMayNotAssumeRoles => "Roles may not be assumed by root accounts.".into(),
+                DenialReason::ExplicitDenyInIdentityPolicy => format!(
+                    "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
                 ),
             },
         ),

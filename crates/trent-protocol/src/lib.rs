@@ -14,6 +14,7 @@ pub mod check;
 pub mod dto;
 pub mod error;
 pub mod limit;
+pub mod query;
 
 use trent_core::error::{KmsError, SerializationProblem};
 

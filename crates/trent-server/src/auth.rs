@@ -26,16 +26,30 @@ pub(crate) const DEV_DEFAULT_ACCOUNT: &str = "000000000000";
 /// Derived signing keys kept per (access key id, credential scope).
 const SIGNING_KEY_CACHE_CAPACITY: usize = 10_000;
 
+/// A verified caller and what is needed to verify its next request.
+#[derive(Clone)]
+struct Verified {
+    caller: Caller,
+    signing_key: Arc<SigningKey>,
+    /// The identity generation the caller was built under.
+    generation: u64,
+    /// The session token of temporary credentials.
+    session_token: Option<String>,
+    /// When temporary credentials expire.
+    expires: Option<trent_core::clock::Timestamp>,
+}
+
 /// Keyed by the access key id and the credential scope, joined by a newline.
-type SigningKeys = HashMap<String, (Caller, Arc<SigningKey>)>;
+type SigningKeys = HashMap<String, Verified>;
 
 pub(crate) struct Authenticator {
     mode: AuthMode,
     known_accounts: Mutex<HashSet<AccountId>>,
     /// Signing keys derived from verified secrets, so a request costs one
-    /// HMAC instead of a store read, an unseal and five HMACs. Access keys
-    /// are never deactivated or deleted yet; the identity work that adds
-    /// that must clear the entries of the key it changes.
+    /// HMAC instead of a store read, an unseal and five HMACs. An entry is
+    /// used only while the service's identity generation is unchanged: any
+    /// change to users, roles, access keys or identity policies makes every
+    /// entry stale, so a deactivated key fails on its next request.
     signing_keys: RwLock<SigningKeys>,
 }
 
@@ -53,6 +67,7 @@ impl Authenticator {
         kms: &Kms,
         parts: &Parts,
         body: &[u8],
+        service: &'static str,
     ) -> Result<Caller, KmsError> {
         let headers: Vec<(&str, &[u8])> = parts
             .headers
@@ -67,7 +82,7 @@ impl Authenticator {
             body,
         };
         let settings = Settings {
-            service: "kms",
+            service,
             normalize_path: true,
             check_skew: true,
         };
@@ -79,34 +94,47 @@ impl Authenticator {
         };
         match self.mode {
             AuthMode::Verify => {
-                if parsed.session_token.is_some() {
-                    // No temporary credentials exist before STS lands.
-                    return Err(KmsError::UnrecognizedClient);
-                }
+                let token = parsed.session_token.as_deref();
                 let cache_key = format!("{}\n{}", parsed.access_key_id, parsed.scope());
+                let generation = kms.identity_generation();
                 let cached = self
                     .signing_keys
                     .read()
                     .unwrap_or_else(|p| p.into_inner())
                     .get(&cache_key)
                     .cloned();
-                if let Some((caller, signing_key)) = cached {
-                    parsed.verify_with(&signing_key).map_err(auth_error)?;
-                    return Ok(caller);
+                if let Some(entry) = cached.filter(|entry| {
+                    entry.generation == generation && entry.session_token.as_deref() == token
+                }) {
+                    if entry
+                        .expires
+                        .is_some_and(|expires| kms.clock().now() >= expires)
+                    {
+                        return Err(KmsError::ExpiredToken);
+                    }
+                    parsed.verify_with(&entry.signing_key).map_err(auth_error)?;
+                    return Ok(entry.caller);
                 }
-                let region = region()?;
-                let (account, secret) = kms
-                    .access_key_secret(&parsed.access_key_id)?
+                let (caller, secret, expires) = kms
+                    .credentials(&parsed.access_key_id, token, region()?)?
                     .ok_or(KmsError::UnrecognizedClient)?;
                 let signing_key = Arc::new(parsed.signing_key(secret.expose()));
                 parsed.verify_with(&signing_key).map_err(auth_error)?;
-                let caller = Caller::account_root(account, region);
                 // Only keys that verified a request are kept.
                 let mut keys = self.signing_keys.write().unwrap_or_else(|p| p.into_inner());
                 if keys.len() >= SIGNING_KEY_CACHE_CAPACITY {
                     keys.clear();
                 }
-                keys.insert(cache_key, (caller.clone(), signing_key));
+                keys.insert(
+                    cache_key,
+                    Verified {
+                        caller: caller.clone(),
+                        signing_key,
+                        generation,
+                        session_token: token.map(str::to_owned),
+                        expires,
+                    },
+                );
                 Ok(caller)
             }
             AuthMode::Dev => {

@@ -8,8 +8,10 @@
 //! It contains no business rules: it authenticates, decodes, calls the
 //! service and renders.
 
+mod admin;
 mod auth;
 mod dispatch;
+mod query;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
 use tokio::net::TcpListener;
-use trent_core::error::KmsError;
+use trent_core::error::{IamError, KmsError};
 use trent_protocol::limit::MAX_REQUEST_BODY_BYTES;
 use trent_protocol::Operation;
 use trent_service::Kms;
@@ -157,23 +159,26 @@ pub async fn run(
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let request_id = state.request_ids.next();
     let started = std::time::Instant::now();
-    let target = header_text(request.headers(), "x-amz-target").unwrap_or_default();
-    let outcome = serve(state, request).await;
-    let response = match outcome {
-        Ok(body) => respond(StatusCode::OK, body, &request_id),
-        Err(error) => {
-            if let KmsError::Internal(internal) = &error {
-                tracing::error!(request_id = %request_id, context = internal.context, source = ?internal.source, "internal error");
+    let target = header_text(request.headers(), "x-amz-target");
+    let form = header_text(request.headers(), "content-type")
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let response = if target.is_none() && form {
+        serve_query(state, request, &request_id).await
+    } else {
+        match serve(state, request).await {
+            Ok(body) => respond(StatusCode::OK, body, &request_id, JSON),
+            Err(error) => {
+                log_internal(&error, &request_id);
+                let wire = trent_protocol::error::render(&error);
+                let status =
+                    StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                respond(status, wire.body(), &request_id, JSON)
             }
-            let wire = trent_protocol::error::render(&error);
-            let status =
-                StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            respond(status, wire.body(), &request_id)
         }
     };
     tracing::debug!(
         request_id = %request_id,
-        target = %target.chars().take(80).collect::<String>(),
+        target = %target.unwrap_or_default().chars().take(80).collect::<String>(),
         status = response.status().as_u16(),
         elapsed_us = started.elapsed().as_micros() as u64,
         "request"
@@ -181,21 +186,84 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     response
 }
 
-async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, KmsError> {
-    let (parts, body) = request.into_parts();
-    if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
-        return Err(KmsError::UnknownOperation);
+const JSON: &str = "application/x-amz-json-1.1";
+const XML: &str = "text/xml";
+
+fn log_internal(error: &KmsError, request_id: &str) {
+    if let KmsError::Internal(internal) = error {
+        tracing::error!(request_id = %request_id, context = internal.context, source = ?internal.source, "internal error");
     }
+}
+
+async fn read_body(
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<axum::body::Bytes, KmsError> {
     let declared =
         header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_REQUEST_BODY_BYTES) {
         return Err(KmsError::RequestTooLarge);
     }
-    let body = to_bytes(body, MAX_REQUEST_BODY_BYTES)
+    to_bytes(body, MAX_REQUEST_BODY_BYTES)
         .await
-        .map_err(|_| KmsError::RequestTooLarge)?;
-    let caller = state.auth.authenticate(&state.kms, &parts, &body)?;
+        .map_err(|_| KmsError::RequestTooLarge)
+}
+
+/// IAM and STS: form-encoded Query requests, XML responses.
+async fn serve_query(
+    state: Arc<AppState>,
+    request: Request<Body>,
+    request_id: &str,
+) -> Response<Body> {
+    use trent_protocol::query::{QueryRequest, QueryService};
+    let (parts, body) = request.into_parts();
+    let mut service = QueryService::Iam;
+    let outcome: Result<Vec<u8>, IamError> = async {
+        if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
+            return Err(IamError::InvalidAction(parts.uri.path().chars().take(80).collect()));
+        }
+        let body = read_body(&parts, body).await?;
+        let query = QueryRequest::parse(&body)?;
+        service = QueryService::of_action(&query.action);
+        tracing::debug!(request_id = %request_id, action = %query.action.chars().take(64).collect::<String>(), "query request");
+        let caller = state
+            .auth
+            .authenticate(&state.kms, &parts, &body, service.signing_name())?;
+        let request_id = request_id.to_owned();
+        let kms = state.kms.clone();
+        // IAM changes are writes (an fsync each): keep them off the async workers.
+        tokio::task::spawn_blocking(move || {
+            query::dispatch(&kms, &caller, service, &query, &request_id)
+        })
+        .await
+        .map_err(|error| KmsError::internal("request task failed", error))?
+    }
+    .await;
+    match outcome {
+        Ok(body) => respond(StatusCode::OK, body, request_id, XML),
+        Err(error) => {
+            if let IamError::Kms(error) = &error {
+                log_internal(error, request_id);
+            }
+            let wire = trent_protocol::query::render(&error);
+            let status =
+                StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            respond(status, wire.body(service, request_id), request_id, XML)
+        }
+    }
+}
+
+async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, KmsError> {
+    let (parts, body) = request.into_parts();
+    if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
+        return Err(KmsError::UnknownOperation);
+    }
+    let body = read_body(&parts, body).await?;
+    let caller = state.auth.authenticate(&state.kms, &parts, &body, "kms")?;
     let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
+    if target.starts_with(admin::PREFIX) {
+        return admin::dispatch(&state.kms, &caller, &target, &body);
+    }
     let operation = Operation::from_target(&target)?;
     if dispatch::writes(operation) {
         // Writes wait for a durable commit (an fsync): keep them off the
@@ -212,14 +280,16 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
     }
 }
 
-fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response<Body> {
+fn respond(
+    status: StatusCode,
+    body: Vec<u8>,
+    request_id: &str,
+    content_type: &'static str,
+) -> Response<Body> {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("application/x-amz-json-1.1"),
-    );
+    headers.insert("content-type", HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", value);
     }

@@ -1,14 +1,32 @@
-//! Authorization against the key policy.
+//! Authorization: key policies and identity policies combined as AWS combines them.
 //!
-//! Every operation on a key is checked against the key's policy, as AWS
-//! evaluates it: an explicit Deny wins, else an Allow is needed. The callers
-//! Trent has today are account roots; a root is allowed by a statement that
-//! names it or its account. When users and roles arrive (issue 3), a
-//! statement that names only the account must be paired with an identity
-//! policy of the caller (`PrincipalMatch::Account`).
+//! For an operation on a key:
 //!
-//! Parsed policies are cached with the key and invalidated when it changes.
-//! Condition keys are gathered only for policies that read them.
+//! 1. An explicit Deny in the key policy or in any identity policy of the
+//!    caller wins.
+//! 2. A key policy statement that names the caller itself (its ARN, its role
+//!    for an assumed-role session, or `*`) allows a caller of the key's own
+//!    account.
+//! 3. A key policy statement that names only the caller's account (account id
+//!    or `:root` ARN) delegates to IAM: the account root is allowed, any other
+//!    caller needs an identity policy that allows the action on the key too.
+//! 4. A caller from another account needs both: the key policy must name it
+//!    or its account, and (unless it is that account's root) its own identity
+//!    policy must allow the action.
+//!
+//! Operations without a key (CreateKey, ListKeys, ListAliases,
+//! GenerateRandom) are authorized by identity policies alone; an account root
+//! is always allowed them.
+//!
+//! `kms:GrantIsForAWSResource` is `false` and `kms:ViaService` absent on every
+//! request: only an integrated service acting for a principal makes them
+//! true, and Trent has no such caller yet (see ARCHITECTURE.md, "Trusted
+//! services").
+//!
+//! Parsed key policies are cached with the key and invalidated when it
+//! changes; identity policies travel parsed with the [`Caller`], which is
+//! rebuilt when any identity changes. Condition keys are gathered only when
+//! some policy reads them.
 
 use std::sync::Arc;
 
@@ -16,7 +34,7 @@ use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, PolicyProblem};
 use trent_core::id::AliasName;
 use trent_policy::document::{PolicyDocument, PolicyError, PolicyKind};
-use trent_policy::evaluate::{decide, ContextKeys, Decision, Principal, Request};
+use trent_policy::evaluate::{decide, ContextKeys, Decision, PrincipalMatch, Request};
 use trent_store::record::KeyRecord;
 
 use crate::{Caller, Kms};
@@ -30,8 +48,65 @@ pub(crate) struct Facts<'a> {
     pub(crate) context: Option<&'a EncryptionContext>,
 }
 
+/// The decisions of the identity policies of a caller, combined: a Deny in
+/// any wins, else an Allow in any allows.
+pub(crate) fn identity_decision(caller: &Caller, request: &Request<'_>) -> Decision {
+    let mut allowed = None;
+    for (index, policy) in caller.policies().iter().enumerate() {
+        match decide(&policy.document, request) {
+            Decision::ExplicitDeny(_) => return Decision::ExplicitDeny(index),
+            Decision::Allow(..) => {
+                allowed.get_or_insert(Decision::Allow(index, None));
+            }
+            Decision::ImplicitDeny => {}
+        }
+    }
+    allowed.unwrap_or(Decision::ImplicitDeny)
+}
+
+/// Combines the key policy's decision with the identity policies' (rules 1–4
+/// of the module documentation).
+pub(crate) fn combine(
+    caller: &Caller,
+    same_account: bool,
+    key_policy: Decision,
+    identity: Decision,
+) -> Result<(), DenialReason> {
+    if let Decision::ExplicitDeny(_) = key_policy {
+        return Err(DenialReason::ExplicitDenyInResourcePolicy);
+    }
+    if let Decision::ExplicitDeny(_) = identity {
+        return Err(DenialReason::ExplicitDenyInIdentityPolicy);
+    }
+    let Decision::Allow(_, how) = key_policy else {
+        return Err(DenialReason::NoResourcePolicyAllows);
+    };
+    let direct = how != Some(PrincipalMatch::Account);
+    if caller.is_root() || (same_account && direct) {
+        return Ok(());
+    }
+    match identity {
+        Decision::Allow(..) => Ok(()),
+        _ => Err(DenialReason::NoIdentityPolicyAllows),
+    }
+}
+
+/// The identity-only decision for actions without a key policy.
+pub(crate) fn combine_identity_only(
+    caller: &Caller,
+    identity: Decision,
+) -> Result<(), DenialReason> {
+    match identity {
+        Decision::ExplicitDeny(_) => Err(DenialReason::ExplicitDenyInIdentityPolicy),
+        _ if caller.is_root() => Ok(()),
+        Decision::Allow(..) => Ok(()),
+        Decision::ImplicitDeny => Err(DenialReason::NoIdentityPolicyAllows),
+    }
+}
+
 impl Kms {
-    /// Refuses `action` on `key` unless its key policy allows `caller`.
+    /// Refuses `action` on `key` unless the key policy and the caller's
+    /// identity policies allow it together.
     pub(crate) fn authorize(
         &self,
         caller: &Caller,
@@ -50,27 +125,61 @@ impl Kms {
         let Some(policy) = self.key_policy(key) else {
             return Err(denied(DenialReason::NoResourcePolicyAllows));
         };
-        let keys = if policy.reads_context() {
-            self.condition_keys(caller, key, facts)
+        let reads = policy.reads_context()
+            || caller
+                .policies()
+                .iter()
+                .any(|named| named.document.reads_context());
+        let keys = if reads {
+            self.condition_keys(caller, Some(key), facts)
         } else {
             ContextKeys::new()
         };
         let request = Request {
-            principal: principal(caller),
+            principal: caller.as_principal(),
             action,
             resource: &resource,
             keys: &keys,
         };
-        match decide(&policy, &request) {
-            // Account roots are allowed by statements naming their account.
-            Decision::Allow(..) => Ok(()),
-            Decision::ExplicitDeny(_) => Err(denied(DenialReason::ExplicitDenyInResourcePolicy)),
-            Decision::ImplicitDeny => Err(denied(DenialReason::NoResourcePolicyAllows)),
+        let key_decision = decide(&policy, &request);
+        let identity = if caller.is_root() {
+            Decision::ImplicitDeny
+        } else {
+            identity_decision(caller, &request)
+        };
+        let same_account = caller.account() == &key.scope.account;
+        combine(caller, same_account, key_decision, identity).map_err(denied)
+    }
+
+    /// Refuses an action that names no key (CreateKey, ListKeys, ...) unless
+    /// the caller is its account's root or an identity policy allows it.
+    pub(crate) fn authorize_identity_only(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+    ) -> Result<(), KmsError> {
+        if caller.is_root() {
+            return Ok(());
         }
+        let keys = self.condition_keys(caller, None, Facts::default());
+        let request = Request {
+            principal: caller.as_principal(),
+            action,
+            resource: "*",
+            keys: &keys,
+        };
+        combine_identity_only(caller, identity_decision(caller, &request)).map_err(|reason| {
+            KmsError::AccessDenied {
+                principal_arn: caller.principal_arn().to_owned(),
+                action: action.to_owned(),
+                resource: "*".to_owned(),
+                reason,
+            }
+        })
     }
 
     /// The parsed key policy, from the cache or parsed now; `None` if it does not parse.
-    fn key_policy(&self, key: &KeyRecord) -> Option<Arc<PolicyDocument>> {
+    pub(crate) fn key_policy(&self, key: &KeyRecord) -> Option<Arc<PolicyDocument>> {
         if let Some(policy) = self.cache.policy(&key.key_id) {
             return Some(policy);
         }
@@ -81,11 +190,23 @@ impl Kms {
     }
 
     /// The condition keys AWS supplies to KMS requests, as far as Trent knows them.
-    fn condition_keys(&self, caller: &Caller, key: &KeyRecord, facts: Facts<'_>) -> ContextKeys {
+    pub(crate) fn condition_keys(
+        &self,
+        caller: &Caller,
+        key: Option<&KeyRecord>,
+        facts: Facts<'_>,
+    ) -> ContextKeys {
         let mut keys = ContextKeys::new();
-        keys.set("aws:PrincipalArn", caller.principal_arn());
+        keys.set(
+            "aws:PrincipalArn",
+            caller.role_arn().unwrap_or(caller.principal_arn()),
+        );
         keys.set("aws:PrincipalAccount", caller.account().as_str());
-        keys.set("aws:PrincipalType", "Account");
+        keys.set("aws:PrincipalType", caller.principal_type());
+        keys.set("aws:userid", caller.user_id());
+        if let Some(name) = caller.user_name() {
+            keys.set("aws:username", name);
+        }
         keys.set("aws:SecureTransport", "false");
         keys.set("aws:RequestedRegion", caller.region().as_str());
         let now = self.clock.now();
@@ -96,10 +217,14 @@ impl Kms {
             }
         }
         keys.set("kms:CallerAccount", caller.account().as_str());
-        keys.set("kms:KeySpec", key.spec.as_str());
-        keys.set("kms:KeyUsage", key.usage.as_str());
-        keys.set("kms:KeyOrigin", key.origin.as_str());
-        keys.set("kms:MultiRegion", key.multi_region.to_string());
+        // Only an integrated service acting for the caller makes this true.
+        keys.set("kms:GrantIsForAWSResource", "false");
+        if let Some(key) = key {
+            keys.set("kms:KeySpec", key.spec.as_str());
+            keys.set("kms:KeyUsage", key.usage.as_str());
+            keys.set("kms:KeyOrigin", key.origin.as_str());
+            keys.set("kms:MultiRegion", key.multi_region.to_string());
+        }
         if let Some(alias) = facts.alias {
             keys.set("kms:RequestAlias", alias.as_str());
         }
@@ -114,45 +239,45 @@ impl Kms {
         }
         keys
     }
+
+    /// Parses a new key policy, refuses principals Trent does not know, and,
+    /// unless `bypass_lockout` is set, refuses one that would not let
+    /// `caller` call PutKeyPolicy on the key again (AWS's policy lockout
+    /// safety check).
+    pub(crate) fn check_new_policy(
+        &self,
+        caller: &Caller,
+        key_arn: &str,
+        text: &str,
+        bypass_lockout: bool,
+    ) -> Result<(), KmsError> {
+        let policy = PolicyDocument::parse(text, PolicyKind::Resource).map_err(policy_problem)?;
+        self.check_principals_exist(&policy)?;
+        if bypass_lockout {
+            return Ok(());
+        }
+        let keys = ContextKeys::new();
+        let request = Request {
+            principal: caller.as_principal(),
+            action: "kms:PutKeyPolicy",
+            resource: key_arn,
+            keys: &keys,
+        };
+        let identity = if caller.is_root() {
+            Decision::ImplicitDeny
+        } else {
+            identity_decision(caller, &request)
+        };
+        combine(caller, true, decide(&policy, &request), identity)
+            .map_err(|_| KmsError::MalformedPolicyDocument(PolicyProblem::Lockout))
+    }
 }
 
-fn principal(caller: &Caller) -> Principal<'_> {
-    Principal {
-        arn: caller.principal_arn(),
-        account: caller.account().as_str(),
-        role_arn: None,
-        service: None,
-    }
-}
-
-/// Parses a new key policy and, unless `bypass_lockout` is set, refuses one
-/// that would not let `caller` call PutKeyPolicy on the key again (AWS's
-/// policy lockout safety check).
-pub(crate) fn check_new_policy(
-    caller: &Caller,
-    key_arn: &str,
-    text: &str,
-    bypass_lockout: bool,
-) -> Result<(), KmsError> {
-    let policy = PolicyDocument::parse(text, PolicyKind::Resource).map_err(|error| {
-        KmsError::MalformedPolicyDocument(match error {
-            PolicyError::TooLarge => PolicyProblem::TooLarge,
-            PolicyError::NotJson => PolicyProblem::NotJson,
-            PolicyError::Invalid(explanation) => PolicyProblem::Invalid(explanation),
-        })
-    })?;
-    if bypass_lockout {
-        return Ok(());
-    }
-    let keys = ContextKeys::new();
-    let request = Request {
-        principal: principal(caller),
-        action: "kms:PutKeyPolicy",
-        resource: key_arn,
-        keys: &keys,
-    };
-    match decide(&policy, &request) {
-        Decision::Allow(..) => Ok(()),
-        _ => Err(KmsError::MalformedPolicyDocument(PolicyProblem::Lockout)),
-    }
+/// A policy parse error as `MalformedPolicyDocumentException`.
+pub(crate) fn policy_problem(error: PolicyError) -> KmsError {
+    KmsError::MalformedPolicyDocument(match error {
+        PolicyError::TooLarge => PolicyProblem::TooLarge,
+        PolicyError::NotJson => PolicyProblem::NotJson,
+        PolicyError::Invalid(explanation) => PolicyProblem::Invalid(explanation),
+    })
 }

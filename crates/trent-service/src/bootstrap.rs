@@ -3,7 +3,6 @@
 use trent_core::error::{InternalError, KmsError};
 use trent_core::id::AccountId;
 use trent_store::record::AccessKeyRecord;
-use trent_store::StoreErrorKind;
 use zeroize::Zeroizing;
 
 use crate::{store_failed, Kms};
@@ -16,6 +15,10 @@ const ACCESS_KEY_LABEL_PREFIX: &str = "trent/access-key-secret/v1/";
 pub struct SecretAccessKey(Zeroizing<String>);
 
 impl SecretAccessKey {
+    pub(crate) fn new(secret: String) -> Self {
+        Self(Zeroizing::new(secret))
+    }
+
     /// The secret, for SigV4 key derivation or the credentials file only.
     pub fn expose(&self) -> &str {
         &self.0
@@ -72,6 +75,10 @@ impl Kms {
         persist: impl FnOnce(&AccountId, &str, &SecretAccessKey) -> std::io::Result<()>,
     ) -> Result<Bootstrap, KmsError> {
         let accounts = self.store.accounts().map_err(store_failed)?;
+        for account in &accounts {
+            // Data folders from before identities gain the service-linked roles.
+            self.ensure_account(account)?;
+        }
         if let Some(account) = accounts.into_iter().next() {
             return Ok(Bootstrap {
                 account,
@@ -86,27 +93,68 @@ impl Kms {
         persist(&account, &access_key_id, &secret)
             .map_err(|error| KmsError::internal("writing the root credentials", error))?;
         self.ensure_account(&account)?;
-        self.store_access_key(&account, &access_key_id, &secret)?;
+        self.store_access_key(&account, None, &access_key_id, &secret)?;
         Ok(Bootstrap {
             account,
             created: true,
         })
     }
 
-    /// Creates `account` unless it exists.
-    pub fn ensure_account(&self, account: &AccountId) -> Result<(), KmsError> {
-        match self.store.insert_account(account, self.clock.now()) {
-            Err(error) if error.kind != StoreErrorKind::Conflict => Err(store_failed(error)),
-            _ => Ok(()),
+    /// The accounts of the data folder, oldest first.
+    pub fn accounts(&self) -> Result<Vec<AccountId>, KmsError> {
+        self.store.accounts().map_err(store_failed)
+    }
+
+    /// Creates another account (`requested`, or a random id) with its root
+    /// access key; `persist` stores the credentials before the account is
+    /// committed. Refuses an account that exists.
+    pub fn create_account(
+        &self,
+        requested: Option<AccountId>,
+        persist: impl FnOnce(&AccountId, &str, &SecretAccessKey) -> std::io::Result<()>,
+    ) -> Result<AccountId, KmsError> {
+        let account = match requested {
+            Some(account) => account,
+            None => random_account_id()?,
+        };
+        if self
+            .store
+            .accounts()
+            .map_err(store_failed)?
+            .contains(&account)
+        {
+            return Err(KmsError::internal(
+                "the account exists",
+                std::io::Error::other(account.as_str().to_owned()),
+            ));
         }
+        let (access_key_id, secret) = new_access_key()?;
+        persist(&account, &access_key_id, &secret)
+            .map_err(|error| KmsError::internal("writing the root credentials", error))?;
+        self.ensure_account(&account)?;
+        self.store_access_key(&account, None, &access_key_id, &secret)?;
+        Ok(account)
+    }
+
+    /// Makes, seals and stores a new access key for the root of `account`
+    /// or one of its users.
+    pub(crate) fn store_new_access_key(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+    ) -> Result<(AccessKeyRecord, SecretAccessKey), KmsError> {
+        let (access_key_id, secret) = new_access_key()?;
+        let record = self.store_access_key(account, user, &access_key_id, &secret)?;
+        Ok((record, secret))
     }
 
     fn store_access_key(
         &self,
         account: &AccountId,
+        user: Option<&str>,
         access_key_id: &str,
         secret: &SecretAccessKey,
-    ) -> Result<(), KmsError> {
+    ) -> Result<AccessKeyRecord, KmsError> {
         let sealed_secret = self
             .root_key
             .seal(
@@ -114,34 +162,29 @@ impl Kms {
                 secret.expose().as_bytes(),
             )
             .map_err(|error| KmsError::internal("sealing an access key secret", error))?;
+        let record = AccessKeyRecord {
+            access_key_id: access_key_id.to_owned(),
+            account: account.clone(),
+            user: user.map(str::to_owned),
+            sealed_secret,
+            created_at: self.clock.now(),
+            active: true,
+        };
         self.store
-            .insert_access_key(&AccessKeyRecord {
-                access_key_id: access_key_id.to_owned(),
-                account: account.clone(),
-                sealed_secret,
-                created_at: self.clock.now(),
-                active: true,
-            })
-            .map_err(store_failed)
+            .insert_access_key(&record)
+            .map_err(store_failed)?;
+        Ok(record)
     }
 
-    /// The account and secret of an active access key, for SigV4.
-    pub fn access_key_secret(
+    /// Opens a stored access key secret.
+    pub(crate) fn open_secret(
         &self,
         access_key_id: &str,
-    ) -> Result<Option<(AccountId, SecretAccessKey)>, KmsError> {
-        let Some(record) = self.store.access_key(access_key_id).map_err(store_failed)? else {
-            return Ok(None);
-        };
-        if !record.active {
-            return Ok(None);
-        }
+        sealed: &[u8],
+    ) -> Result<SecretAccessKey, KmsError> {
         let bytes = self
             .root_key
-            .open(
-                access_key_label(access_key_id).as_bytes(),
-                &record.sealed_secret,
-            )
+            .open(access_key_label(access_key_id).as_bytes(), sealed)
             .map_err(|error| KmsError::internal("opening an access key secret", error))?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
             KmsError::Internal(InternalError {
@@ -149,10 +192,7 @@ impl Kms {
                 source: None,
             })
         })?;
-        Ok(Some((
-            record.account,
-            SecretAccessKey(Zeroizing::new(text)),
-        )))
+        Ok(SecretAccessKey(Zeroizing::new(text)))
     }
 }
 
@@ -173,26 +213,33 @@ fn random_account_id() -> Result<AccountId, KmsError> {
     AccountId::parse(&digits).map_err(|error| KmsError::internal("generating an account id", error))
 }
 
+/// `length` random characters of A–Z2–7, the alphabet of AWS ids.
+pub(crate) fn random_token(length: usize) -> Result<String, KmsError> {
+    const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bytes = vec![0u8; length];
+    trent_crypto::aead::fill_random(&mut bytes)
+        .map_err(|error| KmsError::internal("generating random bytes", error))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ID_ALPHABET[usize::from(b % 32)]))
+        .collect())
+}
+
 /// A new access key: `AKIA` and 16 characters of A–Z2–7, and a 40-character secret.
 fn new_access_key() -> Result<(String, SecretAccessKey), KmsError> {
-    const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    Ok((format!("AKIA{}", random_token(16)?), new_secret()?))
+}
+
+/// A new 40-character secret access key.
+pub(crate) fn new_secret() -> Result<SecretAccessKey, KmsError> {
     const SECRET_ALPHABET: &[u8] =
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let id_bytes = random_bytes::<16>()?;
-    let id: String = "AKIA"
-        .chars()
-        .chain(
-            id_bytes
-                .iter()
-                .map(|b| char::from(ID_ALPHABET[usize::from(b % 32)])),
-        )
-        .collect();
     let secret_bytes = Zeroizing::new(random_bytes::<40>()?);
     let secret: String = secret_bytes
         .iter()
         .map(|b| char::from(SECRET_ALPHABET[usize::from(b % 64)]))
         .collect();
-    Ok((id, SecretAccessKey(Zeroizing::new(secret))))
+    Ok(SecretAccessKey(Zeroizing::new(secret)))
 }
 
 #[cfg(test)]

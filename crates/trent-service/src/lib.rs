@@ -12,57 +12,22 @@
 mod authorize;
 pub mod bootstrap;
 mod cache;
+mod caller;
+pub mod explain;
+pub mod iam;
 pub mod metadata;
 pub mod op;
 mod resolve;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use trent_core::clock::Clock;
 use trent_core::error::KmsError;
-use trent_core::id::{AccountId, Region, Scope};
 use trent_crypto::root_key::RootKeyProvider;
 use trent_store::{KeyStore, StoreError};
 
-/// The authenticated caller of a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    /// The caller's account, and the region named in the request's credential scope.
-    scope: Scope,
-    /// The caller's principal ARN (until identities land, the account root).
-    principal_arn: String,
-}
-
-impl Caller {
-    /// The root of `account`, calling in `region`.
-    pub fn account_root(account: AccountId, region: Region) -> Self {
-        let scope = Scope { account, region };
-        Self {
-            principal_arn: scope.root_arn(),
-            scope,
-        }
-    }
-
-    /// The account and region the caller's keys live in.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    /// The caller's account.
-    pub fn account(&self) -> &AccountId {
-        &self.scope.account
-    }
-
-    /// The region of the request.
-    pub fn region(&self) -> &Region {
-        &self.scope.region
-    }
-
-    /// The caller's principal ARN.
-    pub fn principal_arn(&self) -> &str {
-        &self.principal_arn
-    }
-}
+pub use caller::{Caller, Identity};
 
 /// The KMS service: store, root key and clock, shared by every request.
 pub struct Kms {
@@ -74,6 +39,9 @@ pub struct Kms {
     /// cryptographic operations do not take it.
     write_lock: Mutex<()>,
     cache: cache::Cache,
+    /// Bumped by every change to users, roles, access keys and identity
+    /// policies; whoever caches callers compares it to know they are stale.
+    identity_generation: AtomicU64,
 }
 
 impl std::fmt::Debug for Kms {
@@ -95,12 +63,23 @@ impl Kms {
             clock,
             write_lock: Mutex::new(()),
             cache: cache::Cache::new(),
+            identity_generation: AtomicU64::new(0),
         }
     }
 
     /// The clock the service reads.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Changes whenever an identity (user, role, access key, identity
+    /// policy) changes: a cached [`Caller`] made under another value is stale.
+    pub fn identity_generation(&self) -> u64 {
+        self.identity_generation.load(Ordering::Acquire)
+    }
+
+    fn identities_changed(&self) {
+        self.identity_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn writing(&self) -> MutexGuard<'_, ()> {

@@ -73,7 +73,7 @@ impl Kms {
     }
 
     /// Loads a key by id that must live in `scope`, in the caller's region.
-    fn load_in_scope(
+    pub(crate) fn load_in_scope(
         &self,
         caller: &Caller,
         scope: &Scope,
@@ -108,7 +108,7 @@ impl Kms {
         Ok(Some(record))
     }
 
-    fn alias_target(
+    pub(crate) fn alias_target(
         &self,
         scope: &Scope,
         name: &trent_core::id::AliasName,

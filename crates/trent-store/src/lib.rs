@@ -16,7 +16,10 @@ use trent_core::id::{AccountId, AliasName, KeyId, Scope};
 use trent_core::key::Tag;
 use trent_core::sealed::SealedKeyMaterial;
 
-use crate::record::{AccessKeyRecord, AliasRecord, KeyRecord, MaterialRecord, Page};
+use crate::record::{
+    AccessKeyRecord, AliasRecord, IdentityPolicyRecord, KeyRecord, MaterialRecord, Page,
+    PrincipalKind, PrincipalRecord,
+};
 
 /// What went wrong in the store, as far as callers need to tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +78,65 @@ pub trait KeyStore: Send + Sync {
     fn insert_access_key(&self, record: &AccessKeyRecord) -> StoreResult<()>;
     /// Reads an access key by id.
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>>;
+    /// The access keys of a user (or, with `None`, of the account root), oldest first.
+    fn access_keys(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+    ) -> StoreResult<Vec<AccessKeyRecord>>;
+    /// Activates or deactivates an access key; `NotFound` if absent.
+    fn set_access_key_active(&self, access_key_id: &str, active: bool) -> StoreResult<()>;
+    /// Deletes an access key; `NotFound` if absent.
+    fn delete_access_key(&self, access_key_id: &str) -> StoreResult<()>;
+
+    /// Creates a user or role; `Conflict` if the name is taken (names compare
+    /// without regard to case, as in IAM).
+    fn insert_principal(&self, record: &PrincipalRecord) -> StoreResult<()>;
+    /// Reads a user or role by name (any case).
+    fn principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> StoreResult<Option<PrincipalRecord>>;
+    /// The users or roles of an account, by name.
+    fn principals(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+    ) -> StoreResult<Vec<PrincipalRecord>>;
+    /// Replaces a role's trust policy and description; `NotFound` if absent.
+    fn update_principal(&self, record: &PrincipalRecord) -> StoreResult<()>;
+    /// Deletes a user or role with its inline policies; `NotFound` if absent.
+    fn delete_principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> StoreResult<()>;
+    /// Adds or replaces an inline policy of a user or role.
+    fn put_identity_policy(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+        policy: &IdentityPolicyRecord,
+    ) -> StoreResult<()>;
+    /// The inline policies of a user or role, by name.
+    fn identity_policies(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+    ) -> StoreResult<Vec<IdentityPolicyRecord>>;
+    /// Deletes an inline policy; `NotFound` if absent.
+    fn delete_identity_policy(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+        policy_name: &str,
+    ) -> StoreResult<()>;
 
     /// Creates a key with its first material version and its tags, atomically.
     fn insert_key(

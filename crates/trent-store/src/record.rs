@@ -73,8 +73,10 @@ pub struct AliasRecord {
 pub struct AccessKeyRecord {
     /// The access key id (`AKIA...`).
     pub access_key_id: String,
-    /// The account whose root the key belongs to.
+    /// The account the key belongs to.
     pub account: AccountId,
+    /// The IAM user the key belongs to; `None` for the account root.
+    pub user: Option<String>,
     /// The secret access key, sealed under the root key.
     pub sealed_secret: Vec<u8>,
     /// When the key was made.
@@ -88,6 +90,7 @@ impl std::fmt::Debug for AccessKeyRecord {
         f.debug_struct("AccessKeyRecord")
             .field("access_key_id", &self.access_key_id)
             .field("account", &self.account)
+            .field("user", &self.user)
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
@@ -100,4 +103,75 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Where the next page starts, when there is one.
     pub next: Option<i64>,
+}
+
+/// Whether an IAM principal is a user or a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// An IAM user, with long-term access keys.
+    User,
+    /// An IAM role, assumed for temporary credentials.
+    Role,
+}
+
+impl PrincipalKind {
+    /// The stored name, also the ARN resource prefix (`user/`, `role/`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Role => "role",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "user" => Some(Self::User),
+            "role" => Some(Self::Role),
+            _ => None,
+        }
+    }
+}
+
+/// An IAM user or role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalRecord {
+    /// The owning account.
+    pub account: AccountId,
+    /// User or role.
+    pub kind: PrincipalKind,
+    /// The name, unique in the account and kind without regard to case.
+    pub name: String,
+    /// The unique id (`AIDA...` for users, `AROA...` for roles).
+    pub id: String,
+    /// The path, `/` by default.
+    pub path: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// A role's trust policy (who may assume it); `None` for users.
+    pub trust_policy: Option<String>,
+    /// A role's description, possibly empty.
+    pub description: String,
+}
+
+impl PrincipalRecord {
+    /// The ARN: `arn:aws:iam::<account>:<kind><path><name>`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:{}{}{}",
+            self.account.as_str(),
+            self.kind.as_str(),
+            self.path,
+            self.name
+        )
+    }
+}
+
+/// An inline policy embedded in a user or role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityPolicyRecord {
+    /// The policy's name, unique for its principal.
+    pub name: String,
+    /// The policy document, as given.
+    pub document: String,
 }

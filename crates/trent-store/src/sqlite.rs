@@ -14,11 +14,15 @@ use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::sealed::SealedKeyMaterial;
 
-use crate::record::{AccessKeyRecord, AliasRecord, KeyRecord, MaterialRecord, Page};
+use crate::record::{
+    AccessKeyRecord, AliasRecord, IdentityPolicyRecord, KeyRecord, MaterialRecord, Page,
+    PrincipalKind, PrincipalRecord,
+};
 use crate::{KeyStore, StoreError, StoreErrorKind, StoreResult};
 
 /// Schema migrations, applied in order; entry `n` brings version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -78,7 +82,33 @@ CREATE TABLE tags (
     tag_value TEXT NOT NULL,
     PRIMARY KEY (key_id, tag_key)
 ) STRICT;
-"#];
+"#,
+    r#"
+ALTER TABLE access_keys ADD COLUMN user_name TEXT COLLATE NOCASE;
+CREATE INDEX access_keys_by_owner ON access_keys (account_id, user_name);
+CREATE TABLE principals (
+    account_id   TEXT NOT NULL REFERENCES accounts(account_id),
+    kind         TEXT NOT NULL,
+    name         TEXT NOT NULL COLLATE NOCASE,
+    id           TEXT NOT NULL UNIQUE,
+    path         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    trust_policy TEXT,
+    description  TEXT NOT NULL,
+    PRIMARY KEY (account_id, kind, name)
+) STRICT;
+CREATE TABLE identity_policies (
+    account_id     TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    principal_name TEXT NOT NULL COLLATE NOCASE,
+    policy_name    TEXT NOT NULL,
+    document       TEXT NOT NULL,
+    PRIMARY KEY (account_id, kind, principal_name, policy_name),
+    FOREIGN KEY (account_id, kind, principal_name)
+        REFERENCES principals (account_id, kind, name) ON DELETE CASCADE
+) STRICT;
+"#,
+];
 
 /// Read connections per store: WAL readers never wait for the writer.
 const READERS: usize = 4;
@@ -211,6 +241,77 @@ fn changed_one(rows: usize) -> StoreResult<()> {
     }
 }
 
+const ACCESS_KEY_COLUMNS: &str =
+    "access_key_id, account_id, sealed_secret, created_at, active, user_name";
+
+type AccessKeyRow = (String, String, Vec<u8>, i64, bool, Option<String>);
+
+fn access_key_row(row: &Row<'_>) -> rusqlite::Result<AccessKeyRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn access_key_record(
+    (access_key_id, account, sealed_secret, created_at, active, user): AccessKeyRow,
+) -> StoreResult<AccessKeyRecord> {
+    Ok(AccessKeyRecord {
+        access_key_id,
+        account: AccountId::parse(&account).map_err(|_| corrupt())?,
+        user,
+        sealed_secret,
+        created_at: Timestamp::from_millis(created_at),
+        active,
+    })
+}
+
+const PRINCIPAL_COLUMNS: &str =
+    "account_id, kind, name, id, path, created_at, trust_policy, description";
+
+type PrincipalRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+);
+
+fn principal_row(row: &Row<'_>) -> rusqlite::Result<PrincipalRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn principal_record(
+    (account, kind, name, id, path, created_at, trust_policy, description): PrincipalRow,
+) -> StoreResult<PrincipalRecord> {
+    Ok(PrincipalRecord {
+        account: AccountId::parse(&account).map_err(|_| corrupt())?,
+        kind: PrincipalKind::parse(&kind).ok_or_else(corrupt)?,
+        name,
+        id,
+        path,
+        created_at: Timestamp::from_millis(created_at),
+        trust_policy,
+        description,
+    })
+}
+
 const KEY_COLUMNS: &str =
     "key_id, account_id, region, created_at, description, key_state, key_spec, \
     key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
@@ -325,14 +426,16 @@ impl KeyStore for SqliteStore {
     fn insert_access_key(&self, record: &AccessKeyRecord) -> StoreResult<()> {
         self.lock()
             .execute(
-                "INSERT INTO access_keys (access_key_id, account_id, sealed_secret, created_at, active)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO access_keys
+                 (access_key_id, account_id, sealed_secret, created_at, active, user_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     record.access_key_id,
                     record.account.as_str(),
                     record.sealed_secret,
                     record.created_at.as_millis(),
-                    record.active
+                    record.active,
+                    record.user
                 ],
             )
             .map(drop)
@@ -340,34 +443,222 @@ impl KeyStore for SqliteStore {
     }
 
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>> {
-        let found = self
-            .read()
+        self.read()
             .query_row(
-                "SELECT account_id, sealed_secret, created_at, active FROM access_keys
-                 WHERE access_key_id = ?1",
+                &format!("SELECT {ACCESS_KEY_COLUMNS} FROM access_keys WHERE access_key_id = ?1"),
                 [access_key_id],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, Vec<u8>>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, bool>(3)?,
-                    ))
-                },
+                access_key_row,
             )
             .optional()
+            .map_err(unavailable)?
+            .map(access_key_record)
+            .transpose()
+    }
+
+    fn access_keys(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+    ) -> StoreResult<Vec<AccessKeyRecord>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {ACCESS_KEY_COLUMNS} FROM access_keys
+                 WHERE account_id = ?1 AND user_name IS ?2 ORDER BY created_at, access_key_id"
+            ))
             .map_err(unavailable)?;
-        found
-            .map(|(account, sealed_secret, created_at, active)| {
-                Ok(AccessKeyRecord {
-                    access_key_id: access_key_id.to_owned(),
-                    account: AccountId::parse(&account).map_err(|_| corrupt())?,
-                    sealed_secret,
-                    created_at: Timestamp::from_millis(created_at),
-                    active,
+        let rows = statement
+            .query_map(params![account.as_str(), user], access_key_row)
+            .map_err(unavailable)?;
+        rows.map(|row| access_key_record(row.map_err(unavailable)?))
+            .collect()
+    }
+
+    fn set_access_key_active(&self, access_key_id: &str, active: bool) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "UPDATE access_keys SET active = ?2 WHERE access_key_id = ?1",
+                params![access_key_id, active],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn delete_access_key(&self, access_key_id: &str) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "DELETE FROM access_keys WHERE access_key_id = ?1",
+                [access_key_id],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn insert_principal(&self, record: &PrincipalRecord) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                &format!(
+                    "INSERT INTO principals ({PRINCIPAL_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    record.account.as_str(),
+                    record.kind.as_str(),
+                    record.name,
+                    record.id,
+                    record.path,
+                    record.created_at.as_millis(),
+                    record.trust_policy,
+                    record.description
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> StoreResult<Option<PrincipalRecord>> {
+        self.read()
+            .query_row(
+                &format!(
+                    "SELECT {PRINCIPAL_COLUMNS} FROM principals
+                     WHERE account_id = ?1 AND kind = ?2 AND name = ?3"
+                ),
+                params![account.as_str(), kind.as_str(), name],
+                principal_row,
+            )
+            .optional()
+            .map_err(unavailable)?
+            .map(principal_record)
+            .transpose()
+    }
+
+    fn principals(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+    ) -> StoreResult<Vec<PrincipalRecord>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {PRINCIPAL_COLUMNS} FROM principals
+                 WHERE account_id = ?1 AND kind = ?2 ORDER BY name"
+            ))
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(params![account.as_str(), kind.as_str()], principal_row)
+            .map_err(unavailable)?;
+        rows.map(|row| principal_record(row.map_err(unavailable)?))
+            .collect()
+    }
+
+    fn update_principal(&self, record: &PrincipalRecord) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "UPDATE principals SET trust_policy = ?4, description = ?5
+                 WHERE account_id = ?1 AND kind = ?2 AND name = ?3",
+                params![
+                    record.account.as_str(),
+                    record.kind.as_str(),
+                    record.name,
+                    record.trust_policy,
+                    record.description
+                ],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn delete_principal(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "DELETE FROM principals WHERE account_id = ?1 AND kind = ?2 AND name = ?3",
+                params![account.as_str(), kind.as_str(), name],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn put_identity_policy(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+        policy: &IdentityPolicyRecord,
+    ) -> StoreResult<()> {
+        self.lock()
+            .execute(
+                "INSERT INTO identity_policies
+                 (account_id, kind, principal_name, policy_name, document)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (account_id, kind, principal_name, policy_name)
+                 DO UPDATE SET document = excluded.document",
+                params![
+                    account.as_str(),
+                    kind.as_str(),
+                    principal,
+                    policy.name,
+                    policy.document
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn identity_policies(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+    ) -> StoreResult<Vec<IdentityPolicyRecord>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(
+                "SELECT policy_name, document FROM identity_policies
+                 WHERE account_id = ?1 AND kind = ?2 AND principal_name = ?3
+                 ORDER BY policy_name",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(params![account.as_str(), kind.as_str(), principal], |row| {
+                Ok(IdentityPolicyRecord {
+                    name: row.get(0)?,
+                    document: row.get(1)?,
                 })
             })
-            .transpose()
+            .map_err(unavailable)?;
+        rows.map(|row| row.map_err(unavailable)).collect()
+    }
+
+    fn delete_identity_policy(
+        &self,
+        account: &AccountId,
+        kind: PrincipalKind,
+        principal: &str,
+        policy_name: &str,
+    ) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute(
+                "DELETE FROM identity_policies
+                 WHERE account_id = ?1 AND kind = ?2 AND principal_name = ?3 AND policy_name = ?4",
+                params![account.as_str(), kind.as_str(), principal, policy_name],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)
     }
 
     fn insert_key(

@@ -24,6 +24,29 @@ use aws_sdk_kms::Client;
 /// The region test clients use.
 pub const REGION: &str = "us-east-1";
 
+/// Credentials of some principal: long-term, or temporary with a session token.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// The session token of temporary credentials.
+    pub session_token: Option<String>,
+}
+
+impl Identity {
+    fn sdk(&self) -> Credentials {
+        Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.clone(),
+            None,
+            "trent-testkit",
+        )
+    }
+}
+
 /// Options for a test server.
 #[derive(Debug, Clone)]
 pub struct Builder {
@@ -221,6 +244,79 @@ impl TestServer {
         Client::from_conf(config)
     }
 
+    /// A KMS client signed with any credentials, temporary ones included.
+    pub fn kms_as(&self, credentials: &Identity) -> Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials.sdk())
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// An IAM client signed with `credentials` (the root's, by default, with [`TestServer::iam`]).
+    pub fn iam_as(&self, credentials: &Identity) -> aws_sdk_iam::Client {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials.sdk())
+            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_iam::Client::from_conf(config)
+    }
+
+    /// An STS client signed with `credentials`.
+    pub fn sts_as(&self, credentials: &Identity) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials.sdk())
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    /// The root's credentials as an [`Identity`].
+    pub fn root(&self) -> Identity {
+        let root = self.root_credentials();
+        Identity {
+            access_key_id: root.access_key_id,
+            secret_access_key: root.secret_access_key,
+            session_token: None,
+        }
+    }
+
+    /// An IAM client signed by the account root.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        self.iam_as(&self.root())
+    }
+
+    /// Creates an IAM user with an access key (as the root) and returns its credentials.
+    pub async fn new_user(&self, name: &str) -> Identity {
+        let iam = self.iam();
+        iam.create_user()
+            .user_name(name)
+            .send()
+            .await
+            .expect("CreateUser");
+        let key = iam
+            .create_access_key()
+            .user_name(name)
+            .send()
+            .await
+            .expect("CreateAccessKey");
+        let key = key.access_key().expect("an access key");
+        Identity {
+            access_key_id: key.access_key_id().to_owned(),
+            secret_access_key: key.secret_access_key().to_owned(),
+            session_token: None,
+        }
+    }
+
     /// Kills the server with `SIGKILL`, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -253,6 +349,30 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.kill();
         self.launch();
+    }
+
+    /// Stops the server cleanly, runs `offline` on its data folder (for
+    /// `trent admin`), and starts it again.
+    pub fn while_stopped<R>(&mut self, offline: impl FnOnce(&Path) -> R) -> R {
+        self.terminate();
+        let result = offline(self.data_dir.path());
+        self.launch();
+        result
+    }
+
+    /// Runs the `trent` binary with `args` and returns its standard output;
+    /// panics if it fails.
+    pub fn run_cli(&self, args: &[&str]) -> String {
+        let output = Command::new(&self.options.binary)
+            .args(args)
+            .output()
+            .expect("running trent");
+        assert!(
+            output.status.success(),
+            "trent {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// The server's log so far.

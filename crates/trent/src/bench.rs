@@ -73,7 +73,7 @@ enum Workload {
     All,
 }
 
-struct Credentials {
+pub(crate) struct Credentials {
     access_key_id: String,
     secret_access_key: String,
 }
@@ -429,10 +429,10 @@ async fn read_response(
     Ok(ok_status && body.windows(needle.len()).any(|w| w == needle.as_bytes()))
 }
 
-struct Signer {
-    address: SocketAddr,
-    region: String,
-    credentials: Credentials,
+pub(crate) struct Signer {
+    pub(crate) address: SocketAddr,
+    pub(crate) region: String,
+    pub(crate) credentials: Credentials,
 }
 
 impl Signer {
@@ -445,7 +445,12 @@ impl Signer {
     ) -> anyhow::Result<Prepared> {
         let body = serde_json::to_vec(body)?;
         let host = self.address.to_string();
-        let target = format!("TrentService.{operation}");
+        // `TrentAdmin.ExplainDecision` and the like are sent as given.
+        let target = if operation.contains('.') {
+            operation.to_owned()
+        } else {
+            format!("TrentService.{operation}")
+        };
         let mut headers: Vec<(String, String)> = vec![
             ("host".into(), host.clone()),
             ("content-type".into(), "application/x-amz-json-1.1".into()),
@@ -488,7 +493,7 @@ impl Signer {
     }
 
     /// One signed call on a fresh connection, for setup.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         operation: &str,
         body: serde_json::Value,
@@ -523,7 +528,7 @@ fn signing_time() -> SystemTime {
     SystemTime::now()
 }
 
-fn read_credentials(path: &std::path::Path) -> anyhow::Result<Credentials> {
+pub(crate) fn read_credentials(path: &std::path::Path) -> anyhow::Result<Credentials> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let field = |name: &str| -> anyhow::Result<String> {

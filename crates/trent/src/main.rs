@@ -1,5 +1,6 @@
 //! The `trent` command: the server and its administration.
 
+mod admin;
 mod bench;
 mod serve;
 
@@ -26,6 +27,14 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Administer a stopped data folder offline: accounts, users, access
+    /// keys, identity policies (bootstrap and recovery).
+    Admin(admin::AdminArgs),
+    /// Ask a running server, as an account root, why a principal would be
+    /// allowed or denied an action on a key: every statement of the key
+    /// policy and of the principal's identity policies, with the element or
+    /// condition that stopped it.
+    Explain(admin::ExplainArgs),
     /// Load a running server with SigV4-signed requests and report req/s,
     /// latency percentiles and server CPU per request.
     Bench(bench::BenchArgs),
@@ -41,6 +50,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::serve(args),
+        Command::Admin(args) => admin::admin(args),
+        Command::Explain(args) => admin::explain(args),
         Command::Bench(args) => bench::bench(args),
         Command::BenchBaseline => bench::baseline_server(),
         Command::BenchSeed(args) => serve::seed(args),

@@ -130,15 +130,18 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// An open data folder: its lock, store and service.
-struct DataFolder {
-    lock: fs::File,
-    store: Arc<SqliteStore>,
-    kms: Arc<Kms>,
+pub(crate) struct DataFolder {
+    pub(crate) lock: fs::File,
+    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) kms: Arc<Kms>,
 }
 
 /// Creates (first start) or opens a data folder: lock, root key, store, and
 /// the check that the root key opens the store.
-fn open_data_folder(data_dir: &Path, root_key_file: Option<&Path>) -> anyhow::Result<DataFolder> {
+pub(crate) fn open_data_folder(
+    data_dir: &Path,
+    root_key_file: Option<&Path>,
+) -> anyhow::Result<DataFolder> {
     create_private_dir(data_dir)?;
     let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
     lock.try_lock()
@@ -259,7 +262,7 @@ fn create_private_dir(path: &Path) -> anyhow::Result<()> {
 
 /// Writes the root credentials in the AWS shared-credentials format (mode
 /// 0600), through a synced temporary file renamed into place.
-fn write_credentials(
+pub(crate) fn write_credentials(
     path: &Path,
     access_key_id: &str,
     secret: &SecretAccessKey,

@@ -8,7 +8,6 @@ use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
-use crate::authorize::check_new_policy;
 use crate::metadata::KeyMetadata;
 use crate::{store_failed, Caller, Kms};
 
@@ -38,12 +37,13 @@ impl Kms {
         caller: &Caller,
         input: CreateKeyInput,
     ) -> Result<KeyMetadata, KmsError> {
+        self.authorize_identity_only(caller, "kms:CreateKey")?;
         check_new_tags(&[], &input.tags)?;
         let scope = caller.scope();
         let key_id = new_key_id()?;
         let policy = match input.policy {
             Some(policy) => {
-                check_new_policy(
+                self.check_new_policy(
                     caller,
                     &scope.key_arn(&key_id),
                     &policy,

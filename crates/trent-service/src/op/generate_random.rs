@@ -9,9 +9,10 @@ impl Kms {
     /// GenerateRandom: `length` bytes from the system's secure generator.
     pub fn generate_random(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         length: usize,
     ) -> Result<PlaintextDataKey, KmsError> {
+        self.authorize_identity_only(caller, "kms:GenerateRandom")?;
         PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating random bytes", error))
     }

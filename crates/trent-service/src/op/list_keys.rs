@@ -13,6 +13,7 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<(String, String)>, KmsError> {
+        self.authorize_identity_only(caller, "kms:ListKeys")?;
         let scope = caller.scope().clone();
         let page = self
             .store

@@ -5,7 +5,6 @@ use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 
 use super::get_key_policy::check_policy_name;
-use crate::authorize::check_new_policy;
 use trent_store::record::KeyRecord;
 
 use crate::resolve::{check_state, Accepts};
@@ -28,7 +27,7 @@ impl Kms {
                 .as_ref(),
         );
         check_policy_name(policy_name)?;
-        check_new_policy(
+        self.check_new_policy(
             caller,
             &record.scope.key_arn(&record.key_id),
             &policy,

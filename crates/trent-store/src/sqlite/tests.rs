@@ -152,6 +152,7 @@ fn access_keys_and_meta(store: &dyn KeyStore) {
     let record = AccessKeyRecord {
         access_key_id: "AKIAEXAMPLE".into(),
         account: scope().account,
+        user: None,
         sealed_secret: vec![4, 5],
         created_at: Timestamp::from_millis(3),
         active: true,
@@ -181,6 +182,159 @@ fn bulk_insert_is_all_or_nothing(store: &dyn KeyStore) {
     assert_eq!(store.key(&key(4).key_id).unwrap(), None);
 }
 
+fn principal(kind: PrincipalKind, name: &str) -> PrincipalRecord {
+    PrincipalRecord {
+        account: scope().account,
+        kind,
+        name: name.into(),
+        id: format!("AIDA{}", name.to_ascii_uppercase()),
+        path: "/".into(),
+        created_at: Timestamp::from_millis(9),
+        trust_policy: (kind == PrincipalKind::Role).then(|| "{}".to_owned()),
+        description: String::new(),
+    }
+}
+
+fn users_roles_and_their_policies(store: &dyn KeyStore) {
+    seeded(store);
+    let account = scope().account;
+    let alice = principal(PrincipalKind::User, "alice");
+    store.insert_principal(&alice).unwrap();
+    // IAM names are unique without regard to case, per kind.
+    assert_eq!(
+        store
+            .insert_principal(&PrincipalRecord {
+                id: "AIDAOTHER".into(),
+                ..principal(PrincipalKind::User, "ALICE")
+            })
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::Conflict
+    );
+    let role = PrincipalRecord {
+        id: "AROAALICE".into(),
+        ..principal(PrincipalKind::Role, "alice")
+    };
+    store.insert_principal(&role).unwrap();
+    assert_eq!(
+        store
+            .principal(&account, PrincipalKind::User, "Alice")
+            .unwrap()
+            .unwrap(),
+        alice
+    );
+    assert_eq!(
+        store.principals(&account, PrincipalKind::Role).unwrap(),
+        vec![role.clone()]
+    );
+    let mut changed = role.clone();
+    changed.trust_policy = Some("{\"Version\":\"2012-10-17\"}".into());
+    changed.description = "d".into();
+    store.update_principal(&changed).unwrap();
+    assert_eq!(
+        store
+            .principal(&account, PrincipalKind::Role, "alice")
+            .unwrap()
+            .unwrap(),
+        changed
+    );
+
+    let policy = |name: &str, document: &str| IdentityPolicyRecord {
+        name: name.into(),
+        document: document.into(),
+    };
+    store
+        .put_identity_policy(&account, PrincipalKind::User, "alice", &policy("b", "1"))
+        .unwrap();
+    store
+        .put_identity_policy(&account, PrincipalKind::User, "alice", &policy("a", "2"))
+        .unwrap();
+    store
+        .put_identity_policy(&account, PrincipalKind::User, "alice", &policy("b", "3"))
+        .unwrap();
+    assert_eq!(
+        store
+            .identity_policies(&account, PrincipalKind::User, "alice")
+            .unwrap(),
+        vec![policy("a", "2"), policy("b", "3")]
+    );
+    // A policy for a principal that does not exist is refused.
+    assert!(store
+        .put_identity_policy(&account, PrincipalKind::User, "nobody", &policy("a", "1"))
+        .is_err());
+    assert!(store
+        .identity_policies(&account, PrincipalKind::Role, "alice")
+        .unwrap()
+        .is_empty());
+    store
+        .delete_identity_policy(&account, PrincipalKind::User, "alice", "a")
+        .unwrap();
+    assert_eq!(
+        store
+            .delete_identity_policy(&account, PrincipalKind::User, "alice", "a")
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::NotFound
+    );
+    // Deleting the user deletes its policies.
+    store
+        .delete_principal(&account, PrincipalKind::User, "alice")
+        .unwrap();
+    assert_eq!(
+        store
+            .principal(&account, PrincipalKind::User, "alice")
+            .unwrap(),
+        None
+    );
+    store.insert_principal(&alice).unwrap();
+    assert!(store
+        .identity_policies(&account, PrincipalKind::User, "alice")
+        .unwrap()
+        .is_empty());
+}
+
+fn access_keys_of_users(store: &dyn KeyStore) {
+    seeded(store);
+    let account = scope().account;
+    let key = |id: &str, user: Option<&str>, at: i64| AccessKeyRecord {
+        access_key_id: id.into(),
+        account: account.clone(),
+        user: user.map(str::to_owned),
+        sealed_secret: vec![1],
+        created_at: Timestamp::from_millis(at),
+        active: true,
+    };
+    store.insert_access_key(&key("AKIAROOT", None, 1)).unwrap();
+    store
+        .insert_access_key(&key("AKIAB", Some("bob"), 3))
+        .unwrap();
+    store
+        .insert_access_key(&key("AKIAA", Some("bob"), 2))
+        .unwrap();
+    let ids = |user| {
+        store
+            .access_keys(&account, user)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.access_key_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(Some("bob")), ["AKIAA", "AKIAB"]);
+    assert_eq!(ids(None), ["AKIAROOT"]);
+    store.set_access_key_active("AKIAA", false).unwrap();
+    assert!(!store.access_key("AKIAA").unwrap().unwrap().active);
+    store.delete_access_key("AKIAA").unwrap();
+    assert_eq!(store.access_key("AKIAA").unwrap(), None);
+    assert_eq!(
+        store.delete_access_key("AKIAA").unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    assert_eq!(
+        store.set_access_key_active("AKIAA", true).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+}
+
 type Check = fn(&dyn KeyStore);
 const SUITE: &[Check] = &[
     keys_round_trip_field_by_field,
@@ -189,6 +343,8 @@ const SUITE: &[Check] = &[
     tags_upsert_and_remove,
     access_keys_and_meta,
     bulk_insert_is_all_or_nothing,
+    users_roles_and_their_policies,
+    access_keys_of_users,
 ];
 
 #[test]

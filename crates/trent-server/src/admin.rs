@@ -1,0 +1,104 @@
+//! The admin API (`X-Amz-Target: TrentAdmin.<Operation>`, JSON, SigV4 as
+//! `kms`): operations beyond AWS for the account root only.
+//!
+//! `TrentAdmin.ExplainDecision` takes `PrincipalArn`, `Action`, `KeyId` and
+//! an optional `EncryptionContext`, and returns the decision with a trace of
+//! every statement of the key policy and of the principal's identity
+//! policies. A denied caller never sees this; only the root of the key's
+//! account may ask.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use trent_core::error::{DenialReason, KmsError, SerializationProblem};
+use trent_policy::evaluate::{StatementOutcome, StatementTrace};
+use trent_protocol::check;
+use trent_service::{Caller, Kms};
+
+/// The admin operations' target prefix.
+pub(crate) const PREFIX: &str = "TrentAdmin.";
+
+pub(crate) fn dispatch(
+    kms: &Kms,
+    caller: &Caller,
+    target: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, KmsError> {
+    match target.strip_prefix(PREFIX) {
+        Some("ExplainDecision") => explain(kms, caller, body),
+        _ => Err(KmsError::UnknownOperation),
+    }
+}
+
+fn text<'a>(request: &'a Value, name: &str) -> Result<&'a str, KmsError> {
+    request
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or(KmsError::Serialization(SerializationProblem::WrongType))
+}
+
+fn explain(kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, KmsError> {
+    let request: Value = trent_protocol::decode(body)?;
+    let principal = text(&request, "PrincipalArn")?;
+    let action = text(&request, "Action")?;
+    let key = check::key_reference(text(&request, "KeyId")?)?;
+    let context = match request.get("EncryptionContext") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let pairs: BTreeMap<String, String> = serde_json::from_value(value.clone())
+                .map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))?;
+            Some(check::encryption_context(
+                "encryptionContext",
+                Some(&pairs),
+            )?)
+        }
+    };
+    let explanation = kms.explain(caller, principal, action, &key, context.as_ref())?;
+    let denial = explanation.denial.map(|reason| match reason {
+        DenialReason::NoResourcePolicyAllows => "NoResourcePolicyAllows",
+        DenialReason::ExplicitDenyInResourcePolicy => "ExplicitDenyInResourcePolicy",
+        DenialReason::NoIdentityPolicyAllows => "NoIdentityPolicyAllows",
+        DenialReason::ExplicitDenyInIdentityPolicy => "ExplicitDenyInIdentityPolicy",
+        DenialReason::RootMayNotAssumeRoles => "RootMayNotAssumeRoles",
+    });
+    let identity: Vec<Value> = explanation
+        .identity_policies
+        .iter()
+        .map(|(name, trace)| json!({"PolicyName": name, "Statements": statements(trace)}))
+        .collect();
+    let response = json!({
+        "PrincipalArn": explanation.principal_arn,
+        "Action": explanation.action,
+        "Resource": explanation.resource,
+        "Decision": if explanation.allowed { "Allow" } else { "Deny" },
+        "Denial": denial,
+        "KeyPolicy": statements(&explanation.key_policy),
+        "IdentityPolicies": identity,
+    });
+    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error))
+}
+
+fn statements(trace: &[StatementTrace]) -> Vec<Value> {
+    trace
+        .iter()
+        .map(|line| {
+            let (outcome, key) = match &line.outcome {
+                StatementOutcome::Matched(Some(
+                    trent_policy::evaluate::PrincipalMatch::Account,
+                )) => ("MatchedAccount", None),
+                StatementOutcome::Matched(_) => ("Matched", None),
+                StatementOutcome::PrincipalDidNotMatch => ("PrincipalDidNotMatch", None),
+                StatementOutcome::ActionDidNotMatch => ("ActionDidNotMatch", None),
+                StatementOutcome::ResourceDidNotMatch => ("ResourceDidNotMatch", None),
+                StatementOutcome::ConditionFailed { key } => ("ConditionFailed", Some(key.clone())),
+            };
+            json!({
+                "Index": line.index,
+                "Sid": line.sid,
+                "Effect": format!("{:?}", line.effect),
+                "Outcome": outcome,
+                "ConditionKey": key,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,304 @@
+//! `trent admin`: offline administration of a stopped data folder (accounts,
+//! users, access keys, identity policies), for bootstrap and recovery; and
+//! `trent explain`: ask a running server why a request would be allowed or
+//! denied.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use trent_core::id::{AccountId, Region};
+use trent_service::Caller;
+use trent_store::record::PrincipalKind;
+
+use crate::serve::{open_data_folder, write_credentials};
+
+#[derive(Debug, Args)]
+pub(crate) struct AdminArgs {
+    /// The data folder (the server must not be running on it).
+    #[arg(long, default_value = "trent-data", env = "TRENT_DATA_DIR")]
+    data_dir: PathBuf,
+    /// The root key file, as for `serve`.
+    #[arg(long, env = "TRENT_ROOT_KEY_FILE")]
+    root_key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create another account and its root access key; the credentials are
+    /// written (mode 0600, shared-credentials format) to --credentials-file.
+    CreateAccount {
+        /// The 12-digit account id (random if omitted).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// Where to write the new root credentials.
+        #[arg(long)]
+        credentials_file: PathBuf,
+    },
+    /// List the accounts of the data folder.
+    ListAccounts,
+    /// Create an IAM user in an account.
+    CreateUser {
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The user name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the users of an account.
+    ListUsers {
+        /// The account.
+        #[arg(long)]
+        account: String,
+    },
+    /// Create an access key for a user (or, without --user, the account
+    /// root) and write it to --credentials-file (mode 0600).
+    CreateAccessKey {
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The user; the account root if omitted.
+        #[arg(long)]
+        user: Option<String>,
+        /// Where to write the credentials.
+        #[arg(long)]
+        credentials_file: PathBuf,
+    },
+    /// Deactivate (or with --activate, reactivate) an access key.
+    SetAccessKey {
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The key's user; the account root if omitted.
+        #[arg(long)]
+        user: Option<String>,
+        /// The access key id.
+        #[arg(long)]
+        access_key_id: String,
+        /// Reactivate instead of deactivating.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Add or replace an inline identity policy of a user, from a JSON file.
+    PutUserPolicy {
+        /// The account.
+        #[arg(long)]
+        account: String,
+        /// The user.
+        #[arg(long)]
+        user: String,
+        /// The policy name.
+        #[arg(long)]
+        policy_name: String,
+        /// The policy document (a JSON file).
+        #[arg(long)]
+        document: PathBuf,
+    },
+}
+
+fn account(text: &str) -> anyhow::Result<AccountId> {
+    AccountId::parse(text).map_err(|_| anyhow::anyhow!("an account id is 12 digits, got {text:?}"))
+}
+
+fn root(account_id: &str) -> anyhow::Result<Caller> {
+    let region = Region::parse("us-east-1").map_err(|_| anyhow::anyhow!("region"))?;
+    Ok(Caller::account_root(account(account_id)?, region))
+}
+
+pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
+    let folder = open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
+    let kms = &folder.kms;
+    let iam = |error: trent_core::error::IamError| anyhow::anyhow!("{}", iam_message(&error));
+    match args.command {
+        AdminCommand::CreateAccount {
+            account_id,
+            credentials_file,
+        } => {
+            let requested = account_id.as_deref().map(account).transpose()?;
+            let created = kms
+                .create_account(requested, |_, id, secret| {
+                    write_credentials(&credentials_file, id, secret)
+                })
+                .map_err(|error| anyhow::anyhow!("creating the account failed: {error}"))?;
+            println!("created account {created}");
+            println!("root credentials in {}", credentials_file.display());
+        }
+        AdminCommand::ListAccounts => {
+            for account in kms.accounts().map_err(|error| anyhow::anyhow!("{error}"))? {
+                println!("{account}");
+            }
+        }
+        AdminCommand::CreateUser { account, name } => {
+            let user = kms
+                .create_user(&root(&account)?, &name, None)
+                .map_err(iam)?;
+            println!("{}\t{}", user.arn(), user.id);
+        }
+        AdminCommand::ListUsers { account } => {
+            for user in kms.list_users(&root(&account)?).map_err(iam)? {
+                println!("{}\t{}", user.arn(), user.id);
+            }
+        }
+        AdminCommand::CreateAccessKey {
+            account,
+            user,
+            credentials_file,
+        } => {
+            let key = kms
+                .create_access_key(&root(&account)?, user.as_deref())
+                .map_err(iam)?;
+            write_credentials(&credentials_file, &key.record.access_key_id, &key.secret)
+                .with_context(|| format!("writing {}", credentials_file.display()))?;
+            println!("created access key {}", key.record.access_key_id);
+            println!("credentials in {}", credentials_file.display());
+        }
+        AdminCommand::SetAccessKey {
+            account,
+            user,
+            access_key_id,
+            activate,
+        } => {
+            kms.update_access_key(&root(&account)?, user.as_deref(), &access_key_id, activate)
+                .map_err(iam)?;
+            println!(
+                "{access_key_id} is {}",
+                if activate { "active" } else { "inactive" }
+            );
+        }
+        AdminCommand::PutUserPolicy {
+            account,
+            user,
+            policy_name,
+            document,
+        } => {
+            let text = std::fs::read_to_string(&document)
+                .with_context(|| format!("reading {}", document.display()))?;
+            kms.put_identity_policy(
+                &root(&account)?,
+                PrincipalKind::User,
+                &user,
+                &policy_name,
+                &text,
+            )
+            .map_err(iam)?;
+            println!("policy {policy_name} set on user {user}");
+        }
+    }
+    folder
+        .store
+        .close()
+        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    drop(folder.lock);
+    Ok(())
+}
+
+fn iam_message(error: &trent_core::error::IamError) -> String {
+    let rendered = trent_protocol::query::render(error);
+    format!("{}: {}", rendered.code, rendered.message)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The server's address.
+    #[arg(long, default_value = crate::serve::DEFAULT_LISTEN)]
+    endpoint: std::net::SocketAddr,
+    /// The account root's credentials (shared-credentials file).
+    #[arg(long, default_value = "trent-data/root-credentials")]
+    credentials: PathBuf,
+    /// The region of the key.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// The principal to evaluate: a root, user, role or assumed-role ARN.
+    #[arg(long)]
+    principal: String,
+    /// The action, such as kms:Encrypt.
+    #[arg(long)]
+    action: String,
+    /// The key: id, ARN, alias name or alias ARN.
+    #[arg(long)]
+    key_id: String,
+    /// Encryption context pairs, as KEY=VALUE (repeatable).
+    #[arg(long = "context", value_parser = parse_pair)]
+    context: Vec<(String, String)>,
+    /// Print the raw JSON answer instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))
+}
+
+/// `trent explain`: asks the server (as the account root) why a request
+/// would be allowed or denied, and prints every statement's outcome.
+pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
+    let signer = crate::bench::Signer {
+        address: args.endpoint,
+        region: args.region.clone(),
+        credentials: crate::bench::read_credentials(Path::new(&args.credentials))?,
+    };
+    let mut body = serde_json::json!({
+        "PrincipalArn": args.principal,
+        "Action": args.action,
+        "KeyId": args.key_id,
+    });
+    if !args.context.is_empty() {
+        let pairs: serde_json::Map<String, serde_json::Value> = args
+            .context
+            .into_iter()
+            .map(|(key, value)| (key, serde_json::Value::String(value)))
+            .collect();
+        body["EncryptionContext"] = serde_json::Value::Object(pairs);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let answer = runtime.block_on(signer.call("TrentAdmin.ExplainDecision", body))?;
+    if args.json {
+        println!("{answer}");
+        return Ok(());
+    }
+    println!(
+        "{} {} on {}: {}{}",
+        answer["PrincipalArn"].as_str().unwrap_or_default(),
+        answer["Action"].as_str().unwrap_or_default(),
+        answer["Resource"].as_str().unwrap_or_default(),
+        answer["Decision"].as_str().unwrap_or_default(),
+        answer["Denial"]
+            .as_str()
+            .map(|denial| format!(" ({denial})"))
+            .unwrap_or_default()
+    );
+    let print = |title: &str, statements: &serde_json::Value| {
+        println!("{title}");
+        for statement in statements.as_array().into_iter().flatten() {
+            println!(
+                "  #{} {:<6} {:<40} {}{}",
+                statement["Index"],
+                statement["Effect"].as_str().unwrap_or_default(),
+                statement["Sid"].as_str().unwrap_or("-"),
+                statement["Outcome"].as_str().unwrap_or_default(),
+                statement["ConditionKey"]
+                    .as_str()
+                    .map(|key| format!(" ({key})"))
+                    .unwrap_or_default()
+            );
+        }
+    };
+    print("key policy:", &answer["KeyPolicy"]);
+    for policy in answer["IdentityPolicies"].as_array().into_iter().flatten() {
+        print(
+            &format!(
+                "identity policy {}:",
+                policy["PolicyName"].as_str().unwrap_or_default()
+            ),
+            &policy["Statements"],
+        );
+    }
+    Ok(())
+}

@@ -177,6 +177,9 @@ impl Condition {
                 .any(|value| value.eq_ignore_ascii_case(&absent.to_string()));
         }
         let Some(request) = request.filter(|request| !request.is_empty()) else {
+            if operator.if_exists {
+                return true;
+            }
             return match operator.qualifier {
                 SetQualifier::ForAllValues => true,
                 SetQualifier::ForAnyValue => false,

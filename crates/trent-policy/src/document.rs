@@ -156,6 +156,20 @@ impl PolicyDocument {
         })
     }
 
+    /// Whether a condition reads a key starting with `prefix` (compared
+    /// without regard to case), such as `aws:ResourceTag/`: a caller may
+    /// skip gathering costly keys no policy reads.
+    pub fn reads_key(&self, prefix: &str) -> bool {
+        self.statements.iter().any(|statement| {
+            statement.conditions.iter().any(|condition| {
+                condition
+                    .key
+                    .get(..prefix.len())
+                    .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+            })
+        })
+    }
+
     /// Whether `${...}` policy variables are substituted (Version 2012-10-17).
     pub fn supports_variables(&self) -> bool {
         self.version.as_deref() == Some("2012-10-17")
@@ -273,7 +287,13 @@ fn parse_statement(value: &Value, kind: PolicyKind) -> Result<Statement, PolicyE
     };
     let conditions = match object.get("Condition") {
         None => Vec::new(),
-        Some(Value::Object(blocks)) => parse_conditions(blocks)?,
+        Some(Value::Object(blocks)) => {
+            let conditions = parse_conditions(blocks)?;
+            if kind == PolicyKind::Resource {
+                refuse_overly_permissive(&conditions)?;
+            }
+            conditions
+        }
         Some(_) => return Err(invalid("Condition must be an object")),
     };
     Ok(Statement {
@@ -343,6 +363,29 @@ fn is_aws_principal(entry: &str) -> bool {
                 || resource.starts_with("user/")
                 || resource.starts_with("role/")
                 || resource.starts_with("assumed-role/")))
+}
+
+/// AWS KMS refuses `ForAllValues` on the single-valued keys
+/// `kms:EncryptionContext:<key>` and `aws:RequestTag/<key>` in key policies:
+/// the condition would also match requests without that context or tag.
+fn refuse_overly_permissive(conditions: &[Condition]) -> Result<(), PolicyError> {
+    for condition in conditions {
+        if condition.operator.qualifier != crate::condition::SetQualifier::ForAllValues {
+            continue;
+        }
+        let key = condition.key.to_ascii_lowercase();
+        let what = if key.starts_with("kms:encryptioncontext:") {
+            "encryption context"
+        } else if key.starts_with("aws:requesttag/") {
+            "tag"
+        } else {
+            continue;
+        };
+        return Err(invalid(format!(
+            "OverlyPermissiveCondition: Using the ForAllValues set operator with a single-valued condition key matches requests without the specified {what} or with an unspecified {what}. To fix, remove ForAllValues."
+        )));
+    }
+    Ok(())
 }
 
 fn parse_conditions(blocks: &Map<String, Value>) -> Result<Vec<Condition>, PolicyError> {

@@ -247,15 +247,23 @@ fn statement_outcome(
 }
 
 fn condition_holds(condition: &Condition, keys: &ContextKeys, variables: bool) -> bool {
+    let wildcards = matches!(
+        condition.operator.comparison,
+        crate::condition::Comparison::StringLike | crate::condition::Comparison::ArnLike
+    );
     let values: Vec<Option<String>> = condition
         .values
         .iter()
         .map(|value| {
-            if variables {
-                substitute(value, keys)
-            } else {
-                Some(value.clone())
+            if !variables {
+                return Some(value.clone());
             }
+            let substituted = substitute(value, keys)?;
+            Some(if wildcards {
+                substituted
+            } else {
+                wildcard::unescape(&substituted).into_owned()
+            })
         })
         .collect();
     condition.holds(keys.get(&condition.key), &values)
@@ -308,7 +316,10 @@ pub fn substitute(text: &str, keys: &ContextKeys) -> Option<String> {
         };
         let inner = &after[..end];
         match inner {
-            "*" | "?" | "$" => out.push_str(inner),
+            // Literal characters: `*` and `?` must not act as wildcards.
+            "*" => out.push(wildcard::LITERAL_STAR),
+            "?" => out.push(wildcard::LITERAL_QUESTION),
+            "$" => out.push('$'),
             _ => {
                 let (name, default) = match inner.split_once(',') {
                     Some((name, default)) => (name.trim(), Some(default.trim().trim_matches('\''))),

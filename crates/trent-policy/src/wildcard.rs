@@ -9,8 +9,35 @@ pub enum Case {
     Sensitive,
 }
 
+/// A literal `*` in a pattern: what the policy variable `${*}` becomes, so
+/// that it is not a wildcard (a private-use character no ARN or key holds).
+pub const LITERAL_STAR: char = '\u{E000}';
+/// A literal `?` in a pattern: what `${?}` becomes.
+pub const LITERAL_QUESTION: char = '\u{E001}';
+
+/// `text` with [`LITERAL_STAR`] and [`LITERAL_QUESTION`] turned back into
+/// `*` and `?`, for comparisons without wildcards.
+pub fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([LITERAL_STAR, LITERAL_QUESTION]) {
+        text.replace(LITERAL_STAR, "*")
+            .replace(LITERAL_QUESTION, "?")
+            .into()
+    } else {
+        text.into()
+    }
+}
+
+fn literal(c: char) -> char {
+    match c {
+        LITERAL_STAR => '*',
+        LITERAL_QUESTION => '?',
+        other => other,
+    }
+}
+
 /// Whether `text` matches `pattern`, where `*` matches any run of characters
-/// (including none) and `?` exactly one.
+/// (including none) and `?` exactly one; [`LITERAL_STAR`] and
+/// [`LITERAL_QUESTION`] match the characters themselves.
 pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
         // The common case, without allocating.
@@ -22,8 +49,8 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     match_slices(&pattern, &text, |a, b| match case {
-        Case::Insensitive => a.eq_ignore_ascii_case(&b),
-        Case::Sensitive => a == b,
+        Case::Insensitive => literal(a).eq_ignore_ascii_case(&b),
+        Case::Sensitive => literal(a) == b,
     })
 }
 

@@ -55,6 +55,10 @@ impl Config {
     }
 }
 
+/// The address a connection came from.
+#[derive(Clone, Copy, Debug)]
+struct Peer(std::net::IpAddr);
+
 struct AppState {
     kms: Arc<Kms>,
     auth: auth::Authenticator,
@@ -112,7 +116,6 @@ pub async fn run(
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
-    let service = hyper_util::service::TowerToHyperService::new(app);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
@@ -125,9 +128,9 @@ pub async fn run(
             permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: log, back off, go on.
                     tracing::warn!(%error, "accept failed");
@@ -138,6 +141,15 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // The peer's address reaches policies as `aws:SourceIp`.
+        let service =
+            hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                app.clone(),
+                move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(Peer(peer.ip()));
+                    request
+                },
+            ));
         let connection =
             http.serve_connection(hyper_util::rt::TokioIo::new(stream), service.clone());
         let connection = graceful.watch(connection);
@@ -226,9 +238,12 @@ async fn serve_query(
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
         tracing::debug!(request_id = %request_id, action = %query.action.chars().take(64).collect::<String>(), "query request");
-        let caller = state
-            .auth
-            .authenticate(&state.kms, &parts, &body, service.signing_name())?;
+        let caller = with_peer(
+            state
+                .auth
+                .authenticate(&state.kms, &parts, &body, service.signing_name())?,
+            &parts,
+        );
         let request_id = request_id.to_owned();
         let kms = state.kms.clone();
         // IAM changes are writes (an fsync each): keep them off the async workers.
@@ -259,7 +274,10 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
         return Err(KmsError::UnknownOperation);
     }
     let body = read_body(&parts, body).await?;
-    let caller = state.auth.authenticate(&state.kms, &parts, &body, "kms")?;
+    let caller = with_peer(
+        state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
+        &parts,
+    );
     let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
     if target.starts_with(admin::PREFIX) {
         return admin::dispatch(&state.kms, &caller, &target, &body);
@@ -277,6 +295,16 @@ async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, 
         // Reads are served from memory, or from a WAL reader connection
         // that never waits for the writer.
         dispatch::dispatch(&state.kms, &caller, operation, &body)
+    }
+}
+
+fn with_peer(
+    caller: trent_service::Caller,
+    parts: &axum::http::request::Parts,
+) -> trent_service::Caller {
+    match parts.extensions.get::<Peer>() {
+        Some(Peer(ip)) => caller.from_address(*ip),
+        None => caller,
     }
 }
 

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, PolicyProblem};
 use trent_core::id::AliasName;
+use trent_core::key::{KeySpec, KeyUsage, Origin, Tag};
 use trent_policy::document::{PolicyDocument, PolicyError, PolicyKind};
 use trent_policy::evaluate::{decide, ContextKeys, Decision, PrincipalMatch, Request};
 use trent_store::record::KeyRecord;
@@ -46,6 +47,20 @@ pub(crate) struct Facts<'a> {
     pub(crate) alias: Option<&'a AliasName>,
     /// The encryption context (`kms:EncryptionContext:*`), for cryptographic operations.
     pub(crate) context: Option<&'a EncryptionContext>,
+    /// Tags in the request (`aws:RequestTag/*`, `aws:TagKeys`): CreateKey, TagResource.
+    pub(crate) request_tags: Option<&'a [Tag]>,
+    /// Tag keys in the request (`aws:TagKeys`): UntagResource.
+    pub(crate) tag_keys: Option<&'a [String]>,
+    /// `kms:BypassPolicyLockoutSafetyCheck`: CreateKey, PutKeyPolicy.
+    pub(crate) bypass_lockout: Option<bool>,
+    /// `kms:ScheduleKeyDeletionPendingWindowInDays`: ScheduleKeyDeletion.
+    pub(crate) pending_window_days: Option<u32>,
+    /// The key a CreateKey would make (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`).
+    pub(crate) new_key: Option<(KeySpec, KeyUsage, Origin)>,
+    /// Gather `aws:ResourceTag/*` (a store read).
+    pub(crate) resource_tags: bool,
+    /// Gather `kms:ResourceAliases` (a store read).
+    pub(crate) resource_aliases: bool,
 }
 
 /// The decisions of the identity policies of a caller, combined: a Deny in
@@ -131,6 +146,15 @@ impl Kms {
                 .iter()
                 .any(|named| named.document.reads_context());
         let keys = if reads {
+            let all = || {
+                std::iter::once(policy.as_ref())
+                    .chain(caller.policies().iter().map(|named| &named.document))
+            };
+            let facts = Facts {
+                resource_tags: all().any(|document| document.reads_key("aws:ResourceTag/")),
+                resource_aliases: all().any(|document| document.reads_key("kms:ResourceAliases")),
+                ..facts
+            };
             self.condition_keys(caller, Some(key), facts)
         } else {
             ContextKeys::new()
@@ -157,11 +181,12 @@ impl Kms {
         &self,
         caller: &Caller,
         action: &'static str,
+        facts: Facts<'_>,
     ) -> Result<(), KmsError> {
         if caller.is_root() {
             return Ok(());
         }
-        let keys = self.condition_keys(caller, None, Facts::default());
+        let keys = self.condition_keys(caller, None, facts);
         let request = Request {
             principal: caller.as_principal(),
             action,
@@ -189,7 +214,9 @@ impl Kms {
         Some(policy)
     }
 
-    /// The condition keys AWS supplies to KMS requests, as far as Trent knows them.
+    /// The condition keys AWS supplies to KMS requests, as far as Trent knows
+    /// them. Called only when some policy of the request has a condition or
+    /// a policy variable.
     pub(crate) fn condition_keys(
         &self,
         caller: &Caller,
@@ -208,6 +235,9 @@ impl Kms {
             keys.set("aws:username", name);
         }
         keys.set("aws:SecureTransport", "false");
+        if let Some(ip) = caller.source_ip() {
+            keys.set("aws:SourceIp", ip.to_string());
+        }
         keys.set("aws:RequestedRegion", caller.region().as_str());
         let now = self.clock.now();
         keys.set("aws:EpochTime", (now.as_millis() / 1000).to_string());
@@ -224,6 +254,56 @@ impl Kms {
             keys.set("kms:KeyUsage", key.usage.as_str());
             keys.set("kms:KeyOrigin", key.origin.as_str());
             keys.set("kms:MultiRegion", key.multi_region.to_string());
+            // Tags and aliases of the key cost store reads: only when read.
+            if facts.resource_tags {
+                if let Ok(tags) = self.store.tags(&key.key_id) {
+                    for tag in tags {
+                        keys.set(&format!("aws:ResourceTag/{}", tag.key), tag.value);
+                    }
+                }
+            }
+            if facts.resource_aliases {
+                if let Ok(page) = self.store.list_aliases(
+                    &key.scope,
+                    Some(&key.key_id),
+                    None,
+                    *trent_core::quota::LIST_LIMIT_RANGE.end(),
+                ) {
+                    let names = page
+                        .items
+                        .into_iter()
+                        .map(|alias| alias.name.as_str().to_owned())
+                        .collect();
+                    keys.set_all("kms:ResourceAliases", names);
+                }
+            }
+        }
+        if let Some((spec, usage, origin)) = facts.new_key {
+            keys.set("kms:KeySpec", spec.as_str());
+            keys.set("kms:KeyUsage", usage.as_str());
+            keys.set("kms:KeyOrigin", origin.as_str());
+            keys.set("kms:MultiRegion", "false");
+        }
+        if let Some(tags) = facts.request_tags {
+            for tag in tags {
+                keys.set(&format!("aws:RequestTag/{}", tag.key), tag.value.clone());
+            }
+            keys.set_all(
+                "aws:TagKeys",
+                tags.iter().map(|tag| tag.key.clone()).collect(),
+            );
+        }
+        if let Some(tag_keys) = facts.tag_keys {
+            keys.set_all("aws:TagKeys", tag_keys.to_vec());
+        }
+        if let Some(bypass) = facts.bypass_lockout {
+            keys.set("kms:BypassPolicyLockoutSafetyCheck", bypass.to_string());
+        }
+        if let Some(days) = facts.pending_window_days {
+            keys.set(
+                "kms:ScheduleKeyDeletionPendingWindowInDays",
+                days.to_string(),
+            );
         }
         if let Some(alias) = facts.alias {
             keys.set("kms:RequestAlias", alias.as_str());
@@ -280,4 +360,111 @@ pub(crate) fn policy_problem(error: PolicyError) -> KmsError {
         PolicyError::NotJson => PolicyProblem::NotJson,
         PolicyError::Invalid(explanation) => PolicyProblem::Invalid(explanation),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use trent_core::id::{AccountId, Region, Scope};
+
+    use super::*;
+    use crate::caller::Identity;
+
+    fn user() -> Caller {
+        let scope = Scope {
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+        };
+        Caller::new(
+            scope,
+            "arn:aws:iam::111122223333:user/alice".into(),
+            Identity::User {
+                name: "alice".into(),
+                id: "AIDAEXAMPLE".into(),
+                policies: Arc::from(Vec::new()),
+            },
+            "AKIAEXAMPLE",
+        )
+    }
+
+    fn root() -> Caller {
+        Caller::account_root(
+            AccountId::parse("111122223333").unwrap(),
+            Region::parse("us-east-1").unwrap(),
+        )
+    }
+
+    const DIRECT: Decision = Decision::Allow(0, Some(PrincipalMatch::Direct));
+    const ACCOUNT: Decision = Decision::Allow(0, Some(PrincipalMatch::Account));
+    const IDENTITY: Decision = Decision::Allow(0, None);
+    const SILENT: Decision = Decision::ImplicitDeny;
+    const DENY: Decision = Decision::ExplicitDeny(0);
+
+    #[test]
+    fn key_and_identity_policies_combine_as_aws_combines_them() {
+        use DenialReason::*;
+        let user = user();
+        let root = root();
+        // (caller, same account, key policy, identity policies, outcome)
+        type Row<'a> = (
+            &'a Caller,
+            bool,
+            Decision,
+            Decision,
+            Result<(), DenialReason>,
+        );
+        let table: &[Row<'_>] = &[
+            (&user, true, DIRECT, SILENT, Ok(())),
+            (&user, true, ACCOUNT, SILENT, Err(NoIdentityPolicyAllows)),
+            (&user, true, ACCOUNT, IDENTITY, Ok(())),
+            (&user, true, SILENT, IDENTITY, Err(NoResourcePolicyAllows)),
+            (
+                &user,
+                true,
+                DENY,
+                IDENTITY,
+                Err(ExplicitDenyInResourcePolicy),
+            ),
+            (&user, true, DIRECT, DENY, Err(ExplicitDenyInIdentityPolicy)),
+            (
+                &user,
+                true,
+                ACCOUNT,
+                DENY,
+                Err(ExplicitDenyInIdentityPolicy),
+            ),
+            (&user, false, DIRECT, SILENT, Err(NoIdentityPolicyAllows)),
+            (&user, false, DIRECT, IDENTITY, Ok(())),
+            (&user, false, ACCOUNT, IDENTITY, Ok(())),
+            (&user, false, SILENT, IDENTITY, Err(NoResourcePolicyAllows)),
+            (&root, true, ACCOUNT, SILENT, Ok(())),
+            (&root, true, DIRECT, SILENT, Ok(())),
+            (&root, true, SILENT, SILENT, Err(NoResourcePolicyAllows)),
+            (&root, true, DENY, SILENT, Err(ExplicitDenyInResourcePolicy)),
+            (&root, false, ACCOUNT, SILENT, Ok(())),
+            (&root, false, SILENT, SILENT, Err(NoResourcePolicyAllows)),
+        ];
+        for (index, (caller, same, key, identity, expected)) in table.iter().enumerate() {
+            assert_eq!(
+                combine(caller, *same, *key, *identity),
+                *expected,
+                "row {index}"
+            );
+        }
+    }
+
+    #[test]
+    fn identity_only_actions_need_an_identity_allow_except_for_roots() {
+        assert_eq!(combine_identity_only(&root(), SILENT), Ok(()));
+        assert_eq!(
+            combine_identity_only(&root(), DENY),
+            Err(DenialReason::ExplicitDenyInIdentityPolicy)
+        );
+        assert_eq!(combine_identity_only(&user(), IDENTITY), Ok(()));
+        assert_eq!(
+            combine_identity_only(&user(), SILENT),
+            Err(DenialReason::NoIdentityPolicyAllows)
+        );
+    }
 }

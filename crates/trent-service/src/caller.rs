@@ -53,6 +53,8 @@ pub struct Caller {
     identity: Identity,
     /// The access key the request was signed with (empty for internal callers).
     access_key_id: String,
+    /// The address the request came from (`aws:SourceIp`).
+    source_ip: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -64,6 +66,7 @@ impl Caller {
             scope,
             identity: Identity::Root,
             access_key_id: String::new(),
+            source_ip: None,
         }
     }
 
@@ -78,7 +81,19 @@ impl Caller {
             principal_arn,
             identity,
             access_key_id: access_key_id.to_owned(),
+            source_ip: None,
         }
+    }
+
+    /// The same caller, calling from `ip`.
+    pub fn from_address(mut self, ip: std::net::IpAddr) -> Self {
+        self.source_ip = Some(ip);
+        self
+    }
+
+    /// The address the request came from, when known.
+    pub fn source_ip(&self) -> Option<std::net::IpAddr> {
+        self.source_ip
     }
 
     /// The same caller, calling in another region.

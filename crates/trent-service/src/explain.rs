@@ -69,7 +69,17 @@ impl Kms {
             KeyReference::AliasArn { alias, .. } => Some(alias),
             _ => None,
         };
-        let keys = self.condition_keys(&subject, Some(&record), Facts { alias, context });
+        let keys = self.condition_keys(
+            &subject,
+            Some(&record),
+            Facts {
+                alias,
+                context,
+                resource_tags: true,
+                resource_aliases: true,
+                ..Facts::default()
+            },
+        );
         let request = Request {
             principal: subject.as_principal(),
             action,

@@ -44,6 +44,22 @@ impl Kms {
         action: &'static str,
         context: Option<&EncryptionContext>,
     ) -> Result<Arc<KeyRecord>, KmsError> {
+        let facts = Facts {
+            context,
+            ..Facts::default()
+        };
+        self.resolve_with(caller, reference, accepts, action, facts)
+    }
+
+    /// [`Kms::resolve`] with what else the request says, for condition keys.
+    pub(crate) fn resolve_with(
+        &self,
+        caller: &Caller,
+        reference: &KeyReference,
+        accepts: Accepts,
+        action: &'static str,
+        facts: Facts<'_>,
+    ) -> Result<Arc<KeyRecord>, KmsError> {
         let caller_scope = caller.scope();
         let (scope, key_id, alias) = match reference {
             KeyReference::Id(key_id) => (caller_scope, *key_id, None),
@@ -68,7 +84,7 @@ impl Kms {
             }
         };
         let record = self.load_in_scope(caller, scope, &key_id)?;
-        self.authorize(caller, &record, action, Facts { alias, context })?;
+        self.authorize(caller, &record, action, Facts { alias, ..facts })?;
         Ok(record)
     }
 

@@ -212,10 +212,19 @@ fn policy_variables_are_substituted_in_version_2012() {
         decide(&literal, &user("alice"), "kms:Encrypt", &keys),
         Decision::ImplicitDeny
     );
-    assert_eq!(
-        substitute("a-${*}-${aws:missing, 'd'}", &keys).as_deref(),
-        Some("a-*-d")
-    );
+    // `${*}` is a literal star, kept apart from the wildcard.
+    let substituted = substitute("a-${*}-${aws:missing, 'd'}", &keys).unwrap();
+    assert_eq!(crate::wildcard::unescape(&substituted), "a-*-d");
+    assert!(crate::wildcard::matches(
+        &substituted,
+        "a-*-d",
+        crate::wildcard::Case::Sensitive
+    ));
+    assert!(!crate::wildcard::matches(
+        &substituted,
+        "a-x-d",
+        crate::wildcard::Case::Sensitive
+    ));
     assert_eq!(substitute("${aws:missing}", &keys), None);
 }
 

@@ -8,6 +8,7 @@ use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
+use crate::authorize::Facts;
 use crate::metadata::KeyMetadata;
 use crate::{store_failed, Caller, Kms};
 
@@ -37,7 +38,16 @@ impl Kms {
         caller: &Caller,
         input: CreateKeyInput,
     ) -> Result<KeyMetadata, KmsError> {
-        self.authorize_identity_only(caller, "kms:CreateKey")?;
+        self.authorize_identity_only(
+            caller,
+            "kms:CreateKey",
+            Facts {
+                request_tags: Some(&input.tags),
+                bypass_lockout: Some(input.bypass_policy_lockout_safety_check),
+                new_key: Some((input.spec, input.usage, input.origin)),
+                ..Facts::default()
+            },
+        )?;
         check_new_tags(&[], &input.tags)?;
         let scope = caller.scope();
         let key_id = new_key_id()?;

@@ -73,8 +73,8 @@ impl Kms {
                     &record,
                     action,
                     Facts {
-                        alias: None,
                         context: Some(context),
+                        ..Facts::default()
                     },
                 )?;
                 record

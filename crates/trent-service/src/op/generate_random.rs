@@ -12,7 +12,7 @@ impl Kms {
         caller: &Caller,
         length: usize,
     ) -> Result<PlaintextDataKey, KmsError> {
-        self.authorize_identity_only(caller, "kms:GenerateRandom")?;
+        self.authorize_identity_only(caller, "kms:GenerateRandom", Default::default())?;
         PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating random bytes", error))
     }

@@ -32,7 +32,7 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<AliasEntry>, KmsError> {
-        self.authorize_identity_only(caller, "kms:ListAliases")?;
+        self.authorize_identity_only(caller, "kms:ListAliases", Default::default())?;
         let target = key
             .map(|key| self.resolve(caller, key, Accepts::IdOrArn, "kms:ListAliases"))
             .transpose()?

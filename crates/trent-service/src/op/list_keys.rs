@@ -13,7 +13,7 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<(String, String)>, KmsError> {
-        self.authorize_identity_only(caller, "kms:ListKeys")?;
+        self.authorize_identity_only(caller, "kms:ListKeys", Default::default())?;
         let scope = caller.scope().clone();
         let page = self
             .store

@@ -7,6 +7,7 @@ use trent_core::key::KeyAction;
 use super::get_key_policy::check_policy_name;
 use trent_store::record::KeyRecord;
 
+use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
@@ -23,8 +24,17 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:PutKeyPolicy")?
-                .as_ref(),
+            self.resolve_with(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                "kms:PutKeyPolicy",
+                Facts {
+                    bypass_lockout: Some(bypass_policy_lockout_safety_check),
+                    ..Facts::default()
+                },
+            )?
+            .as_ref(),
         );
         check_policy_name(policy_name)?;
         self.check_new_policy(

@@ -7,6 +7,7 @@ use trent_core::key::{KeyAction, KeyState};
 
 use trent_store::record::KeyRecord;
 
+use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
@@ -34,8 +35,17 @@ impl Kms {
     ) -> Result<ScheduledDeletion, KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:ScheduleKeyDeletion")?
-                .as_ref(),
+            self.resolve_with(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                "kms:ScheduleKeyDeletion",
+                Facts {
+                    pending_window_days: Some(pending_window_days),
+                    ..Facts::default()
+                },
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::Manage)?;
         let deletion_date = self.clock.now().plus_days(pending_window_days);

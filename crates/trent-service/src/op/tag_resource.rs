@@ -5,6 +5,7 @@ use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, Tag};
 
 use super::create_key::check_new_tags;
+use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
 
@@ -17,7 +18,16 @@ impl Kms {
         tags: Vec<Tag>,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:TagResource")?;
+        let record = self.resolve_with(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            "kms:TagResource",
+            Facts {
+                request_tags: Some(&tags),
+                ..Facts::default()
+            },
+        )?;
         check_state(&record, KeyAction::Manage)?;
         let existing = self.store.tags(&record.key_id).map_err(store_failed)?;
         check_new_tags(&existing, &tags)?;

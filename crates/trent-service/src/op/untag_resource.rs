@@ -4,6 +4,7 @@ use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 
+use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
 
@@ -16,7 +17,16 @@ impl Kms {
         tag_keys: Vec<String>,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:UntagResource")?;
+        let record = self.resolve_with(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            "kms:UntagResource",
+            Facts {
+                tag_keys: Some(&tag_keys),
+                ..Facts::default()
+            },
+        )?;
         check_state(&record, KeyAction::Manage)?;
         self.store
             .remove_tags(&record.key_id, &tag_keys)

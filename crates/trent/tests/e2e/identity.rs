@@ -541,3 +541,195 @@ async fn key_policies_must_name_principals_that_exist() {
         "MalformedPolicyDocumentException",
     );
 }
+
+#[tokio::test]
+async fn condition_keys_reach_policies() {
+    let server = server();
+    let account = server.account().to_owned();
+    let root = server.client();
+    let alice = server.new_user("alice").await;
+    let kms = server.kms_as(&alice);
+    let alice_arn = format!("arn:aws:iam::{account}:user/alice");
+    let statement = |action: &str, condition: serde_json::Value| serde_json::json!({"Effect": "Allow", "Principal": {"AWS": alice_arn}, "Action": action, "Resource": "*", "Condition": condition});
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"},
+        // aws:SourceIp: the test client connects from loopback.
+        statement("kms:Encrypt", serde_json::json!({"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})),
+        statement("kms:Decrypt", serde_json::json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
+        // aws:ResourceTag: the key's own tags.
+        statement("kms:DescribeKey", serde_json::json!({"StringEquals": {"aws:ResourceTag/team": "red"}})),
+        // kms:RequestAlias: only when the request names the key by this alias.
+        statement("kms:GenerateDataKey", serde_json::json!({"StringEquals": {"kms:RequestAlias": "alias/red"}})),
+        // kms:ScheduleKeyDeletionPendingWindowInDays.
+        statement("kms:ScheduleKeyDeletion", serde_json::json!({"NumericGreaterThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": 20}})),
+        // aws:RequestTag and aws:TagKeys on TagResource.
+        statement("kms:TagResource", serde_json::json!({"StringEquals": {"aws:RequestTag/team": "red"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}})),
+        // aws:username as a variable.
+        statement("kms:ListResourceTags", serde_json::json!({"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}})),
+    ]})
+    .to_string();
+    let key_id = root
+        .create_key()
+        .policy(&policy)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    root.create_alias()
+        .alias_name("alias/red")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    root.create_alias()
+        .alias_name("alias/blue")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let denied = "AccessDeniedException";
+
+    let ciphertext = kms
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(blob(b"x"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob()
+        .unwrap()
+        .clone();
+    expect_error(
+        kms.decrypt().ciphertext_blob(ciphertext).send().await,
+        denied,
+    );
+
+    expect_error(kms.describe_key().key_id(&key_id).send().await, denied);
+    let tag = |key: &str, value: &str| {
+        aws_sdk_kms::types::Tag::builder()
+            .tag_key(key)
+            .tag_value(value)
+            .build()
+            .unwrap()
+    };
+    // alice may add the tag team=red only.
+    expect_error(
+        kms.tag_resource()
+            .key_id(&key_id)
+            .tags(tag("team", "blue"))
+            .send()
+            .await,
+        denied,
+    );
+    expect_error(
+        kms.tag_resource()
+            .key_id(&key_id)
+            .tags(tag("team", "red"))
+            .tags(tag("cost", "1"))
+            .send()
+            .await,
+        denied,
+    );
+    kms.tag_resource()
+        .key_id(&key_id)
+        .tags(tag("team", "red"))
+        .send()
+        .await
+        .unwrap();
+    kms.describe_key().key_id(&key_id).send().await.unwrap();
+
+    expect_error(
+        kms.list_resource_tags().key_id(&key_id).send().await,
+        denied,
+    );
+    root.tag_resource()
+        .key_id(&key_id)
+        .tags(tag("owner", "alice"))
+        .send()
+        .await
+        .unwrap();
+    kms.list_resource_tags()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+
+    expect_error(
+        kms.generate_data_key()
+            .key_id(&key_id)
+            .number_of_bytes(16)
+            .send()
+            .await,
+        denied,
+    );
+    expect_error(
+        kms.generate_data_key()
+            .key_id("alias/blue")
+            .number_of_bytes(16)
+            .send()
+            .await,
+        denied,
+    );
+    kms.generate_data_key()
+        .key_id("alias/red")
+        .number_of_bytes(16)
+        .send()
+        .await
+        .unwrap();
+
+    expect_error(
+        kms.schedule_key_deletion()
+            .key_id(&key_id)
+            .pending_window_in_days(7)
+            .send()
+            .await,
+        denied,
+    );
+    kms.schedule_key_deletion()
+        .key_id(&key_id)
+        .pending_window_in_days(21)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn identity_policies_see_create_key_parameters() {
+    let server = server();
+    let alice = server.new_user("alice").await;
+    server
+        .iam()
+        .put_user_policy()
+        .user_name("alice")
+        .policy_name("tagged-keys-only")
+        .policy_document(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "kms:CreateKey", "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:RequestTag/project": "rds", "kms:KeySpec": "SYMMETRIC_DEFAULT"},
+                    "Bool": {"kms:BypassPolicyLockoutSafetyCheck": "false"}}}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let kms = server.kms_as(&alice);
+    let tag = aws_sdk_kms::types::Tag::builder()
+        .tag_key("project")
+        .tag_value("rds")
+        .build()
+        .unwrap();
+    expect_error(kms.create_key().send().await, "AccessDeniedException");
+    expect_error(
+        kms.create_key()
+            .tags(tag.clone())
+            .bypass_policy_lockout_safety_check(true)
+            .send()
+            .await,
+        "AccessDeniedException",
+    );
+    kms.create_key().tags(tag).send().await.unwrap();
+}

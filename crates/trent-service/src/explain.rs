@@ -8,7 +8,7 @@
 //! element or condition stopped it.
 
 use trent_core::context::EncryptionContext;
-use trent_core::error::{DenialReason, KmsError, NotFound};
+use trent_core::error::{DenialReason, KmsError, ShownValue};
 use trent_core::id::{AccountId, KeyReference, Scope};
 use trent_policy::evaluate::{evaluate, Decision, Request, StatementTrace};
 use trent_store::record::PrincipalKind;
@@ -123,9 +123,11 @@ impl Kms {
     /// session named `explain`) or an assumed-role session.
     fn caller_for_arn(&self, arn: &str, admin_scope: &Scope) -> Result<Caller, KmsError> {
         let unknown = || {
-            KmsError::NotFound(NotFound::InvalidKeyId {
-                given: arn.to_owned(),
-            })
+            KmsError::validation(
+                "principalArn",
+                ShownValue::Shown(arn.to_owned()),
+                "Member must be the ARN of an account root, user, role or assumed-role session that exists",
+            )
         };
         let rest = arn
             .strip_prefix("arn:aws:iam::")

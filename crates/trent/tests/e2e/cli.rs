@@ -230,3 +230,188 @@ async fn aws_cli_quick_start_works() {
         b"top secret"
     );
 }
+
+/// IAM and STS through the `aws` CLI (a different SDK, botocore): a user, its
+/// access key and policy, an assumed role, and who each caller is.
+#[tokio::test]
+async fn aws_cli_manages_identities() {
+    if Command::new("aws").arg("--version").output().is_err() {
+        eprintln!("skipping: the aws CLI is not installed");
+        return;
+    }
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let account = server.account().to_owned();
+    // `credentials`: a shared-credentials file; the root's by default.
+    let aws = |credentials: &std::path::Path, args: &[&str]| {
+        let output = Command::new("aws")
+            .args(args)
+            .args(["--endpoint-url", server.endpoint(), "--output", "json"])
+            .env("AWS_SHARED_CREDENTIALS_FILE", credentials)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), stdout, stderr)
+    };
+    let root = server.data_dir().join("root-credentials");
+    let json = |(ok, stdout, stderr): (bool, String, String)| -> serde_json::Value {
+        assert!(ok, "aws failed: {stderr}");
+        if stdout.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&stdout).unwrap()
+        }
+    };
+
+    let who = json(aws(&root, &["sts", "get-caller-identity"]));
+    assert_eq!(who["Arn"], format!("arn:aws:iam::{account}:root"));
+    json(aws(&root, &["iam", "create-user", "--user-name", "carol"]));
+    let key = json(aws(
+        &root,
+        &["iam", "create-access-key", "--user-name", "carol"],
+    ));
+    let carol = dir.path().join("carol");
+    std::fs::write(
+        &carol,
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            key["AccessKey"]["AccessKeyId"].as_str().unwrap(),
+            key["AccessKey"]["SecretAccessKey"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let who = json(aws(&carol, &["sts", "get-caller-identity"]));
+    assert_eq!(who["Arn"], format!("arn:aws:iam::{account}:user/carol"));
+
+    // Denied until a policy allows; the CLI shows AWS's error code.
+    let (ok, _, stderr) = aws(&carol, &["kms", "create-key"]);
+    assert!(!ok);
+    assert!(stderr.contains("AccessDeniedException"), "{stderr}");
+    json(aws(
+        &root,
+        &[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "carol",
+            "--policy-name",
+            "kms",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:CreateKey","sts:AssumeRole"],"Resource":"*"}]}"#,
+        ],
+    ));
+    json(aws(&carol, &["kms", "create-key"]));
+    let policies = json(aws(
+        &root,
+        &["iam", "list-user-policies", "--user-name", "carol"],
+    ));
+    assert_eq!(policies["PolicyNames"], serde_json::json!(["kms"]));
+
+    // A role trusting the account: carol's identity policy allows AssumeRole.
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let role = json(aws(
+        &root,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "ops",
+            "--assume-role-policy-document",
+            &trust,
+        ],
+    ));
+    let role_arn = role["Role"]["Arn"].as_str().unwrap().to_owned();
+    let assumed = json(aws(
+        &carol,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            "cli",
+        ],
+    ));
+    let credentials = &assumed["Credentials"];
+    let session = dir.path().join("session");
+    std::fs::write(
+        &session,
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+            credentials["AccessKeyId"].as_str().unwrap(),
+            credentials["SecretAccessKey"].as_str().unwrap(),
+            credentials["SessionToken"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let who = json(aws(&session, &["sts", "get-caller-identity"]));
+    assert_eq!(
+        who["Arn"],
+        format!("arn:aws:sts::{account}:assumed-role/ops/cli")
+    );
+    // Errors keep AWS's codes through botocore too.
+    let (ok, _, stderr) = aws(&root, &["iam", "get-user", "--user-name", "nobody"]);
+    assert!(!ok);
+    assert!(stderr.contains("NoSuchEntity"), "{stderr}");
+}
+
+/// `trent explain` prints the decision and every statement's outcome.
+#[tokio::test]
+async fn explain_prints_the_decision_trace() {
+    let server = server();
+    let account = server.account().to_owned();
+    server.new_user("dave").await;
+    let key_id = crate::create_key(&server.client()).await;
+    let address = server.endpoint().trim_start_matches("http://").to_owned();
+    let credentials = server.data_dir().join("root-credentials");
+    let explain = |principal: &str, action: &str| {
+        server.run_cli(&[
+            "explain",
+            "--endpoint",
+            &address,
+            "--credentials",
+            credentials.to_str().unwrap(),
+            "--principal",
+            principal,
+            "--action",
+            action,
+            "--key-id",
+            &key_id,
+        ])
+    };
+    let dave = format!("arn:aws:iam::{account}:user/dave");
+    let out = explain(&dave, "kms:Encrypt");
+    assert!(out.contains("Deny (NoIdentityPolicyAllows)"), "{out}");
+    assert!(out.contains("MatchedAccount"), "{out}");
+    let out = explain(&format!("arn:aws:iam::{account}:root"), "kms:Encrypt");
+    assert!(out.contains(": Allow"), "{out}");
+    // An unknown principal is an error, not a guess.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args([
+            "explain",
+            "--endpoint",
+            &address,
+            "--credentials",
+            credentials.to_str().unwrap(),
+            "--principal",
+            &format!("arn:aws:iam::{account}:user/nobody"),
+            "--action",
+            "kms:Encrypt",
+            "--key-id",
+            &key_id,
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ValidationException"), "{stderr}");
+}

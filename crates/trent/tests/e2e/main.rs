@@ -20,6 +20,7 @@ mod keys;
 mod policy;
 mod scenario_rds_key;
 mod tags;
+mod terraform;
 mod wire;
 
 use aws_sdk_kms::error::ProvideErrorMetadata;

@@ -384,3 +384,36 @@ fn a_file_from_a_newer_schema_is_refused() {
         StoreErrorKind::Corrupt
     );
 }
+
+#[test]
+fn a_version_1_file_is_migrated_with_its_access_keys_kept_as_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trent.db");
+    {
+        let connection = Connection::open(&path).unwrap();
+        connection.execute_batch(MIGRATIONS[0]).unwrap();
+        connection.pragma_update(None, "user_version", 1).unwrap();
+        connection
+            .execute(
+                "INSERT INTO accounts (account_id, created_at) VALUES ('111122223333', 0)",
+                [],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO access_keys (access_key_id, account_id, sealed_secret, created_at, active)
+                 VALUES ('AKIAOLD', '111122223333', x'01', 1, 1)",
+                [],
+            )
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    let key = store.access_key("AKIAOLD").unwrap().unwrap();
+    assert_eq!(key.user, None);
+    assert!(key.active);
+    assert_eq!(store.access_keys(&scope().account, None).unwrap().len(), 1);
+    store
+        .insert_principal(&principal(PrincipalKind::User, "new"))
+        .unwrap();
+}

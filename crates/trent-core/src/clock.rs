@@ -89,6 +89,38 @@ impl Clock for ManualClock {
     }
 }
 
+/// The system clock moved forward by an adjustable offset: the server's test
+/// clock (`trent serve --dev --test-clock`), so tests can cross deletion
+/// windows and rotation periods while time keeps passing.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_millis: AtomicI64,
+}
+
+impl OffsetClock {
+    /// The system clock, not yet moved.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `by`; returns the total offset.
+    pub fn advance(&self, by: Duration) -> Duration {
+        let by = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let total = self
+            .offset_millis
+            .fetch_add(by, Ordering::SeqCst)
+            .saturating_add(by);
+        Duration::from_millis(u64::try_from(total).unwrap_or(0))
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let offset = self.offset_millis.load(Ordering::SeqCst);
+        Timestamp(SystemClock.now().0.saturating_add(offset))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +131,18 @@ mod tests {
         assert_eq!(clock.now().as_millis(), 1_000);
         clock.advance(Duration::from_secs(2));
         assert_eq!(clock.now().as_millis(), 3_000);
+    }
+
+    #[test]
+    fn offset_clock_runs_ahead_of_the_system_clock() {
+        let clock = OffsetClock::new();
+        let before = SystemClock.now().as_millis();
+        assert_eq!(
+            clock.advance(Duration::from_secs(86_400)),
+            Duration::from_secs(86_400)
+        );
+        let ahead = clock.now().as_millis() - before;
+        assert!((86_400_000..86_460_000).contains(&ahead), "{ahead}");
     }
 
     #[test]

@@ -252,6 +252,10 @@ pub enum AliasNameProblem {
 pub enum Limit {
     /// More than 50 tags on a key.
     TagsPerKey,
+    /// More on-demand rotations than a key may have.
+    OnDemandRotations,
+    /// More grants on a key than the quota.
+    GrantsPerKey,
 }
 
 /// Why a policy document was refused.

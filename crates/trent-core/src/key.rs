@@ -107,6 +107,9 @@ pub enum KeyAction {
     Manage,
     /// CancelKeyDeletion: only while pending deletion.
     CancelDeletion,
+    /// EnableKeyRotation, DisableKeyRotation, RotateKeyOnDemand, CreateGrant:
+    /// the key must be enabled.
+    ChangeRotation,
 }
 
 /// Why a key's state refuses an action.
@@ -124,8 +127,8 @@ impl KeyAction {
         use KeyState::*;
         match (self, state) {
             (Self::Inspect, _) => Ok(()),
-            (Self::Cryptographic, Enabled) => Ok(()),
-            (Self::Cryptographic, Disabled) => Err(StateRefusal::Disabled),
+            (Self::Cryptographic | Self::ChangeRotation, Enabled) => Ok(()),
+            (Self::Cryptographic | Self::ChangeRotation, Disabled) => Err(StateRefusal::Disabled),
             (Self::Manage, Enabled | Disabled) => Ok(()),
             (Self::CancelDeletion, PendingDeletion) => Ok(()),
             (_, other) => Err(StateRefusal::InvalidState(other)),

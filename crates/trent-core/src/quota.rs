@@ -32,3 +32,6 @@ pub const LIST_LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=1000;
 pub const DEFAULT_LIST_LIMIT: u32 = 100;
 /// Largest encryption context, counted as the sum of key and value bytes (AWS quota: 8192).
 pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
+
+/// Grants per KMS key (AWS quota).
+pub const MAX_GRANTS_PER_KEY: usize = 50_000;

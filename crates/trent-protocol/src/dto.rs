@@ -75,6 +75,10 @@ request!(/** GenerateDataKey and GenerateDataKeyWithoutPlaintext input. */ Gener
     key_id: String, encryption_context: ContextDto, number_of_bytes: i64, key_spec: String,
     grant_tokens: Vec<String>, recipient: serde_json::Value, dry_run: bool,
 });
+request!(/** EnableKeyRotation input. */ EnableKeyRotationRequest { key_id: String, rotation_period_in_days: i64 });
+request!(/** ListKeyRotations input. */ ListKeyRotationsRequest {
+    key_id: String, limit: i64, marker: String, include_key_material: String,
+});
 request!(/** GenerateRandom input. */ GenerateRandomRequest {
     number_of_bytes: i64, custom_key_store_id: String, recipient: serde_json::Value,
 });
@@ -233,6 +237,33 @@ pub struct ScheduleKeyDeletionResponse {
 )]
 pub struct KeyIdResponse {
     pub key_id: String,
+}
+
+/// One completed rotation in ListKeyRotations.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct RotationsListEntry {
+    pub key_id: String,
+    pub rotation_date: f64,
+    pub rotation_type: &'static str,
+}
+
+/// ListKeyRotations output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct ListKeyRotationsResponse {
+    pub rotations: Vec<RotationsListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
 }
 
 /// GetKeyRotationStatus output.

@@ -154,6 +154,11 @@ pub fn render(error: &KmsError) -> WireError {
                     "A KMS key can have at most {} tags.",
                     trent_core::quota::MAX_TAGS_PER_KEY
                 ),
+                Limit::OnDemandRotations => "The KMS key has reached the maximum number of on-demand rotations.".into(),
+                Limit::GrantsPerKey => format!(
+                    "A KMS key can have at most {} grants.",
+                    trent_core::quota::MAX_GRANTS_PER_KEY
+                ),
             },
         ),
         KmsError::MalformedPolicyDocument(problem) => (

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
+use trent_core::clock::OffsetClock;
 use trent_core::error::{DenialReason, KmsError, SerializationProblem};
 use trent_policy::evaluate::{StatementOutcome, StatementTrace};
 use trent_protocol::check;
@@ -20,14 +21,43 @@ pub(crate) const PREFIX: &str = "TrentAdmin.";
 
 pub(crate) fn dispatch(
     kms: &Kms,
+    test_clock: Option<&OffsetClock>,
     caller: &Caller,
     target: &str,
     body: &[u8],
 ) -> Result<Vec<u8>, KmsError> {
-    match target.strip_prefix(PREFIX) {
-        Some("ExplainDecision") => explain(kms, caller, body),
+    match (target.strip_prefix(PREFIX), test_clock) {
+        (Some("ExplainDecision"), _) => explain(kms, caller, body),
+        // Exists only with `--dev --test-clock`.
+        (Some("AdvanceClock"), Some(clock)) => advance_clock(kms, clock, caller, body),
         _ => Err(KmsError::UnknownOperation),
     }
+}
+
+/// `TrentAdmin.AdvanceClock {"Seconds": n}`: moves the test clock forward
+/// and runs maintenance at once (deletions and rotations now due).
+fn advance_clock(
+    kms: &Kms,
+    clock: &OffsetClock,
+    caller: &Caller,
+    body: &[u8],
+) -> Result<Vec<u8>, KmsError> {
+    if !caller.is_root() {
+        return Err(KmsError::UnknownOperation);
+    }
+    let request: Value = trent_protocol::decode(body)?;
+    let seconds = request
+        .get("Seconds")
+        .and_then(Value::as_u64)
+        .ok_or(KmsError::Serialization(SerializationProblem::WrongType))?;
+    let offset = clock.advance(std::time::Duration::from_secs(seconds));
+    let report = kms.run_maintenance()?;
+    let response = json!({
+        "OffsetSeconds": offset.as_secs(),
+        "Deleted": report.deleted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "Rotated": report.rotated,
+    });
+    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error))
 }
 
 fn text<'a>(request: &'a Value, name: &str) -> Result<&'a str, KmsError> {

@@ -31,7 +31,10 @@ pub(crate) fn writes(operation: Operation) -> bool {
         | Operation::DeleteAlias
         | Operation::TagResource
         | Operation::UntagResource
-        | Operation::PutKeyPolicy => true,
+        | Operation::PutKeyPolicy
+        | Operation::EnableKeyRotation
+        | Operation::DisableKeyRotation
+        | Operation::RotateKeyOnDemand => true,
         Operation::Decrypt
         | Operation::DescribeKey
         | Operation::Encrypt
@@ -42,6 +45,7 @@ pub(crate) fn writes(operation: Operation) -> bool {
         | Operation::GetKeyRotationStatus
         | Operation::ListAliases
         | Operation::ListKeyPolicies
+        | Operation::ListKeyRotations
         | Operation::ListKeys
         | Operation::ListResourceTags
         | Operation::ReEncrypt => false,
@@ -82,6 +86,20 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
         Operation::PutKeyPolicy => put_key_policy(kms, caller, decode(body)?),
         Operation::ListKeyPolicies => list_key_policies(kms, caller, decode(body)?),
         Operation::GetKeyRotationStatus => get_key_rotation_status(kms, caller, decode(body)?),
+        Operation::EnableKeyRotation => enable_key_rotation(kms, caller, decode(body)?),
+        Operation::DisableKeyRotation => {
+            let key = key_only(decode(body)?)?;
+            kms.disable_key_rotation(caller, &key)?;
+            empty()
+        }
+        Operation::RotateKeyOnDemand => {
+            let key = key_only(decode(body)?)?;
+            let key_id = kms.rotate_key_on_demand(caller, &key)?;
+            encode(&KeyIdResponse {
+                key_id: key_id.to_string(),
+            })
+        }
+        Operation::ListKeyRotations => list_key_rotations(kms, caller, decode(body)?),
         Operation::Encrypt => encrypt(kms, caller, decode(body)?),
         Operation::Decrypt => decrypt(kms, caller, decode(body)?),
         Operation::ReEncrypt => re_encrypt(kms, caller, decode(body)?),
@@ -444,6 +462,58 @@ fn get_key_rotation_status(kms: &Kms, caller: &Caller, request: KeyIdRequest) ->
         key_id: status.key_arn,
         rotation_period_in_days: status.period_days,
         next_rotation_date: status.next_rotation.map(seconds),
+    })
+}
+
+fn enable_key_rotation(kms: &Kms, caller: &Caller, request: EnableKeyRotationRequest) -> Reply {
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    let period = trent_service::op::ROTATION_PERIOD_DAYS;
+    if let Some(days) = request.rotation_period_in_days {
+        checks.range(
+            "rotationPeriodInDays",
+            days,
+            i64::from(*period.start()),
+            i64::from(*period.end()),
+        );
+    }
+    checks.finish()?;
+    let days = request
+        .rotation_period_in_days
+        .and_then(|days| u32::try_from(days).ok());
+    kms.enable_key_rotation(caller, &checked_key(key_id)?, days)?;
+    empty()
+}
+
+fn list_key_rotations(kms: &Kms, caller: &Caller, request: ListKeyRotationsRequest) -> Reply {
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    let limit = checks.limit(request.limit);
+    checks.marker(request.marker.as_ref());
+    if let Some(include) = &request.include_key_material {
+        checks.one_of(
+            "includeKeyMaterial",
+            include,
+            &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
+        );
+    }
+    checks.finish()?;
+    let listing = kms.list_key_rotations(
+        caller,
+        &checked_key(key_id)?,
+        request.marker.as_deref(),
+        limit,
+    )?;
+    let (rotations, next_marker, truncated) =
+        listing_parts(listing, |rotation| RotationsListEntry {
+            key_id: rotation.key_id.to_string(),
+            rotation_date: seconds(rotation.rotation_date),
+            rotation_type: rotation.rotation_type.as_str(),
+        });
+    encode(&ListKeyRotationsResponse {
+        rotations,
+        next_marker,
+        truncated,
     })
 }
 

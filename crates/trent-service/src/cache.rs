@@ -117,8 +117,33 @@ impl Cache {
         read(&self.materials).get(&(*key_id, version)).cloned()
     }
 
-    pub(crate) fn insert_material(&self, key_id: KeyId, version: u32, material: Arc<KeyMaterial>) {
-        insert_bounded(&mut write(&self.materials), (key_id, version), material);
+    /// Caches opened material, unless a write (such as the key's deletion)
+    /// happened since `seen`.
+    pub(crate) fn insert_material(
+        &self,
+        seen: u64,
+        key_id: KeyId,
+        version: u32,
+        material: Arc<KeyMaterial>,
+    ) {
+        let mut materials = write(&self.materials);
+        if self.generation() == seen {
+            insert_bounded(&mut materials, (key_id, version), material);
+        }
+    }
+
+    /// Drops everything cached about a deleted key: its record, policy,
+    /// opened material (zeroized as it drops) and the aliases pointing to it.
+    pub(crate) fn forget_key(&self, key_id: &KeyId) {
+        let mut keys = write(&self.keys);
+        let mut policies = write(&self.policies);
+        let mut aliases = write(&self.aliases);
+        let mut materials = write(&self.materials);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        keys.remove(key_id);
+        policies.remove(key_id);
+        aliases.retain(|_, target| target != key_id);
+        materials.retain(|(id, _), _| id != key_id);
     }
 }
 

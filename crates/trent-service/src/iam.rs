@@ -1224,7 +1224,8 @@ mod tests {
     fn harness() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-        let root_key = FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
+        let root_key =
+            FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
         let kms = Kms::new(store, Arc::new(root_key), clock.clone());
         let account = AccountId::parse("111122223333").unwrap();
@@ -1256,14 +1257,29 @@ mod tests {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole"}]}"#;
         kms.create_role(&root, "app", None, trust, None).unwrap();
         let session = kms
-            .assume_role(&alice, "arn:aws:iam::111122223333:role/app", "s1", Some(900))
+            .assume_role(
+                &alice,
+                "arn:aws:iam::111122223333:role/app",
+                "s1",
+                Some(900),
+            )
             .unwrap();
         let (caller, secret, expires) = kms
-            .credentials(&session.access_key_id, Some(&session.session_token), region())
+            .credentials(
+                &session.access_key_id,
+                Some(&session.session_token),
+                region(),
+            )
             .unwrap()
             .unwrap();
-        assert_eq!(caller.principal_arn(), "arn:aws:sts::111122223333:assumed-role/app/s1");
-        assert_eq!(caller.role_arn(), Some("arn:aws:iam::111122223333:role/app"));
+        assert_eq!(
+            caller.principal_arn(),
+            "arn:aws:sts::111122223333:assumed-role/app/s1"
+        );
+        assert_eq!(
+            caller.role_arn(),
+            Some("arn:aws:iam::111122223333:role/app")
+        );
         assert_eq!(secret.expose(), session.secret.expose());
         assert_eq!(expires, Some(session.expiration));
         // The token names its access key id: another id is refused.
@@ -1281,11 +1297,19 @@ mod tests {
         // Expiry, on the injected clock.
         clock.advance(Duration::from_secs(899));
         assert!(kms
-            .credentials(&session.access_key_id, Some(&session.session_token), region())
+            .credentials(
+                &session.access_key_id,
+                Some(&session.session_token),
+                region()
+            )
             .is_ok());
         clock.advance(Duration::from_secs(1));
         assert!(matches!(
-            kms.credentials(&session.access_key_id, Some(&session.session_token), region()),
+            kms.credentials(
+                &session.access_key_id,
+                Some(&session.session_token),
+                region()
+            ),
             Err(KmsError::ExpiredToken)
         ));
         // The debug output of the credentials shows neither secret nor token.

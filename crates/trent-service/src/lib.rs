@@ -15,6 +15,7 @@ mod cache;
 mod caller;
 pub mod explain;
 pub mod iam;
+pub mod maintenance;
 pub mod metadata;
 pub mod op;
 mod resolve;

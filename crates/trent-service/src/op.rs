@@ -21,6 +21,7 @@ mod list_resource_tags;
 mod material;
 mod put_key_policy;
 mod re_encrypt;
+mod rotation;
 mod schedule_key_deletion;
 mod tag_resource;
 mod untag_resource;
@@ -34,6 +35,7 @@ pub use generate_data_key::DataKey;
 pub use get_key_rotation_status::RotationStatus;
 pub use list_aliases::AliasEntry;
 pub use re_encrypt::ReEncrypted;
+pub use rotation::{Rotation, DEFAULT_ROTATION_PERIOD_DAYS, ROTATION_PERIOD_DAYS};
 pub use schedule_key_deletion::ScheduledDeletion;
 
 /// The only key policy name AWS KMS has.

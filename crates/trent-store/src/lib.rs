@@ -17,8 +17,8 @@ use trent_core::key::Tag;
 use trent_core::sealed::SealedKeyMaterial;
 
 use crate::record::{
-    AccessKeyRecord, AliasRecord, IdentityPolicyRecord, KeyRecord, MaterialRecord, Page,
-    PrincipalKind, PrincipalRecord,
+    AccessKeyRecord, AliasRecord, GrantRecord, IdentityPolicyRecord, KeyRecord, MaterialInfo,
+    MaterialRecord, Page, PrincipalKind, PrincipalRecord,
 };
 
 /// What went wrong in the store, as far as callers need to tell.
@@ -156,6 +156,28 @@ pub trait KeyStore: Send + Sync {
     fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>>;
     /// One sealed version of a key's material.
     fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>>;
+    /// Adds a material version (a rotation) and saves the key record that
+    /// now points at it, atomically.
+    fn add_material(&self, key: &KeyRecord, material: &MaterialRecord) -> StoreResult<()>;
+    /// The material versions of a key, oldest first, without their secrets.
+    fn materials(&self, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>>;
+    /// Deletes a key irrecoverably: every material version, its tags, grants
+    /// and the aliases pointing to it, and the key record, in one transaction.
+    fn delete_key(&self, key_id: &KeyId) -> StoreResult<()>;
+    /// Keys with work due at `now`: pending deletion whose date has passed,
+    /// or enabled with automatic rotation due.
+    fn keys_due(&self, now: trent_core::clock::Timestamp) -> StoreResult<Vec<KeyId>>;
+
+    /// Stores a grant; `Conflict` if its id exists.
+    fn insert_grant(&self, grant: &GrantRecord) -> StoreResult<()>;
+    /// The grants of a key, oldest first.
+    fn grants(&self, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>>;
+    /// A grant by id.
+    fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>>;
+    /// Grants a principal may retire, oldest first.
+    fn retirable_grants(&self, retiring: &str) -> StoreResult<Vec<GrantRecord>>;
+    /// Deletes a grant; `NotFound` if absent.
+    fn delete_grant(&self, grant_id: &str) -> StoreResult<()>;
 
     /// Reads an alias.
     fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>>;

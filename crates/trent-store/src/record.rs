@@ -40,6 +40,8 @@ pub struct KeyRecord {
     pub rotation_period_days: Option<u32>,
     /// The material version new encryptions use.
     pub current_material_version: u32,
+    /// When automatic rotation is next due, while it is on.
+    pub next_rotation_at: Option<Timestamp>,
 }
 
 /// One sealed version of a key's material.
@@ -51,6 +53,79 @@ pub struct MaterialRecord {
     pub sealed: SealedKeyMaterial,
     /// When the version was made.
     pub created_at: Timestamp,
+    /// How it came to be: `None` for a key's first material, else a rotation.
+    pub rotation: Option<RotationType>,
+}
+
+/// Why a material version was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationType {
+    /// Automatic rotation, on its schedule.
+    Automatic,
+    /// RotateKeyOnDemand.
+    OnDemand,
+}
+
+impl RotationType {
+    /// AWS's name (`AUTOMATIC`, `ON_DEMAND`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Automatic => "AUTOMATIC",
+            Self::OnDemand => "ON_DEMAND",
+        }
+    }
+
+    /// Parses AWS's name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "AUTOMATIC" => Some(Self::Automatic),
+            "ON_DEMAND" => Some(Self::OnDemand),
+            _ => None,
+        }
+    }
+}
+
+/// A material version without its secret: for ListKeyRotations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaterialInfo {
+    /// The version number.
+    pub version: u32,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// How it came to be.
+    pub rotation: Option<RotationType>,
+}
+
+/// How a grant's encryption-context constraint compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// `EncryptionContextEquals`: the request's context must be exactly this.
+    Equals,
+    /// `EncryptionContextSubset`: the request's context must include this.
+    Subset,
+}
+
+/// A grant on a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// The grant id (64 hex digits).
+    pub grant_id: String,
+    /// The key.
+    pub key_id: KeyId,
+    /// The optional name (idempotency of CreateGrant).
+    pub name: Option<String>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Who may use it.
+    pub grantee: String,
+    /// Who may retire it, besides the grantee when allowed.
+    pub retiring: Option<String>,
+    /// The account root that created it.
+    pub issuing_account: String,
+    /// The operations it allows, in AWS's names.
+    pub operations: Vec<String>,
+    /// The encryption-context constraint, if any.
+    pub constraint: Option<(ConstraintKind, Vec<(String, String)>)>,
 }
 
 /// An alias and the key it points to.

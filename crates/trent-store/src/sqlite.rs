@@ -15,8 +15,8 @@ use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::sealed::SealedKeyMaterial;
 
 use crate::record::{
-    AccessKeyRecord, AliasRecord, IdentityPolicyRecord, KeyRecord, MaterialRecord, Page,
-    PrincipalKind, PrincipalRecord,
+    AccessKeyRecord, AliasRecord, ConstraintKind, GrantRecord, IdentityPolicyRecord, KeyRecord,
+    MaterialInfo, MaterialRecord, Page, PrincipalKind, PrincipalRecord, RotationType,
 };
 use crate::{KeyStore, StoreError, StoreErrorKind, StoreResult};
 
@@ -108,6 +108,26 @@ CREATE TABLE identity_policies (
         REFERENCES principals (account_id, kind, name) ON DELETE CASCADE
 ) STRICT;
 "#,
+    r#"
+ALTER TABLE keys ADD COLUMN next_rotation_at INTEGER;
+ALTER TABLE key_materials ADD COLUMN rotation_type TEXT;
+CREATE INDEX keys_due_deletion ON keys (deletion_date) WHERE deletion_date IS NOT NULL;
+CREATE INDEX keys_due_rotation ON keys (next_rotation_at) WHERE next_rotation_at IS NOT NULL;
+CREATE TABLE grants (
+    grant_id           TEXT PRIMARY KEY,
+    key_id             TEXT NOT NULL REFERENCES keys(key_id),
+    name               TEXT,
+    created_at         INTEGER NOT NULL,
+    grantee            TEXT NOT NULL,
+    retiring           TEXT,
+    issuing_account    TEXT NOT NULL,
+    operations         TEXT NOT NULL,
+    constraint_kind    TEXT,
+    constraint_context BLOB
+) STRICT;
+CREATE INDEX grants_by_key ON grants (key_id, created_at);
+CREATE INDEX grants_by_retiring ON grants (retiring);
+"#,
 ];
 
 /// Read connections per store: WAL readers never wait for the writer.
@@ -154,6 +174,7 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
+                 PRAGMA secure_delete = ON;
                  PRAGMA busy_timeout = 5000;",
             )
             .map_err(unavailable)?;
@@ -190,6 +211,19 @@ impl SqliteStore {
         self.lock()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .map_err(unavailable)
+    }
+
+    fn grants_where(&self, clause: &str, value: &str) -> StoreResult<Vec<GrantRecord>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {GRANT_COLUMNS} FROM grants WHERE {clause}"
+            ))
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([value], grant_from_row)
+            .map_err(unavailable)?;
+        rows.map(|row| row.map_err(unavailable)?).collect()
     }
 
     /// A reader connection: a free one if any, else the next in turn.
@@ -315,7 +349,7 @@ fn principal_record(
 const KEY_COLUMNS: &str =
     "key_id, account_id, region, created_at, description, key_state, key_spec, \
     key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
-    rotation_enabled, rotation_period_days, current_material_version";
+    rotation_enabled, rotation_period_days, current_material_version, next_rotation_at";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
     let key_id: String = row.get(0)?;
@@ -350,6 +384,10 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
             rotation_enabled: row.get(14).ok()?,
             rotation_period_days: row.get(15).ok()?,
             current_material_version: row.get(16).ok()?,
+            next_rotation_at: row
+                .get::<_, Option<i64>>(17)
+                .ok()?
+                .map(Timestamp::from_millis),
         })
     };
     Ok(build().ok_or_else(corrupt))
@@ -708,7 +746,8 @@ impl KeyStore for SqliteStore {
             .execute(
                 "UPDATE keys SET description = ?2, key_state = ?3, deletion_date = ?4,
                     pending_window_days = ?5, policy = ?6, rotation_enabled = ?7,
-                    rotation_period_days = ?8, current_material_version = ?9
+                    rotation_period_days = ?8, current_material_version = ?9,
+                    next_rotation_at = ?10
                  WHERE key_id = ?1",
                 params![
                     key.key_id.to_string(),
@@ -720,8 +759,153 @@ impl KeyStore for SqliteStore {
                     key.rotation_enabled,
                     key.rotation_period_days,
                     key.current_material_version,
+                    key.next_rotation_at.map(Timestamp::as_millis),
                 ],
             )
+            .map_err(unavailable)?;
+        changed_one(rows)
+    }
+
+    fn add_material(&self, key: &KeyRecord, material: &MaterialRecord) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        let key_id = key.key_id.to_string();
+        insert_material_row(&tx, &key_id, material)?;
+        let rows = tx
+            .execute(
+                "UPDATE keys SET current_material_version = ?2, next_rotation_at = ?3
+                 WHERE key_id = ?1",
+                params![
+                    key_id,
+                    key.current_material_version,
+                    key.next_rotation_at.map(Timestamp::as_millis)
+                ],
+            )
+            .map_err(unavailable)?;
+        changed_one(rows)?;
+        tx.commit().map_err(unavailable)
+    }
+
+    fn materials(&self, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(
+                "SELECT version, created_at, rotation_type FROM key_materials
+                 WHERE key_id = ?1 ORDER BY version",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([key_id.to_string()], |row| {
+                Ok((
+                    row.get::<_, u32>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| {
+            let (version, created_at, rotation) = row.map_err(unavailable)?;
+            let rotation = match rotation {
+                None => None,
+                Some(text) => Some(RotationType::parse(&text).ok_or_else(corrupt)?),
+            };
+            Ok(MaterialInfo {
+                version,
+                created_at: Timestamp::from_millis(created_at),
+                rotation,
+            })
+        })
+        .collect()
+    }
+
+    fn delete_key(&self, key_id: &KeyId) -> StoreResult<()> {
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(unavailable)?;
+        let id = key_id.to_string();
+        for sql in [
+            "DELETE FROM key_materials WHERE key_id = ?1",
+            "DELETE FROM tags WHERE key_id = ?1",
+            "DELETE FROM grants WHERE key_id = ?1",
+            "DELETE FROM aliases WHERE target = ?1",
+        ] {
+            tx.execute(sql, [&id]).map_err(unavailable)?;
+        }
+        let rows = tx
+            .execute("DELETE FROM keys WHERE key_id = ?1", [&id])
+            .map_err(unavailable)?;
+        changed_one(rows)?;
+        tx.commit().map_err(unavailable)?;
+        // Material rows are gone from the database; make sure their pages
+        // are not left readable in the write-ahead log either.
+        let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        Ok(())
+    }
+
+    fn keys_due(&self, now: Timestamp) -> StoreResult<Vec<KeyId>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare(
+                "SELECT key_id FROM keys
+                 WHERE (key_state = 'PendingDeletion' AND deletion_date <= ?1)
+                    OR (rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation_at <= ?1)
+                 ORDER BY seq",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([now.as_millis()], |row| row.get::<_, String>(0))
+            .map_err(unavailable)?;
+        rows.map(|row| KeyId::parse(&row.map_err(unavailable)?).map_err(|_| corrupt()))
+            .collect()
+    }
+
+    fn insert_grant(&self, grant: &GrantRecord) -> StoreResult<()> {
+        let (kind, context) = match &grant.constraint {
+            None => (None, None),
+            Some((ConstraintKind::Equals, pairs)) => (Some("equals"), Some(encode_pairs(pairs))),
+            Some((ConstraintKind::Subset, pairs)) => (Some("subset"), Some(encode_pairs(pairs))),
+        };
+        self.lock()
+            .execute(
+                &format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                params![
+                    grant.grant_id,
+                    grant.key_id.to_string(),
+                    grant.name,
+                    grant.created_at.as_millis(),
+                    grant.grantee,
+                    grant.retiring,
+                    grant.issuing_account,
+                    grant.operations.join(","),
+                    kind,
+                    context
+                ],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    }
+
+    fn grants(&self, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>> {
+        self.grants_where(
+            "key_id = ?1 ORDER BY created_at, grant_id",
+            &key_id.to_string(),
+        )
+    }
+
+    fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
+        Ok(self
+            .grants_where("grant_id = ?1", grant_id)?
+            .into_iter()
+            .next())
+    }
+
+    fn retirable_grants(&self, retiring: &str) -> StoreResult<Vec<GrantRecord>> {
+        self.grants_where("retiring = ?1 ORDER BY created_at, grant_id", retiring)
+    }
+
+    fn delete_grant(&self, grant_id: &str) -> StoreResult<()> {
+        let rows = self
+            .lock()
+            .execute("DELETE FROM grants WHERE grant_id = ?1", [grant_id])
             .map_err(unavailable)?;
         changed_one(rows)
     }
@@ -911,7 +1095,7 @@ fn insert_key_rows(
 ) -> StoreResult<()> {
     let key_id = key.key_id.to_string();
     tx.execute(
-            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
             params![
                 key_id,
                 key.scope.account.as_str(),
@@ -930,20 +1114,101 @@ fn insert_key_rows(
                 key.rotation_enabled,
                 key.rotation_period_days,
                 key.current_material_version,
+                key.next_rotation_at.map(Timestamp::as_millis),
             ],
         )
         .map_err(unavailable)?;
+    insert_material_row(tx, &key_id, material)
+}
+
+fn insert_material_row(
+    tx: &rusqlite::Transaction<'_>,
+    key_id: &str,
+    material: &MaterialRecord,
+) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO key_materials (key_id, version, sealed, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO key_materials (key_id, version, sealed, created_at, rotation_type)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             key_id,
             material.version,
             material.sealed.as_bytes(),
-            material.created_at.as_millis()
+            material.created_at.as_millis(),
+            material.rotation.map(RotationType::as_str),
         ],
     )
     .map_err(unavailable)?;
     Ok(())
+}
+
+/// An encryption context for a grant constraint: pairs, each as two
+/// length-prefixed (u32, big-endian) UTF-8 strings.
+fn encode_pairs(pairs: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, value) in pairs {
+        for text in [key, value] {
+            out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+    out
+}
+
+fn decode_pairs(mut bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    fn text(bytes: &mut &[u8]) -> Option<String> {
+        let (length, rest) = bytes.split_first_chunk::<4>()?;
+        let length = u32::from_be_bytes(*length) as usize;
+        let value = rest.get(..length)?;
+        *bytes = &rest[length..];
+        String::from_utf8(value.to_vec()).ok()
+    }
+    let mut pairs = Vec::new();
+    while !bytes.is_empty() {
+        let key = text(&mut bytes)?;
+        pairs.push((key, text(&mut bytes)?));
+    }
+    Some(pairs)
+}
+
+const GRANT_COLUMNS: &str = "grant_id, key_id, name, created_at, grantee, retiring, \
+    issuing_account, operations, constraint_kind, constraint_context";
+
+fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<GrantRecord>> {
+    let key_id: String = row.get(1)?;
+    let operations: String = row.get(7)?;
+    let kind: Option<String> = row.get(8)?;
+    let context: Option<Vec<u8>> = row.get(9)?;
+    let constraint = match (kind.as_deref(), context) {
+        (None, _) => Ok(None),
+        (Some("equals"), Some(bytes)) => decode_pairs(&bytes)
+            .map(|p| Some((ConstraintKind::Equals, p)))
+            .ok_or(()),
+        (Some("subset"), Some(bytes)) => decode_pairs(&bytes)
+            .map(|p| Some((ConstraintKind::Subset, p)))
+            .ok_or(()),
+        _ => Err(()),
+    };
+    let Ok(key_id) = KeyId::parse(&key_id) else {
+        return Ok(Err(corrupt()));
+    };
+    let Ok(constraint) = constraint else {
+        return Ok(Err(corrupt()));
+    };
+    Ok(Ok(GrantRecord {
+        grant_id: row.get(0)?,
+        key_id,
+        name: row.get(2)?,
+        created_at: Timestamp::from_millis(row.get(3)?),
+        grantee: row.get(4)?,
+        retiring: row.get(5)?,
+        issuing_account: row.get(6)?,
+        operations: operations
+            .split(',')
+            .filter(|op| !op.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        constraint,
+    }))
 }
 
 /// Cuts a `limit + 1` query result into a page and the position after it.

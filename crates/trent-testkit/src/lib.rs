@@ -16,6 +16,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
@@ -63,6 +65,14 @@ impl Builder {
         self
     }
 
+    /// Runs the server with `--dev --test-clock`: a clock tests move forward
+    /// with [`TestServer::advance_clock`].
+    pub fn test_clock(mut self) -> Self {
+        self.dev = true;
+        self.extra_args.push("--test-clock".into());
+        self
+    }
+
     /// Runs the server with `--dev` (signatures not verified).
     pub fn dev(mut self) -> Self {
         self.dev = true;
@@ -84,6 +94,7 @@ impl Builder {
             child: None,
             endpoint: String::new(),
             account: String::new(),
+            clock_offset: Arc::new(AtomicU64::new(0)),
         };
         server.launch();
         server
@@ -98,6 +109,21 @@ pub struct TestServer {
     child: Option<Child>,
     endpoint: String,
     account: String,
+    /// How far the server's test clock has been moved; clients sign with
+    /// the system time plus this, as a client of a server that far ahead would.
+    clock_offset: Arc<AtomicU64>,
+}
+
+/// The system time plus the test clock's offset, for SDK clients.
+#[derive(Debug, Clone)]
+struct OffsetTime(Arc<AtomicU64>);
+
+impl aws_smithy_async::time::TimeSource for OffsetTime {
+    fn now(&self) -> SystemTime {
+        #[allow(clippy::disallowed_methods, reason = "clients sign with the real time")]
+        let now = SystemTime::now();
+        now + Duration::from_secs(self.0.load(Ordering::SeqCst))
+    }
 }
 
 /// Root credentials read from the data folder.
@@ -144,6 +170,17 @@ impl TestServer {
             command.arg("--account-id").arg(account_id);
         }
         command.args(&self.options.extra_args);
+        if self
+            .options
+            .extra_args
+            .iter()
+            .any(|arg| arg == "--test-clock")
+        {
+            // A restarted server keeps the time its test clock had reached.
+            command
+                .arg("--test-clock-offset")
+                .arg(self.clock_offset.load(Ordering::SeqCst).to_string());
+        }
         let mut child = command.spawn().expect("spawning trent");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
@@ -240,6 +277,7 @@ impl TestServer {
                 "trent-testkit",
             ))
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .time_source(OffsetTime(self.clock_offset.clone()))
             .build();
         Client::from_conf(config)
     }
@@ -252,6 +290,7 @@ impl TestServer {
             .endpoint_url(&self.endpoint)
             .credentials_provider(credentials.sdk())
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .time_source(OffsetTime(self.clock_offset.clone()))
             .build();
         Client::from_conf(config)
     }
@@ -264,6 +303,7 @@ impl TestServer {
             .endpoint_url(&self.endpoint)
             .credentials_provider(credentials.sdk())
             .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+            .time_source(OffsetTime(self.clock_offset.clone()))
             .build();
         aws_sdk_iam::Client::from_conf(config)
     }
@@ -276,6 +316,7 @@ impl TestServer {
             .endpoint_url(&self.endpoint)
             .credentials_provider(credentials.sdk())
             .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .time_source(OffsetTime(self.clock_offset.clone()))
             .build();
         aws_sdk_sts::Client::from_conf(config)
     }
@@ -349,6 +390,33 @@ impl TestServer {
     pub fn restart(&mut self) {
         self.kill();
         self.launch();
+    }
+
+    /// Moves the server's test clock forward by `seconds` (the server runs
+    /// its maintenance at once) and makes this harness's clients sign as of
+    /// the new time. Returns the server's answer (`Deleted`, `Rotated`).
+    pub async fn advance_clock(&self, seconds: u64) -> serde_json::Value {
+        let mut request = RawRequest::kms(
+            "AdvanceClock",
+            &serde_json::json!({ "Seconds": seconds }).to_string(),
+        );
+        request.target = Some("TrentAdmin.AdvanceClock".into());
+        request.time += Duration::from_secs(self.clock_offset.load(Ordering::SeqCst));
+        let response = request.send(self, &self.root_credentials()).await;
+        assert_eq!(
+            response.status,
+            200,
+            "AdvanceClock failed: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
+        response.json()
+    }
+
+    /// Moves the test clock forward while the server is stopped: it will
+    /// start that much later, as a server down for that long would.
+    pub fn advance_clock_offline(&self, seconds: u64) {
+        self.clock_offset.fetch_add(seconds, Ordering::SeqCst);
     }
 
     /// Stops the server cleanly, runs `offline` on its data folder (for

@@ -53,6 +53,24 @@ pub(crate) struct ServeArgs {
     /// connection is closed (protects against slow clients holding sockets).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     header_timeout: u64,
+
+    /// Seconds between maintenance passes: deleting keys whose waiting
+    /// period has ended and performing due automatic rotations. A pass also
+    /// runs at start, so work that fell due while the server was down is
+    /// done before the first request.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    maintenance_interval: u64,
+
+    /// Tests only, and only with --dev: a clock the admin API can move
+    /// forward (TrentAdmin.AdvanceClock), to cross deletion windows and
+    /// rotation periods in a test. Refused without --dev.
+    #[arg(long, requires = "dev")]
+    test_clock: bool,
+
+    /// Tests only: start the test clock this many seconds ahead (to test
+    /// what a server does with work that fell due while it was down).
+    #[arg(long, requires = "test_clock", hide = true)]
+    test_clock_offset: Option<u64>,
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -74,9 +92,30 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|_| anyhow::anyhow!("--account-id must be 12 digits"))?;
 
+    let test_clock = args.test_clock.then(|| {
+        let clock = trent_core::clock::OffsetClock::new();
+        clock.advance(std::time::Duration::from_secs(
+            args.test_clock_offset.unwrap_or(0),
+        ));
+        Arc::new(clock)
+    });
+    let clock: Arc<dyn trent_core::clock::Clock> = match &test_clock {
+        Some(clock) => clock.clone(),
+        None => Arc::new(SystemClock),
+    };
     let DataFolder { lock, store, kms } =
-        open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
+        open_data_folder_with(&args.data_dir, args.root_key_file.as_deref(), clock)?;
     let credentials_path = args.data_dir.join("root-credentials");
+    let report = kms
+        .run_maintenance()
+        .map_err(|error| anyhow::anyhow!("maintenance at start failed: {error}"))?;
+    if !report.deleted.is_empty() || report.rotated > 0 {
+        tracing::info!(
+            deleted = report.deleted.len(),
+            rotated = report.rotated,
+            "maintenance at start"
+        );
+    }
     let bootstrap = kms
         .bootstrap(requested_account, |_, access_key_id, secret| {
             write_credentials(&credentials_path, access_key_id, secret)
@@ -116,9 +155,15 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(%address, "listening");
         let config = Config {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+            test_clock,
             ..Config::new(auth)
         };
+        let maintenance = tokio::spawn(maintain(
+            kms.clone(),
+            std::time::Duration::from_secs(args.maintenance_interval),
+        ));
         trent_server::run(kms, config, listener, shutdown_signal()).await?;
+        maintenance.abort();
         anyhow::Ok(())
     })?;
     store
@@ -136,11 +181,43 @@ pub(crate) struct DataFolder {
     pub(crate) kms: Arc<Kms>,
 }
 
+/// Runs a maintenance pass every `interval`, on the blocking pool (it writes).
+async fn maintain(kms: Arc<Kms>, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let kms = kms.clone();
+        match tokio::task::spawn_blocking(move || kms.run_maintenance()).await {
+            Ok(Ok(report)) if !report.deleted.is_empty() || report.rotated > 0 => {
+                tracing::info!(
+                    deleted = report.deleted.len(),
+                    rotated = report.rotated,
+                    "maintenance"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "maintenance failed; retrying next pass"),
+            Err(error) => tracing::error!(%error, "maintenance task failed"),
+        }
+    }
+}
+
 /// Creates (first start) or opens a data folder: lock, root key, store, and
 /// the check that the root key opens the store.
 pub(crate) fn open_data_folder(
     data_dir: &Path,
     root_key_file: Option<&Path>,
+) -> anyhow::Result<DataFolder> {
+    open_data_folder_with(data_dir, root_key_file, Arc::new(SystemClock))
+}
+
+/// [`open_data_folder`] with a given clock.
+fn open_data_folder_with(
+    data_dir: &Path,
+    root_key_file: Option<&Path>,
+    clock: Arc<dyn trent_core::clock::Clock>,
 ) -> anyhow::Result<DataFolder> {
     create_private_dir(data_dir)?;
     let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
@@ -161,11 +238,7 @@ pub(crate) fn open_data_folder(
         SqliteStore::open(&db_path)
             .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
     );
-    let kms = Arc::new(Kms::new(
-        store.clone(),
-        Arc::new(root_key),
-        Arc::new(SystemClock),
-    ));
+    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), clock));
     kms.check_root_key().map_err(|_| {
         anyhow::anyhow!(
             "the root key at {} does not open this data folder",

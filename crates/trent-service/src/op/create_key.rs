@@ -130,11 +130,13 @@ impl Kms {
             rotation_enabled: false,
             rotation_period_days: None,
             current_material_version: 1,
+            next_rotation_at: None,
         };
         let material = MaterialRecord {
             version: 1,
             sealed,
             created_at: now,
+            rotation: None,
         };
         Ok((record, material))
     }

@@ -36,7 +36,10 @@ impl Kms {
             key_arn: record.scope.key_arn(&record.key_id),
             enabled: record.rotation_enabled,
             period_days,
-            next_rotation: period_days.map(|days| record.created_at.plus_days(days)),
+            next_rotation: record
+                .rotation_enabled
+                .then_some(record.next_rotation_at)
+                .flatten(),
         })
     }
 }

@@ -29,6 +29,7 @@ impl Kms {
         if let Some(material) = self.cache.material(&key.key_id, version) {
             return Ok(material);
         }
+        let seen = self.cache.generation();
         let sealed = self
             .store
             .key_material(&key.key_id, version)
@@ -48,7 +49,7 @@ impl Kms {
             )?,
         );
         self.cache
-            .insert_material(key.key_id, version, material.clone());
+            .insert_material(seen, key.key_id, version, material.clone());
         Ok(material)
     }
 }

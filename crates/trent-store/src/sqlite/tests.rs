@@ -27,6 +27,7 @@ fn key(n: u8) -> KeyRecord {
         rotation_enabled: false,
         rotation_period_days: None,
         current_material_version: 1,
+        next_rotation_at: None,
     }
 }
 
@@ -35,6 +36,7 @@ fn material() -> MaterialRecord {
         version: 1,
         sealed: SealedKeyMaterial::from_bytes(vec![1, 2, 3]),
         created_at: Timestamp::from_millis(5),
+        rotation: None,
     }
 }
 
@@ -335,6 +337,129 @@ fn access_keys_of_users(store: &dyn KeyStore) {
     );
 }
 
+fn rotations_and_deletion(store: &dyn KeyStore) {
+    seeded(store);
+    let mut record = key(1);
+    store
+        .insert_key(
+            &record,
+            &material(),
+            &[Tag {
+                key: "a".into(),
+                value: "b".into(),
+            }],
+        )
+        .unwrap();
+    store.insert_key(&key(2), &material(), &[]).unwrap();
+    let alias = AliasRecord {
+        scope: scope(),
+        name: AliasName::parse("alias/one").unwrap(),
+        target: record.key_id,
+        created_at: Timestamp::from_millis(1),
+        updated_at: Timestamp::from_millis(1),
+    };
+    store.insert_alias(&alias).unwrap();
+    // Rotation: a new version and the key pointing at it, together.
+    record.current_material_version = 2;
+    record.rotation_enabled = true;
+    record.rotation_period_days = Some(90);
+    record.next_rotation_at = Some(Timestamp::from_millis(1_000));
+    store.update_key(&record).unwrap();
+    store
+        .add_material(
+            &record,
+            &MaterialRecord {
+                version: 2,
+                sealed: SealedKeyMaterial::from_bytes(vec![9]),
+                created_at: Timestamp::from_millis(50),
+                rotation: Some(RotationType::OnDemand),
+            },
+        )
+        .unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    let versions = store.materials(&record.key_id).unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|m| (m.version, m.rotation))
+            .collect::<Vec<_>>(),
+        vec![(1, None), (2, Some(RotationType::OnDemand))]
+    );
+    // Due work.
+    assert_eq!(store.keys_due(Timestamp::from_millis(999)).unwrap(), vec![]);
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(1_000)).unwrap(),
+        vec![record.key_id]
+    );
+    let mut pending = key(2);
+    pending.state = KeyState::PendingDeletion;
+    pending.deletion_date = Some(Timestamp::from_millis(2_000));
+    store.update_key(&pending).unwrap();
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(2_000)).unwrap(),
+        vec![record.key_id, pending.key_id]
+    );
+    // Deletion takes everything of the key with it.
+    store.delete_key(&record.key_id).unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap(), None);
+    assert_eq!(store.key_material(&record.key_id, 1).unwrap(), None);
+    assert_eq!(store.key_material(&record.key_id, 2).unwrap(), None);
+    assert!(store.tags(&record.key_id).unwrap().is_empty());
+    assert_eq!(store.alias(&scope(), &alias.name).unwrap(), None);
+    assert_eq!(
+        store.delete_key(&record.key_id).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    assert!(store.key(&pending.key_id).unwrap().is_some());
+}
+
+fn grants_round_trip(store: &dyn KeyStore) {
+    seeded(store);
+    store.insert_key(&key(1), &material(), &[]).unwrap();
+    let grant = |id: &str, at: i64, constraint| GrantRecord {
+        grant_id: id.into(),
+        key_id: key(1).key_id,
+        name: Some("n".into()),
+        created_at: Timestamp::from_millis(at),
+        grantee: "arn:aws:iam::111122223333:user/a".into(),
+        retiring: Some("arn:aws:iam::111122223333:role/r".into()),
+        issuing_account: "arn:aws:iam::111122223333:root".into(),
+        operations: vec!["Encrypt".into(), "Decrypt".into()],
+        constraint,
+    };
+    let second = grant(
+        "g2",
+        2,
+        Some((
+            ConstraintKind::Subset,
+            vec![("k".into(), "v".into()), ("".into(), "é".into())],
+        )),
+    );
+    store.insert_grant(&second).unwrap();
+    store.insert_grant(&grant("g1", 1, None)).unwrap();
+    assert_eq!(
+        store.insert_grant(&grant("g1", 1, None)).unwrap_err().kind,
+        StoreErrorKind::Conflict
+    );
+    assert_eq!(store.grant("g2").unwrap().unwrap(), second);
+    let ids = |grants: Vec<GrantRecord>| grants.into_iter().map(|g| g.grant_id).collect::<Vec<_>>();
+    assert_eq!(ids(store.grants(&key(1).key_id).unwrap()), ["g1", "g2"]);
+    assert_eq!(
+        ids(store
+            .retirable_grants("arn:aws:iam::111122223333:role/r")
+            .unwrap()),
+        ["g1", "g2"]
+    );
+    store.delete_grant("g1").unwrap();
+    assert_eq!(store.grant("g1").unwrap(), None);
+    assert_eq!(
+        store.delete_grant("g1").unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    store.delete_key(&key(1).key_id).unwrap();
+    assert_eq!(store.grant("g2").unwrap(), None);
+}
+
 type Check = fn(&dyn KeyStore);
 const SUITE: &[Check] = &[
     keys_round_trip_field_by_field,
@@ -345,6 +470,8 @@ const SUITE: &[Check] = &[
     bulk_insert_is_all_or_nothing,
     users_roles_and_their_policies,
     access_keys_of_users,
+    rotations_and_deletion,
+    grants_round_trip,
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod crypto;
 mod identity;
 mod key_policies;
 mod keys;
+mod lifecycle;
 mod policy;
 mod scenario_rds_key;
 mod tags;

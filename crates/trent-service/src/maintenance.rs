@@ -1,0 +1,79 @@
+//! Work the server does on its own: deleting keys whose waiting period has
+//! ended, and rotating keys whose automatic rotation is due.
+//!
+//! `Kms::run_maintenance` is called at start (so work that fell due while
+//! the server was down is done before the first request) and then
+//! periodically. It reads the injected clock, so tests can move years ahead.
+//!
+//! Deletion is irrecoverable: in one transaction the store removes every
+//! material version, the key's tags, grants and aliases, and the key record;
+//! SQLite's `secure_delete` overwrites the freed pages and the write-ahead
+//! log is checkpointed; opened material is dropped from the cache (and
+//! zeroized). Afterwards the key answers as AWS answers for a deleted key
+//! (`NotFoundException`), and its ciphertexts can never be decrypted again.
+
+use trent_core::error::KmsError;
+use trent_core::id::KeyId;
+use trent_core::key::KeyState;
+use trent_store::record::RotationType;
+
+use crate::{store_failed, Kms};
+
+/// The most automatic rotations one key catches up on in one pass.
+const MAX_CATCH_UP: usize = 1_000;
+
+/// What one maintenance pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MaintenanceReport {
+    /// Keys deleted.
+    pub deleted: Vec<KeyId>,
+    /// Automatic rotations performed.
+    pub rotated: usize,
+}
+
+impl Kms {
+    /// Deletes keys whose deletion date has passed and performs due
+    /// automatic rotations (one per missed period, each dated at its due
+    /// date, so a server that was down catches up).
+    pub fn run_maintenance(&self) -> Result<MaintenanceReport, KmsError> {
+        let now = self.clock.now();
+        let mut report = MaintenanceReport::default();
+        for key_id in self.store.keys_due(now).map_err(store_failed)? {
+            let _writing = self.writing();
+            // Read again under the lock: a request may have changed the key.
+            let Some(record) = self.store.key(&key_id).map_err(store_failed)? else {
+                continue;
+            };
+            if record.state == KeyState::PendingDeletion
+                && record.deletion_date.is_some_and(|date| date <= now)
+            {
+                self.store.delete_key(&key_id).map_err(store_failed)?;
+                self.cache.forget_key(&key_id);
+                tracing::info!(key_id = %key_id, "deleted key at the end of its waiting period");
+                report.deleted.push(key_id);
+                continue;
+            }
+            let mut record = record;
+            let mut rounds = 0;
+            while record.state == KeyState::Enabled
+                && record.rotation_enabled
+                && rounds < MAX_CATCH_UP
+            {
+                let Some(due) = record.next_rotation_at.filter(|due| *due <= now) else {
+                    break;
+                };
+                self.rotate(record.clone(), RotationType::Automatic, due)?;
+                rounds += 1;
+                let Some(next) = self.store.key(&key_id).map_err(store_failed)? else {
+                    break;
+                };
+                record = next;
+            }
+            if rounds > 0 {
+                tracing::info!(key_id = %key_id, rotations = rounds, "rotated key material");
+                report.rotated += rounds;
+            }
+        }
+        Ok(report)
+    }
+}

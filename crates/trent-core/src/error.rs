@@ -72,6 +72,12 @@ pub enum KmsError {
     },
     /// The request asks for something Trent does not support.
     UnsupportedOperation(Unsupported),
+    /// A grant token is not one this server issued.
+    InvalidGrantToken,
+    /// A grant id is malformed or names no grant of the key.
+    InvalidGrantId,
+    /// `DryRun` was set and the request would have succeeded.
+    DryRun,
     /// A server-side failure; its source is logged, never returned.
     Internal(InternalError),
 }
@@ -103,6 +109,9 @@ impl KmsError {
             Self::InvalidKeyUsage(_) => "InvalidKeyUsage",
             Self::AccessDenied { .. } => "AccessDenied",
             Self::UnsupportedOperation(_) => "UnsupportedOperation",
+            Self::InvalidGrantToken => "InvalidGrantToken",
+            Self::InvalidGrantId => "InvalidGrantId",
+            Self::DryRun => "DryRun",
             Self::Internal(_) => "Internal",
         }
     }
@@ -222,6 +231,11 @@ pub enum NotFound {
     },
     /// No key policy with this name (only `default` exists).
     Policy,
+    /// No grant with this id on the key.
+    Grant {
+        /// The grant id looked up.
+        grant_id: String,
+    },
     /// The `KeyId` is not in any accepted form.
     InvalidKeyId {
         /// The text given.

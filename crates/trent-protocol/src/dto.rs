@@ -79,6 +79,34 @@ request!(/** EnableKeyRotation input. */ EnableKeyRotationRequest { key_id: Stri
 request!(/** ListKeyRotations input. */ ListKeyRotationsRequest {
     key_id: String, limit: i64, marker: String, include_key_material: String,
 });
+/// A grant's constraints on the wire.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct GrantConstraintsDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context_subset: Option<ContextDto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context_equals: Option<ContextDto>,
+}
+
+request!(/** CreateGrant input. */ CreateGrantRequest {
+    key_id: String, grantee_principal: String, retiring_principal: String, operations: Vec<String>,
+    constraints: GrantConstraintsDto, grant_tokens: Vec<String>, name: String, dry_run: bool,
+});
+request!(/** ListGrants input. */ ListGrantsRequest {
+    limit: i64, marker: String, key_id: String, grant_id: String, grantee_principal: String,
+});
+request!(/** ListRetirableGrants input. */ ListRetirableGrantsRequest {
+    limit: i64, marker: String, retiring_principal: String,
+});
+request!(/** RetireGrant input. */ RetireGrantRequest {
+    grant_token: String, key_id: String, grant_id: String, dry_run: bool,
+});
+request!(/** RevokeGrant input. */ RevokeGrantRequest { key_id: String, grant_id: String, dry_run: bool });
 request!(/** GenerateRandom input. */ GenerateRandomRequest {
     number_of_bytes: i64, custom_key_store_id: String, recipient: serde_json::Value,
 });
@@ -237,6 +265,54 @@ pub struct ScheduleKeyDeletionResponse {
 )]
 pub struct KeyIdResponse {
     pub key_id: String,
+}
+
+/// CreateGrant output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct CreateGrantResponse {
+    pub grant_token: String,
+    pub grant_id: String,
+}
+
+/// One grant in ListGrants and ListRetirableGrants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct GrantListEntry {
+    pub key_id: String,
+    pub grant_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub creation_date: f64,
+    pub grantee_principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retiring_principal: Option<String>,
+    pub issuing_account: String,
+    pub operations: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<GrantConstraintsDto>,
+}
+
+/// ListGrants and ListRetirableGrants output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct ListGrantsResponse {
+    pub grants: Vec<GrantListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
 }
 
 /// One completed rotation in ListKeyRotations.

@@ -112,6 +112,7 @@ pub fn render(error: &KmsError) -> WireError {
                 NotFound::Key { arn } => format!("Key '{arn}' does not exist"),
                 NotFound::Alias { arn } => format!("Alias '{arn}' is not found."),
                 NotFound::Policy => "No such policy exists".into(),
+                NotFound::Grant { grant_id } => format!("Grant ID {grant_id} not found"),
                 NotFound::InvalidKeyId { given } => format!("Invalid keyId '{given}'"),
             },
         ),
@@ -211,6 +212,21 @@ pub fn render(error: &KmsError) -> WireError {
                     "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
                 ),
             },
+        ),
+        KmsError::InvalidGrantToken => (
+            400,
+            "InvalidGrantTokenException",
+            "The grant token is not valid.".into(),
+        ),
+        KmsError::InvalidGrantId => (
+            400,
+            "InvalidGrantIdException",
+            "The grant ID is not valid.".into(),
+        ),
+        KmsError::DryRun => (
+            412,
+            "DryRunOperationException",
+            "The request would have succeeded, but the DryRun option is set.".into(),
         ),
         KmsError::UnsupportedOperation(what) => (
             400,

@@ -10,8 +10,9 @@ use trent_protocol::check::{self, Checks};
 use trent_protocol::dto::*;
 use trent_protocol::{decode, encode, Operation};
 use trent_service::metadata::KeyMetadata;
-use trent_service::op::{CreateKeyInput, Listing};
+use trent_service::op::{CreateGrantInput, CreateKeyInput, Listing, RetireTarget};
 use trent_service::{Caller, Kms};
+use trent_store::record::ConstraintKind;
 
 type Reply = Result<Vec<u8>, KmsError>;
 
@@ -34,7 +35,10 @@ pub(crate) fn writes(operation: Operation) -> bool {
         | Operation::PutKeyPolicy
         | Operation::EnableKeyRotation
         | Operation::DisableKeyRotation
-        | Operation::RotateKeyOnDemand => true,
+        | Operation::RotateKeyOnDemand
+        | Operation::CreateGrant
+        | Operation::RetireGrant
+        | Operation::RevokeGrant => true,
         Operation::Decrypt
         | Operation::DescribeKey
         | Operation::Encrypt
@@ -46,6 +50,8 @@ pub(crate) fn writes(operation: Operation) -> bool {
         | Operation::ListAliases
         | Operation::ListKeyPolicies
         | Operation::ListKeyRotations
+        | Operation::ListGrants
+        | Operation::ListRetirableGrants
         | Operation::ListKeys
         | Operation::ListResourceTags
         | Operation::ReEncrypt => false,
@@ -100,6 +106,11 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
             })
         }
         Operation::ListKeyRotations => list_key_rotations(kms, caller, decode(body)?),
+        Operation::CreateGrant => create_grant(kms, caller, decode(body)?),
+        Operation::ListGrants => list_grants(kms, caller, decode(body)?),
+        Operation::ListRetirableGrants => list_retirable_grants(kms, caller, decode(body)?),
+        Operation::RetireGrant => retire_grant(kms, caller, decode(body)?),
+        Operation::RevokeGrant => revoke_grant(kms, caller, decode(body)?),
         Operation::Encrypt => encrypt(kms, caller, decode(body)?),
         Operation::Decrypt => decrypt(kms, caller, decode(body)?),
         Operation::ReEncrypt => re_encrypt(kms, caller, decode(body)?),
@@ -108,6 +119,16 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
             generate_data_key(kms, caller, decode(body)?, false)
         }
         Operation::GenerateRandom => generate_random(kms, caller, decode(body)?),
+    }
+}
+
+/// `DryRun`: the operation ran its checks (and, having no lasting effect,
+/// its work), so it would have succeeded.
+fn dry_run(requested: Option<bool>) -> Result<(), KmsError> {
+    if requested == Some(true) {
+        Err(KmsError::DryRun)
+    } else {
+        Ok(())
     }
 }
 
@@ -226,6 +247,7 @@ fn describe_key(kms: &Kms, caller: &Caller, request: DescribeKeyRequest) -> Repl
     let key_id = checks.required_key_id("keyId", &request.key_id);
     checks.grant_tokens(request.grant_tokens.as_ref());
     checks.finish()?;
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
     let metadata = kms.describe_key(caller, &checked_key(key_id)?)?;
     encode(&KeyMetadataResponse {
         key_metadata: metadata_dto(&metadata),
@@ -517,6 +539,235 @@ fn list_key_rotations(kms: &Kms, caller: &Caller, request: ListKeyRotationsReque
     })
 }
 
+fn principal_check(checks: &mut Checks, member: &str, value: &str) {
+    if checks.length(member, value, 1, 256) {
+        let valid = value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
+        checks.pattern(member, value, valid, "^[\\w+=,.@:/-]+$");
+    }
+}
+
+fn grant_id_check(checks: &mut Checks, member: &str, value: &Option<String>) {
+    if let Some(value) = value {
+        checks.length(member, value, 1, 128);
+    }
+}
+
+fn create_grant(kms: &Kms, caller: &Caller, request: CreateGrantRequest) -> Reply {
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    if let Some(grantee) = checks.required("granteePrincipal", &request.grantee_principal) {
+        principal_check(&mut checks, "granteePrincipal", grantee);
+    }
+    if let Some(retiring) = &request.retiring_principal {
+        principal_check(&mut checks, "retiringPrincipal", retiring);
+    }
+    if let Some(operations) = checks.required("operations", &request.operations) {
+        for (index, operation) in operations.iter().enumerate() {
+            checks.one_of(
+                &format!("operations.{}.member", index + 1),
+                operation,
+                trent_service::op::GRANT_OPERATIONS,
+            );
+        }
+    }
+    if let Some(name) = &request.name {
+        if checks.length("name", name, 1, 256) {
+            let valid = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c));
+            checks.pattern("name", name, valid, "^[a-zA-Z0-9:/_-]+$");
+        }
+    }
+    checks.grant_tokens(request.grant_tokens.as_ref());
+    checks.finish()?;
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
+    let constraint = match &request.constraints {
+        None => None,
+        Some(constraints) => match (
+            &constraints.encryption_context_equals,
+            &constraints.encryption_context_subset,
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(KmsError::validation(
+                    "constraints",
+                    ShownValue::Hidden,
+                    "A grant can have an EncryptionContextEquals or an EncryptionContextSubset constraint, not both",
+                ))
+            }
+            (Some(equals), None) => Some((
+                ConstraintKind::Equals,
+                check::encryption_context("encryptionContextEquals", Some(equals))?,
+            )),
+            (None, Some(subset)) => Some((
+                ConstraintKind::Subset,
+                check::encryption_context("encryptionContextSubset", Some(subset))?,
+            )),
+            (None, None) => None,
+        },
+    };
+    let mut operations = request.operations.unwrap_or_default();
+    operations.dedup();
+    let created = kms.create_grant(
+        caller,
+        &checked_key(key_id)?,
+        CreateGrantInput {
+            grantee: request.grantee_principal.unwrap_or_default(),
+            retiring: request.retiring_principal,
+            operations,
+            constraint,
+            name: request.name,
+            dry_run: request.dry_run.unwrap_or(false),
+        },
+    )?;
+    encode(&CreateGrantResponse {
+        grant_token: created.grant_token,
+        grant_id: created.grant_id,
+    })
+}
+
+fn grant_entry(key_arn: String, grant: trent_store::record::GrantRecord) -> GrantListEntry {
+    let constraints = grant.constraint.map(|(kind, pairs)| {
+        let context: ContextDto = pairs.into_iter().collect();
+        match kind {
+            ConstraintKind::Equals => GrantConstraintsDto {
+                encryption_context_equals: Some(context),
+                encryption_context_subset: None,
+            },
+            ConstraintKind::Subset => GrantConstraintsDto {
+                encryption_context_equals: None,
+                encryption_context_subset: Some(context),
+            },
+        }
+    });
+    GrantListEntry {
+        key_id: key_arn,
+        grant_id: grant.grant_id,
+        name: grant.name,
+        creation_date: seconds(grant.created_at),
+        grantee_principal: grant.grantee,
+        retiring_principal: grant.retiring,
+        issuing_account: grant.issuing_account,
+        operations: grant.operations,
+        constraints,
+    }
+}
+
+/// Pages a listing by offset markers.
+fn page<T>(
+    items: Vec<T>,
+    marker: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<T>, Option<String>, bool), KmsError> {
+    let start = match marker {
+        None => 0,
+        Some(text) => text.parse::<usize>().map_err(|_| KmsError::InvalidMarker)?,
+    };
+    let total = items.len();
+    let end = start.saturating_add(limit as usize).min(total);
+    let items: Vec<T> = items
+        .into_iter()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    let more = end < total;
+    Ok((items, more.then(|| end.to_string()), more))
+}
+
+fn list_grants(kms: &Kms, caller: &Caller, request: ListGrantsRequest) -> Reply {
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    let limit = checks.limit(request.limit);
+    checks.marker(request.marker.as_ref());
+    grant_id_check(&mut checks, "grantId", &request.grant_id);
+    if let Some(grantee) = &request.grantee_principal {
+        principal_check(&mut checks, "granteePrincipal", grantee);
+    }
+    checks.finish()?;
+    let key = checked_key(key_id)?;
+    let (key_arn, grants) = kms.list_grants(
+        caller,
+        &key,
+        request.grant_id.as_deref(),
+        request.grantee_principal.as_deref(),
+    )?;
+    let (grants, next_marker, truncated) = page(grants, request.marker.as_deref(), limit)?;
+    let grants = grants
+        .into_iter()
+        .map(|grant| grant_entry(key_arn.clone(), grant))
+        .collect();
+    encode(&ListGrantsResponse {
+        grants,
+        next_marker,
+        truncated,
+    })
+}
+
+fn list_retirable_grants(kms: &Kms, caller: &Caller, request: ListRetirableGrantsRequest) -> Reply {
+    let mut checks = Checks::new();
+    let limit = checks.limit(request.limit);
+    checks.marker(request.marker.as_ref());
+    if let Some(retiring) = checks.required("retiringPrincipal", &request.retiring_principal) {
+        principal_check(&mut checks, "retiringPrincipal", retiring);
+    }
+    checks.finish()?;
+    let grants = kms.list_retirable_grants(
+        caller,
+        request.retiring_principal.as_deref().unwrap_or_default(),
+    )?;
+    let (grants, next_marker, truncated) = page(grants, request.marker.as_deref(), limit)?;
+    encode(&ListGrantsResponse {
+        grants: grants
+            .into_iter()
+            .map(|(arn, grant)| grant_entry(arn, grant))
+            .collect(),
+        next_marker,
+        truncated,
+    })
+}
+
+fn retire_grant(kms: &Kms, caller: &Caller, request: RetireGrantRequest) -> Reply {
+    let mut checks = Checks::new();
+    checks.key_id("keyId", request.key_id.as_ref());
+    grant_id_check(&mut checks, "grantId", &request.grant_id);
+    if let Some(token) = &request.grant_token {
+        checks.length("grantToken", token, 1, 8192);
+    }
+    checks.finish()?;
+    let target = match (request.grant_token, request.key_id, request.grant_id) {
+        (Some(token), _, _) => RetireTarget::Token(token),
+        (None, Some(key_id), Some(grant_id)) => {
+            RetireTarget::Id(check::key_reference(&key_id)?, grant_id)
+        }
+        _ => {
+            return Err(KmsError::validation(
+                "grantToken",
+                ShownValue::Null,
+                "Either GrantToken, or both KeyId and GrantId, must be specified",
+            ))
+        }
+    };
+    kms.retire_grant(caller, target, request.dry_run.unwrap_or(false))?;
+    empty()
+}
+
+fn revoke_grant(kms: &Kms, caller: &Caller, request: RevokeGrantRequest) -> Reply {
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    if checks.required("grantId", &request.grant_id).is_some() {
+        grant_id_check(&mut checks, "grantId", &request.grant_id);
+    }
+    checks.finish()?;
+    kms.revoke_grant(
+        caller,
+        &checked_key(key_id)?,
+        request.grant_id.as_deref().unwrap_or_default(),
+        request.dry_run.unwrap_or(false),
+    )?;
+    empty()
+}
+
 fn encrypt(kms: &Kms, caller: &Caller, request: EncryptRequest) -> Reply {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
@@ -535,7 +786,9 @@ fn encrypt(kms: &Kms, caller: &Caller, request: EncryptRequest) -> Reply {
     let context =
         check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     let plaintext = request.plaintext.unwrap_or_default();
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
     let encrypted = kms.encrypt(caller, &checked_key(key_id)?, &plaintext.0, &context)?;
+    dry_run(request.dry_run)?;
     encode(&EncryptResponse {
         ciphertext_blob: encrypted.ciphertext,
         key_id: encrypted.key_arn,
@@ -571,7 +824,9 @@ fn decrypt(kms: &Kms, caller: &Caller, request: DecryptRequest) -> Reply {
         .map(check::key_reference)
         .transpose()?;
     let blob = request.ciphertext_blob.unwrap_or_default();
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
     let decrypted = kms.decrypt(caller, &blob.0, &context, key.as_ref())?;
+    dry_run(request.dry_run)?;
     encode(&DecryptResponse {
         key_id: decrypted.key_arn.clone(),
         plaintext: &decrypted.plaintext,
@@ -611,6 +866,7 @@ fn re_encrypt(kms: &Kms, caller: &Caller, request: ReEncryptRequest) -> Reply {
         .transpose()?;
     let destination = checked_key(destination)?;
     let blob = request.ciphertext_blob.unwrap_or_default();
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
     let moved = kms.re_encrypt(
         caller,
         &blob.0,
@@ -619,6 +875,7 @@ fn re_encrypt(kms: &Kms, caller: &Caller, request: ReEncryptRequest) -> Reply {
         &destination,
         &destination_context,
     )?;
+    dry_run(request.dry_run)?;
     encode(&ReEncryptResponse {
         ciphertext_blob: moved.ciphertext,
         source_key_id: moved.source_key_arn,
@@ -644,8 +901,10 @@ fn generate_data_key(
     let context =
         check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     let key = checked_key(key_id)?;
+    kms.check_grant_tokens(request.grant_tokens.as_deref().unwrap_or_default())?;
     if with_plaintext {
         let data_key = kms.generate_data_key(caller, &key, &context, length)?;
+        dry_run(request.dry_run)?;
         encode(&GenerateDataKeyResponse {
             ciphertext_blob: data_key.ciphertext.clone(),
             plaintext: Some(data_key.plaintext.expose()),
@@ -653,6 +912,7 @@ fn generate_data_key(
         })
     } else {
         let encrypted = kms.generate_data_key_without_plaintext(caller, &key, &context, length)?;
+        dry_run(request.dry_run)?;
         encode(&GenerateDataKeyResponse {
             ciphertext_blob: encrypted.ciphertext,
             plaintext: None,

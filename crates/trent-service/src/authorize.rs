@@ -57,6 +57,14 @@ pub(crate) struct Facts<'a> {
     pub(crate) pending_window_days: Option<u32>,
     /// The key a CreateKey would make (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`).
     pub(crate) new_key: Option<(KeySpec, KeyUsage, Origin)>,
+    /// CreateGrant's operations (`kms:GrantOperations`).
+    pub(crate) grant_operations: Option<&'a [String]>,
+    /// CreateGrant's grantee (`kms:GranteePrincipal`).
+    pub(crate) grantee: Option<&'a str>,
+    /// CreateGrant's retiring principal (`kms:RetiringPrincipal`).
+    pub(crate) retiring: Option<&'a str>,
+    /// CreateGrant's constraint type (`kms:GrantConstraintType`).
+    pub(crate) grant_constraint: Option<&'static str>,
     /// Gather `aws:ResourceTag/*` (a store read).
     pub(crate) resource_tags: bool,
     /// Gather `kms:ResourceAliases` (a store read).
@@ -172,7 +180,22 @@ impl Kms {
             identity_decision(caller, &request)
         };
         let same_account = caller.account() == &key.scope.account;
-        combine(caller, same_account, key_decision, identity).map_err(denied)
+        match combine(caller, same_account, key_decision, identity) {
+            Ok(()) => Ok(()),
+            Err(
+                reason @ (DenialReason::ExplicitDenyInResourcePolicy
+                | DenialReason::ExplicitDenyInIdentityPolicy),
+            ) => Err(denied(reason)),
+            // Policies do not allow: a grant may (only on this denied path
+            // are grants read).
+            Err(reason) => {
+                if self.grant_allows(caller, key, action, facts.context) {
+                    Ok(())
+                } else {
+                    Err(denied(reason))
+                }
+            }
+        }
     }
 
     /// Refuses an action that names no key (CreateKey, ListKeys, ...) unless
@@ -295,6 +318,18 @@ impl Kms {
         }
         if let Some(tag_keys) = facts.tag_keys {
             keys.set_all("aws:TagKeys", tag_keys.to_vec());
+        }
+        if let Some(operations) = facts.grant_operations {
+            keys.set_all("kms:GrantOperations", operations.to_vec());
+        }
+        if let Some(grantee) = facts.grantee {
+            keys.set("kms:GranteePrincipal", grantee);
+        }
+        if let Some(retiring) = facts.retiring {
+            keys.set("kms:RetiringPrincipal", retiring);
+        }
+        if let Some(kind) = facts.grant_constraint {
+            keys.set("kms:GrantConstraintType", kind);
         }
         if let Some(bypass) = facts.bypass_lockout {
             keys.set("kms:BypassPolicyLockoutSafetyCheck", bypass.to_string());

@@ -14,6 +14,7 @@ mod aliases;
 mod cli;
 mod crash;
 mod crypto;
+mod grants;
 mod identity;
 mod key_policies;
 mod keys;

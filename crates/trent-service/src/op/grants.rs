@@ -1,0 +1,523 @@
+//! Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant,
+//! RevokeGrant, grant tokens, and grants as a way to be authorized.
+//!
+//! A grant lets its grantee perform exactly its operations on one key, under
+//! its encryption-context constraint. It is consulted when the key policy and
+//! identity policies do not allow a request (an explicit Deny still wins).
+//! Grants take effect as soon as CreateGrant returns (there is no eventual
+//! consistency here), so a grant token only needs to be a token this server
+//! issued: it is the grant id sealed under the root key, and a token that
+//! does not open is `InvalidGrantTokenException`.
+
+use base64::Engine as _;
+use trent_core::context::EncryptionContext;
+use trent_core::error::{DenialReason, KmsError, Limit, NotFound, ShownValue};
+use trent_core::id::KeyReference;
+use trent_core::key::KeyAction;
+use trent_store::record::{ConstraintKind, GrantRecord, KeyRecord};
+use trent_store::StoreErrorKind;
+
+use crate::authorize::Facts;
+use crate::resolve::{check_state, Accepts};
+use crate::{store_failed, Caller, Kms};
+
+const GRANT_TOKEN_LABEL: &[u8] = b"trent/grant-token/v1";
+
+/// The operations a grant on a symmetric encryption key may name.
+pub(crate) const SYMMETRIC_GRANT_OPERATIONS: &[&str] = &[
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+];
+
+/// Every grant operation of the AWS API model.
+pub const GRANT_OPERATIONS: &[&str] = &[
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+];
+
+/// Operations that carry no encryption context: a constrained grant may not name them.
+const WITHOUT_CONTEXT: &[&str] = &[
+    "DescribeKey",
+    "GetPublicKey",
+    "Sign",
+    "Verify",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+];
+
+/// What CreateGrant asks for (already checked against the API model).
+#[derive(Clone, Debug, Default)]
+pub struct CreateGrantInput {
+    /// Who may use the grant.
+    pub grantee: String,
+    /// Who may retire it.
+    pub retiring: Option<String>,
+    /// Its operations, AWS's names.
+    pub operations: Vec<String>,
+    /// The encryption-context constraint.
+    pub constraint: Option<(ConstraintKind, EncryptionContext)>,
+    /// A name that makes retries idempotent.
+    pub name: Option<String>,
+    /// Only check; do not create.
+    pub dry_run: bool,
+}
+
+/// A created (or, for an idempotent retry, found) grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedGrant {
+    /// The grant id.
+    pub grant_id: String,
+    /// A token that names the grant.
+    pub grant_token: String,
+}
+
+/// How RetireGrant names its grant.
+#[derive(Clone, Debug)]
+pub enum RetireTarget {
+    /// By grant token.
+    Token(String),
+    /// By key and grant id.
+    Id(KeyReference, String),
+}
+
+fn pairs(context: &EncryptionContext) -> Vec<(String, String)> {
+    context
+        .pairs()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+}
+
+fn check_grant_id(grant_id: &str) -> Result<(), KmsError> {
+    if grant_id.len() == 64 && grant_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(KmsError::InvalidGrantId)
+    }
+}
+
+/// Whether `grant` lets `caller` perform `operation` with `context`.
+fn grant_allows(
+    grant: &GrantRecord,
+    caller: &Caller,
+    operation: &str,
+    context: Option<&EncryptionContext>,
+) -> bool {
+    let grantee = grant.grantee == caller.principal_arn()
+        || caller.role_arn() == Some(grant.grantee.as_str());
+    if !grantee || !grant.operations.iter().any(|op| op == operation) {
+        return false;
+    }
+    match (&grant.constraint, context) {
+        (None, _) => true,
+        // Operations without a context (CreateGrant, RetireGrant) carry the
+        // constraint on; checked where they act.
+        (Some(_), None) => true,
+        (Some((ConstraintKind::Equals, expected)), Some(context)) => {
+            let given = pairs(context);
+            given.len() == expected.len() && expected.iter().all(|pair| given.contains(pair))
+        }
+        (Some((ConstraintKind::Subset, expected)), Some(context)) => {
+            let given = pairs(context);
+            expected.iter().all(|pair| given.contains(pair))
+        }
+    }
+}
+
+impl Kms {
+    /// Whether a grant on `key` allows `action` (`kms:Encrypt`, ...) for
+    /// `caller`: the authorization path for requests policies do not allow.
+    pub(crate) fn grant_allows(
+        &self,
+        caller: &Caller,
+        key: &KeyRecord,
+        action: &str,
+        context: Option<&EncryptionContext>,
+    ) -> bool {
+        let Some(operation) = action.strip_prefix("kms:") else {
+            return false;
+        };
+        // CreateGrant and RetireGrant through a grant are checked where they
+        // act (what a grant may pass on, who may retire).
+        if !GRANT_OPERATIONS.contains(&operation)
+            || matches!(operation, "CreateGrant" | "RetireGrant")
+        {
+            return false;
+        }
+        match self.store.grants(&key.key_id) {
+            Ok(grants) => grants
+                .iter()
+                .any(|grant| grant_allows(grant, caller, operation, context)),
+            Err(error) => {
+                tracing::error!(%error, "reading grants failed; denying");
+                false
+            }
+        }
+    }
+
+    /// Refuses grant tokens this server did not issue.
+    pub fn check_grant_tokens(&self, tokens: &[String]) -> Result<(), KmsError> {
+        for token in tokens {
+            self.grant_id_of_token(token)?;
+        }
+        Ok(())
+    }
+
+    fn grant_id_of_token(&self, token: &str) -> Result<String, KmsError> {
+        let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| KmsError::InvalidGrantToken)?;
+        let opened = self
+            .root_key
+            .open(GRANT_TOKEN_LABEL, &sealed)
+            .map_err(|_| KmsError::InvalidGrantToken)?;
+        String::from_utf8(opened.to_vec()).map_err(|_| KmsError::InvalidGrantToken)
+    }
+
+    fn grant_token(&self, grant_id: &str) -> Result<String, KmsError> {
+        let sealed = self
+            .root_key
+            .seal(GRANT_TOKEN_LABEL, grant_id.as_bytes())
+            .map_err(|error| KmsError::internal("sealing a grant token", error))?;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
+    }
+
+    /// CreateGrant.
+    pub fn create_grant(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        input: CreateGrantInput,
+    ) -> Result<CreatedGrant, KmsError> {
+        let _writing = self.writing();
+        let constraint_type = input.constraint.as_ref().map(|(kind, _)| match kind {
+            ConstraintKind::Equals => "EncryptionContextEquals",
+            ConstraintKind::Subset => "EncryptionContextSubset",
+        });
+        let facts = Facts {
+            grant_operations: Some(&input.operations),
+            grantee: Some(&input.grantee),
+            retiring: input.retiring.as_deref(),
+            grant_constraint: constraint_type,
+            ..Facts::default()
+        };
+        let record = self.resolve_grantable(caller, key, &input, facts)?;
+        check_state(&record, KeyAction::ChangeRotation)?;
+        for operation in &input.operations {
+            if !SYMMETRIC_GRANT_OPERATIONS.contains(&operation.as_str()) {
+                return Err(KmsError::validation(
+                    "operations",
+                    ShownValue::Shown(operation.clone()),
+                    format!(
+                        "Grant operation {operation} is not valid for a {} key",
+                        record.spec.as_str()
+                    ),
+                ));
+            }
+            if input.constraint.is_some() && WITHOUT_CONTEXT.contains(&operation.as_str()) {
+                return Err(KmsError::validation(
+                    "operations",
+                    ShownValue::Shown(operation.clone()),
+                    format!("Grant operation {operation} does not accept an encryption context, so a grant with an encryption context constraint cannot include it"),
+                ));
+            }
+        }
+        let constraint = input
+            .constraint
+            .as_ref()
+            .map(|(kind, context)| (*kind, pairs(context)));
+        let existing = self.store.grants(&record.key_id).map_err(store_failed)?;
+        // A retry with the same name and parameters returns the same grant.
+        if let Some(name) = &input.name {
+            let mut wanted = input.operations.clone();
+            wanted.sort();
+            if let Some(found) = existing.iter().find(|grant| {
+                let mut ops = grant.operations.clone();
+                ops.sort();
+                grant.name.as_deref() == Some(name.as_str())
+                    && grant.grantee == input.grantee
+                    && grant.retiring == input.retiring
+                    && ops == wanted
+                    && grant.constraint == constraint
+            }) {
+                if input.dry_run {
+                    return Err(KmsError::DryRun);
+                }
+                return Ok(CreatedGrant {
+                    grant_id: found.grant_id.clone(),
+                    grant_token: self.grant_token(&found.grant_id)?,
+                });
+            }
+        }
+        if existing.len() >= trent_core::quota::MAX_GRANTS_PER_KEY {
+            return Err(KmsError::LimitExceeded(Limit::GrantsPerKey));
+        }
+        if input.dry_run {
+            return Err(KmsError::DryRun);
+        }
+        let mut id = [0u8; 32];
+        trent_crypto::aead::fill_random(&mut id)
+            .map_err(|error| KmsError::internal("generating a grant id", error))?;
+        let grant_id = hex_lower(&id);
+        let grant = GrantRecord {
+            grant_id: grant_id.clone(),
+            key_id: record.key_id,
+            name: input.name.clone(),
+            created_at: self.clock.now(),
+            grantee: input.grantee.clone(),
+            retiring: input.retiring.clone(),
+            issuing_account: record.scope.root_arn(),
+            operations: input.operations.clone(),
+            constraint,
+        };
+        self.store.insert_grant(&grant).map_err(store_failed)?;
+        Ok(CreatedGrant {
+            grant_token: self.grant_token(&grant_id)?,
+            grant_id,
+        })
+    }
+
+    /// The key of a CreateGrant, authorized by the policies or by a grant of
+    /// the caller that includes CreateGrant, covers every operation asked
+    /// for, and whose constraint the new grant keeps.
+    fn resolve_grantable(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        input: &CreateGrantInput,
+        facts: Facts<'_>,
+    ) -> Result<std::sync::Arc<KeyRecord>, KmsError> {
+        let denied =
+            match self.resolve_with(caller, key, Accepts::IdOrArn, "kms:CreateGrant", facts) {
+                Ok(record) => return Ok(record),
+                Err(error @ KmsError::AccessDenied { .. }) => error,
+                Err(other) => return Err(other),
+            };
+        let KmsError::AccessDenied { reason, .. } = &denied else {
+            return Err(denied);
+        };
+        if matches!(
+            reason,
+            DenialReason::ExplicitDenyInResourcePolicy | DenialReason::ExplicitDenyInIdentityPolicy
+        ) {
+            return Err(denied);
+        }
+        // Policies said no; a grant that includes CreateGrant may say yes, for
+        // no more operations than it has and under the same constraint.
+        let record = self.resolve_unauthorized(caller, key)?;
+        let new_constraint = input
+            .constraint
+            .as_ref()
+            .map(|(kind, context)| (*kind, pairs(context)));
+        let grants = self.store.grants(&record.key_id).map_err(store_failed)?;
+        let allowed = grants.iter().any(|grant| {
+            grant_allows(grant, caller, "CreateGrant", None)
+                && input
+                    .operations
+                    .iter()
+                    .all(|op| grant.operations.contains(op))
+                && (grant.constraint.is_none() || grant.constraint == new_constraint)
+        });
+        if allowed {
+            Ok(record)
+        } else {
+            Err(denied)
+        }
+    }
+
+    /// ListGrants: the key's ARN and its grants, optionally one grant or one
+    /// grantee's.
+    pub fn list_grants(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        grant_id: Option<&str>,
+        grantee: Option<&str>,
+    ) -> Result<(String, Vec<GrantRecord>), KmsError> {
+        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ListGrants")?;
+        if let Some(grant_id) = grant_id {
+            check_grant_id(grant_id)?;
+        }
+        let key_arn = record.scope.key_arn(&record.key_id);
+        Ok((
+            key_arn,
+            self.store
+                .grants(&record.key_id)
+                .map_err(store_failed)?
+                .into_iter()
+                .filter(|grant| grant_id.is_none_or(|id| grant.grant_id == id))
+                .filter(|grant| grantee.is_none_or(|principal| grant.grantee == principal))
+                .collect(),
+        ))
+    }
+
+    /// ListRetirableGrants: grants naming `retiring` as retiring principal,
+    /// in keys of the caller's account (identity policies authorize it).
+    pub fn list_retirable_grants(
+        &self,
+        caller: &Caller,
+        retiring: &str,
+    ) -> Result<Vec<(String, GrantRecord)>, KmsError> {
+        self.authorize_identity_only(caller, "kms:ListRetirableGrants", Facts::default())?;
+        let mut found = Vec::new();
+        for grant in self
+            .store
+            .retirable_grants(retiring)
+            .map_err(store_failed)?
+        {
+            if let Some(key) = self.key_record(&grant.key_id)? {
+                if key.scope.account == *caller.account() {
+                    found.push((key.scope.key_arn(&key.key_id), grant));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// RetireGrant, by token or by key and id: allowed to the retiring
+    /// principal, to the grantee when the grant includes RetireGrant, and to
+    /// the root of the key's account.
+    pub fn retire_grant(
+        &self,
+        caller: &Caller,
+        target: RetireTarget,
+        dry_run: bool,
+    ) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let grant = match &target {
+            RetireTarget::Token(token) => {
+                let grant_id = self.grant_id_of_token(token)?;
+                self.store
+                    .grant(&grant_id)
+                    .map_err(store_failed)?
+                    .ok_or(KmsError::NotFound(NotFound::Grant { grant_id }))?
+            }
+            RetireTarget::Id(key, grant_id) => {
+                check_grant_id(grant_id)?;
+                let record = self.resolve_unauthorized(caller, key)?;
+                self.store
+                    .grant(grant_id)
+                    .map_err(store_failed)?
+                    .filter(|grant| grant.key_id == record.key_id)
+                    .ok_or_else(|| {
+                        KmsError::NotFound(NotFound::Grant {
+                            grant_id: grant_id.clone(),
+                        })
+                    })?
+            }
+        };
+        let key = self.key_record(&grant.key_id)?.ok_or_else(|| {
+            KmsError::NotFound(NotFound::Grant {
+                grant_id: grant.grant_id.clone(),
+            })
+        })?;
+        let retiring = grant.retiring.as_deref().is_some_and(|principal| {
+            principal == caller.principal_arn() || caller.role_arn() == Some(principal)
+        });
+        let grantee = grant_allows(&grant, caller, "RetireGrant", None);
+        let owner = caller.is_root() && *caller.account() == key.scope.account;
+        if !(retiring || grantee || owner) {
+            return Err(KmsError::AccessDenied {
+                principal_arn: caller.principal_arn().to_owned(),
+                action: "kms:RetireGrant".into(),
+                resource: key.scope.key_arn(&key.key_id),
+                reason: DenialReason::NoResourcePolicyAllows,
+            });
+        }
+        if dry_run {
+            return Err(KmsError::DryRun);
+        }
+        self.delete_grant(&grant.grant_id)
+    }
+
+    /// RevokeGrant: authorized by the key policy and identity policies.
+    pub fn revoke_grant(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+        grant_id: &str,
+        dry_run: bool,
+    ) -> Result<(), KmsError> {
+        let _writing = self.writing();
+        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:RevokeGrant")?;
+        check_grant_id(grant_id)?;
+        let grant = self
+            .store
+            .grant(grant_id)
+            .map_err(store_failed)?
+            .filter(|grant| grant.key_id == record.key_id)
+            .ok_or_else(|| {
+                KmsError::NotFound(NotFound::Grant {
+                    grant_id: grant_id.to_owned(),
+                })
+            })?;
+        if dry_run {
+            return Err(KmsError::DryRun);
+        }
+        self.delete_grant(&grant.grant_id)
+    }
+
+    fn delete_grant(&self, grant_id: &str) -> Result<(), KmsError> {
+        match self.store.delete_grant(grant_id) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind == StoreErrorKind::NotFound => {
+                Err(KmsError::NotFound(NotFound::Grant {
+                    grant_id: grant_id.to_owned(),
+                }))
+            }
+            Err(error) => Err(store_failed(error)),
+        }
+    }
+
+    /// The key a request names (id or ARN), without authorizing: for grant
+    /// checks that authorize by the grant itself.
+    fn resolve_unauthorized(
+        &self,
+        caller: &Caller,
+        key: &KeyReference,
+    ) -> Result<std::sync::Arc<KeyRecord>, KmsError> {
+        let (scope, key_id) = match key {
+            KeyReference::Id(key_id) => (caller.scope().clone(), *key_id),
+            KeyReference::Arn { scope, key_id } => (scope.clone(), *key_id),
+            KeyReference::AliasName(name) => {
+                return Err(KmsError::NotFound(NotFound::InvalidKeyId {
+                    given: name.as_str().to_owned(),
+                }))
+            }
+            KeyReference::AliasArn { scope, alias } => {
+                return Err(KmsError::NotFound(NotFound::InvalidKeyId {
+                    given: scope.alias_arn(alias),
+                }))
+            }
+        };
+        self.load_in_scope(caller, &scope, &key_id)
+    }
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}

@@ -17,6 +17,7 @@ mod crypto;
 mod grants;
 mod identity;
 mod key_policies;
+mod key_states;
 mod keys;
 mod lifecycle;
 mod policy;

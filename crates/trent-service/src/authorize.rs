@@ -206,6 +206,19 @@ impl Kms {
         action: &'static str,
         facts: Facts<'_>,
     ) -> Result<(), KmsError> {
+        self.authorize_by_identity(caller, action, "*", facts)
+    }
+
+    /// Refuses `action` on a resource that has no policy of its own (an
+    /// alias ARN, or `*`) unless the caller is the root of its account or an
+    /// identity policy allows it.
+    pub(crate) fn authorize_by_identity(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        resource: &str,
+        facts: Facts<'_>,
+    ) -> Result<(), KmsError> {
         if caller.is_root() {
             return Ok(());
         }
@@ -213,14 +226,14 @@ impl Kms {
         let request = Request {
             principal: caller.as_principal(),
             action,
-            resource: "*",
+            resource,
             keys: &keys,
         };
         combine_identity_only(caller, identity_decision(caller, &request)).map_err(|reason| {
             KmsError::AccessDenied {
                 principal_arn: caller.principal_arn().to_owned(),
                 action: action.to_owned(),
-                resource: "*".to_owned(),
+                resource: resource.to_owned(),
                 reason,
             }
         })

@@ -21,6 +21,14 @@ impl Kms {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
         let _writing = self.writing();
+        // AWS asks for permission on both: the alias (identity policies) and
+        // the key (its key policy).
+        self.authorize_by_identity(
+            caller,
+            "kms:CreateAlias",
+            &caller.scope().alias_arn(&alias),
+            Default::default(),
+        )?;
         let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:CreateAlias")?;
         check_state(&key, KeyAction::Manage)?;
         let scope = caller.scope().clone();

@@ -14,6 +14,23 @@ impl Kms {
         }
         let _writing = self.writing();
         let scope = caller.scope().clone();
+        // Permission on the alias (identity policies) and on the key it
+        // names (its key policy), as AWS asks.
+        self.authorize_by_identity(
+            caller,
+            "kms:DeleteAlias",
+            &scope.alias_arn(&alias),
+            Default::default(),
+        )?;
+        let existing = self.store.alias(&scope, &alias).map_err(store_failed)?;
+        let Some(existing) = existing else {
+            return Err(KmsError::NotFound(NotFound::Alias {
+                arn: scope.alias_arn(&alias),
+            }));
+        };
+        if let Some(key) = self.key_record(&existing.target)? {
+            self.authorize(caller, &key, "kms:DeleteAlias", Default::default())?;
+        }
         let result = self
             .store
             .delete_alias(&scope, &alias)

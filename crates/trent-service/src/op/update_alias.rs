@@ -20,6 +20,13 @@ impl Kms {
         }
         let _writing = self.writing();
         let scope = caller.scope().clone();
+        // Permission on the alias, the key it names now, and the new key.
+        self.authorize_by_identity(
+            caller,
+            "kms:UpdateAlias",
+            &scope.alias_arn(&alias),
+            Default::default(),
+        )?;
         let mut record = self
             .store
             .alias(&scope, &alias)
@@ -29,6 +36,9 @@ impl Kms {
                     arn: scope.alias_arn(&alias),
                 })
             })?;
+        if let Some(current) = self.key_record(&record.target)? {
+            self.authorize(caller, &current, "kms:UpdateAlias", Default::default())?;
+        }
         let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:UpdateAlias")?;
         check_state(&key, KeyAction::Manage)?;
         record.target = key.key_id;

@@ -733,3 +733,88 @@ async fn identity_policies_see_create_key_parameters() {
     );
     kms.create_key().tags(tag).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn aliases_need_permission_on_the_alias_and_the_key() {
+    let server = server();
+    let account = server.account().to_owned();
+    let root = server.client();
+    let key_id = create_key(&root).await;
+    let key_arn = format!("arn:aws:kms:us-east-1:{account}:key/{key_id}");
+    root.create_alias()
+        .alias_name("alias/prod")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let nobody = server.new_user("nobody").await;
+    let kms = server.kms_as(&nobody);
+    let denied = "AccessDeniedException";
+    // No permissions at all: the alias can be neither made, moved nor removed.
+    expect_error(
+        kms.delete_alias().alias_name("alias/prod").send().await,
+        denied,
+    );
+    expect_error(
+        kms.update_alias()
+            .alias_name("alias/prod")
+            .target_key_id(&key_id)
+            .send()
+            .await,
+        denied,
+    );
+    expect_error(
+        kms.create_alias()
+            .alias_name("alias/mine")
+            .target_key_id(&key_id)
+            .send()
+            .await,
+        denied,
+    );
+    // Permission on the key only is not enough; on alias/team-* and the key it is.
+    server
+        .iam()
+        .put_user_policy()
+        .user_name("nobody")
+        .policy_name("aliases")
+        .policy_document(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias"], "Resource": key_arn},
+                {"Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias"],
+                 "Resource": format!("arn:aws:kms:us-east-1:{account}:alias/team-*")}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(
+        kms.create_alias()
+            .alias_name("alias/mine")
+            .target_key_id(&key_id)
+            .send()
+            .await,
+        denied,
+    );
+    assert!(message.contains("alias/mine"), "{message}");
+    kms.create_alias()
+        .alias_name("alias/team-a")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    kms.delete_alias()
+        .alias_name("alias/team-a")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        kms.delete_alias().alias_name("alias/prod").send().await,
+        denied,
+    );
+    // The root still may.
+    root.delete_alias()
+        .alias_name("alias/prod")
+        .send()
+        .await
+        .unwrap();
+}

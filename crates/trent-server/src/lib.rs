@@ -11,6 +11,7 @@
 mod admin;
 mod auth;
 mod dispatch;
+mod metrics;
 mod query;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ use trent_protocol::Operation;
 use trent_service::Kms;
 
 pub use auth::AuthMode;
+pub use metrics::{admin_router, Metrics};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -44,6 +46,9 @@ pub struct Config {
     /// The test clock, when the server runs with `--dev --test-clock`: the
     /// admin API may then move it forward (`TrentAdmin.AdvanceClock`).
     pub test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
+    /// Where request counts and latencies are recorded (served by
+    /// [`admin_router`] on the admin listener).
+    pub metrics: Arc<Metrics>,
 }
 
 impl Config {
@@ -55,6 +60,7 @@ impl Config {
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(30),
             test_clock: None,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 }
@@ -65,6 +71,7 @@ struct Peer(std::net::IpAddr);
 
 struct AppState {
     kms: Arc<Kms>,
+    metrics: Arc<Metrics>,
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
     auth: auth::Authenticator,
     request_ids: RequestIds,
@@ -117,6 +124,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState {
         test_clock: config.test_clock.clone(),
+        metrics: config.metrics.clone(),
         auth: auth::Authenticator::new(config.auth),
         request_ids: RequestIds::new(),
         kms,
@@ -181,20 +189,35 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     let form = header_text(request.headers(), "content-type")
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
     let test_clock = state.test_clock.clone();
-    let mut response = if target.is_none() && form {
+    let metrics = state.metrics.clone();
+    let (mut response, operation, outcome) = if target.is_none() && form {
         serve_query(state, request, &request_id).await
     } else {
+        let operation = match target.as_deref() {
+            Some(target) if target.starts_with(admin::PREFIX) => "TrentAdmin",
+            Some(target) => Operation::from_target(target).map_or("unknown", Operation::name),
+            None => "unknown",
+        };
         match serve(state, request).await {
-            Ok(body) => respond(StatusCode::OK, body, &request_id, JSON),
+            Ok(body) => (
+                respond(StatusCode::OK, body, &request_id, JSON),
+                operation,
+                "ok",
+            ),
             Err(error) => {
                 log_internal(&error, &request_id);
                 let wire = trent_protocol::error::render(&error);
                 let status =
                     StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                respond(status, wire.body(), &request_id, JSON)
+                (
+                    respond(status, wire.body(), &request_id, JSON),
+                    operation,
+                    wire.type_name,
+                )
             }
         }
     };
+    metrics.record(operation, outcome, started.elapsed());
     if let Some(clock) = test_clock {
         // SDKs correct their clock by the server's `Date`: a server on a
         // test clock must send its own time.
@@ -238,15 +261,17 @@ async fn read_body(
         .map_err(|_| KmsError::RequestTooLarge)
 }
 
-/// IAM and STS: form-encoded Query requests, XML responses.
+/// IAM and STS: form-encoded Query requests, XML responses. Also returns
+/// the action (from a closed set) and the outcome, for metrics.
 async fn serve_query(
     state: Arc<AppState>,
     request: Request<Body>,
     request_id: &str,
-) -> Response<Body> {
+) -> (Response<Body>, &'static str, &'static str) {
     use trent_protocol::query::{QueryRequest, QueryService};
     let (parts, body) = request.into_parts();
     let mut service = QueryService::Iam;
+    let mut action = "unknown";
     let outcome: Result<Vec<u8>, IamError> = async {
         if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
             return Err(IamError::InvalidAction(parts.uri.path().chars().take(80).collect()));
@@ -254,6 +279,7 @@ async fn serve_query(
         let body = read_body(&parts, body).await?;
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
+        action = query::known_action(&query.action);
         tracing::debug!(request_id = %request_id, action = %query.action.chars().take(64).collect::<String>(), "query request");
         let caller = with_peer(
             state
@@ -272,7 +298,7 @@ async fn serve_query(
     }
     .await;
     match outcome {
-        Ok(body) => respond(StatusCode::OK, body, request_id, XML),
+        Ok(body) => (respond(StatusCode::OK, body, request_id, XML), action, "ok"),
         Err(error) => {
             if let IamError::Kms(error) = &error {
                 log_internal(error, request_id);
@@ -280,7 +306,11 @@ async fn serve_query(
             let wire = trent_protocol::query::render(&error);
             let status =
                 StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            respond(status, wire.body(service, request_id), request_id, XML)
+            (
+                respond(status, wire.body(service, request_id), request_id, XML),
+                action,
+                wire.code,
+            )
         }
     }
 }

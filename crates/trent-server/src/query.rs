@@ -11,6 +11,44 @@ use trent_store::record::{AccessKeyRecord, PrincipalKind, PrincipalRecord};
 
 type Reply = Result<Vec<u8>, IamError>;
 
+/// The IAM and STS actions Trent serves.
+const ACTIONS: &[&str] = &[
+    "GetCallerIdentity",
+    "AssumeRole",
+    "CreateUser",
+    "GetUser",
+    "ListUsers",
+    "DeleteUser",
+    "ListGroupsForUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "CreateRole",
+    "CreateServiceLinkedRole",
+    "GetRole",
+    "ListRoles",
+    "DeleteRole",
+    "UpdateAssumeRolePolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "GetUserPolicy",
+    "GetRolePolicy",
+    "ListUserPolicies",
+    "ListRolePolicies",
+    "DeleteUserPolicy",
+    "DeleteRolePolicy",
+];
+
+/// An action's name from the closed set, or `unknown` (for metrics labels).
+pub(crate) fn known_action(action: &str) -> &'static str {
+    ACTIONS
+        .iter()
+        .find(|known| **known == action)
+        .copied()
+        .unwrap_or("unknown")
+}
+
 fn user_xml(xml: &mut Xml, user: &PrincipalRecord) {
     xml.leaf("Path", &user.path)
         .leaf("UserName", &user.name)

@@ -100,6 +100,11 @@ impl Kms {
         })
     }
 
+    /// How many keys are in each state, for metrics.
+    pub fn key_counts_by_state(&self) -> Result<Vec<(trent_core::key::KeyState, u64)>, KmsError> {
+        self.store.count_keys_by_state().map_err(store_failed)
+    }
+
     /// The accounts of the data folder, oldest first.
     pub fn accounts(&self) -> Result<Vec<AccountId>, KmsError> {
         self.store.accounts().map_err(store_failed)

@@ -164,6 +164,8 @@ pub trait KeyStore: Send + Sync {
     /// Deletes a key irrecoverably: every material version, its tags, grants
     /// and the aliases pointing to it, and the key record, in one transaction.
     fn delete_key(&self, key_id: &KeyId) -> StoreResult<()>;
+    /// How many keys are in each state (states with none left out).
+    fn count_keys_by_state(&self) -> StoreResult<Vec<(trent_core::key::KeyState, u64)>>;
     /// Keys with work due at `now`: pending deletion whose date has passed,
     /// or enabled with automatic rotation due.
     fn keys_due(&self, now: trent_core::clock::Timestamp) -> StoreResult<Vec<KeyId>>;

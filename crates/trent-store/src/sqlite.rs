@@ -841,6 +841,26 @@ impl KeyStore for SqliteStore {
         Ok(())
     }
 
+    fn count_keys_by_state(&self) -> StoreResult<Vec<(KeyState, u64)>> {
+        let connection = self.read();
+        let mut statement = connection
+            .prepare("SELECT key_state, count(*) FROM keys GROUP BY key_state ORDER BY key_state")
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| {
+            let (state, count) = row.map_err(unavailable)?;
+            Ok((
+                KeyState::parse(&state).ok_or_else(corrupt)?,
+                u64::try_from(count).unwrap_or(0),
+            ))
+        })
+        .collect()
+    }
+
     fn keys_due(&self, now: Timestamp) -> StoreResult<Vec<KeyId>> {
         let connection = self.read();
         let mut statement = connection

@@ -93,6 +93,7 @@ impl Builder {
             data_dir,
             child: None,
             endpoint: String::new(),
+            admin_endpoint: String::new(),
             account: String::new(),
             clock_offset: Arc::new(AtomicU64::new(0)),
         };
@@ -108,6 +109,7 @@ pub struct TestServer {
     data_dir: tempfile::TempDir,
     child: Option<Child>,
     endpoint: String,
+    admin_endpoint: String,
     account: String,
     /// How far the server's test clock has been moved; clients sign with
     /// the system time plus this, as a client of a server that far ahead would.
@@ -157,6 +159,8 @@ impl TestServer {
             .arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")
+            .arg("--admin-listen")
+            .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(self.data_dir.path())
             .env("TRENT_LOG", "info")
@@ -190,6 +194,9 @@ impl TestServer {
             if let Some(account) = line.strip_prefix("trent account ") {
                 self.account = account.trim().to_owned();
             }
+            if let Some(address) = line.strip_prefix("trent admin listening on ") {
+                self.admin_endpoint = format!("http://{}", address.trim());
+            }
             if let Some(address) = line.strip_prefix("trent listening on ") {
                 endpoint = Some(format!("http://{}", address.trim()));
                 break;
@@ -210,6 +217,11 @@ impl TestServer {
     /// The server's base URL, `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The admin listener's base URL (`/metrics`, `/healthz`, `/readyz`).
+    pub fn admin_endpoint(&self) -> &str {
+        &self.admin_endpoint
     }
 
     /// The server's process id.

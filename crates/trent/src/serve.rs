@@ -18,6 +18,21 @@ use trent_store::sqlite::SqliteStore;
 
 /// The address Trent listens on by default: loopback only.
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7979";
+/// The admin listener's default address: loopback only.
+const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:7980";
+
+/// Where the admin listener listens, if anywhere.
+#[derive(Clone, Debug)]
+struct AdminListen(Option<SocketAddr>);
+
+fn parse_admin_listen(text: &str) -> Result<AdminListen, String> {
+    if text == "off" {
+        return Ok(AdminListen(None));
+    }
+    text.parse()
+        .map(|address| AdminListen(Some(address)))
+        .map_err(|_| format!("expected an address such as 127.0.0.1:7980, or off; got {text:?}"))
+}
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -25,6 +40,13 @@ pub(crate) struct ServeArgs {
     /// address is printed as "trent listening on ADDR".
     #[arg(long, default_value = DEFAULT_LISTEN, env = "TRENT_LISTEN")]
     listen: SocketAddr,
+
+    /// Address of the admin listener: Prometheus metrics (/metrics), liveness
+    /// (/healthz) and readiness (/readyz: store and root key reachable).
+    /// Printed as "trent admin listening on ADDR"; "off" disables it. Keep it
+    /// off the network the API is exposed to.
+    #[arg(long, default_value = DEFAULT_ADMIN_LISTEN, value_parser = parse_admin_listen, env = "TRENT_ADMIN_LISTEN")]
+    admin_listen: AdminListen,
 
     /// Data folder: the SQLite store, the root key (unless --root-key-file)
     /// and the root credentials. Created on first start.
@@ -145,7 +167,22 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let metrics = Arc::new(trent_server::Metrics::new());
     runtime.block_on(async {
+        if let AdminListen(Some(admin_address)) = args.admin_listen {
+            let admin = tokio::net::TcpListener::bind(admin_address)
+                .await
+                .with_context(|| format!("admin listener on {admin_address}"))?;
+            let address = admin.local_addr()?;
+            println!("trent admin listening on {address}");
+            tracing::info!(%address, "admin listening");
+            let router = trent_server::admin_router(kms.clone(), metrics.clone());
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(admin, router).await {
+                    tracing::error!(%error, "admin listener failed");
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
@@ -156,6 +193,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let config = Config {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
             test_clock,
+            metrics,
             ..Config::new(auth)
         };
         let maintenance = tokio::spawn(maintain(

@@ -385,6 +385,10 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
             .collect::<Vec<_>>(),
         vec![(1, None), (2, Some(RotationType::OnDemand))]
     );
+    assert_eq!(
+        store.count_keys_by_state().unwrap(),
+        vec![(KeyState::Enabled, 2)]
+    );
     // Due work.
     assert_eq!(store.keys_due(Timestamp::from_millis(999)).unwrap(), vec![]);
     assert_eq!(

@@ -20,6 +20,7 @@ mod key_policies;
 mod key_states;
 mod keys;
 mod lifecycle;
+mod operability;
 mod policy;
 mod scenario_rds_key;
 mod tags;

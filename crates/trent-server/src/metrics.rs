@@ -1,0 +1,164 @@
+//! Prometheus metrics and health checks, served on the admin listener
+//! (`/metrics`, `/healthz`, `/readyz`), never on the API port.
+//!
+//! Requests are counted by operation and outcome (`ok` or the error type AWS
+//! names), and timed per operation. Keys by state are read from the store
+//! when scraped. Operation names are from a closed set (unknown ones count as
+//! `unknown`), so a caller cannot grow the label space.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Response, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use trent_service::Kms;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<OperationLabels, Histogram>,
+    keys: Family<StateLabels, Gauge>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Empty metrics, registered.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("trent");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "requests",
+            "API requests by operation and outcome (ok, or the AWS error type)",
+            requests.clone(),
+        );
+        let latency = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
+            // 50 µs to about 3.3 s.
+            Histogram::new(exponential_buckets(0.000_05, 2.0, 17))
+        });
+        registry.register(
+            "request_duration_seconds",
+            "API request latency by operation, from headers read to response built",
+            latency.clone(),
+        );
+        let keys = Family::<StateLabels, Gauge>::default();
+        registry.register("keys", "KMS keys by key state", keys.clone());
+        Self {
+            registry,
+            requests,
+            latency,
+            keys,
+        }
+    }
+
+    /// Records one request.
+    pub(crate) fn record(&self, operation: &'static str, outcome: &'static str, elapsed: Duration) {
+        self.requests
+            .get_or_create(&RequestLabels { operation, outcome })
+            .inc();
+        self.latency
+            .get_or_create(&OperationLabels { operation })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The text exposition, with key counts read now.
+    fn render(&self, kms: &Kms) -> Result<String, std::fmt::Error> {
+        if let Ok(counts) = kms.key_counts_by_state() {
+            for (state, count) in counts {
+                self.keys
+                    .get_or_create(&StateLabels {
+                        state: state.as_str(),
+                    })
+                    .set(i64::try_from(count).unwrap_or(i64::MAX));
+            }
+        }
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
+
+struct AdminState {
+    kms: Arc<Kms>,
+    metrics: Arc<Metrics>,
+}
+
+/// The admin router: `/metrics`, `/healthz` (the process answers) and
+/// `/readyz` (the store answers and the root key opens it).
+pub fn admin_router(kms: Arc<Kms>, metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .with_state(Arc::new(AdminState { kms, metrics }))
+}
+
+async fn scrape(State(state): State<Arc<AdminState>>) -> Response<Body> {
+    let rendered = tokio::task::spawn_blocking(move || state.metrics.render(&state.kms)).await;
+    match rendered {
+        Ok(Ok(text)) => {
+            let mut response = Response::new(Body::from(text));
+            response.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            response
+        }
+        _ => status(StatusCode::INTERNAL_SERVER_ERROR, "metrics unavailable\n"),
+    }
+}
+
+async fn ready(State(state): State<Arc<AdminState>>) -> Response<Body> {
+    let kms = state.kms.clone();
+    match tokio::task::spawn_blocking(move || kms.check_root_key()).await {
+        Ok(Ok(())) => status(StatusCode::OK, "ready\n"),
+        _ => status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: store or root key unavailable\n",
+        ),
+    }
+}
+
+fn status(code: StatusCode, text: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::from(text));
+    *response.status_mut() = code;
+    response
+}

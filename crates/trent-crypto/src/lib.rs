@@ -12,6 +12,7 @@
 //! Every primitive comes from `aws-lc-rs`.
 
 pub mod aead;
+pub mod audit;
 pub mod ciphertext;
 pub mod material;
 pub mod root_key;

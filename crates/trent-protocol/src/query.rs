@@ -61,6 +61,14 @@ impl QueryRequest {
         Ok(Self { action, params })
     }
 
+    /// Every parameter but `Action`, for the audit log.
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params
+            .iter()
+            .filter(|(name, _)| name.as_str() != "Version")
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// An optional parameter.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)

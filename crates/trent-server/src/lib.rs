@@ -9,6 +9,7 @@
 //! service and renders.
 
 mod admin;
+pub mod audit;
 mod auth;
 mod dispatch;
 mod metrics;
@@ -49,6 +50,12 @@ pub struct Config {
     /// Where request counts and latencies are recorded (served by
     /// [`admin_router`] on the admin listener).
     pub metrics: Arc<Metrics>,
+    /// The audit log every request is recorded in before its response is
+    /// sent; `None` only in tests of other things.
+    pub audit: Option<audit::log::AuditLog>,
+    /// When the audit log cannot be written: `false` (the default) fails
+    /// the request; `true` serves it anyway and logs the failure.
+    pub audit_fail_open: bool,
 }
 
 impl Config {
@@ -61,6 +68,8 @@ impl Config {
             shutdown_grace: Duration::from_secs(30),
             test_clock: None,
             metrics: Arc::new(Metrics::new()),
+            audit: None,
+            audit_fail_open: false,
         }
     }
 }
@@ -71,7 +80,11 @@ struct Peer(std::net::IpAddr);
 
 struct AppState {
     kms: Arc<Kms>,
+    /// Ids of audit events (a second sequence, like request ids).
+    event_ids: RequestIds,
     metrics: Arc<Metrics>,
+    audit: Option<audit::log::AuditLog>,
+    audit_fail_open: bool,
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
     auth: auth::Authenticator,
     request_ids: RequestIds,
@@ -125,8 +138,11 @@ pub async fn run(
     let state = Arc::new(AppState {
         test_clock: config.test_clock.clone(),
         metrics: config.metrics.clone(),
+        audit: config.audit.clone(),
+        audit_fail_open: config.audit_fail_open,
         auth: auth::Authenticator::new(config.auth),
         request_ids: RequestIds::new(),
+        event_ids: RequestIds::new(),
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
@@ -182,28 +198,54 @@ pub async fn run(
     Ok(())
 }
 
+/// What a request turned out to be, for its audit event.
+#[derive(Default)]
+struct Seen {
+    caller: Option<trent_service::Caller>,
+    request: Option<serde_json::Map<String, serde_json::Value>>,
+    response: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn members(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    serde_json::from_slice(bytes).ok()
+}
+
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let request_id = state.request_ids.next();
     let started = std::time::Instant::now();
     let target = header_text(request.headers(), "x-amz-target");
+    let user_agent = header_text(request.headers(), "user-agent");
+    let peer = request.extensions().get::<Peer>().map(|peer| peer.0);
     let form = header_text(request.headers(), "content-type")
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
     let test_clock = state.test_clock.clone();
     let metrics = state.metrics.clone();
-    let (mut response, operation, outcome) = if target.is_none() && form {
-        serve_query(state, request, &request_id).await
+    let kms = state.kms.clone();
+    let audit = state.audit.clone();
+    let fail_open = state.audit_fail_open;
+    let event_id = audit.as_ref().map(|_| state.event_ids.next());
+    let mut seen = Seen::default();
+    let query = target.is_none() && form;
+    let (mut response, operation, outcome, error_message) = if query {
+        serve_query(state, request, &request_id, &mut seen).await
     } else {
         let operation = match target.as_deref() {
             Some(target) if target.starts_with(admin::PREFIX) => "TrentAdmin",
             Some(target) => Operation::from_target(target).map_or("unknown", Operation::name),
             None => "unknown",
         };
-        match serve(state, request).await {
-            Ok(body) => (
-                respond(StatusCode::OK, body, &request_id, JSON),
-                operation,
-                "ok",
-            ),
+        match serve(state, request, &mut seen).await {
+            Ok(body) => {
+                if audit.is_some() {
+                    seen.response = members(&body);
+                }
+                (
+                    respond(StatusCode::OK, body, &request_id, JSON),
+                    operation,
+                    "ok",
+                    None,
+                )
+            }
             Err(error) => {
                 log_internal(&error, &request_id);
                 let wire = trent_protocol::error::render(&error);
@@ -213,10 +255,71 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
                     respond(status, wire.body(), &request_id, JSON),
                     operation,
                     wire.type_name,
+                    Some(wire.message),
                 )
             }
         }
     };
+    if let Some(audit) = audit {
+        let source = if !query {
+            "kms.amazonaws.com"
+        } else if matches!(operation, "GetCallerIdentity" | "AssumeRole") {
+            "sts.amazonaws.com"
+        } else {
+            "iam.amazonaws.com"
+        };
+        let read_only = if query {
+            operation.starts_with("Get") || operation.starts_with("List")
+        } else {
+            Operation::ALL
+                .iter()
+                .find(|op| op.name() == operation)
+                .is_some_and(|op| !dispatch::writes(*op))
+        };
+        let event = audit::event::build(audit::event::Facts {
+            source,
+            name: operation,
+            time_millis: kms.clock().now().as_millis(),
+            caller: seen.caller.as_ref(),
+            source_ip: peer,
+            user_agent: user_agent.as_deref(),
+            request: seen.request.take(),
+            response: seen.response.take(),
+            request_id: &request_id,
+            event_id: event_id.as_deref().unwrap_or_default(),
+            read_only,
+            error: error_message.map(|message| (outcome, message)),
+        });
+        if let Err(error) = audit.append(event).await {
+            tracing::error!(request_id = %request_id, %error, fail_open, "audit event not recorded");
+            if !fail_open {
+                // Fail closed: no answer leaves without its record.
+                response = if query {
+                    let wire = trent_protocol::query::render(&IamError::Kms(KmsError::internal(
+                        "audit log unavailable",
+                        error,
+                    )));
+                    respond(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        wire.body(trent_protocol::query::QueryService::Iam, &request_id),
+                        &request_id,
+                        XML,
+                    )
+                } else {
+                    let wire = trent_protocol::error::render(&KmsError::internal(
+                        "audit log unavailable",
+                        error,
+                    ));
+                    respond(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        wire.body(),
+                        &request_id,
+                        JSON,
+                    )
+                };
+            }
+        }
+    }
     metrics.record(operation, outcome, started.elapsed());
     if let Some(clock) = test_clock {
         // SDKs correct their clock by the server's `Date`: a server on a
@@ -267,7 +370,8 @@ async fn serve_query(
     state: Arc<AppState>,
     request: Request<Body>,
     request_id: &str,
-) -> (Response<Body>, &'static str, &'static str) {
+    seen: &mut Seen,
+) -> (Response<Body>, &'static str, &'static str, Option<String>) {
     use trent_protocol::query::{QueryRequest, QueryService};
     let (parts, body) = request.into_parts();
     let mut service = QueryService::Iam;
@@ -280,6 +384,14 @@ async fn serve_query(
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
         action = query::known_action(&query.action);
+        if state.audit.is_some() {
+            seen.request = Some(
+                query
+                    .params()
+                    .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
+                    .collect(),
+            );
+        }
         tracing::debug!(request_id = %request_id, action = %query.action.chars().take(64).collect::<String>(), "query request");
         let caller = with_peer(
             state
@@ -287,6 +399,7 @@ async fn serve_query(
                 .authenticate(&state.kms, &parts, &body, service.signing_name())?,
             &parts,
         );
+        seen.caller = Some(caller.clone());
         let request_id = request_id.to_owned();
         let kms = state.kms.clone();
         // IAM changes are writes (an fsync each): keep them off the async workers.
@@ -298,7 +411,12 @@ async fn serve_query(
     }
     .await;
     match outcome {
-        Ok(body) => (respond(StatusCode::OK, body, request_id, XML), action, "ok"),
+        Ok(body) => (
+            respond(StatusCode::OK, body, request_id, XML),
+            action,
+            "ok",
+            None,
+        ),
         Err(error) => {
             if let IamError::Kms(error) = &error {
                 log_internal(error, request_id);
@@ -310,21 +428,32 @@ async fn serve_query(
                 respond(status, wire.body(service, request_id), request_id, XML),
                 action,
                 wire.code,
+                Some(wire.message),
             )
         }
     }
 }
 
-async fn serve(state: Arc<AppState>, request: Request<Body>) -> Result<Vec<u8>, KmsError> {
+async fn serve(
+    state: Arc<AppState>,
+    request: Request<Body>,
+    seen: &mut Seen,
+) -> Result<Vec<u8>, KmsError> {
     let (parts, body) = request.into_parts();
     if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
         return Err(KmsError::UnknownOperation);
     }
     let body = read_body(&parts, body).await?;
+    if state.audit.is_some() {
+        seen.request = members(&body);
+    }
     let caller = with_peer(
         state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
         &parts,
     );
+    if state.audit.is_some() {
+        seen.caller = Some(caller.clone());
+    }
     let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
     if target.starts_with(admin::PREFIX) {
         // Rare, and AdvanceClock runs maintenance (writes): off the workers.

@@ -100,6 +100,29 @@ impl Kms {
         })
     }
 
+    /// The server's audit signing key: made, sealed under the root key and
+    /// stored on first use.
+    pub fn audit_signer(&self) -> Result<trent_crypto::audit::AuditSigner, KmsError> {
+        const META: &str = "audit_signing_key";
+        const LABEL: &[u8] = b"trent/audit-signing-key/v1";
+        if let Some(sealed) = self.store.meta(META).map_err(store_failed)? {
+            let pkcs8 = self
+                .root_key
+                .open(LABEL, &sealed)
+                .map_err(|error| KmsError::internal("opening the audit signing key", error))?;
+            return trent_crypto::audit::AuditSigner::from_pkcs8(&pkcs8)
+                .map_err(|error| KmsError::internal("reading the audit signing key", error));
+        }
+        let (signer, pkcs8) = trent_crypto::audit::AuditSigner::generate()
+            .map_err(|error| KmsError::internal("generating the audit signing key", error))?;
+        let sealed = self
+            .root_key
+            .seal(LABEL, &pkcs8)
+            .map_err(|error| KmsError::internal("sealing the audit signing key", error))?;
+        self.store.set_meta(META, &sealed).map_err(store_failed)?;
+        Ok(signer)
+    }
+
     /// How many keys are in each state, for metrics.
     pub fn key_counts_by_state(&self) -> Result<Vec<(trent_core::key::KeyState, u64)>, KmsError> {
         self.store.count_keys_by_state().map_err(store_failed)

@@ -1,6 +1,7 @@
 //! The `trent` command: the server and its administration.
 
 mod admin;
+mod audit;
 mod bench;
 mod serve;
 
@@ -30,6 +31,8 @@ enum Command {
     /// Administer a stopped data folder offline: accounts, users, access
     /// keys, identity policies (bootstrap and recovery).
     Admin(admin::AdminArgs),
+    /// Verify or query an audit folder (offline).
+    Audit(audit::AuditArgs),
     /// Ask a running server, as an account root, why a principal would be
     /// allowed or denied an action on a key: every statement of the key
     /// policy and of the principal's identity policies, with the element or
@@ -51,6 +54,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Admin(args) => admin::admin(args),
+        Command::Audit(args) => audit::audit(args),
         Command::Explain(args) => admin::explain(args),
         Command::Bench(args) => bench::bench(args),
         Command::BenchBaseline => bench::baseline_server(),

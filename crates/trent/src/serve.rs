@@ -83,6 +83,25 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     maintenance_interval: u64,
 
+    /// The audit log folder (hash-chained JSON lines, signed digests).
+    /// Defaults to DATA_DIR/audit.
+    #[arg(long, env = "TRENT_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
+
+    /// Serve requests even when their audit event cannot be written (the
+    /// failure is logged). By default such requests fail: nothing is
+    /// answered without its record. The choice is itself recorded.
+    #[arg(long)]
+    audit_fail_open: bool,
+
+    /// Start a new audit file when the current one passes this size (MiB).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    audit_segment_mib: u64,
+
+    /// Tests only: the audit segment size in bytes (overrides the MiB setting).
+    #[arg(long, hide = true)]
+    audit_segment_bytes: Option<u64>,
+
     /// Tests only, and only with --dev: a clock the admin API can move
     /// forward (TrentAdmin.AdvanceClock), to cross deletion windows and
     /// rotation periods in a test. Refused without --dev.
@@ -168,7 +187,39 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let metrics = Arc::new(trent_server::Metrics::new());
+    let audit_dir = args
+        .audit_dir
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("audit"));
+    let signer = kms
+        .audit_signer()
+        .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
+    let audit = trent_server::audit::log::AuditLog::open(
+        &audit_dir,
+        signer,
+        args.audit_segment_bytes
+            .unwrap_or(args.audit_segment_mib * 1024 * 1024),
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    if args.audit_fail_open {
+        eprintln!(
+            "WARNING: --audit-fail-open: requests are served even when they cannot be audited."
+        );
+    }
     runtime.block_on(async {
+        // The audit mode is itself on record.
+        let mut mode = serde_json::Map::new();
+        mode.insert("eventVersion".into(), "1.08".into());
+        mode.insert("eventSource".into(), "trent".into());
+        mode.insert("eventName".into(), "AuditConfiguration".into());
+        mode.insert(
+            "requestParameters".into(),
+            serde_json::json!({ "failOpen": args.audit_fail_open }),
+        );
+        audit
+            .append(mode)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
         if let AdminListen(Some(admin_address)) = args.admin_listen {
             let admin = tokio::net::TcpListener::bind(admin_address)
                 .await
@@ -194,6 +245,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
             test_clock,
             metrics,
+            audit: Some(audit.clone()),
+            audit_fail_open: args.audit_fail_open,
             ..Config::new(auth)
         };
         let maintenance = tokio::spawn(maintain(
@@ -202,6 +255,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ));
         trent_server::run(kms, config, listener, shutdown_signal()).await?;
         maintenance.abort();
+        audit.flush();
         anyhow::Ok(())
     })?;
     store

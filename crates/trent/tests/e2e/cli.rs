@@ -115,10 +115,20 @@ async fn a_data_folder_without_its_root_key_reveals_nothing_and_refuses_to_start
     create_key(&server.client()).await;
     server.terminate();
     let root_key = std::fs::read(server.data_dir().join("root-key")).unwrap();
-    // No file in the data folder other than the root key holds the root key bytes.
-    for entry in std::fs::read_dir(server.data_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() != "root-key" {
+    // No file in the data folder (its audit folder included) other than the
+    // root key holds the root key bytes.
+    let mut files: Vec<_> = std::fs::read_dir(server.data_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let audit = server.data_dir().join("audit");
+    files.extend(
+        std::fs::read_dir(&audit)
+            .unwrap()
+            .map(|entry| entry.unwrap().path()),
+    );
+    for path in files {
+        if path.is_file() && path.file_name().unwrap() != "root-key" {
             let bytes = std::fs::read(&path).unwrap();
             assert!(
                 !bytes.windows(32).any(|w| w == root_key.as_slice()),

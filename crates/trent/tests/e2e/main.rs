@@ -11,6 +11,7 @@
 )]
 
 mod aliases;
+mod audit;
 mod cli;
 mod crash;
 mod crypto;

@@ -1,0 +1,383 @@
+//! The audit log: JSON lines in `DATA_DIR/audit/`, hash-chained, written
+//! and synced before the response leaves, with signed digests of the chain.
+//!
+//! Each line is one event with two fields of ours: `trentSeq` (1, 2, …) and
+//! `trentPrev`, the SHA-256 (hex) of the previous line's bytes (64 zeros for
+//! the first). Files are `audit-NNNNNN.jsonl`, a new one when the current
+//! passes the size limit. A writer thread takes events in batches: it
+//! writes a batch, syncs the file once, then acknowledges every event of
+//! the batch (group commit). `digests.jsonl` holds, every few seconds while
+//! there are new events, the sequence number and hash of the chain head
+//! signed with the server's Ed25519 key (`public-key` holds its public half,
+//! hex). `trent audit verify` checks all of it without the root key.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use trent_crypto::audit::{sha256, AuditSigner};
+
+/// A new file once the current one is larger than this.
+pub const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+/// A digest at most this long after the first event it does not cover.
+pub const DIGEST_INTERVAL: Duration = Duration::from_secs(5);
+/// The chain's starting point.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Events written per sync at most.
+const MAX_BATCH: usize = 4096;
+
+/// Why an event could not be recorded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("audit log unavailable: {0}")]
+pub struct AuditError(String);
+
+type Ack = tokio::sync::oneshot::Sender<Result<(), AuditError>>;
+
+enum Message {
+    /// An event serialized by the request's task, without its opening `{`
+    /// (the writer puts the chain fields first).
+    Event(Vec<u8>, Ack),
+    /// Write a digest now if anything is uncovered, then acknowledge.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// The handle requests append through.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    sender: mpsc::Sender<Message>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Message")
+    }
+}
+
+struct Writer {
+    dir: PathBuf,
+    segment_bytes: u64,
+    file: File,
+    file_index: u32,
+    file_len: u64,
+    seq: u64,
+    head: String,
+    signer: AuditSigner,
+    covered: u64,
+    uncovered_since: Option<Instant>,
+}
+
+fn segment_name(index: u32) -> String {
+    format!("audit-{index:06}.jsonl")
+}
+
+/// The audit files of `dir`, in order.
+pub fn segments(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("audit-") && name.ends_with(".jsonl"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn io(context: &str, error: std::io::Error) -> AuditError {
+    AuditError(format!("{context}: {error}"))
+}
+
+impl AuditLog {
+    /// Opens (or starts) the log in `dir`, recovering the chain head from
+    /// its last line; a last line cut short by a crash (never acknowledged)
+    /// is dropped.
+    pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
+        fs::create_dir_all(dir).map_err(|e| io("creating the audit folder", e))?;
+        fs::write(
+            dir.join("public-key"),
+            hex::encode(signer.public_key()) + "\n",
+        )
+        .map_err(|e| io("writing the audit public key", e))?;
+        let existing = segments(dir).map_err(|e| io("listing the audit folder", e))?;
+        let (mut seq, mut head, mut file_index) = (0, GENESIS.to_owned(), 1);
+        if let Some(last) = existing.last() {
+            file_index = last
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| {
+                    n.strip_prefix("audit-")?
+                        .strip_suffix(".jsonl")?
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(1);
+            // The chain head is the last complete line of the newest file
+            // that has one.
+            for path in existing.iter().rev() {
+                if let Some((last_seq, last_hash)) = recover(path)? {
+                    seq = last_seq;
+                    head = last_hash;
+                    break;
+                }
+            }
+        }
+        let path = dir.join(segment_name(file_index));
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io("opening the audit log", e))?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| io("reading the audit log", e))?
+            .len();
+        let (sender, receiver) = mpsc::channel();
+        let writer = Writer {
+            dir: dir.to_owned(),
+            segment_bytes,
+            file,
+            file_index,
+            file_len,
+            seq,
+            head,
+            signer,
+            covered: seq,
+            uncovered_since: None,
+        };
+        std::thread::Builder::new()
+            .name("trent-audit".into())
+            .spawn(move || writer.run(&receiver))
+            .map_err(|e| io("starting the audit writer", e))?;
+        Ok(Self {
+            sender,
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The folder of the log.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records `event`; returns once it is on disk. The event is serialized
+    /// here, on the caller's thread, so the one writer thread only chains,
+    /// writes and syncs.
+    pub async fn append(&self, event: Map<String, Value>) -> Result<(), AuditError> {
+        let bytes = serde_json::to_vec(&Value::Object(event))
+            .map_err(|e| AuditError(format!("encoding an event: {e}")))?;
+        let (ack, done) = tokio::sync::oneshot::channel();
+        self.sender
+            .send(Message::Event(bytes, ack))
+            .map_err(|_| AuditError("the audit writer stopped".into()))?;
+        done.await
+            .map_err(|_| AuditError("the audit writer stopped".into()))?
+    }
+
+    /// Writes a digest of everything written so far (at shutdown).
+    pub fn flush(&self) {
+        let (done, wait) = mpsc::channel();
+        if self.sender.send(Message::Flush(done)).is_ok() {
+            let _ = wait.recv_timeout(Duration::from_secs(10));
+        }
+    }
+}
+
+/// The last complete line's sequence number and hash; a trailing partial
+/// line is cut off.
+fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
+    let bytes = fs::read(path).map_err(|e| io("reading the audit log", e))?;
+    let complete = bytes
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |at| at + 1);
+    if complete < bytes.len() {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io("repairing the audit log", e))?;
+        file.set_len(complete as u64)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io("repairing the audit log", e))?;
+        tracing::warn!(path = %path.display(), "dropped an unfinished audit line (never acknowledged)");
+    }
+    let Some(line) = bytes[..complete]
+        .split(|b| *b == b'\n')
+        .rfind(|line| !line.is_empty())
+    else {
+        return Ok(None);
+    };
+    let value: Value = serde_json::from_slice(line)
+        .map_err(|_| AuditError("the last audit line is not JSON".into()))?;
+    let seq = value
+        .get("trentSeq")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| AuditError("the last audit line has no trentSeq".into()))?;
+    Ok(Some((seq, hex::encode(sha256(line)))))
+}
+
+impl Writer {
+    fn run(mut self, receiver: &mpsc::Receiver<Message>) {
+        loop {
+            let first = match receiver.recv_timeout(DIGEST_INTERVAL) {
+                Ok(message) => message,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    self.digest_if_due(true);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    self.digest_if_due(true);
+                    return;
+                }
+            };
+            let mut batch = Vec::new();
+            let mut flushes = Vec::new();
+            let mut next = Some(first);
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Event(event, ack) => batch.push((event, ack)),
+                    Message::Flush(done) => flushes.push(done),
+                }
+                if batch.len() < MAX_BATCH {
+                    next = receiver.try_recv().ok();
+                }
+            }
+            if !batch.is_empty() {
+                let (events, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                let result = self.write(events);
+                for ack in acks {
+                    let _ = ack.send(result.clone());
+                }
+            }
+            self.digest_if_due(!flushes.is_empty());
+            for done in flushes {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Writes events as one batch and syncs; the chain only advances if the
+    /// whole batch reached the disk.
+    fn write(&mut self, events: Vec<Vec<u8>>) -> Result<(), AuditError> {
+        if self.file_len >= self.segment_bytes {
+            self.rotate()?;
+        }
+        let (mut seq, mut head) = (self.seq, self.head.clone());
+        let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
+        for event in events {
+            seq += 1;
+            // `{"trentSeq":N,"trentPrev":"…",` then the event without its `{`.
+            let start = buffer.len();
+            buffer.extend_from_slice(
+                format!("{{\"trentSeq\":{seq},\"trentPrev\":\"{head}\"").as_bytes(),
+            );
+            match event.get(1..) {
+                Some(rest) if rest != b"}" => {
+                    buffer.push(b',');
+                    buffer.extend_from_slice(rest);
+                }
+                _ => buffer.push(b'}'),
+            }
+            head = hex::encode(sha256(&buffer[start..]));
+            buffer.push(b'\n');
+        }
+        let start = self.file_len;
+        let written = self
+            .file
+            .write_all(&buffer)
+            .and_then(|()| self.file.sync_data());
+        if let Err(error) = written {
+            // Leave no half-written batch behind for the next one to chain on.
+            let _ = self.file.set_len(start);
+            let _ = self.file.seek(SeekFrom::End(0));
+            return Err(io("writing the audit log", error));
+        }
+        self.file_len += buffer.len() as u64;
+        self.seq = seq;
+        self.head = head;
+        self.uncovered_since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> Result<(), AuditError> {
+        self.file_index += 1;
+        let path = self.dir.join(segment_name(self.file_index));
+        self.file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io("starting a new audit file", e))?;
+        self.file_len = 0;
+        if let Ok(dir) = File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Signs the chain head when events are uncovered and the interval has
+    /// passed (or `now` is asked).
+    fn digest_if_due(&mut self, now: bool) {
+        let Some(since) = self.uncovered_since else {
+            return;
+        };
+        if self.seq == self.covered || (!now && since.elapsed() < DIGEST_INTERVAL) {
+            return;
+        }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "digests are dated with the wall clock"
+        )]
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let message = digest_message(self.seq, &self.head, time);
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(self.signer.sign(message.as_bytes()));
+        let line = serde_json::json!({
+            "seq": self.seq,
+            "head": self.head,
+            "time": time,
+            "signature": signature,
+        });
+        let written = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("digests.jsonl"))
+            .and_then(|mut file| {
+                file.write_all(format!("{line}\n").as_bytes())?;
+                file.sync_data()
+            });
+        match written {
+            Ok(()) => {
+                self.covered = self.seq;
+                self.uncovered_since = None;
+            }
+            Err(error) => tracing::error!(%error, "writing an audit digest failed"),
+        }
+    }
+}
+
+/// What a digest signs.
+pub fn digest_message(seq: u64, head: &str, time: u64) -> String {
+    format!("trent-audit-digest-v1\n{seq}\n{head}\n{time}")
+}
+
+/// Reads the lines of an audit file (for verify and query).
+pub fn lines(path: &Path) -> std::io::Result<Vec<Vec<u8>>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut out = Vec::new();
+    for line in reader.split(b'\n') {
+        let line = line?;
+        if !line.is_empty() {
+            out.push(line);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,341 @@
+//! The audit trail: one event per request with the right fields, no secrets,
+//! a chain `trent audit verify` checks (and catches edits, deletions,
+//! insertions, reorderings and truncation of), queries, and fail-closed.
+
+use std::path::{Path, PathBuf};
+
+use aws_sdk_kms::operation::RequestId;
+use base64::Engine as _;
+use serde_json::Value;
+
+use crate::{blob, create_key, expect_error, server};
+
+fn events(dir: &Path) -> Vec<Value> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "jsonl")
+                && path.file_name().unwrap() != "digests.jsonl"
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect::<Vec<Value>>()
+        })
+        .collect()
+}
+
+fn trent(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn verify(dir: &Path) -> (bool, String) {
+    let output = trent(&["audit", "verify", dir.to_str().unwrap()]);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn every_request_leaves_one_event_and_no_secret() {
+    let mut server = server();
+    let account = server.account().to_owned();
+    let client = server.client();
+    let created = client.create_key().send().await.unwrap();
+    let key_id = created.key_metadata().unwrap().key_id().to_owned();
+    let key_arn = format!("arn:aws:kms:us-east-1:{account}:key/{key_id}");
+    let encrypted = client
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(blob(b"the-plaintext-secret"))
+        .encryption_context("Purpose", "audit-test")
+        .send()
+        .await
+        .unwrap();
+    let encrypt_id = encrypted.request_id().unwrap().to_owned();
+    let user = server.new_user("auditee").await;
+    let denied = server
+        .kms_as(&user)
+        .decrypt()
+        .ciphertext_blob(encrypted.ciphertext_blob().unwrap().clone())
+        .send()
+        .await
+        .unwrap_err();
+    let denied_id = denied.request_id().unwrap_or_default().to_owned();
+    let data_key = client
+        .generate_data_key()
+        .key_id(&key_id)
+        .number_of_bytes(32)
+        .send()
+        .await
+        .unwrap();
+    let data_key_b64 =
+        base64::engine::general_purpose::STANDARD.encode(data_key.plaintext().unwrap().as_ref());
+    server.terminate();
+
+    let dir = server.data_dir().join("audit");
+    let all = events(&dir);
+    // The configuration event first, then one per request.
+    assert_eq!(all[0]["eventName"], "AuditConfiguration");
+    assert_eq!(all[0]["requestParameters"]["failOpen"], false);
+    let ids: Vec<&str> = all.iter().filter_map(|e| e["requestID"].as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "one event per request");
+
+    let encrypt = all
+        .iter()
+        .find(|e| e["requestID"] == encrypt_id.as_str())
+        .expect("the Encrypt event");
+    assert_eq!(encrypt["eventName"], "Encrypt");
+    assert_eq!(encrypt["eventSource"], "kms.amazonaws.com");
+    assert_eq!(encrypt["awsRegion"], "us-east-1");
+    assert_eq!(encrypt["readOnly"], true);
+    assert_eq!(encrypt["sourceIPAddress"], "127.0.0.1");
+    assert!(encrypt["userAgent"]
+        .as_str()
+        .unwrap()
+        .contains("aws-sdk-rust"));
+    assert_eq!(encrypt["userIdentity"]["type"], "Root");
+    assert_eq!(
+        encrypt["userIdentity"]["arn"],
+        format!("arn:aws:iam::{account}:root")
+    );
+    assert_eq!(encrypt["requestParameters"]["keyId"], key_id.as_str());
+    assert_eq!(
+        encrypt["requestParameters"]["encryptionContext"]["Purpose"],
+        "audit-test"
+    );
+    assert_eq!(encrypt["resources"][0]["ARN"], key_arn.as_str());
+    assert_eq!(encrypt["resources"][0]["type"], "AWS::KMS::Key");
+    assert!(encrypt.get("errorCode").is_none());
+
+    let failed = all
+        .iter()
+        .find(|e| e["requestID"] == denied_id.as_str())
+        .expect("the denied Decrypt event");
+    assert_eq!(failed["eventName"], "Decrypt");
+    assert_eq!(failed["errorCode"], "AccessDeniedException");
+    assert_eq!(failed["userIdentity"]["type"], "IAMUser");
+    assert_eq!(failed["userIdentity"]["userName"], "auditee");
+    assert!(failed["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("kms:Decrypt"));
+
+    let iam: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["eventSource"] == "iam.amazonaws.com")
+        .collect();
+    assert_eq!(iam.len(), 2, "CreateUser and CreateAccessKey");
+    assert_eq!(iam[0]["requestParameters"]["userName"], "auditee");
+    assert!(all.iter().any(|e| e["eventName"] == "GenerateDataKey"));
+
+    // No plaintext, data key, ciphertext or secret in the log.
+    let text: String = all.iter().map(Value::to_string).collect();
+    let ciphertext_b64 = base64::engine::general_purpose::STANDARD
+        .encode(encrypted.ciphertext_blob().unwrap().as_ref());
+    for secret in [
+        base64::engine::general_purpose::STANDARD.encode(b"the-plaintext-secret"),
+        data_key_b64,
+        ciphertext_b64,
+        user.secret_access_key.clone(),
+        server.root_credentials().secret_access_key,
+    ] {
+        assert!(!text.contains(&secret), "a secret reached the audit log");
+    }
+
+    // The chain verifies and a digest (written at shutdown) covers it.
+    let (ok, report) = verify(&dir);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains(&format!("cover events 1-{}", all.len())),
+        "{report}"
+    );
+
+    // Queries.
+    let output = trent(&[
+        "audit",
+        "query",
+        dir.to_str().unwrap(),
+        "--error",
+        "AccessDeniedException",
+    ]);
+    let found: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["requestID"], denied_id.as_str());
+    let output = trent(&[
+        "audit",
+        "query",
+        dir.to_str().unwrap(),
+        "--key",
+        &key_id,
+        "--event",
+        "Encrypt",
+        "--table",
+    ]);
+    let table = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(table.contains("Encrypt"));
+    server.restart();
+}
+
+/// Runs some requests, stops the server (which signs the chain head), and
+/// returns a copy of the audit folder to tamper with.
+async fn finished_log() -> (tempfile::TempDir, PathBuf) {
+    let mut server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    for _ in 0..5 {
+        client
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(blob(b"x"))
+            .send()
+            .await
+            .unwrap();
+    }
+    expect_error(
+        client.describe_key().key_id("alias/none").send().await,
+        "NotFoundException",
+    );
+    server.terminate();
+    let copy = tempfile::tempdir().unwrap();
+    let dir = copy.path().join("audit");
+    std::fs::create_dir(&dir).unwrap();
+    for entry in std::fs::read_dir(server.data_dir().join("audit")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    (copy, dir)
+}
+
+fn log_file(dir: &Path) -> PathBuf {
+    dir.join("audit-000001.jsonl")
+}
+
+fn edit_lines(dir: &Path, change: impl FnOnce(&mut Vec<String>)) {
+    let path = log_file(dir);
+    let mut lines: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    change(&mut lines);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+#[tokio::test]
+async fn verify_catches_every_kind_of_tampering() {
+    let (_keep, dir) = finished_log().await;
+    let (ok, report) = verify(&dir);
+    assert!(ok, "{report}");
+
+    type Tamper = fn(&mut Vec<String>);
+    let cases: [(&str, Tamper, &str); 5] = [
+        (
+            "edit",
+            |lines| lines[3] = lines[3].replace("Encrypt", "Decrypt"),
+            "altered",
+        ),
+        (
+            "delete",
+            |lines| {
+                lines.remove(2);
+            },
+            "removed",
+        ),
+        (
+            "insert",
+            |lines| {
+                let copy = lines[2].clone();
+                lines.insert(4, copy);
+            },
+            "inserted",
+        ),
+        ("reorder", |lines| lines.swap(2, 3), "reordered"),
+        (
+            "truncate",
+            |lines| {
+                lines.truncate(lines.len() - 2);
+            },
+            "truncated",
+        ),
+    ];
+    for (name, change, expected) in cases {
+        let scratch = tempfile::tempdir().unwrap();
+        let copy = scratch.path().join("audit");
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+        edit_lines(&copy, change);
+        let (ok, report) = verify(&copy);
+        assert!(!ok, "{name} went unnoticed: {report}");
+        assert!(report.contains(expected), "{name}: {report}");
+    }
+    // Editing the last event is caught by the signed digest.
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = scratch.path().join("audit");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+    }
+    edit_lines(&copy, |lines| {
+        let last = lines.len() - 1;
+        lines[last] = lines[last].replace("NotFoundException", "SomethingElse");
+    });
+    let (ok, report) = verify(&copy);
+    assert!(!ok && report.contains("altered"), "{report}");
+}
+
+#[tokio::test]
+async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
+    for fail_open in [false, true] {
+        let mut builder = trent_testkit::TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+            // A new audit file for every batch: the folder is used on every request.
+            .arg("--audit-segment-bytes")
+            .arg("1");
+        if fail_open {
+            builder = builder.arg("--audit-fail-open");
+        }
+        let server = builder.start();
+        let client = server.client();
+        let key_id = create_key(&client).await;
+        // The audit folder goes away (a file takes its name: even root cannot write there).
+        let dir = server.data_dir().join("audit");
+        std::fs::rename(&dir, server.data_dir().join("audit.moved")).unwrap();
+        std::fs::write(&dir, b"not a folder").unwrap();
+        let result = client
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(blob(b"x"))
+            .send()
+            .await;
+        if fail_open {
+            result.unwrap();
+            assert!(server.log().contains("audit event not recorded"));
+        } else {
+            expect_error(result, "KMSInternalException");
+        }
+        std::fs::remove_file(&dir).unwrap();
+        std::fs::rename(server.data_dir().join("audit.moved"), &dir).unwrap();
+    }
+}

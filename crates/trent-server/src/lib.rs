@@ -212,6 +212,16 @@ fn members(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let request_id = state.request_ids.next();
+    // Every log line of the request carries its id.
+    let span = tracing::info_span!("request", request_id = %request_id);
+    tracing::Instrument::instrument(handle_request(state, request, request_id), span).await
+}
+
+async fn handle_request(
+    state: Arc<AppState>,
+    request: Request<Body>,
+    request_id: String,
+) -> Response<Body> {
     let started = std::time::Instant::now();
     let target = header_text(request.headers(), "x-amz-target");
     let user_agent = header_text(request.headers(), "user-agent");
@@ -290,7 +300,10 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
             read_only,
             error: error_message.map(|message| (outcome, message)),
         });
-        if let Err(error) = audit.append(event).await {
+        let writing = std::time::Instant::now();
+        let written = audit.append(event).await;
+        metrics.record_audit(writing.elapsed(), written.is_ok());
+        if let Err(error) = written {
             tracing::error!(request_id = %request_id, %error, fail_open, "audit event not recorded");
             if !fail_open {
                 // Fail closed: no answer leaves without its record.

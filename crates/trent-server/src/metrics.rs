@@ -44,6 +44,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<OperationLabels, Histogram>,
     keys: Family<StateLabels, Gauge>,
+    audit_latency: Histogram,
+    audit_failures: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -79,11 +81,25 @@ impl Metrics {
         );
         let keys = Family::<StateLabels, Gauge>::default();
         registry.register("keys", "KMS keys by key state", keys.clone());
+        let audit_latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 17));
+        registry.register(
+            "audit_write_duration_seconds",
+            "Time from handing an audit event to the writer to its sync",
+            audit_latency.clone(),
+        );
+        let audit_failures = Counter::default();
+        registry.register(
+            "audit_write_failures",
+            "Audit events that could not be written",
+            audit_failures.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             keys,
+            audit_latency,
+            audit_failures,
         }
     }
 
@@ -95,6 +111,14 @@ impl Metrics {
         self.latency
             .get_or_create(&OperationLabels { operation })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one audit write.
+    pub(crate) fn record_audit(&self, elapsed: Duration, written: bool) {
+        self.audit_latency.observe(elapsed.as_secs_f64());
+        if !written {
+            self.audit_failures.inc();
+        }
     }
 
     /// The text exposition, with key counts read now.

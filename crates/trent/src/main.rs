@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod bench;
+mod config;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -19,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// it as you would AWS KMS. Key material never leaves the server unwrapped.
 #[derive(Debug, Parser)]
 #[command(name = "trent", version, about, long_about)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -50,7 +51,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(config::expand(std::env::args_os().collect())?);
     match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Admin(args) => admin::admin(args),

@@ -21,6 +21,15 @@ pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7979";
 /// The admin listener's default address: loopback only.
 const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:7980";
 
+/// Log line formats.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// JSON objects.
+    Json,
+}
+
 /// Where the admin listener listens, if anywhere.
 #[derive(Clone, Debug)]
 struct AdminListen(Option<SocketAddr>);
@@ -35,11 +44,24 @@ fn parse_admin_listen(text: &str) -> Result<AdminListen, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 pub(crate) struct ServeArgs {
+    /// A TOML file with any of these settings (keys are the flag names,
+    /// e.g. `listen = "0.0.0.0:7979"`, `audit_fail_open = true`); flags on
+    /// the command line override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Address to listen on. Use port 0 for any free port; the chosen
     /// address is printed as "trent listening on ADDR".
     #[arg(long, default_value = DEFAULT_LISTEN, env = "TRENT_LISTEN")]
     listen: SocketAddr,
+
+    /// Log line format on standard error: human (default) or json (one
+    /// object per line, with the request id of the request it belongs to).
+    /// The level comes from TRENT_LOG (e.g. info, debug).
+    #[arg(long, value_enum, default_value = "human")]
+    log_format: LogFormat,
 
     /// Address of the admin listener: Prometheus metrics (/metrics), liveness
     /// (/healthz) and readiness (/readyz: store and root key reachable).
@@ -115,13 +137,21 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG").unwrap_or_else(|_| "info".into())
+    };
+    match args.log_format {
+        LogFormat::Human => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
 
     if args.dev && !args.listen.ip().is_loopback() {
         bail!("--dev accepts unverified signatures and refuses to listen on a non-loopback address ({})", args.listen);

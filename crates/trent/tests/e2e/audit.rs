@@ -331,7 +331,15 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
             .await;
         if fail_open {
             result.unwrap();
-            assert!(server.log().contains("audit event not recorded"));
+            let log = server.log();
+            let line = log
+                .lines()
+                .find(|line| line.contains("audit event not recorded"))
+                .unwrap_or_else(|| panic!("no audit failure logged:\n{log}"));
+            assert!(
+                line.contains("request_id"),
+                "the line names its request: {line}"
+            );
         } else {
             expect_error(result, "KMSInternalException");
         }

@@ -425,3 +425,42 @@ async fn explain_prints_the_decision_trace() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("ValidationException"), "{stderr}");
 }
+
+/// `trent serve --config FILE`: the file sets what flags set; flags win; an
+/// unknown setting is refused with the list of settings.
+#[tokio::test]
+async fn a_config_file_sets_what_flags_set_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("trent.toml");
+    // `listen` would fail (a privileged port) if the command line did not win.
+    std::fs::write(
+        &config,
+        "account_id = \"123456789012\"\nlisten = \"127.0.0.1:1\"\nlog_format = \"json\"\nmaintenance_interval = 30\n",
+    )
+    .unwrap();
+    let server = trent_testkit::TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--config")
+        .arg(config.to_str().unwrap())
+        .start();
+    assert_eq!(server.account(), "123456789012");
+    crate::create_key(&server.client()).await;
+    // JSON log lines.
+    let log = server.log();
+    let first = log.lines().next().unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(first).unwrap();
+    assert!(parsed.get("level").is_some(), "{first}");
+
+    std::fs::write(&config, "no_such_setting = 1\n").unwrap();
+    let output = trent()
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no_such_setting") && stderr.contains("admin-listen"),
+        "{stderr}"
+    );
+    let help = trent().args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--config"));
+}

@@ -103,6 +103,11 @@ async fn metrics_count_requests_by_operation_and_outcome() {
     assert!(value(r#"trent_request_duration_seconds_sum{operation="Encrypt"}"#) > 0.0);
     assert_eq!(value(r#"trent_keys{state="Disabled"}"#), 1.0);
     assert!(
+        value("trent_audit_write_duration_seconds_count") >= 7.0,
+        "every request audited"
+    );
+    assert_eq!(value("trent_audit_write_failures_total"), 0.0);
+    assert!(
         metrics.trim_end().ends_with("# EOF"),
         "OpenMetrics text ends with # EOF"
     );

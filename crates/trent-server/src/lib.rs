@@ -204,6 +204,7 @@ struct Seen {
     caller: Option<trent_service::Caller>,
     request: Option<serde_json::Map<String, serde_json::Value>>,
     response: Option<serde_json::Map<String, serde_json::Value>>,
+    record_response: bool,
 }
 
 fn members(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -246,8 +247,20 @@ async fn handle_request(
         };
         match serve(state, request, &mut seen).await {
             Ok(body) => {
+                // As CloudTrail, no response elements for cryptographic
+                // operations (their answers are ciphertexts and plaintexts).
+                let cryptographic = matches!(
+                    operation,
+                    "Encrypt"
+                        | "Decrypt"
+                        | "ReEncrypt"
+                        | "GenerateDataKey"
+                        | "GenerateDataKeyWithoutPlaintext"
+                        | "GenerateRandom"
+                );
                 if audit.is_some() {
                     seen.response = members(&body);
+                    seen.record_response = !cryptographic;
                 }
                 (
                     respond(StatusCode::OK, body, &request_id, JSON),
@@ -295,6 +308,7 @@ async fn handle_request(
             user_agent: user_agent.as_deref(),
             request: seen.request.take(),
             response: seen.response.take(),
+            record_response: seen.record_response,
             request_id: &request_id,
             event_id: event_id.as_deref().unwrap_or_default(),
             read_only,

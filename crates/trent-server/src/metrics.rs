@@ -141,16 +141,34 @@ impl Metrics {
 struct AdminState {
     kms: Arc<Kms>,
     metrics: Arc<Metrics>,
+    audit_dir: Option<std::path::PathBuf>,
 }
 
 /// The admin router: `/metrics`, `/healthz` (the process answers) and
-/// `/readyz` (the store answers and the root key opens it).
-pub fn admin_router(kms: Arc<Kms>, metrics: Arc<Metrics>) -> Router {
+/// `/readyz` (the store answers, the root key opens it, and the audit
+/// folder can take a file).
+pub fn admin_router(
+    kms: Arc<Kms>,
+    metrics: Arc<Metrics>,
+    audit_dir: Option<std::path::PathBuf>,
+) -> Router {
     Router::new()
         .route("/metrics", get(scrape))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
-        .with_state(Arc::new(AdminState { kms, metrics }))
+        .with_state(Arc::new(AdminState {
+            kms,
+            metrics,
+            audit_dir,
+        }))
+}
+
+/// Whether a file can be created (and removed) in the audit folder.
+fn audit_writable(dir: &std::path::Path) -> bool {
+    let probe = dir.join(".readyz");
+    let created = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    created
 }
 
 async fn scrape(State(state): State<Arc<AdminState>>) -> Response<Body> {
@@ -171,13 +189,20 @@ async fn scrape(State(state): State<Arc<AdminState>>) -> Response<Body> {
 }
 
 async fn ready(State(state): State<Arc<AdminState>>) -> Response<Body> {
-    let kms = state.kms.clone();
-    match tokio::task::spawn_blocking(move || kms.check_root_key()).await {
+    let checked = tokio::task::spawn_blocking(move || {
+        if state.kms.check_root_key().is_err() {
+            return Err("store or root key unavailable");
+        }
+        match &state.audit_dir {
+            Some(dir) if !audit_writable(dir) => Err("audit folder not writable"),
+            _ => Ok(()),
+        }
+    })
+    .await;
+    match checked {
         Ok(Ok(())) => status(StatusCode::OK, "ready\n"),
-        _ => status(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: store or root key unavailable\n",
-        ),
+        Ok(Err(why)) => status(StatusCode::SERVICE_UNAVAILABLE, why),
+        Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "readiness check failed"),
     }
 }
 

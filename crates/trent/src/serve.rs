@@ -257,7 +257,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let address = admin.local_addr()?;
             println!("trent admin listening on {address}");
             tracing::info!(%address, "admin listening");
-            let router = trent_server::admin_router(kms.clone(), metrics.clone());
+            let router =
+                trent_server::admin_router(kms.clone(), metrics.clone(), Some(audit_dir.clone()));
             tokio::spawn(async move {
                 if let Err(error) = axum::serve(admin, router).await {
                     tracing::error!(%error, "admin listener failed");

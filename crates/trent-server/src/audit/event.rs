@@ -41,6 +41,9 @@ pub(crate) struct Facts<'a> {
     pub(crate) request: Option<Map<String, Value>>,
     /// The response members (KMS only).
     pub(crate) response: Option<Map<String, Value>>,
+    /// Whether to record them (not for cryptographic operations, as
+    /// CloudTrail); they still name the key for `resources`.
+    pub(crate) record_response: bool,
     /// The request id.
     pub(crate) request_id: &'a str,
     /// A unique id for the event.
@@ -172,6 +175,7 @@ pub(crate) fn build(facts: Facts<'_>) -> Map<String, Value> {
         "responseElements".into(),
         facts
             .response
+            .filter(|_| facts.record_response)
             .map(sanitized)
             .map(Value::Object)
             .unwrap_or(Value::Null),
@@ -221,6 +225,7 @@ mod tests {
             user_agent: Some("test"),
             request: Some(request),
             response: Some(response),
+            record_response: true,
             request_id: "r",
             event_id: "e",
             read_only: true,

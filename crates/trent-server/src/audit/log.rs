@@ -12,7 +12,7 @@
 //! hex). `trent audit verify` checks all of it without the root key.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -128,16 +128,13 @@ impl AuditLog {
                 }
             }
         }
-        let path = dir.join(segment_name(file_index));
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| io("opening the audit log", e))?;
-        let file_len = file
-            .metadata()
-            .map_err(|e| io("reading the audit log", e))?
-            .len();
+        // Each start writes to a new segment; the old ones were cut to
+        // their used length by `recover`.
+        if !existing.is_empty() {
+            file_index += 1;
+        }
+        let file = preallocated(dir, file_index, segment_bytes)?;
+        let file_len = 0;
         let (sender, receiver) = mpsc::channel();
         let writer = Writer {
             dir: dir.to_owned(),
@@ -189,14 +186,52 @@ impl AuditLog {
     }
 }
 
+/// A new segment, its whole size written with zeros and synced first, so
+/// that later writes land in allocated blocks and a data sync commits no
+/// file-system metadata (the costly part of a small synced write).
+fn preallocated(dir: &Path, index: u32, segment_bytes: u64) -> Result<File, AuditError> {
+    const CHUNK: usize = 1024 * 1024;
+    let path = dir.join(segment_name(index));
+    let mut file = OpenOptions::new()
+        .create_new(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io("starting an audit file", e))?;
+    let zeros = vec![0u8; CHUNK];
+    let mut left = segment_bytes;
+    while left > 0 {
+        let now = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+        file.write_all(&zeros[..now])
+            .map_err(|e| io("preallocating an audit file", e))?;
+        left -= now as u64;
+    }
+    file.sync_all()
+        .map_err(|e| io("preallocating an audit file", e))?;
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(file)
+}
+
+/// The part of an audit file that holds lines: up to the zeros of its
+/// preallocated tail.
+pub fn used(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
 /// The last complete line's sequence number and hash; a trailing partial
-/// line is cut off.
+/// line (never acknowledged) and the unused preallocated tail are cut off.
 fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
     let bytes = fs::read(path).map_err(|e| io("reading the audit log", e))?;
-    let complete = bytes
+    let complete = used(&bytes)
         .iter()
         .rposition(|b| *b == b'\n')
         .map_or(0, |at| at + 1);
+    if complete < used(&bytes).len() {
+        tracing::warn!(path = %path.display(), "dropped an unfinished audit line (never acknowledged)");
+    }
     if complete < bytes.len() {
         let file = OpenOptions::new()
             .write(true)
@@ -205,7 +240,6 @@ fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
         file.set_len(complete as u64)
             .and_then(|()| file.sync_all())
             .map_err(|e| io("repairing the audit log", e))?;
-        tracing::warn!(path = %path.display(), "dropped an unfinished audit line (never acknowledged)");
     }
     let Some(line) = bytes[..complete]
         .split(|b| *b == b'\n')
@@ -256,6 +290,13 @@ impl Writer {
                 }
             }
             self.digest_if_due(!flushes.is_empty());
+            if !flushes.is_empty() {
+                // Shutting down: cut the preallocated tail off the segment.
+                let _ = self
+                    .file
+                    .set_len(self.file_len)
+                    .and_then(|()| self.file.sync_all());
+            }
             for done in flushes {
                 let _ = done.send(());
             }
@@ -265,9 +306,6 @@ impl Writer {
     /// Writes events as one batch and syncs; the chain only advances if the
     /// whole batch reached the disk.
     fn write(&mut self, events: Vec<Vec<u8>>) -> Result<(), AuditError> {
-        if self.file_len >= self.segment_bytes {
-            self.rotate()?;
-        }
         let (mut seq, mut head) = (self.seq, self.head.clone());
         let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
         for event in events {
@@ -287,15 +325,20 @@ impl Writer {
             head = hex::encode(sha256(&buffer[start..]));
             buffer.push(b'\n');
         }
+        if self.file_len > 0 && self.file_len + buffer.len() as u64 > self.segment_bytes {
+            self.rotate()?;
+        }
         let start = self.file_len;
-        let written = self
-            .file
-            .write_all(&buffer)
-            .and_then(|()| self.file.sync_data());
+        let written = {
+            use std::os::unix::fs::FileExt as _;
+            self.file
+                .write_all_at(&buffer, start)
+                .and_then(|()| self.file.sync_data())
+        };
         if let Err(error) = written {
             // Leave no half-written batch behind for the next one to chain on.
-            let _ = self.file.set_len(start);
-            let _ = self.file.seek(SeekFrom::End(0));
+            use std::os::unix::fs::FileExt as _;
+            let _ = self.file.write_all_at(&vec![0u8; buffer.len()], start);
             return Err(io("writing the audit log", error));
         }
         self.file_len += buffer.len() as u64;
@@ -305,18 +348,16 @@ impl Writer {
         Ok(())
     }
 
+    /// Cuts the full segment to its used length and starts the next one.
     fn rotate(&mut self) -> Result<(), AuditError> {
+        let next = preallocated(&self.dir, self.file_index + 1, self.segment_bytes)?;
+        let _ = self
+            .file
+            .set_len(self.file_len)
+            .and_then(|()| self.file.sync_all());
+        self.file = next;
         self.file_index += 1;
-        let path = self.dir.join(segment_name(self.file_index));
-        self.file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| io("starting a new audit file", e))?;
         self.file_len = 0;
-        if let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
         Ok(())
     }
 
@@ -369,15 +410,13 @@ pub fn digest_message(seq: u64, head: &str, time: u64) -> String {
     format!("trent-audit-digest-v1\n{seq}\n{head}\n{time}")
 }
 
-/// Reads the lines of an audit file (for verify and query).
+/// Reads the lines of an audit file (for verify and query), ignoring the
+/// zeros of a segment's unused tail.
 pub fn lines(path: &Path) -> std::io::Result<Vec<Vec<u8>>> {
-    let reader = BufReader::new(File::open(path)?);
-    let mut out = Vec::new();
-    for line in reader.split(b'\n') {
-        let line = line?;
-        if !line.is_empty() {
-            out.push(line);
-        }
-    }
-    Ok(out)
+    let bytes = fs::read(path)?;
+    Ok(used(&bytes)
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect())
 }

@@ -121,6 +121,16 @@ async fn every_request_leaves_one_event_and_no_secret() {
     assert_eq!(encrypt["resources"][0]["ARN"], key_arn.as_str());
     assert_eq!(encrypt["resources"][0]["type"], "AWS::KMS::Key");
     assert!(encrypt.get("errorCode").is_none());
+    assert_eq!(
+        encrypt["responseElements"],
+        Value::Null,
+        "as CloudTrail, for crypto"
+    );
+    let create = all.iter().find(|e| e["eventName"] == "CreateKey").unwrap();
+    assert_eq!(
+        create["responseElements"]["keyMetadata"]["KeyId"],
+        key_id.as_str()
+    );
 
     let failed = all
         .iter()
@@ -323,6 +333,8 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
         let dir = server.data_dir().join("audit");
         std::fs::rename(&dir, server.data_dir().join("audit.moved")).unwrap();
         std::fs::write(&dir, b"not a folder").unwrap();
+        let (status, why) = crate::operability::get(server.admin_endpoint(), "/readyz").await;
+        assert_eq!((status, why.as_str()), (503, "audit folder not writable"));
         let result = client
             .encrypt()
             .key_id(&key_id)
@@ -345,5 +357,11 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
         }
         std::fs::remove_file(&dir).unwrap();
         std::fs::rename(server.data_dir().join("audit.moved"), &dir).unwrap();
+        assert_eq!(
+            crate::operability::get(server.admin_endpoint(), "/readyz")
+                .await
+                .0,
+            200
+        );
     }
 }

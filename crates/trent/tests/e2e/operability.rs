@@ -6,7 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::{blob, create_key, expect_error, server};
 
 /// A plain HTTP GET; returns the status code and the body.
-async fn get(base: &str, path: &str) -> (u16, String) {
+pub(crate) async fn get(base: &str, path: &str) -> (u16, String) {
     let address = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream

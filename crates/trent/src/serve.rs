@@ -240,6 +240,10 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // The audit mode is itself on record.
         let mut mode = serde_json::Map::new();
         mode.insert("eventVersion".into(), "1.08".into());
+        mode.insert(
+            "eventTime".into(),
+            trent_protocol::query::iso8601(kms.clock().now().as_millis()).into(),
+        );
         mode.insert("eventSource".into(), "trent".into());
         mode.insert("eventName".into(), "AuditConfiguration".into());
         mode.insert(

@@ -97,8 +97,10 @@ wire_enum! {
 /// A family of operations that share one row of AWS's key-state table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyAction {
-    /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*: the key must be enabled.
-    Cryptographic,
+    /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, EnableKeyRotation,
+    /// DisableKeyRotation, RotateKeyOnDemand, CreateGrant: the key must be
+    /// enabled (a disabled key is `DisabledException`).
+    RequiresEnabled,
     /// DescribeKey, GetKeyPolicy, PutKeyPolicy, ListKeyPolicies, ListResourceTags,
     /// GetKeyRotationStatus, DeleteAlias: allowed in every state.
     Inspect,
@@ -107,9 +109,6 @@ pub enum KeyAction {
     Manage,
     /// CancelKeyDeletion: only while pending deletion.
     CancelDeletion,
-    /// EnableKeyRotation, DisableKeyRotation, RotateKeyOnDemand, CreateGrant:
-    /// the key must be enabled.
-    ChangeRotation,
 }
 
 /// Why a key's state refuses an action.
@@ -127,8 +126,8 @@ impl KeyAction {
         use KeyState::*;
         match (self, state) {
             (Self::Inspect, _) => Ok(()),
-            (Self::Cryptographic | Self::ChangeRotation, Enabled) => Ok(()),
-            (Self::Cryptographic | Self::ChangeRotation, Disabled) => Err(StateRefusal::Disabled),
+            (Self::RequiresEnabled, Enabled) => Ok(()),
+            (Self::RequiresEnabled, Disabled) => Err(StateRefusal::Disabled),
             (Self::Manage, Enabled | Disabled) => Ok(()),
             (Self::CancelDeletion, PendingDeletion) => Ok(()),
             (_, other) => Err(StateRefusal::InvalidState(other)),
@@ -166,10 +165,10 @@ mod tests {
         use KeyAction::*;
         use KeyState::*;
         let table = [
-            (Cryptographic, Enabled, Ok(())),
-            (Cryptographic, Disabled, Err(StateRefusal::Disabled)),
+            (RequiresEnabled, Enabled, Ok(())),
+            (RequiresEnabled, Disabled, Err(StateRefusal::Disabled)),
             (
-                Cryptographic,
+                RequiresEnabled,
                 PendingDeletion,
                 Err(StateRefusal::InvalidState(PendingDeletion)),
             ),

@@ -237,26 +237,31 @@ async fn handle_request(
     let event_id = audit.as_ref().map(|_| state.event_ids.next());
     let mut seen = Seen::default();
     let query = target.is_none() && form;
+    let kms_operation = target
+        .as_deref()
+        .and_then(|target| Operation::from_target(target).ok());
     let (mut response, operation, outcome, error_message) = if query {
         serve_query(state, request, &request_id, &mut seen).await
     } else {
-        let operation = match target.as_deref() {
-            Some(target) if target.starts_with(admin::PREFIX) => "TrentAdmin",
-            Some(target) => Operation::from_target(target).map_or("unknown", Operation::name),
-            None => "unknown",
+        let operation = match (target.as_deref(), kms_operation) {
+            (Some(target), _) if target.starts_with(admin::PREFIX) => "TrentAdmin",
+            (_, Some(known)) => known.name(),
+            _ => "unknown",
         };
         match serve(state, request, &mut seen).await {
             Ok(body) => {
                 // As CloudTrail, no response elements for cryptographic
                 // operations (their answers are ciphertexts and plaintexts).
                 let cryptographic = matches!(
-                    operation,
-                    "Encrypt"
-                        | "Decrypt"
-                        | "ReEncrypt"
-                        | "GenerateDataKey"
-                        | "GenerateDataKeyWithoutPlaintext"
-                        | "GenerateRandom"
+                    kms_operation,
+                    Some(
+                        Operation::Encrypt
+                            | Operation::Decrypt
+                            | Operation::ReEncrypt
+                            | Operation::GenerateDataKey
+                            | Operation::GenerateDataKeyWithoutPlaintext
+                            | Operation::GenerateRandom
+                    )
                 );
                 if audit.is_some() {
                     seen.response = members(&body);
@@ -284,20 +289,18 @@ async fn handle_request(
         }
     };
     if let Some(audit) = audit {
-        let source = if !query {
-            "kms.amazonaws.com"
-        } else if matches!(operation, "GetCallerIdentity" | "AssumeRole") {
-            "sts.amazonaws.com"
-        } else {
-            "iam.amazonaws.com"
+        let source = match (
+            query,
+            trent_protocol::query::QueryService::of_action(operation),
+        ) {
+            (false, _) => "kms.amazonaws.com",
+            (true, trent_protocol::query::QueryService::Sts) => "sts.amazonaws.com",
+            (true, trent_protocol::query::QueryService::Iam) => "iam.amazonaws.com",
         };
         let read_only = if query {
             operation.starts_with("Get") || operation.starts_with("List")
         } else {
-            Operation::ALL
-                .iter()
-                .find(|op| op.name() == operation)
-                .is_some_and(|op| !dispatch::writes(*op))
+            kms_operation.is_some_and(|op| !dispatch::writes(op))
         };
         let event = audit::event::build(audit::event::Facts {
             source,

@@ -96,13 +96,6 @@ impl Caller {
         self.source_ip
     }
 
-    /// The same caller, calling in another region.
-    pub fn in_region(&self, region: Region) -> Self {
-        let mut caller = self.clone();
-        caller.scope.region = region;
-        caller
-    }
-
     /// The account and region the caller's keys live in.
     pub fn scope(&self) -> &Scope {
         &self.scope

@@ -9,12 +9,13 @@
 
 use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, ShownValue};
-use trent_core::id::{AccountId, KeyReference, Scope};
+use trent_core::id::{KeyReference, Scope};
 use trent_policy::evaluate::{evaluate, Decision, Request, StatementTrace};
 use trent_store::record::PrincipalKind;
 
 use crate::authorize::{combine, Facts};
 use crate::caller::Identity;
+use crate::resolve::Accepts;
 use crate::{store_failed, Caller, Kms};
 
 /// The traced evaluation of one hypothetical request.
@@ -48,13 +49,9 @@ impl Kms {
         key: &KeyReference,
         context: Option<&EncryptionContext>,
     ) -> Result<Explanation, KmsError> {
-        let key_id = match key {
-            KeyReference::Id(key_id) | KeyReference::Arn { key_id, .. } => *key_id,
-            KeyReference::AliasName(name) => self.alias_target(admin.scope(), name)?,
-            KeyReference::AliasArn { scope, alias } => self.alias_target(scope, alias)?,
-        };
-        let record = self.load_in_scope(admin, admin.scope(), &key_id)?;
-        if !admin.is_root() {
+        let (record, alias) = self.locate(admin, key, Accepts::AnyForm)?;
+        // Only the root of the key's own account may see its policies at work.
+        if !admin.is_root() || record.scope.account != *admin.account() {
             return Err(KmsError::AccessDenied {
                 principal_arn: admin.principal_arn().to_owned(),
                 action: "trent:ExplainDecision".into(),
@@ -64,11 +61,6 @@ impl Kms {
         }
         let subject = self.caller_for_arn(principal_arn, admin.scope())?;
         let resource = record.scope.key_arn(&record.key_id);
-        let alias = match key {
-            KeyReference::AliasName(name) => Some(name),
-            KeyReference::AliasArn { alias, .. } => Some(alias),
-            _ => None,
-        };
         let keys = self.condition_keys(
             &subject,
             Some(&record),
@@ -129,12 +121,7 @@ impl Kms {
                 "Member must be the ARN of an account root, user, role or assumed-role session that exists",
             )
         };
-        let rest = arn
-            .strip_prefix("arn:aws:iam::")
-            .or_else(|| arn.strip_prefix("arn:aws:sts::"))
-            .ok_or_else(unknown)?;
-        let (account, resource) = rest.split_once(':').ok_or_else(unknown)?;
-        let account = AccountId::parse(account).map_err(|_| unknown())?;
+        let (account, resource) = crate::iam::split_principal_arn(arn).ok_or_else(unknown)?;
         let scope = Scope {
             account: account.clone(),
             region: admin_scope.region.clone(),

@@ -20,7 +20,7 @@ use trent_store::record::{AccessKeyRecord, IdentityPolicyRecord, PrincipalKind, 
 use trent_store::StoreErrorKind;
 use zeroize::Zeroizing;
 
-use crate::authorize::{combine_identity_only, identity_decision, policy_problem};
+use crate::authorize::{identity_decision, policy_problem};
 use crate::bootstrap::{random_token, SecretAccessKey};
 use crate::caller::NamedPolicy;
 use crate::{store_failed, Caller, Identity, Kms};
@@ -323,21 +323,8 @@ impl Kms {
         action: &'static str,
         resource: &str,
     ) -> IamResult<()> {
-        let keys = self.condition_keys(caller, None, Default::default());
-        let request = Request {
-            principal: caller.as_principal(),
-            action,
-            resource,
-            keys: &keys,
-        };
-        combine_identity_only(caller, identity_decision(caller, &request)).map_err(|reason| {
-            IamError::Kms(KmsError::AccessDenied {
-                principal_arn: caller.principal_arn().to_owned(),
-                action: action.to_owned(),
-                resource: resource.to_owned(),
-                reason,
-            })
-        })
+        self.authorize_by_identity(caller, action, resource, Default::default())
+            .map_err(IamError::Kms)
     }
 
     fn principal_arn_of(caller: &Caller, kind: PrincipalKind, name: &str, path: &str) -> String {
@@ -380,20 +367,24 @@ impl Kms {
                 .map_err(store_failed)?
                 .is_some();
             if !exists {
-                self.insert_role(
+                let created = self.insert_role(
                     account,
                     name,
                     &service_linked_path(service),
                     &service_trust_policy(service),
                     "",
-                )
-                .map_err(|error| match error {
-                    IamError::Kms(error) => error,
-                    _ => KmsError::internal(
-                        "creating a service-linked role",
-                        std::io::Error::other("conflict"),
-                    ),
-                })?;
+                );
+                match created {
+                    // Made meanwhile by another caller: it exists, as wanted.
+                    Ok(_) | Err(IamError::EntityAlreadyExists(_)) => {}
+                    Err(IamError::Kms(error)) => return Err(error),
+                    Err(other) => {
+                        return Err(KmsError::internal(
+                            "creating a service-linked role",
+                            std::io::Error::other(other.name()),
+                        ))
+                    }
+                }
             }
         }
         Ok(())
@@ -1153,22 +1144,16 @@ impl Kms {
     }
 
     fn principal_exists(&self, entry: &str) -> Result<bool, KmsError> {
-        let Some(rest) = entry.strip_prefix("arn:aws:") else {
-            // A bare account id.
+        if !entry.starts_with("arn:") {
+            // A bare account id (the parser checked its 12 digits).
             return Ok(true);
-        };
-        let mut parts = rest.splitn(4, ':');
-        let (Some(_service), Some(_region), Some(account), Some(resource)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        }
+        let Some((account, resource)) = split_principal_arn(entry) else {
             return Ok(false);
         };
         if resource == "root" {
             return Ok(true);
         }
-        let Ok(account) = AccountId::parse(account) else {
-            return Ok(false);
-        };
         let (kind, path_and_name) = if let Some(rest) = resource.strip_prefix("user/") {
             (PrincipalKind::User, rest)
         } else if let Some(rest) = resource.strip_prefix("role/") {
@@ -1196,11 +1181,19 @@ impl Kms {
 
 /// `arn:aws:iam::<account>:role/<path/><name>` → (account, name).
 fn parse_role_arn(arn: &str) -> Option<(AccountId, &str)> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = split_principal_arn(arn)?;
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    Some((account, name))
+}
+
+/// `arn:aws:iam::<account>:<resource>` (or `arn:aws:sts::…`) → the account
+/// and the resource part (`root`, `user/…`, `role/…`, `assumed-role/…`).
+pub(crate) fn split_principal_arn(arn: &str) -> Option<(AccountId, &str)> {
+    let rest = arn
+        .strip_prefix("arn:aws:iam::")
+        .or_else(|| arn.strip_prefix("arn:aws:sts::"))?;
     let (account, resource) = rest.split_once(':')?;
-    let path_and_name = resource.strip_prefix("role/")?;
-    let name = path_and_name.rsplit('/').next()?;
-    Some((AccountId::parse(account).ok()?, name))
+    Some((AccountId::parse(account).ok()?, resource))
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub use get_key_rotation_status::RotationStatus;
 pub use grants::{CreateGrantInput, CreatedGrant, RetireTarget, GRANT_OPERATIONS};
 pub use list_aliases::AliasEntry;
 pub use re_encrypt::ReEncrypted;
-pub use rotation::{Rotation, DEFAULT_ROTATION_PERIOD_DAYS, ROTATION_PERIOD_DAYS};
+pub use rotation::{Rotation, ROTATION_PERIOD_DAYS};
 pub use schedule_key_deletion::ScheduledDeletion;
 
 /// The only key policy name AWS KMS has.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use trent_core::context::EncryptionContext;
 use trent_core::error::{InvalidState, KmsError, NotFound};
-use trent_core::id::{KeyId, KeyReference, Scope};
+use trent_core::id::{AliasName, KeyId, KeyReference, Scope};
 use trent_core::key::{KeyAction, StateRefusal};
 use trent_store::record::KeyRecord;
 
@@ -60,6 +60,21 @@ impl Kms {
         action: &'static str,
         facts: Facts<'_>,
     ) -> Result<Arc<KeyRecord>, KmsError> {
+        let (record, alias) = self.locate(caller, reference, accepts)?;
+        self.authorize(caller, &record, action, Facts { alias, ..facts })?;
+        Ok(record)
+    }
+
+    /// The key `reference` names, without authorizing, and the alias it was
+    /// named by: refuses forms the operation does not accept, keys of other
+    /// scopes and absent keys. Callers authorize by other means (grants, the
+    /// admin API) or through [`Kms::resolve_with`].
+    pub(crate) fn locate<'r>(
+        &self,
+        caller: &Caller,
+        reference: &'r KeyReference,
+        accepts: Accepts,
+    ) -> Result<(Arc<KeyRecord>, Option<&'r AliasName>), KmsError> {
         let caller_scope = caller.scope();
         let (scope, key_id, alias) = match reference {
             KeyReference::Id(key_id) => (caller_scope, *key_id, None),
@@ -83,9 +98,7 @@ impl Kms {
                 }))
             }
         };
-        let record = self.load_in_scope(caller, scope, &key_id)?;
-        self.authorize(caller, &record, action, Facts { alias, ..facts })?;
-        Ok(record)
+        Ok((self.load_in_scope(caller, scope, &key_id)?, alias))
     }
 
     /// Loads a key by id that must live in `scope`, in the caller's region.

@@ -20,6 +20,11 @@ const SECRET_MEMBERS: &[&str] = &[
     "SessionToken",
     "KeyMaterial",
     "ImportToken",
+    // STS and IAM inputs that are credentials.
+    "TokenCode",
+    "Password",
+    "NewPassword",
+    "OldPassword",
 ];
 
 /// What the server knows of a finished request.

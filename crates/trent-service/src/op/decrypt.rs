@@ -80,7 +80,7 @@ impl Kms {
                 record
             }
         };
-        check_state(&record, KeyAction::Cryptographic)?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
         let material =
             self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
         let plaintext = ciphertext::decrypt(&material, blob, context)

@@ -41,7 +41,7 @@ impl Kms {
         plaintext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Encrypted, KmsError> {
-        check_state(record, KeyAction::Cryptographic)?;
+        check_state(record, KeyAction::RequiresEnabled)?;
         let version = record.current_material_version;
         let material = self.material(record, version, Missing::Internal)?;
         let header = CiphertextHeader {

@@ -226,7 +226,7 @@ impl Kms {
             ..Facts::default()
         };
         let record = self.resolve_grantable(caller, key, &input, facts)?;
-        check_state(&record, KeyAction::ChangeRotation)?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
         for operation in &input.operations {
             if !SYMMETRIC_GRANT_OPERATIONS.contains(&operation.as_str()) {
                 return Err(KmsError::validation(
@@ -500,21 +500,7 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<std::sync::Arc<KeyRecord>, KmsError> {
-        let (scope, key_id) = match key {
-            KeyReference::Id(key_id) => (caller.scope().clone(), *key_id),
-            KeyReference::Arn { scope, key_id } => (scope.clone(), *key_id),
-            KeyReference::AliasName(name) => {
-                return Err(KmsError::NotFound(NotFound::InvalidKeyId {
-                    given: name.as_str().to_owned(),
-                }))
-            }
-            KeyReference::AliasArn { scope, alias } => {
-                return Err(KmsError::NotFound(NotFound::InvalidKeyId {
-                    given: scope.alias_arn(alias),
-                }))
-            }
-        };
-        self.load_in_scope(caller, &scope, &key_id)
+        Ok(self.locate(caller, key, Accepts::IdOrArn)?.0)
     }
 }
 

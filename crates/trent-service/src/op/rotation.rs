@@ -20,7 +20,7 @@ use crate::{store_failed, Caller, Kms};
 /// AWS's range for `RotationPeriodInDays`.
 pub const ROTATION_PERIOD_DAYS: std::ops::RangeInclusive<u32> = 90..=2560;
 /// The rotation period when none is given.
-pub const DEFAULT_ROTATION_PERIOD_DAYS: u32 = 365;
+pub(crate) const DEFAULT_ROTATION_PERIOD_DAYS: u32 = 365;
 /// On-demand rotations a key may have (the Developer Guide's quota; older
 /// API reference pages say 10).
 pub(crate) const MAX_ON_DEMAND_ROTATIONS: usize = 25;
@@ -64,7 +64,7 @@ impl Kms {
             self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKeyRotation")?
                 .as_ref(),
         );
-        check_state(&record, KeyAction::ChangeRotation)?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
         let days = period_days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS);
         record.rotation_enabled = true;
@@ -84,7 +84,7 @@ impl Kms {
             self.resolve(caller, key, Accepts::IdOrArn, "kms:DisableKeyRotation")?
                 .as_ref(),
         );
-        check_state(&record, KeyAction::ChangeRotation)?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
         record.rotation_enabled = false;
         record.next_rotation_at = None;
@@ -103,7 +103,7 @@ impl Kms {
             self.resolve(caller, key, Accepts::IdOrArn, "kms:RotateKeyOnDemand")?
                 .as_ref(),
         );
-        check_state(&record, KeyAction::ChangeRotation)?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
         let done = self
             .store

@@ -202,13 +202,13 @@ pub async fn run(
 #[derive(Default)]
 struct Seen {
     caller: Option<trent_service::Caller>,
-    request: Option<serde_json::Map<String, serde_json::Value>>,
-    response: Option<serde_json::Map<String, serde_json::Value>>,
+    /// A KMS request's JSON body.
+    body: Option<axum::body::Bytes>,
+    /// An IAM or STS request's form parameters.
+    form: Option<Vec<(String, String)>>,
+    /// A KMS response's JSON body.
+    response: Option<axum::body::Bytes>,
     record_response: bool,
-}
-
-fn members(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    serde_json::from_slice(bytes).ok()
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
@@ -263,8 +263,9 @@ async fn handle_request(
                             | Operation::GenerateRandom
                     )
                 );
+                let body = axum::body::Bytes::from(body);
                 if audit.is_some() {
-                    seen.response = members(&body);
+                    seen.response = Some(body.clone());
                     seen.record_response = !cryptographic;
                 }
                 (
@@ -302,23 +303,30 @@ async fn handle_request(
         } else {
             kms_operation.is_some_and(|op| !dispatch::writes(op))
         };
-        let event = audit::event::build(audit::event::Facts {
+        let request = match (&seen.body, &seen.form) {
+            (Some(body), _) => audit::event::Members::Json(body),
+            (None, Some(form)) => audit::event::Members::Form(form),
+            (None, None) => audit::event::Members::None,
+        };
+        let writing = std::time::Instant::now();
+        let written = match audit::event::serialize(&audit::event::Facts {
             source,
             name: operation,
             time_millis: kms.clock().now().as_millis(),
             caller: seen.caller.as_ref(),
             source_ip: peer,
             user_agent: user_agent.as_deref(),
-            request: seen.request.take(),
-            response: seen.response.take(),
+            request,
+            response: seen.response.as_deref(),
             record_response: seen.record_response,
             request_id: &request_id,
             event_id: event_id.as_deref().unwrap_or_default(),
             read_only,
-            error: error_message.map(|message| (outcome, message)),
-        });
-        let writing = std::time::Instant::now();
-        let written = audit.append(event).await;
+            error: error_message.as_deref().map(|message| (outcome, message)),
+        }) {
+            Ok(line) => audit.append(line).await,
+            Err(error) => Err(audit::log::AuditError::encoding(&error)),
+        };
         metrics.record_audit(writing.elapsed(), written.is_ok());
         if let Err(error) = written {
             tracing::error!(request_id = %request_id, %error, fail_open, "audit event not recorded");
@@ -415,10 +423,10 @@ async fn serve_query(
         service = QueryService::of_action(&query.action);
         action = query::known_action(&query.action);
         if state.audit.is_some() {
-            seen.request = Some(
+            seen.form = Some(
                 query
                     .params()
-                    .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
                     .collect(),
             );
         }
@@ -475,7 +483,7 @@ async fn serve(
     }
     let body = read_body(&parts, body).await?;
     if state.audit.is_some() {
-        seen.request = members(&body);
+        seen.body = Some(body.clone());
     }
     let caller = with_peer(
         state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
@@ -527,11 +535,11 @@ fn with_peer(
 
 fn respond(
     status: StatusCode,
-    body: Vec<u8>,
+    body: impl Into<Body>,
     request_id: &str,
     content_type: &'static str,
 ) -> Response<Body> {
-    let mut response = Response::new(Body::from(body));
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(content_type));

@@ -85,6 +85,12 @@ impl Caller {
         }
     }
 
+    /// The same caller, signing with the access key `id`.
+    pub fn signed_with(mut self, id: &str) -> Self {
+        id.clone_into(&mut self.access_key_id);
+        self
+    }
+
     /// The same caller, calling from `ip`.
     pub fn from_address(mut self, ip: std::net::IpAddr) -> Self {
         self.source_ip = Some(ip);

@@ -197,7 +197,7 @@ impl Kms {
             region,
         };
         let caller = match &record.user {
-            None => Caller::account_root(scope.account, scope.region),
+            None => Caller::account_root(scope.account, scope.region).signed_with(access_key_id),
             Some(name) => {
                 let Some(user) = self
                     .store

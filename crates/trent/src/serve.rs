@@ -224,6 +224,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let signer = kms
         .audit_signer()
         .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
+    // The audit writer is a task of the runtime.
+    let entered = runtime.enter();
     let audit = trent_server::audit::log::AuditLog::open(
         &audit_dir,
         signer,
@@ -231,6 +233,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or(args.audit_segment_mib * 1024 * 1024),
     )
     .map_err(|error| anyhow::anyhow!("{error}"))?;
+    drop(entered);
     if args.audit_fail_open {
         eprintln!(
             "WARNING: --audit-fail-open: requests are served even when they cannot be audited."
@@ -251,7 +254,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             serde_json::json!({ "failOpen": args.audit_fail_open }),
         );
         audit
-            .append(mode)
+            .append(serde_json::to_vec(&serde_json::Value::Object(mode))?)
             .await
             .map_err(|error| anyhow::anyhow!("{error}"))?;
         if let AdminListen(Some(admin_address)) = args.admin_listen {
@@ -290,7 +293,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ));
         trent_server::run(kms, config, listener, shutdown_signal()).await?;
         maintenance.abort();
-        audit.flush();
+        audit.flush().await;
         anyhow::Ok(())
     })?;
     store

@@ -4,8 +4,17 @@
 //! secrets or opaque cryptographic material (plaintexts, ciphertexts, data
 //! keys, grant tokens, secret keys, session tokens): those never reach the
 //! log. Encryption contexts are kept, as AWS records them.
+//!
+//! The event is written straight to JSON from the request's own bytes: the
+//! members of a JSON request are copied as they came (only their names are
+//! read), so recording a request costs one pass over it and one buffer.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::ser::{SerializeMap as _, Serializer};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use trent_service::{Caller, Identity};
 
 /// Members never recorded, in requests or responses.
@@ -27,6 +36,17 @@ const SECRET_MEMBERS: &[&str] = &[
     "OldPassword",
 ];
 
+/// The members of a request as they arrived.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Members<'a> {
+    /// Not read (the request failed before its body was).
+    None,
+    /// A JSON object (KMS).
+    Json(&'a [u8]),
+    /// Form parameters (IAM and STS).
+    Form(&'a [(String, String)]),
+}
+
 /// What the server knows of a finished request.
 #[derive(Debug)]
 pub(crate) struct Facts<'a> {
@@ -42,12 +62,12 @@ pub(crate) struct Facts<'a> {
     pub(crate) source_ip: Option<std::net::IpAddr>,
     /// The `User-Agent` header.
     pub(crate) user_agent: Option<&'a str>,
-    /// The request members (JSON for KMS, form parameters for IAM/STS).
-    pub(crate) request: Option<Map<String, Value>>,
-    /// The response members (KMS only).
-    pub(crate) response: Option<Map<String, Value>>,
-    /// Whether to record them (not for cryptographic operations, as
-    /// CloudTrail); they still name the key for `resources`.
+    /// The request members.
+    pub(crate) request: Members<'a>,
+    /// The JSON response (KMS only).
+    pub(crate) response: Option<&'a [u8]>,
+    /// Whether to record the response's members (not for cryptographic
+    /// operations, as CloudTrail); it still names the key for `resources`.
     pub(crate) record_response: bool,
     /// The request id.
     pub(crate) request_id: &'a str,
@@ -56,7 +76,48 @@ pub(crate) struct Facts<'a> {
     /// Whether the operation only reads.
     pub(crate) read_only: bool,
     /// The error code and message, when the request failed.
-    pub(crate) error: Option<(&'a str, String)>,
+    pub(crate) error: Option<(&'a str, &'a str)>,
+}
+
+/// A JSON object's members, each kept as the text it arrived as.
+type RawObject<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+
+fn raw_object(bytes: &[u8]) -> Option<RawObject<'_>> {
+    serde_json::from_slice(bytes).ok()
+}
+
+/// One recorded member value.
+enum Value<'a> {
+    /// Copied as it arrived.
+    Raw(&'a RawValue),
+    /// Re-encoded: it arrived spread over several lines, which a JSON-lines
+    /// log cannot hold.
+    Reencoded(serde_json::Value),
+    /// A form parameter.
+    Text(&'a str),
+}
+
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Raw(raw) => raw.serialize(serializer),
+            Self::Reencoded(value) => value.serialize(serializer),
+            Self::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+/// Members with secrets removed and names in CloudTrail's camelCase.
+struct Parameters<'a>(Vec<(String, Value<'a>)>);
+
+impl Serialize for Parameters<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 fn lower_first(name: &str) -> String {
@@ -67,176 +128,274 @@ fn lower_first(name: &str) -> String {
     }
 }
 
-/// Top-level members with secrets removed and names in CloudTrail's camelCase.
-fn sanitized(members: Map<String, Value>) -> Map<String, Value> {
-    members
-        .into_iter()
-        .filter(|(name, _)| !SECRET_MEMBERS.contains(&name.as_str()))
-        .map(|(name, value)| (lower_first(&name), value))
-        .collect()
+fn recorded(name: &str) -> bool {
+    !SECRET_MEMBERS.contains(&name)
 }
 
-fn user_identity(caller: Option<&Caller>) -> Value {
-    let Some(caller) = caller else {
-        return serde_json::json!({ "type": "Unknown" });
-    };
-    let mut identity = Map::new();
-    let kind = match caller.identity() {
-        Identity::Root => "Root",
-        Identity::User { .. } => "IAMUser",
-        Identity::AssumedRole { .. } => "AssumedRole",
-    };
-    identity.insert("type".into(), kind.into());
-    identity.insert("principalId".into(), caller.user_id().into());
-    identity.insert("arn".into(), caller.principal_arn().into());
-    identity.insert("accountId".into(), caller.account().as_str().into());
-    if !caller.access_key_id().is_empty() {
-        identity.insert("accessKeyId".into(), caller.access_key_id().into());
+impl<'a> Parameters<'a> {
+    fn from_json(members: &RawObject<'a>) -> Self {
+        Self(
+            members
+                .iter()
+                .filter(|(name, _)| recorded(name))
+                .map(|(name, raw)| {
+                    // Whitespace is the only place a raw line break can be
+                    // in valid JSON; such a value is written compactly.
+                    let value = if raw.get().contains(['\n', '\r']) {
+                        serde_json::from_str(raw.get()).map_or(Value::Raw(raw), Value::Reencoded)
+                    } else {
+                        Value::Raw(raw)
+                    };
+                    (lower_first(name), value)
+                })
+                .collect(),
+        )
     }
-    match caller.identity() {
-        Identity::User { name, .. } => {
-            identity.insert("userName".into(), name.clone().into());
-        }
+
+    fn from_form(pairs: &'a [(String, String)]) -> Self {
+        Self(
+            pairs
+                .iter()
+                .filter(|(name, _)| recorded(name))
+                .map(|(name, value)| (lower_first(name), Value::Text(value)))
+                .collect(),
+        )
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionIssuer<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    principal_id: &'a str,
+    arn: &'a str,
+    account_id: &'a str,
+    user_name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionContext<'a> {
+    session_issuer: SessionIssuer<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_context: Option<SessionContext<'a>>,
+}
+
+fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
+    let Some(caller) = caller else {
+        return UserIdentity {
+            kind: "Unknown",
+            principal_id: None,
+            arn: None,
+            account_id: None,
+            access_key_id: None,
+            user_name: None,
+            session_context: None,
+        };
+    };
+    let account = caller.account().as_str();
+    let (kind, user_name, session_context) = match caller.identity() {
+        Identity::Root => ("Root", None, None),
+        Identity::User { name, .. } => ("IAMUser", Some(name.as_str()), None),
         Identity::AssumedRole {
             role_arn,
             role_name,
             role_id,
             ..
-        } => {
-            identity.insert(
-                "sessionContext".into(),
-                serde_json::json!({
-                    "sessionIssuer": {
-                        "type": "Role",
-                        "principalId": role_id,
-                        "arn": role_arn,
-                        "accountId": caller.account().as_str(),
-                        "userName": role_name,
-                    }
-                }),
-            );
-        }
-        Identity::Root => {}
+        } => (
+            "AssumedRole",
+            None,
+            Some(SessionContext {
+                session_issuer: SessionIssuer {
+                    kind: "Role",
+                    principal_id: role_id,
+                    arn: role_arn,
+                    account_id: account,
+                    user_name: role_name,
+                },
+            }),
+        ),
+    };
+    UserIdentity {
+        kind,
+        principal_id: Some(caller.user_id()),
+        arn: Some(caller.principal_arn()),
+        account_id: Some(account),
+        access_key_id: Some(caller.access_key_id()).filter(|id| !id.is_empty()),
+        user_name,
+        session_context,
     }
-    Value::Object(identity)
 }
 
-/// The key ARN a request acted on, if it names one.
-fn key_arn(
-    request: Option<&Map<String, Value>>,
-    response: Option<&Map<String, Value>>,
-) -> Option<String> {
-    let is_key_arn = |text: &str| text.starts_with("arn:") && text.contains(":key/");
-    response
-        .and_then(|r| {
-            r.get("KeyMetadata")
-                .and_then(|m| m.get("Arn"))
-                .or_else(|| r.get("KeyId"))
-                .and_then(Value::as_str)
-                .filter(|t| is_key_arn(t))
-        })
+#[derive(Serialize)]
+struct Resource<'a> {
+    #[serde(rename = "ARN")]
+    arn: &'a str,
+    #[serde(rename = "accountId")]
+    account_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    event_version: &'static str,
+    user_identity: UserIdentity<'a>,
+    event_time: String,
+    event_source: &'a str,
+    event_name: &'a str,
+    aws_region: &'a str,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: Option<String>,
+    user_agent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    request_parameters: Option<Parameters<'a>>,
+    response_elements: Option<Parameters<'a>>,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    read_only: bool,
+    resources: Vec<Resource<'a>>,
+    event_type: &'static str,
+}
+
+fn is_key_arn(text: &str) -> bool {
+    text.starts_with("arn:") && text.contains(":key/")
+}
+
+/// The key ARN in a `KeyId` member or a `KeyMetadata.Arn`, if there is one.
+fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
+    #[derive(serde::Deserialize)]
+    struct Metadata<'b> {
+        #[serde(rename = "Arn", borrow)]
+        arn: Option<Cow<'b, str>>,
+    }
+    let from_metadata = members
+        .get("KeyMetadata")
+        .and_then(|raw| serde_json::from_str::<Metadata<'a>>(raw.get()).ok())
+        .and_then(|metadata| metadata.arn);
+    from_metadata
         .or_else(|| {
-            request
-                .and_then(|r| r.get("KeyId"))
-                .and_then(Value::as_str)
-                .filter(|t| is_key_arn(t))
+            members
+                .get("KeyId")
+                .and_then(|raw| serde_json::from_str::<Cow<'a, str>>(raw.get()).ok())
         })
-        .map(str::to_owned)
+        .filter(|text| is_key_arn(text))
 }
 
-/// Builds the event.
-pub(crate) fn build(facts: Facts<'_>) -> Map<String, Value> {
-    let resource = key_arn(facts.request.as_ref(), facts.response.as_ref());
-    let mut event = Map::new();
-    event.insert("eventVersion".into(), "1.08".into());
-    event.insert(
-        "eventTime".into(),
-        trent_protocol::query::iso8601(facts.time_millis).into(),
-    );
-    event.insert("eventSource".into(), facts.source.into());
-    event.insert("eventName".into(), facts.name.into());
-    event.insert(
-        "awsRegion".into(),
-        facts
+/// The event as one line of JSON (no line break).
+pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error> {
+    let request = match facts.request {
+        Members::Json(bytes) => raw_object(bytes),
+        _ => None,
+    };
+    let response = facts.response.and_then(raw_object);
+    let resource = response
+        .as_ref()
+        .and_then(key_arn)
+        .or_else(|| request.as_ref().and_then(key_arn));
+    let resources = resource
+        .as_deref()
+        .map(|arn| Resource {
+            arn,
+            account_id: arn.split(':').nth(4).unwrap_or_default(),
+            kind: "AWS::KMS::Key",
+        })
+        .into_iter()
+        .collect();
+    let request_parameters = match facts.request {
+        Members::Json(_) => request.as_ref().map(Parameters::from_json),
+        Members::Form(pairs) => Some(Parameters::from_form(pairs)),
+        Members::None => None,
+    };
+    let response_elements = response
+        .as_ref()
+        .filter(|_| facts.record_response)
+        .map(Parameters::from_json);
+    let event = Event {
+        event_version: "1.08",
+        user_identity: user_identity(facts.caller),
+        event_time: trent_protocol::query::iso8601(facts.time_millis),
+        event_source: facts.source,
+        event_name: facts.name,
+        aws_region: facts
             .caller
-            .map_or("us-east-1", |caller| caller.region().as_str())
-            .into(),
-    );
-    event.insert(
-        "sourceIPAddress".into(),
-        facts.source_ip.map(|ip| ip.to_string()).into(),
-    );
-    event.insert("userAgent".into(), facts.user_agent.into());
-    event.insert("userIdentity".into(), user_identity(facts.caller));
-    event.insert(
-        "requestParameters".into(),
-        facts
-            .request
-            .map(sanitized)
-            .map(Value::Object)
-            .unwrap_or(Value::Null),
-    );
-    event.insert(
-        "responseElements".into(),
-        facts
-            .response
-            .filter(|_| facts.record_response)
-            .map(sanitized)
-            .map(Value::Object)
-            .unwrap_or(Value::Null),
-    );
-    event.insert("requestID".into(), facts.request_id.into());
-    event.insert("eventID".into(), facts.event_id.into());
-    event.insert("readOnly".into(), facts.read_only.into());
-    event.insert(
-        "resources".into(),
-        match &resource {
-            Some(arn) => serde_json::json!([{
-                "ARN": arn,
-                "accountId": arn.split(':').nth(4).unwrap_or_default(),
-                "type": "AWS::KMS::Key",
-            }]),
-            None => Value::Array(Vec::new()),
-        },
-    );
-    event.insert("eventType".into(), "AwsApiCall".into());
-    if let Some((code, message)) = facts.error {
-        event.insert("errorCode".into(), code.into());
-        event.insert("errorMessage".into(), message.into());
-    }
-    event
+            .map_or("us-east-1", |caller| caller.region().as_str()),
+        source_ip_address: facts.source_ip.map(|ip| ip.to_string()),
+        user_agent: facts.user_agent,
+        error_code: facts.error.map(|(code, _)| code),
+        error_message: facts.error.map(|(_, message)| message),
+        request_parameters,
+        response_elements,
+        request_id: facts.request_id,
+        event_id: facts.event_id,
+        read_only: facts.read_only,
+        resources,
+        event_type: "AwsApiCall",
+    };
+    let mut line = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut line, &event)?;
+    Ok(line)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn secrets_never_reach_the_event() {
-        let request: Map<String, Value> = serde_json::from_str(
-            r#"{"KeyId":"arn:aws:kms:us-east-1:111122223333:key/k","Plaintext":"c2VjcmV0","EncryptionContext":{"Purpose":"x"},"GrantTokens":["t"]}"#,
-        )
-        .unwrap();
-        let response: Map<String, Value> = serde_json::from_str(
-            r#"{"CiphertextBlob":"AAAA","KeyId":"arn:aws:kms:us-east-1:111122223333:key/k"}"#,
-        )
-        .unwrap();
-        let event = build(Facts {
+    fn facts<'a>(request: Members<'a>, response: Option<&'a [u8]>) -> Facts<'a> {
+        Facts {
             source: "kms.amazonaws.com",
             name: "Encrypt",
             time_millis: 0,
             caller: None,
             source_ip: None,
             user_agent: Some("test"),
-            request: Some(request),
-            response: Some(response),
+            request,
+            response,
             record_response: true,
             request_id: "r",
             event_id: "e",
             read_only: true,
             error: None,
-        });
-        let text = Value::Object(event.clone()).to_string();
+        }
+    }
+
+    fn parsed(facts: &Facts<'_>) -> (String, serde_json::Value) {
+        let line = serialize(facts).unwrap();
+        let text = String::from_utf8(line).unwrap();
+        let value = serde_json::from_str(&text).unwrap();
+        (text, value)
+    }
+
+    #[test]
+    fn secrets_never_reach_the_event() {
+        let request = br#"{"KeyId":"arn:aws:kms:us-east-1:111122223333:key/k","Plaintext":"c2VjcmV0","EncryptionContext":{"Purpose":"x"},"GrantTokens":["t"]}"#;
+        let response =
+            br#"{"CiphertextBlob":"AAAA","KeyId":"arn:aws:kms:us-east-1:111122223333:key/k"}"#;
+        let (text, event) = parsed(&facts(Members::Json(request), Some(response)));
         assert!(
             !text.contains("c2VjcmV0") && !text.contains("AAAA") && !text.contains("\"t\""),
             "{text}"
@@ -245,7 +404,46 @@ mod tests {
             event["requestParameters"]["encryptionContext"]["Purpose"],
             "x"
         );
+        assert_eq!(
+            event["responseElements"]["keyId"],
+            "arn:aws:kms:us-east-1:111122223333:key/k"
+        );
         assert_eq!(event["resources"][0]["accountId"], "111122223333");
         assert_eq!(event["userIdentity"]["type"], "Unknown");
+        assert!(event.get("errorCode").is_none());
+    }
+
+    #[test]
+    fn a_request_spread_over_lines_stays_on_one() {
+        let request = b"{\n  \"KeyId\": \"alias/x\",\n  \"EncryptionContext\": {\n    \"a\": \"b\\nc\"\n  }\n}";
+        let (text, event) = parsed(&facts(Members::Json(request), None));
+        assert!(!text.contains('\n'), "{text}");
+        assert_eq!(event["requestParameters"]["keyId"], "alias/x");
+        assert_eq!(event["requestParameters"]["encryptionContext"]["a"], "b\nc");
+        assert_eq!(event["resources"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn key_metadata_names_the_resource_and_forms_are_recorded() {
+        let response = br#"{"KeyMetadata":{"Arn":"arn:aws:kms:eu-west-1:444455556666:key/abc","KeyId":"abc"}}"#;
+        let (_, event) = parsed(&facts(Members::None, Some(response)));
+        assert_eq!(
+            event["resources"][0]["ARN"],
+            "arn:aws:kms:eu-west-1:444455556666:key/abc"
+        );
+        assert_eq!(event["requestParameters"], serde_json::Value::Null);
+
+        let form = [
+            ("Action".to_owned(), "CreateUser".to_owned()),
+            ("UserName".to_owned(), "alice".to_owned()),
+            ("Password".to_owned(), "hunter2".to_owned()),
+        ];
+        let mut form_facts = facts(Members::Form(&form), None);
+        form_facts.error = Some(("AccessDenied", "no"));
+        let (text, event) = parsed(&form_facts);
+        assert_eq!(event["requestParameters"]["userName"], "alice");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(event["errorCode"], "AccessDenied");
+        assert_eq!(event["errorMessage"], "no");
     }
 }

@@ -14,11 +14,10 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use trent_crypto::audit::{sha256, AuditSigner};
 
 /// A new file once the current one is larger than this.
@@ -35,6 +34,13 @@ const MAX_BATCH: usize = 4096;
 #[error("audit log unavailable: {0}")]
 pub struct AuditError(String);
 
+impl AuditError {
+    /// An event that could not be encoded.
+    pub fn encoding(error: &serde_json::Error) -> Self {
+        Self(format!("encoding an event: {error}"))
+    }
+}
+
 type Ack = tokio::sync::oneshot::Sender<Result<(), AuditError>>;
 
 enum Message {
@@ -42,13 +48,13 @@ enum Message {
     /// (the writer puts the chain fields first).
     Event(Vec<u8>, Ack),
     /// Write a digest now if anything is uncovered, then acknowledge.
-    Flush(std::sync::mpsc::Sender<()>),
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The handle requests append through.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    sender: mpsc::Sender<Message>,
+    sender: tokio::sync::mpsc::UnboundedSender<Message>,
     dir: PathBuf,
 }
 
@@ -58,17 +64,23 @@ impl std::fmt::Debug for Message {
     }
 }
 
-struct Writer {
+/// The chain, kept by the writer task.
+struct Chain {
     dir: PathBuf,
-    segment_bytes: u64,
-    file: File,
-    file_index: u32,
-    file_len: u64,
     seq: u64,
     head: String,
     signer: AuditSigner,
     covered: u64,
     uncovered_since: Option<Instant>,
+}
+
+/// The file being written, moved to a blocking thread for each write.
+struct Segment {
+    dir: PathBuf,
+    segment_bytes: u64,
+    file: File,
+    file_index: u32,
+    file_len: u64,
 }
 
 fn segment_name(index: u32) -> String {
@@ -94,11 +106,18 @@ fn io(context: &str, error: std::io::Error) -> AuditError {
     AuditError(format!("{context}: {error}"))
 }
 
+fn stopped() -> AuditError {
+    AuditError("the audit writer stopped".into())
+}
+
 impl AuditLog {
     /// Opens (or starts) the log in `dir`, recovering the chain head from
     /// its last line; a last line cut short by a crash (never acknowledged)
-    /// is dropped.
+    /// is dropped. The writer runs as a task of the current Tokio runtime
+    /// (it must be called inside one).
     pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| AuditError("the audit writer needs a Tokio runtime".into()))?;
         fs::create_dir_all(dir).map_err(|e| io("creating the audit folder", e))?;
         fs::write(
             dir.join("public-key"),
@@ -133,25 +152,23 @@ impl AuditLog {
         if !existing.is_empty() {
             file_index += 1;
         }
-        let file = preallocated(dir, file_index, segment_bytes)?;
-        let file_len = 0;
-        let (sender, receiver) = mpsc::channel();
-        let writer = Writer {
+        let segment = Segment {
             dir: dir.to_owned(),
             segment_bytes,
-            file,
+            file: preallocated(dir, file_index, segment_bytes)?,
             file_index,
-            file_len,
+            file_len: 0,
+        };
+        let chain = Chain {
+            dir: dir.to_owned(),
             seq,
             head,
             signer,
             covered: seq,
             uncovered_since: None,
         };
-        std::thread::Builder::new()
-            .name("trent-audit".into())
-            .spawn(move || writer.run(&receiver))
-            .map_err(|e| io("starting the audit writer", e))?;
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        runtime.spawn(chain.run(segment, receiver));
         Ok(Self {
             sender,
             dir: dir.to_owned(),
@@ -163,25 +180,28 @@ impl AuditLog {
         &self.dir
     }
 
-    /// Records `event`; returns once it is on disk. The event is serialized
-    /// here, on the caller's thread, so the one writer thread only chains,
-    /// writes and syncs.
-    pub async fn append(&self, event: Map<String, Value>) -> Result<(), AuditError> {
-        let bytes = serde_json::to_vec(&Value::Object(event))
-            .map_err(|e| AuditError(format!("encoding an event: {e}")))?;
+    /// Records `event`, one JSON object on one line (serialized by the
+    /// caller, so the writer only chains, writes and syncs); returns once it
+    /// is on disk.
+    pub async fn append(&self, event: Vec<u8>) -> Result<(), AuditError> {
+        if event.first() != Some(&b'{') || event.contains(&b'\n') {
+            return Err(AuditError(
+                "an event must be one JSON object on one line".into(),
+            ));
+        }
         let (ack, done) = tokio::sync::oneshot::channel();
         self.sender
-            .send(Message::Event(bytes, ack))
-            .map_err(|_| AuditError("the audit writer stopped".into()))?;
-        done.await
-            .map_err(|_| AuditError("the audit writer stopped".into()))?
+            .send(Message::Event(event, ack))
+            .map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
     }
 
-    /// Writes a digest of everything written so far (at shutdown).
-    pub fn flush(&self) {
-        let (done, wait) = mpsc::channel();
+    /// Writes a digest of everything written so far and cuts the current
+    /// segment to its used length (at shutdown).
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
         if self.sender.send(Message::Flush(done)).is_ok() {
-            let _ = wait.recv_timeout(Duration::from_secs(10));
+            let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
         }
     }
 }
@@ -256,46 +276,65 @@ fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
     Ok(Some((seq, hex::encode(sha256(line)))))
 }
 
-impl Writer {
-    fn run(mut self, receiver: &mpsc::Receiver<Message>) {
+impl Chain {
+    /// The writer task. Events are taken in batches; each batch is chained
+    /// here, then written and synced on a blocking thread while the next
+    /// batch gathers, then acknowledged. Acknowledging from a runtime task
+    /// (not a thread of its own) keeps waking the requests cheap.
+    async fn run(
+        mut self,
+        segment: Segment,
+        mut receiver: tokio::sync::mpsc::UnboundedReceiver<Message>,
+    ) {
+        let mut segment = Some(segment);
         loop {
-            let first = match receiver.recv_timeout(DIGEST_INTERVAL) {
-                Ok(message) => message,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    self.digest_if_due(true);
+            let first = match tokio::time::timeout(DIGEST_INTERVAL, receiver.recv()).await {
+                Ok(Some(message)) => message,
+                Err(_elapsed) => {
+                    self.digest_if_due(true).await;
                     continue;
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    self.digest_if_due(true);
+                Ok(None) => {
+                    self.digest_if_due(true).await;
                     return;
                 }
             };
-            let mut batch = Vec::new();
+            let mut events = Vec::new();
+            let mut acks = Vec::new();
             let mut flushes = Vec::new();
             let mut next = Some(first);
             while let Some(message) = next.take() {
                 match message {
-                    Message::Event(event, ack) => batch.push((event, ack)),
+                    Message::Event(event, ack) => {
+                        events.push(event);
+                        acks.push(ack);
+                    }
                     Message::Flush(done) => flushes.push(done),
                 }
-                if batch.len() < MAX_BATCH {
+                if events.len() < MAX_BATCH {
                     next = receiver.try_recv().ok();
                 }
             }
-            if !batch.is_empty() {
-                let (events, acks): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-                let result = self.write(events);
+            if !events.is_empty() {
+                let result = self.write(&mut segment, &events).await;
                 for ack in acks {
                     let _ = ack.send(result.clone());
                 }
             }
-            self.digest_if_due(!flushes.is_empty());
+            self.digest_if_due(!flushes.is_empty()).await;
             if !flushes.is_empty() {
                 // Shutting down: cut the preallocated tail off the segment.
-                let _ = self
-                    .file
-                    .set_len(self.file_len)
-                    .and_then(|()| self.file.sync_all());
+                if let Some(current) = segment.take() {
+                    segment = tokio::task::spawn_blocking(move || {
+                        let _ = current
+                            .file
+                            .set_len(current.file_len)
+                            .and_then(|()| current.file.sync_all());
+                        current
+                    })
+                    .await
+                    .ok();
+                }
             }
             for done in flushes {
                 let _ = done.send(());
@@ -303,18 +342,26 @@ impl Writer {
         }
     }
 
-    /// Writes events as one batch and syncs; the chain only advances if the
-    /// whole batch reached the disk.
-    fn write(&mut self, events: Vec<Vec<u8>>) -> Result<(), AuditError> {
-        let (mut seq, mut head) = (self.seq, self.head.clone());
+    /// Chains `events` into lines, then writes and syncs them as one batch
+    /// on a blocking thread; the chain only advances if the whole batch
+    /// reached the disk.
+    async fn write(
+        &mut self,
+        segment: &mut Option<Segment>,
+        events: &[Vec<u8>],
+    ) -> Result<(), AuditError> {
+        let mut seq = self.seq;
+        let mut head = self.head.clone();
         let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
         for event in events {
             seq += 1;
             // `{"trentSeq":N,"trentPrev":"…",` then the event without its `{`.
             let start = buffer.len();
-            buffer.extend_from_slice(
-                format!("{{\"trentSeq\":{seq},\"trentPrev\":\"{head}\"").as_bytes(),
-            );
+            buffer.extend_from_slice(b"{\"trentSeq\":");
+            buffer.extend_from_slice(seq.to_string().as_bytes());
+            buffer.extend_from_slice(b",\"trentPrev\":\"");
+            buffer.extend_from_slice(head.as_bytes());
+            buffer.push(b'"');
             match event.get(1..) {
                 Some(rest) if rest != b"}" => {
                     buffer.push(b',');
@@ -325,45 +372,24 @@ impl Writer {
             head = hex::encode(sha256(&buffer[start..]));
             buffer.push(b'\n');
         }
-        if self.file_len > 0 && self.file_len + buffer.len() as u64 > self.segment_bytes {
-            self.rotate()?;
-        }
-        let start = self.file_len;
-        let written = {
-            use std::os::unix::fs::FileExt as _;
-            self.file
-                .write_all_at(&buffer, start)
-                .and_then(|()| self.file.sync_data())
-        };
-        if let Err(error) = written {
-            // Leave no half-written batch behind for the next one to chain on.
-            use std::os::unix::fs::FileExt as _;
-            let _ = self.file.write_all_at(&vec![0u8; buffer.len()], start);
-            return Err(io("writing the audit log", error));
-        }
-        self.file_len += buffer.len() as u64;
+        let mut current = segment.take().ok_or_else(stopped)?;
+        let (current, written) = tokio::task::spawn_blocking(move || {
+            let written = current.append(&buffer);
+            (current, written)
+        })
+        .await
+        .map_err(|_| stopped())?;
+        *segment = Some(current);
+        written?;
         self.seq = seq;
         self.head = head;
         self.uncovered_since.get_or_insert_with(Instant::now);
         Ok(())
     }
 
-    /// Cuts the full segment to its used length and starts the next one.
-    fn rotate(&mut self) -> Result<(), AuditError> {
-        let next = preallocated(&self.dir, self.file_index + 1, self.segment_bytes)?;
-        let _ = self
-            .file
-            .set_len(self.file_len)
-            .and_then(|()| self.file.sync_all());
-        self.file = next;
-        self.file_index += 1;
-        self.file_len = 0;
-        Ok(())
-    }
-
     /// Signs the chain head when events are uncovered and the interval has
     /// passed (or `now` is asked).
-    fn digest_if_due(&mut self, now: bool) {
+    async fn digest_if_due(&mut self, now: bool) {
         let Some(since) = self.uncovered_since else {
             return;
         };
@@ -387,14 +413,19 @@ impl Writer {
             "time": time,
             "signature": signature,
         });
-        let written = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("digests.jsonl"))
-            .and_then(|mut file| {
-                file.write_all(format!("{line}\n").as_bytes())?;
-                file.sync_data()
-            });
+        let path = self.dir.join("digests.jsonl");
+        let written = tokio::task::spawn_blocking(move || {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| {
+                    file.write_all(format!("{line}\n").as_bytes())?;
+                    file.sync_data()
+                })
+        })
+        .await
+        .unwrap_or_else(|error| Err(std::io::Error::other(error)));
         match written {
             Ok(()) => {
                 self.covered = self.seq;
@@ -402,6 +433,42 @@ impl Writer {
             }
             Err(error) => tracing::error!(%error, "writing an audit digest failed"),
         }
+    }
+}
+
+impl Segment {
+    /// Writes `buffer` after the lines already in the file and syncs it,
+    /// starting a new file first if this one is full.
+    fn append(&mut self, buffer: &[u8]) -> Result<(), AuditError> {
+        use std::os::unix::fs::FileExt as _;
+        if self.file_len > 0 && self.file_len + buffer.len() as u64 > self.segment_bytes {
+            self.rotate()?;
+        }
+        let start = self.file_len;
+        let written = self
+            .file
+            .write_all_at(buffer, start)
+            .and_then(|()| self.file.sync_data());
+        if let Err(error) = written {
+            // Leave no half-written batch behind for the next one to chain on.
+            let _ = self.file.write_all_at(&vec![0u8; buffer.len()], start);
+            return Err(io("writing the audit log", error));
+        }
+        self.file_len += buffer.len() as u64;
+        Ok(())
+    }
+
+    /// Cuts the full segment to its used length and starts the next one.
+    fn rotate(&mut self) -> Result<(), AuditError> {
+        let next = preallocated(&self.dir, self.file_index + 1, self.segment_bytes)?;
+        let _ = self
+            .file
+            .set_len(self.file_len)
+            .and_then(|()| self.file.sync_all());
+        self.file = next;
+        self.file_index += 1;
+        self.file_len = 0;
+        Ok(())
     }
 }
 

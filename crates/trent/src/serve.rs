@@ -212,7 +212,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         AuthMode::Verify
     };
 
+    // At least two workers: the audit writer syncs on one while the others
+    // serve.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
         .context("starting the async runtime")?;

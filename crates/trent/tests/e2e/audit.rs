@@ -363,5 +363,17 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
                 .0,
             200
         );
+        // With the folder back, requests are recorded again, on an intact chain.
+        client
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(blob(b"x"))
+            .send()
+            .await
+            .unwrap();
+        if !fail_open {
+            let (ok, report) = verify(&dir);
+            assert!(ok, "{report}");
+        }
     }
 }

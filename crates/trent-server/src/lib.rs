@@ -14,6 +14,7 @@ mod auth;
 mod dispatch;
 mod metrics;
 mod query;
+mod timed_store;
 
 use std::future::Future;
 use std::sync::Arc;

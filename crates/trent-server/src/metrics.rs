@@ -34,6 +34,11 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct StoreLabels {
+    pub(crate) operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
 }
@@ -46,6 +51,7 @@ pub struct Metrics {
     keys: Family<StateLabels, Gauge>,
     audit_latency: Histogram,
     audit_failures: Counter,
+    store_latency: Family<StoreLabels, Histogram>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -93,6 +99,15 @@ impl Metrics {
             "Audit events that could not be written",
             audit_failures.clone(),
         );
+        let store_latency = Family::<StoreLabels, Histogram>::new_with_constructor(|| {
+            // 5 µs to about 2.6 s.
+            Histogram::new(exponential_buckets(0.000_005, 2.0, 20))
+        });
+        registry.register(
+            "store_operation_duration_seconds",
+            "Store calls by operation (the KeyStore method), including waiting for the store's lock and, for writes, the durable commit",
+            store_latency.clone(),
+        );
         Self {
             registry,
             requests,
@@ -100,6 +115,7 @@ impl Metrics {
             keys,
             audit_latency,
             audit_failures,
+            store_latency,
         }
     }
 
@@ -111,6 +127,17 @@ impl Metrics {
         self.latency
             .get_or_create(&OperationLabels { operation })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// `store`, with each of its calls timed into these metrics.
+    pub fn timed_store(
+        &self,
+        store: std::sync::Arc<dyn trent_store::KeyStore>,
+    ) -> std::sync::Arc<dyn trent_store::KeyStore> {
+        std::sync::Arc::new(crate::timed_store::TimedStore {
+            inner: store,
+            latency: self.store_latency.clone(),
+        })
     }
 
     /// Records one audit write.

@@ -174,8 +174,13 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(clock) => clock.clone(),
         None => Arc::new(SystemClock),
     };
-    let DataFolder { lock, store, kms } =
-        open_data_folder_with(&args.data_dir, args.root_key_file.as_deref(), clock)?;
+    let metrics = Arc::new(trent_server::Metrics::new());
+    let DataFolder { lock, store, kms } = open_data_folder_with(
+        &args.data_dir,
+        args.root_key_file.as_deref(),
+        clock,
+        Some(&metrics),
+    )?;
     let credentials_path = args.data_dir.join("root-credentials");
     let report = kms
         .run_maintenance()
@@ -220,7 +225,6 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let metrics = Arc::new(trent_server::Metrics::new());
     let audit_dir = args
         .audit_dir
         .clone()
@@ -344,7 +348,7 @@ pub(crate) fn open_data_folder(
     data_dir: &Path,
     root_key_file: Option<&Path>,
 ) -> anyhow::Result<DataFolder> {
-    open_data_folder_with(data_dir, root_key_file, Arc::new(SystemClock))
+    open_data_folder_with(data_dir, root_key_file, Arc::new(SystemClock), None)
 }
 
 /// [`open_data_folder`] with a given clock.
@@ -352,6 +356,7 @@ fn open_data_folder_with(
     data_dir: &Path,
     root_key_file: Option<&Path>,
     clock: Arc<dyn trent_core::clock::Clock>,
+    metrics: Option<&trent_server::Metrics>,
 ) -> anyhow::Result<DataFolder> {
     create_private_dir(data_dir)?;
     let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
@@ -372,7 +377,12 @@ fn open_data_folder_with(
         SqliteStore::open(&db_path)
             .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
     );
-    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), clock));
+    // The server times every store call (`/metrics`).
+    let service_store: Arc<dyn trent_store::KeyStore> = match metrics {
+        Some(metrics) => metrics.timed_store(store.clone()),
+        None => store.clone(),
+    };
+    let kms = Arc::new(Kms::new(service_store, Arc::new(root_key), clock));
     kms.check_root_key().map_err(|_| {
         anyhow::anyhow!(
             "the root key at {} does not open this data folder",

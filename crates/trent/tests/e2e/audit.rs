@@ -377,3 +377,49 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_kms_operation_leaves_exactly_one_event() {
+    // Each operation Trent serves, once, with a body naming a real key: some
+    // succeed, most fail one way or another (missing members, wrong key
+    // type, state); every one must be on record once, under its own name,
+    // with its error when it failed.
+    let mut server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let credentials = server.root_credentials();
+    let body = format!(r#"{{"KeyId":"{key_id}"}}"#);
+    let mut sent = Vec::new();
+    for operation in trent_protocol::Operation::ALL {
+        let response = trent_testkit::RawRequest::kms(operation.name(), &body)
+            .send(&server, &credentials)
+            .await;
+        let request_id = response
+            .header("x-amzn-requestid")
+            .unwrap_or_else(|| panic!("{} answered without a request id", operation.name()))
+            .to_owned();
+        sent.push((operation.name(), request_id, response.status));
+    }
+    server.terminate();
+    let all = events(&server.data_dir().join("audit"));
+    for (name, request_id, status) in &sent {
+        let matching: Vec<&Value> = all
+            .iter()
+            .filter(|event| event["requestID"] == request_id.as_str())
+            .collect();
+        assert_eq!(matching.len(), 1, "{name}: {matching:?}");
+        let event = matching[0];
+        assert_eq!(event["eventName"], *name);
+        assert_eq!(event["eventSource"], "kms.amazonaws.com");
+        assert_eq!(
+            event.get("errorCode").is_some(),
+            *status != 200,
+            "{name} answered {status}: {event}"
+        );
+        assert_eq!(event["userIdentity"]["type"], "Root", "{name}");
+    }
+    assert!(
+        sent.iter().filter(|(_, _, status)| *status == 200).count() >= 5,
+        "some operations succeeded: {sent:?}"
+    );
+}

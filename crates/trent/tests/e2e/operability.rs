@@ -107,6 +107,16 @@ async fn metrics_count_requests_by_operation_and_outcome() {
         "every request audited"
     );
     assert_eq!(value("trent_audit_write_failures_total"), 0.0);
+    // Store calls are timed by method: the key's creation was one insert
+    // (plus, at most, the server's own start-up work), its disabling one update.
+    assert!(
+        value(r#"trent_store_operation_duration_seconds_count{operation="insert_key"}"#) >= 1.0
+    );
+    assert_eq!(
+        value(r#"trent_store_operation_duration_seconds_count{operation="update_key"}"#),
+        1.0
+    );
+    assert!(value(r#"trent_store_operation_duration_seconds_sum{operation="update_key"}"#) > 0.0);
     assert!(
         metrics.trim_end().ends_with("# EOF"),
         "OpenMetrics text ends with # EOF"

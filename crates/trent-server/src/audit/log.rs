@@ -83,11 +83,18 @@ struct Chain {
 struct Segment {
     dir: PathBuf,
     segment_bytes: u64,
-    file: File,
+    /// Whether new files are to be written directly where possible.
+    try_direct: bool,
+    file: SegmentFile,
     file_index: u32,
     file_len: u64,
+    /// A direct file's last, partly used block (`file_len % BLOCK` bytes),
+    /// written again with the next batch.
+    tail: Vec<u8>,
+    /// Room for a direct write, reused from batch to batch.
+    scratch: Vec<u8>,
     /// The next file, being prepared once this one is half full.
-    next: Option<std::thread::JoinHandle<Result<File, AuditError>>>,
+    next: Option<std::thread::JoinHandle<Result<SegmentFile, AuditError>>>,
 }
 
 fn segment_name(index: u32) -> String {
@@ -123,6 +130,16 @@ impl AuditLog {
     /// is dropped. The writer runs as a task of the current Tokio runtime
     /// (it must be called inside one).
     pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
+        Self::start(dir, signer, segment_bytes, true)
+    }
+
+    /// [`AuditLog::open`], with direct writes tried (`try_direct`) or not.
+    fn start(
+        dir: &Path,
+        signer: AuditSigner,
+        segment_bytes: u64,
+        try_direct: bool,
+    ) -> Result<Self, AuditError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| AuditError("the audit writer needs a Tokio runtime".into()))?;
         fs::create_dir_all(dir).map_err(|e| io("creating the audit folder", e))?;
@@ -162,10 +179,13 @@ impl AuditLog {
         let segment = Segment {
             dir: dir.to_owned(),
             segment_bytes,
-            file: preallocated(dir, file_index, segment_bytes)
+            file: preallocated(dir, file_index, segment_bytes, try_direct)
                 .map_err(|e| io("starting an audit file", e))?,
+            try_direct,
             file_index,
             file_len: 0,
+            tail: Vec::new(),
+            scratch: Vec::new(),
             next: None,
         };
         let syncs = Arc::new(AtomicU64::new(0));
@@ -224,6 +244,18 @@ impl AuditLog {
     }
 }
 
+/// The unit of direct (unbuffered) writes: offsets, lengths and buffer
+/// addresses are multiples of it. 4096 covers the logical block size of
+/// the devices and file systems Trent runs on.
+const BLOCK: usize = 4096;
+
+/// An audit file, open for writing.
+struct SegmentFile {
+    file: File,
+    /// Written with `O_DIRECT`, past the page cache, in whole blocks.
+    direct: bool,
+}
+
 /// A new segment, its whole size written with zeros and synced first, so
 /// that each batch's data sync writes the batch and nothing else: no size
 /// change, no block allocation, no extent conversion. (Measured against
@@ -232,33 +264,93 @@ impl AuditLog {
 /// number of connections is throughput lost.) The zeros cost a write per
 /// byte, so the next segment is prepared on a thread of its own while the
 /// current one fills.
-fn preallocated(dir: &Path, index: u32, segment_bytes: u64) -> std::io::Result<File> {
-    const CHUNK: usize = 1024 * 1024;
+///
+/// Where the file system allows it (Linux, not tmpfs), the file is written
+/// with `O_DIRECT`: a batch then goes from our buffer to the disk without a
+/// copy into the page cache and its writeback, which on the machine we
+/// measured halved the CPU of a 64 KiB write-and-sync and cut its latency
+/// by a third. Elsewhere it is written through the page cache.
+fn preallocated(
+    dir: &Path,
+    index: u32,
+    segment_bytes: u64,
+    try_direct: bool,
+) -> std::io::Result<SegmentFile> {
     let path = dir.join(segment_name(index));
-    let mut file = OpenOptions::new()
+    #[cfg(not(target_os = "linux"))]
+    let _ = try_direct;
+    #[cfg(target_os = "linux")]
+    if try_direct {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let opened = OpenOptions::new()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&path);
+        match opened {
+            Ok(file) => match zero_fill(dir, &path, file, segment_bytes) {
+                Ok(file) => return Ok(SegmentFile { file, direct: true }),
+                // Direct writes refused (alignment): made again, buffered.
+                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {}
+                Err(error) => return Err(error),
+            },
+            // O_DIRECT not supported by this file system (tmpfs, say).
+            Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let file = OpenOptions::new()
         .create_new(true)
         .read(true)
         .write(true)
         .open(&path)?;
-    let zeros = vec![0u8; CHUNK];
-    let mut left = segment_bytes;
+    let file = zero_fill(dir, &path, file, segment_bytes)?;
+    Ok(SegmentFile {
+        file,
+        direct: false,
+    })
+}
+
+/// Writes `segment_bytes` of zeros (rounded up to whole blocks) to the new
+/// file at `path` and syncs it and its folder; removes it on failure.
+fn zero_fill(dir: &Path, path: &Path, file: File, segment_bytes: u64) -> std::io::Result<File> {
+    use std::os::unix::fs::FileExt as _;
+    const CHUNK: usize = 1024 * 1024;
+    let total = segment_bytes.div_ceil(BLOCK as u64) * BLOCK as u64;
     let filled = (|| {
-        while left > 0 {
-            let now = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
-            file.write_all(&zeros[..now])?;
-            left -= now as u64;
+        let mut storage = Vec::new();
+        let zeros = aligned(&mut storage, CHUNK)?;
+        let mut at = 0;
+        while at < total {
+            let now = usize::try_from(total - at).unwrap_or(CHUNK).min(CHUNK);
+            file.write_all_at(&zeros[..now], at)?;
+            at += now as u64;
         }
         file.sync_all()
     })();
     if let Err(error) = filled {
         // The file never held an event: leave no half-made segment behind.
-        let _ = fs::remove_file(&path);
+        drop(file);
+        let _ = fs::remove_file(path);
         return Err(error);
     }
     if let Ok(dir) = File::open(dir) {
         let _ = dir.sync_all();
     }
     Ok(file)
+}
+
+/// A zeroed slice of `len` bytes inside `storage` whose address is a
+/// multiple of [`BLOCK`], as direct writes need (safe code: the slice is
+/// cut at the right offset of a slightly larger buffer).
+fn aligned(storage: &mut Vec<u8>, len: usize) -> std::io::Result<&mut [u8]> {
+    storage.clear();
+    storage.resize(len + BLOCK, 0);
+    let offset = storage.as_ptr().align_offset(BLOCK);
+    storage
+        .get_mut(offset..offset + len)
+        .ok_or_else(|| std::io::Error::other("no aligned buffer"))
 }
 
 /// The part of an audit file that holds lines: up to the zeros of its
@@ -452,23 +544,49 @@ impl Segment {
     /// Writes `buffer` after the lines already in the file and syncs it,
     /// starting a new file first if this one is full.
     fn append(&mut self, buffer: &[u8]) -> Result<(), AuditError> {
-        use std::os::unix::fs::FileExt as _;
         if self.file_len > 0 && self.file_len + buffer.len() as u64 > self.segment_bytes {
             self.rotate()?;
         }
-        let start = self.file_len;
         let written = self
-            .file
-            .write_all_at(buffer, start)
-            .and_then(|()| self.file.sync_data());
+            .write_at_end(buffer)
+            .and_then(|()| self.file.file.sync_data());
         if let Err(error) = written {
             // Leave no half-written batch behind for the next one to chain on.
-            let _ = self.file.write_all_at(&vec![0u8; buffer.len()], start);
+            let _ = self.write_at_end(&vec![0u8; buffer.len()]);
             return Err(io("writing the audit log", error));
         }
         self.file_len += buffer.len() as u64;
+        if self.file.direct {
+            // The old tail and `buffer` end at `file_len`; keep what lies in
+            // its block.
+            let keep = usize::try_from(self.file_len % BLOCK as u64).unwrap_or(0);
+            if let Some(end) = buffer.len().checked_sub(keep) {
+                self.tail.clear();
+                self.tail.extend_from_slice(&buffer[end..]);
+            } else {
+                self.tail.extend_from_slice(buffer);
+            }
+        }
         self.prepare_next();
         Ok(())
+    }
+
+    /// Writes `bytes` at the end of the used part, without syncing. A direct
+    /// file is written in whole blocks: from the start of the partly used
+    /// last block (its bytes written again, unchanged, so a torn write
+    /// cannot change them) to the end of the block `bytes` ends in, padded
+    /// with the zeros the preallocated file holds there anyway.
+    fn write_at_end(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt as _;
+        if !self.file.direct {
+            return self.file.file.write_all_at(bytes, self.file_len);
+        }
+        let start = self.file_len - self.tail.len() as u64;
+        let len = (self.tail.len() + bytes.len()).div_ceil(BLOCK) * BLOCK;
+        let block = aligned(&mut self.scratch, len)?;
+        block[..self.tail.len()].copy_from_slice(&self.tail);
+        block[self.tail.len()..self.tail.len() + bytes.len()].copy_from_slice(bytes);
+        self.file.file.write_all_at(block, start)
     }
 
     /// Cuts the full segment to its used length and starts the next one.
@@ -482,27 +600,29 @@ impl Segment {
             .and_then(Result::ok)
             // Only if it is still the file at its path (the folder may have
             // been moved or replaced since): a new one otherwise.
-            .filter(|file| same_file(file, &path));
+            .filter(|prepared| same_file(&prepared.file, &path));
         let (next, index) = match prepared {
             Some(file) => (file, index),
             None => self.new_segment(index)?,
         };
         let _ = self
             .file
+            .file
             .set_len(self.file_len)
-            .and_then(|()| self.file.sync_all());
+            .and_then(|()| self.file.file.sync_all());
         self.file = next;
         self.file_index = index;
         self.file_len = 0;
+        self.tail.clear();
         Ok(())
     }
 
     /// A new segment numbered `index` or, should a file hold that name
     /// (one prepared before the folder was moved back, say), the next free
     /// number: a segment without events is harmless, a reused one is not.
-    fn new_segment(&self, mut index: u32) -> Result<(File, u32), AuditError> {
+    fn new_segment(&self, mut index: u32) -> Result<(SegmentFile, u32), AuditError> {
         loop {
-            match preallocated(&self.dir, index, self.segment_bytes) {
+            match preallocated(&self.dir, index, self.segment_bytes, self.try_direct) {
                 Ok(file) => return Ok((file, index)),
                 Err(error)
                     if error.kind() == std::io::ErrorKind::AlreadyExists
@@ -520,12 +640,18 @@ impl Segment {
         if self.next.is_some() || self.file_len < self.segment_bytes / 2 {
             return;
         }
-        let (dir, index, bytes) = (self.dir.clone(), self.file_index + 1, self.segment_bytes);
+        let (dir, index, bytes, direct) = (
+            self.dir.clone(),
+            self.file_index + 1,
+            self.segment_bytes,
+            self.try_direct,
+        );
         // Should the thread not start, the next segment is made at rotation.
         self.next = std::thread::Builder::new()
             .name("trent-audit-next".into())
             .spawn(move || {
-                preallocated(&dir, index, bytes).map_err(|e| io("preparing an audit file", e))
+                preallocated(&dir, index, bytes, direct)
+                    .map_err(|e| io("preparing an audit file", e))
             })
             .ok();
     }
@@ -535,11 +661,12 @@ impl Segment {
     fn close(&mut self) {
         let _ = self
             .file
+            .file
             .set_len(self.file_len)
-            .and_then(|()| self.file.sync_all());
+            .and_then(|()| self.file.file.sync_all());
         if let Some(Ok(prepared)) = self.next.take().and_then(|preparing| preparing.join().ok()) {
             let path = self.dir.join(segment_name(self.file_index + 1));
-            if same_file(&prepared, &path) {
+            if same_file(&prepared.file, &path) {
                 let _ = fs::remove_file(path);
             }
         }
@@ -569,4 +696,113 @@ pub fn lines(path: &Path) -> std::io::Result<Vec<Vec<u8>>> {
         .filter(|line| !line.is_empty())
         .map(<[u8]>::to_vec)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
+
+    use super::*;
+
+    /// An event of exactly `size` bytes, numbered `n`.
+    fn event(n: usize, size: usize) -> Vec<u8> {
+        let head = format!("{{\"eventName\":\"Test\",\"n\":{n},\"pad\":\"");
+        let pad = size.saturating_sub(head.len() + 2);
+        format!("{head}{}\"}}", "x".repeat(pad)).into_bytes()
+    }
+
+    /// Appends events of awkward sizes (ending on, just before and just past
+    /// block boundaries, and larger than a block), one at a time and then
+    /// many at once, and checks the files hold exactly them, chained.
+    fn files_hold_exactly_the_events(try_direct: bool) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let log = {
+            let _entered = runtime.enter();
+            AuditLog::start(dir.path(), signer, 32 * 1024, try_direct).unwrap()
+        };
+        let mut sizes = vec![30, 4000, 100, 4096, 2, 5000, 300, 4095, 9000, 1, 4097];
+        sizes.extend((0..300).map(|i| 40 + (i * 397) % 6000));
+        let sent: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(n, size)| event(n, *size))
+            .collect();
+        runtime.block_on(async {
+            for event in &sent[..11] {
+                log.append(event.clone()).await.unwrap();
+            }
+            // Eight at a time, so batches stay smaller than a segment.
+            for wave in sent[11..].chunks(8) {
+                let tasks: Vec<_> = wave
+                    .iter()
+                    .map(|event| {
+                        let (log, event) = (log.clone(), event.clone());
+                        tokio::spawn(async move { log.append(event).await })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap().unwrap();
+                }
+            }
+            log.flush().await;
+        });
+
+        let files = segments(dir.path()).unwrap();
+        assert!(files.len() > 5, "{} files", files.len());
+        let mut head = GENESIS.to_owned();
+        let mut seen = Vec::new();
+        for (i, path) in files.iter().enumerate() {
+            let bytes = fs::read(path).unwrap();
+            if i + 1 < files.len() {
+                assert!(
+                    !bytes.contains(&0),
+                    "{} was not cut to size",
+                    path.display()
+                );
+            }
+            for line in lines(path).unwrap() {
+                let value: Value = serde_json::from_slice(&line).unwrap();
+                assert_eq!(value["trentSeq"], seen.len() + 1);
+                assert_eq!(value["trentPrev"], head.as_str());
+                head = hex::encode(sha256(&line));
+                // The line is the event with the chain fields put first.
+                let n = usize::try_from(value["n"].as_u64().unwrap()).unwrap();
+                let body = &line[line.iter().position(|b| *b == b'"').unwrap()..];
+                let prefix_len = body
+                    .windows(b"\"eventName\"".len())
+                    .position(|w| w == b"\"eventName\"")
+                    .unwrap();
+                assert_eq!(&body[prefix_len..], &sent[n][1..]);
+                seen.push(n);
+            }
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (0..sent.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn direct_files_hold_exactly_the_events() {
+        #[cfg(target_os = "linux")]
+        {
+            // The folder the tests run in takes direct writes (ext4, xfs,
+            // btrfs and tmpfs since Linux 6.6 all do): the direct path is
+            // the one under test here, not the fallback.
+            let dir = tempfile::tempdir().unwrap();
+            assert!(preallocated(dir.path(), 1, 8192, true).unwrap().direct);
+        }
+        files_hold_exactly_the_events(true);
+    }
+
+    #[test]
+    fn buffered_files_hold_exactly_the_events() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!preallocated(dir.path(), 1, 8192, false).unwrap().direct);
+        files_hold_exactly_the_events(false);
+    }
 }

@@ -296,7 +296,8 @@ fn preallocated(
                 Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {}
                 Err(error) => return Err(error),
             },
-            // O_DIRECT not supported by this file system (tmpfs, say).
+            // O_DIRECT not supported by this file system (tmpfs before
+            // Linux 6.6, say).
             Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {}
             Err(error) => return Err(error),
         }
@@ -584,9 +585,21 @@ impl Segment {
         }
         let start = self.file_len - self.tail.len() as u64;
         let len = (self.tail.len() + bytes.len()).div_ceil(BLOCK) * BLOCK;
-        let block = aligned(&mut self.scratch, len)?;
-        block[..self.tail.len()].copy_from_slice(&self.tail);
-        block[self.tail.len()..self.tail.len() + bytes.len()].copy_from_slice(bytes);
+        // Filled in place (no zeroing of what the copies overwrite): the
+        // capacity reserved first means the buffer does not move, so the
+        // block starting at `offset` stays aligned (checked all the same).
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        scratch.reserve(len + BLOCK);
+        let offset = scratch.as_ptr().align_offset(BLOCK);
+        scratch.resize(offset, 0);
+        scratch.extend_from_slice(&self.tail);
+        scratch.extend_from_slice(bytes);
+        scratch.resize(offset + len, 0);
+        let block = scratch.get(offset..).unwrap_or_default();
+        if block.len() != len || block.as_ptr().align_offset(BLOCK) != 0 {
+            return Err(std::io::Error::other("no aligned buffer"));
+        }
         self.file.file.write_all_at(block, start)
     }
 
@@ -795,7 +808,19 @@ mod tests {
             // btrfs and tmpfs since Linux 6.6 all do): the direct path is
             // the one under test here, not the fallback.
             let dir = tempfile::tempdir().unwrap();
-            assert!(preallocated(dir.path(), 1, 8192, true).unwrap().direct);
+            let prepared = preallocated(dir.path(), 1, 8192, true).unwrap();
+            assert!(prepared.direct);
+            // And the kernel really has the file open with O_DIRECT.
+            use std::os::fd::AsRawFd as _;
+            let fdinfo =
+                fs::read_to_string(format!("/proc/self/fdinfo/{}", prepared.file.as_raw_fd()))
+                    .unwrap();
+            let flags = fdinfo
+                .lines()
+                .find_map(|line| line.strip_prefix("flags:"))
+                .map(|octal| i32::from_str_radix(octal.trim(), 8).unwrap())
+                .unwrap();
+            assert_ne!(flags & libc::O_DIRECT, 0, "{fdinfo}");
         }
         files_hold_exactly_the_events(true);
     }

@@ -191,12 +191,32 @@ pub fn empty_response(service: QueryService, action: &str, request_id: &str) -> 
 
 /// A time as IAM writes it: ISO 8601 in UTC with seconds (`2026-11-28T13:37:40Z`).
 pub fn iso8601(millis: i64) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::from_unix_timestamp(millis.div_euclid(1000))
-        .ok()
-        .and_then(|at| at.format(&format).ok())
-        .unwrap_or_default()
+    Iso8601(millis).to_string()
+}
+
+/// [`iso8601`] written straight into a formatter, without a string of its
+/// own (audit events are built with it on every request). Nothing is written
+/// for a time outside the years `time` can represent.
+#[derive(Debug, Clone, Copy)]
+pub struct Iso8601(pub i64);
+
+impl std::fmt::Display for Iso8601 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Ok(at) = time::OffsetDateTime::from_unix_timestamp(self.0.div_euclid(1000)) else {
+            return Ok(());
+        };
+        let (date, clock) = (at.date(), at.time());
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            date.year(),
+            u8::from(date.month()),
+            date.day(),
+            clock.hour(),
+            clock.minute(),
+            clock.second()
+        )
+    }
 }
 
 /// A policy document as IAM returns it: percent-encoded (RFC 3986).
@@ -346,6 +366,9 @@ mod tests {
     #[test]
     fn dates_and_policies_are_written_as_iam_writes_them() {
         assert_eq!(iso8601(1_795_873_060_123), "2026-11-28T13:37:40Z");
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(iso8601(i64::MAX), "");
         assert_eq!(
             encode_policy(r#"{"a": "b+c"}"#),
             "%7B%22a%22%3A%20%22b%2Bc%22%7D"

@@ -226,7 +226,8 @@ async fn handle_request(
 ) -> Response<Body> {
     let started = std::time::Instant::now();
     let target = header_text(request.headers(), "x-amz-target");
-    let user_agent = header_text(request.headers(), "user-agent");
+    // The header's own bytes (shared, not copied), for the audit event.
+    let user_agent = request.headers().get("user-agent").cloned();
     let peer = request.extensions().get::<Peer>().map(|peer| peer.0);
     let form = header_text(request.headers(), "content-type")
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
@@ -316,7 +317,7 @@ async fn handle_request(
             time_millis: kms.clock().now().as_millis(),
             caller: seen.caller.as_ref(),
             source_ip: peer,
-            user_agent: user_agent.as_deref(),
+            user_agent: user_agent.as_ref().and_then(|value| value.to_str().ok()),
             request,
             response: seen.response.as_deref(),
             record_response: seen.record_response,
@@ -486,15 +487,14 @@ async fn serve(
     if state.audit.is_some() {
         seen.body = Some(body.clone());
     }
-    let caller = with_peer(
+    // Kept for the audit event; the operation borrows it.
+    let caller = seen.caller.insert(with_peer(
         state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
         &parts,
-    );
-    if state.audit.is_some() {
-        seen.caller = Some(caller.clone());
-    }
+    ));
     let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
     if target.starts_with(admin::PREFIX) {
+        let caller = caller.clone();
         // Rare, and AdvanceClock runs maintenance (writes): off the workers.
         return tokio::task::spawn_blocking(move || {
             admin::dispatch(
@@ -512,6 +512,7 @@ async fn serve(
     if dispatch::writes(operation) {
         // Writes wait for a durable commit (an fsync): keep them off the
         // async workers.
+        let caller = caller.clone();
         tokio::task::spawn_blocking(move || {
             dispatch::dispatch(&state.kms, &caller, operation, &body)
         })
@@ -520,7 +521,7 @@ async fn serve(
     } else {
         // Reads are served from memory, or from a WAL reader connection
         // that never waits for the writer.
-        dispatch::dispatch(&state.kms, &caller, operation, &body)
+        dispatch::dispatch(&state.kms, caller, operation, &body)
     }
 }
 

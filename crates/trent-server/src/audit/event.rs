@@ -10,10 +10,10 @@
 //! read), so recording a request costs one pass over it and one buffer.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap as _, Serializer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use trent_service::{Caller, Identity};
 
@@ -93,52 +93,115 @@ pub(crate) struct Facts<'a> {
     pub(crate) error: Option<(&'a str, &'a str)>,
 }
 
-/// A JSON object's members, each kept as the text it arrived as.
-type RawObject<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+/// A member name or string value, borrowed from the request when it has no
+/// escapes (serde's own `Cow<str>` always copies).
+struct Text<'a>(Cow<'a, str>);
 
-fn raw_object(bytes: &[u8]) -> Option<RawObject<'_>> {
-    serde_json::from_slice(bytes).ok()
-}
-
-/// One recorded member value.
-enum Value<'a> {
-    /// Copied as it arrived.
-    Raw(&'a RawValue),
-    /// Re-encoded: it arrived spread over several lines, which a JSON-lines
-    /// log cannot hold.
-    Reencoded(serde_json::Value),
-    /// A form parameter.
-    Text(&'a str),
-}
-
-impl Serialize for Value<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Raw(raw) => raw.serialize(serializer),
-            Self::Reencoded(value) => value.serialize(serializer),
-            Self::Text(text) => serializer.serialize_str(text),
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
         }
+        deserializer.deserialize_str(Visit)
     }
 }
 
-/// Members with secrets removed and names in CloudTrail's camelCase.
-struct Parameters<'a>(Vec<(String, Value<'a>)>);
+/// A JSON object's members in the order they came, each kept as the text
+/// it arrived as; a repeated name keeps its last value.
+struct RawObject<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
-impl Serialize for Parameters<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in &self.0 {
-            map.serialize_entry(name, value)?;
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::with_capacity(8);
+                while let Some((Text(name), value)) = map.next_entry::<Text<'de>, &RawValue>()? {
+                    match members.iter_mut().find(|(seen, _)| *seen == name) {
+                        Some(member) => member.1 = value,
+                        None => members.push((name, value)),
+                    }
+                }
+                Ok(RawObject(members))
+            }
         }
-        map.end()
+        deserializer.deserialize_map(Visit)
     }
 }
 
-fn lower_first(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
+impl<'a> RawObject<'a> {
+    fn parse(bytes: &'a [u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok()
+    }
+
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .find(|(member, _)| member == name)
+            .map(|(_, value)| *value)
+    }
+}
+
+/// A name in CloudTrail's camelCase: `KeyId` is written `keyId`.
+struct LowerFirst<'a>(&'a str);
+
+impl std::fmt::Display for LowerFirst<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            write!(f, "{}{}", first.to_ascii_lowercase(), chars.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for LowerFirst<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A value written as a JSON string through its `Display`, without a
+/// string of its own.
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// One recorded JSON member value: copied as it arrived, or, when it came
+/// spread over several lines (which a JSON-lines log cannot hold),
+/// re-encoded compactly.
+struct Member<'a>(&'a RawValue);
+
+impl Serialize for Member<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Whitespace is the only place a raw line break can be in valid JSON.
+        if self.0.get().contains(['\n', '\r']) {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(self.0.get()) {
+                return value.serialize(serializer);
+            }
+        }
+        self.0.serialize(serializer)
     }
 }
 
@@ -146,34 +209,28 @@ fn recorded(name: &str) -> bool {
     !SECRET_MEMBERS.contains(&name)
 }
 
-impl<'a> Parameters<'a> {
-    fn from_json(members: &RawObject<'a>) -> Self {
-        Self(
-            members
-                .iter()
-                .filter(|(name, _)| recorded(name))
-                .map(|(name, raw)| {
-                    // Whitespace is the only place a raw line break can be
-                    // in valid JSON; such a value is written compactly.
-                    let value = if raw.get().contains(['\n', '\r']) {
-                        serde_json::from_str(raw.get()).map_or(Value::Raw(raw), Value::Reencoded)
-                    } else {
-                        Value::Raw(raw)
-                    };
-                    (lower_first(name), value)
-                })
-                .collect(),
-        )
-    }
+/// Members with secrets removed and names in CloudTrail's camelCase.
+enum Parameters<'a> {
+    Json(&'a RawObject<'a>),
+    Form(&'a [(String, String)]),
+}
 
-    fn from_form(pairs: &'a [(String, String)]) -> Self {
-        Self(
-            pairs
-                .iter()
-                .filter(|(name, _)| recorded(name))
-                .map(|(name, value)| (lower_first(name), Value::Text(value)))
-                .collect(),
-        )
+impl Serialize for Parameters<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Self::Json(members) => {
+                for (name, value) in members.0.iter().filter(|(name, _)| recorded(name)) {
+                    map.serialize_entry(&LowerFirst(name), &Member(value))?;
+                }
+            }
+            Self::Form(pairs) => {
+                for (name, value) in pairs.iter().filter(|(name, _)| recorded(name)) {
+                    map.serialize_entry(&LowerFirst(name), value)?;
+                }
+            }
+        }
+        map.end()
     }
 }
 
@@ -194,13 +251,28 @@ struct SessionContext<'a> {
     session_issuer: SessionIssuer<'a>,
 }
 
+/// `aws:userid`, as [`Caller::user_id`] gives it, without a string of its own.
+enum PrincipalId<'a> {
+    Plain(&'a str),
+    Session { role_id: &'a str, session: &'a str },
+}
+
+impl std::fmt::Display for PrincipalId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Plain(id) => f.write_str(id),
+            Self::Session { role_id, session } => write!(f, "{role_id}:{session}"),
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UserIdentity<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    principal_id: Option<String>,
+    principal_id: Option<Shown<PrincipalId<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     arn: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,16 +298,20 @@ fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
         };
     };
     let account = caller.account().as_str();
-    let (kind, user_name, session_context) = match caller.identity() {
-        Identity::Root => ("Root", None, None),
-        Identity::User { name, .. } => ("IAMUser", Some(name.as_str()), None),
+    let (kind, principal_id, user_name, session_context) = match caller.identity() {
+        Identity::Root => ("Root", PrincipalId::Plain(account), None, None),
+        Identity::User { name, id, .. } => {
+            ("IAMUser", PrincipalId::Plain(id), Some(name.as_str()), None)
+        }
         Identity::AssumedRole {
             role_arn,
             role_name,
             role_id,
+            session,
             ..
         } => (
             "AssumedRole",
+            PrincipalId::Session { role_id, session },
             None,
             Some(SessionContext {
                 session_issuer: SessionIssuer {
@@ -250,7 +326,7 @@ fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
     };
     UserIdentity {
         kind,
-        principal_id: Some(caller.user_id()),
+        principal_id: Some(Shown(principal_id)),
         arn: Some(caller.principal_arn()),
         account_id: Some(account),
         access_key_id: Some(caller.access_key_id()).filter(|id| !id.is_empty()),
@@ -274,12 +350,12 @@ struct Resource<'a> {
 struct Event<'a> {
     event_version: &'static str,
     user_identity: UserIdentity<'a>,
-    event_time: String,
+    event_time: Shown<trent_protocol::query::Iso8601>,
     event_source: &'a str,
     event_name: &'a str,
     aws_region: &'a str,
     #[serde(rename = "sourceIPAddress")]
-    source_ip_address: Option<String>,
+    source_ip_address: Option<Shown<std::net::IpAddr>>,
     user_agent: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_code: Option<&'a str>,
@@ -292,7 +368,7 @@ struct Event<'a> {
     #[serde(rename = "eventID")]
     event_id: &'a str,
     read_only: bool,
-    resources: Vec<Resource<'a>>,
+    resources: &'a [Resource<'a>],
     event_type: &'static str,
 }
 
@@ -302,10 +378,10 @@ fn is_key_arn(text: &str) -> bool {
 
 /// The key ARN in a `KeyId` member or a `KeyMetadata.Arn`, if there is one.
 fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
-    #[derive(serde::Deserialize)]
+    #[derive(Deserialize)]
     struct Metadata<'b> {
         #[serde(rename = "Arn", borrow)]
-        arn: Option<Cow<'b, str>>,
+        arn: Option<Text<'b>>,
     }
     let from_metadata = members
         .get("KeyMetadata")
@@ -315,50 +391,47 @@ fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
         .or_else(|| {
             members
                 .get("KeyId")
-                .and_then(|raw| serde_json::from_str::<Cow<'a, str>>(raw.get()).ok())
+                .and_then(|raw| serde_json::from_str::<Text<'a>>(raw.get()).ok())
         })
+        .map(|Text(text)| text)
         .filter(|text| is_key_arn(text))
 }
 
 /// The event as one line of JSON (no line break).
 pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let request = match facts.request {
-        Members::Json(bytes) => raw_object(bytes),
+        Members::Json(bytes) => RawObject::parse(bytes),
         _ => None,
     };
-    let response = facts.response.and_then(raw_object);
+    let response = facts.response.and_then(RawObject::parse);
     let resource = response
         .as_ref()
         .and_then(key_arn)
         .or_else(|| request.as_ref().and_then(key_arn));
-    let resources = resource
-        .as_deref()
-        .map(|arn| Resource {
-            arn,
-            account_id: arn.split(':').nth(4).unwrap_or_default(),
-            kind: "AWS::KMS::Key",
-        })
-        .into_iter()
-        .collect();
+    let resource = resource.as_deref().map(|arn| Resource {
+        arn,
+        account_id: arn.split(':').nth(4).unwrap_or_default(),
+        kind: "AWS::KMS::Key",
+    });
     let request_parameters = match facts.request {
-        Members::Json(_) => request.as_ref().map(Parameters::from_json),
-        Members::Form(pairs) => Some(Parameters::from_form(pairs)),
+        Members::Json(_) => request.as_ref().map(Parameters::Json),
+        Members::Form(pairs) => Some(Parameters::Form(pairs)),
         Members::None => None,
     };
     let response_elements = response
         .as_ref()
         .filter(|_| facts.record_response)
-        .map(Parameters::from_json);
+        .map(Parameters::Json);
     let event = Event {
         event_version: "1.08",
         user_identity: user_identity(facts.caller),
-        event_time: trent_protocol::query::iso8601(facts.time_millis),
+        event_time: Shown(trent_protocol::query::Iso8601(facts.time_millis)),
         event_source: facts.source,
         event_name: facts.name,
         aws_region: facts
             .caller
             .map_or("us-east-1", |caller| caller.region().as_str()),
-        source_ip_address: facts.source_ip.map(|ip| ip.to_string()),
+        source_ip_address: facts.source_ip.map(Shown),
         user_agent: facts.user_agent,
         error_code: facts.error.map(|(code, _)| code),
         error_message: facts.error.map(|(_, message)| message),
@@ -367,7 +440,7 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
         request_id: facts.request_id,
         event_id: facts.event_id,
         read_only: facts.read_only,
-        resources,
+        resources: resource.as_slice(),
         event_type: "AwsApiCall",
     };
     let mut line = Vec::with_capacity(1024);
@@ -483,5 +556,34 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert_eq!(event["errorCode"], "AccessDenied");
         assert_eq!(event["errorMessage"], "no");
+    }
+
+    #[test]
+    fn members_keep_their_order_and_a_repeated_name_its_last_value() {
+        // `\u0050laintext` is `Plaintext` spelled with an escape: still a
+        // secret, and still never recorded.
+        let request = br#"{"KeyId":"alias/first","EncryptionContext":{"a":"b"},"KeyId":"arn:aws:kms:us-east-1:111122223333:key/k","\u0050laintext":"c2VjcmV0","Grant\u0054okens":["t"],"Li\u006dit":5}"#;
+        let (text, event) = parsed(&facts(Members::Json(request), None));
+        assert!(
+            !text.contains("c2VjcmV0") && !text.contains("\"t\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/k","encryptionContext":{"a":"b"},"limit":5}"#),
+            "{text}"
+        );
+        assert_eq!(
+            event["resources"][0]["ARN"],
+            "arn:aws:kms:us-east-1:111122223333:key/k"
+        );
+        assert_eq!(event["eventTime"], "1970-01-01T00:00:00Z");
+        assert_eq!(event["sourceIPAddress"], serde_json::Value::Null);
+
+        let mut from_peer = facts(Members::None, None);
+        from_peer.source_ip = Some("2001:db8::1".parse().unwrap());
+        from_peer.time_millis = 1_795_873_060_123;
+        let (_, event) = parsed(&from_peer);
+        assert_eq!(event["sourceIPAddress"], "2001:db8::1");
+        assert_eq!(event["eventTime"], "2026-11-28T13:37:40Z");
     }
 }

@@ -459,16 +459,20 @@ impl Chain {
     /// the chain only advances if the whole batch reached the disk.
     fn write(&mut self, segment: &mut Segment, events: &[Vec<u8>]) -> Result<(), AuditError> {
         let mut seq = self.seq;
-        let mut head = self.head.clone();
+        let mut head: [u8; 64] = self
+            .head
+            .as_bytes()
+            .try_into()
+            .map_err(|_| AuditError("the chain head is not a SHA-256 in hex".into()))?;
         let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
         for event in events {
             seq += 1;
             // `{"trentSeq":N,"trentPrev":"…",` then the event without its `{`.
             let start = buffer.len();
             buffer.extend_from_slice(b"{\"trentSeq\":");
-            buffer.extend_from_slice(seq.to_string().as_bytes());
+            write!(buffer, "{seq}").map_err(|e| io("encoding an audit line", e))?;
             buffer.extend_from_slice(b",\"trentPrev\":\"");
-            buffer.extend_from_slice(head.as_bytes());
+            buffer.extend_from_slice(&head);
             buffer.push(b'"');
             match event.get(1..) {
                 Some(rest) if rest != b"}" => {
@@ -477,7 +481,8 @@ impl Chain {
                 }
                 _ => buffer.push(b'}'),
             }
-            head = hex::encode(sha256(&buffer[start..]));
+            hex::encode_to_slice(sha256(&buffer[start..]), &mut head)
+                .map_err(|_| AuditError("encoding an audit hash".into()))?;
             buffer.push(b'\n');
         }
         // Written and synced here, on the writer task's worker thread: every
@@ -488,7 +493,7 @@ impl Chain {
         segment.append(&buffer)?;
         self.syncs.fetch_add(1, Ordering::Relaxed);
         self.seq = seq;
-        self.head = head;
+        self.head = String::from_utf8_lossy(&head).into_owned();
         self.uncovered_since.get_or_insert_with(Instant::now);
         Ok(())
     }

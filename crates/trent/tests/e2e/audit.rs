@@ -251,6 +251,126 @@ fn edit_lines(dir: &Path, change: impl FnOnce(&mut Vec<String>)) {
 }
 
 #[tokio::test]
+async fn callers_are_recorded_as_cloudtrail_records_them() {
+    let mut server = server();
+    let account = server.account().to_owned();
+    let root = server.client();
+    let key_id = create_key(&root).await;
+    let alice = server.new_user("alice").await;
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{account}:user/alice")},
+        "Action": "sts:AssumeRole"}]})
+    .to_string();
+    let role = server
+        .iam()
+        .create_role()
+        .role_name("app")
+        .assume_role_policy_document(&trust)
+        .send()
+        .await
+        .unwrap();
+    let role = role.role().unwrap();
+    let (role_arn, role_id) = (role.arn().to_owned(), role.role_id().to_owned());
+    let alice_id = server
+        .sts_as(&alice)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap()
+        .user_id()
+        .unwrap()
+        .to_owned();
+    let credentials = server
+        .sts_as(&alice)
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("deploy")
+        .send()
+        .await
+        .unwrap()
+        .credentials()
+        .unwrap()
+        .clone();
+    let session = trent_testkit::Identity {
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: credentials.secret_access_key().to_owned(),
+        session_token: Some(credentials.session_token().to_owned()),
+    };
+    // Each identity calls DescribeKey once (the users are refused: no policy
+    // allows them, and the refusal is what gets recorded).
+    let by_root = root.describe_key().key_id(&key_id).send().await.unwrap();
+    let by_alice = server
+        .kms_as(&alice)
+        .describe_key()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap_err();
+    let by_session = server
+        .kms_as(&session)
+        .describe_key()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap_err();
+    server.terminate();
+
+    let all = events(&server.data_dir().join("audit"));
+    let event = |id: Option<&str>| {
+        let id = id.expect("a request id");
+        all.iter()
+            .find(|e| e["requestID"] == id)
+            .expect("the request's event")
+            .clone()
+    };
+    let root_event = event(by_root.request_id());
+    assert_eq!(
+        root_event["userIdentity"],
+        serde_json::json!({
+            "type": "Root",
+            "principalId": account,
+            "arn": format!("arn:aws:iam::{account}:root"),
+            "accountId": account,
+            "accessKeyId": server.root().access_key_id,
+        })
+    );
+    assert_eq!(
+        event(by_alice.request_id())["userIdentity"],
+        serde_json::json!({
+            "type": "IAMUser",
+            "principalId": alice_id,
+            "arn": format!("arn:aws:iam::{account}:user/alice"),
+            "accountId": account,
+            "accessKeyId": alice.access_key_id,
+            "userName": "alice",
+        })
+    );
+    assert!(alice_id.starts_with("AIDA"), "{alice_id}");
+    assert_eq!(
+        event(by_session.request_id())["userIdentity"],
+        serde_json::json!({
+            "type": "AssumedRole",
+            "principalId": format!("{role_id}:deploy"),
+            "arn": format!("arn:aws:sts::{account}:assumed-role/app/deploy"),
+            "accountId": account,
+            "accessKeyId": session.access_key_id,
+            "sessionContext": {"sessionIssuer": {
+                "type": "Role",
+                "principalId": role_id,
+                "arn": role_arn,
+                "accountId": account,
+                "userName": "app",
+            }},
+        })
+    );
+    // The time is CloudTrail's: UTC to the second.
+    let time = root_event["eventTime"].as_str().unwrap();
+    assert_eq!(time.len(), "2026-11-28T13:37:40Z".len(), "{time}");
+    assert!(time.ends_with('Z') && time.as_bytes()[10] == b'T', "{time}");
+}
+
+#[tokio::test]
 async fn verify_catches_every_kind_of_tampering() {
     let (_keep, dir) = finished_log().await;
     let (ok, report) = verify(&dir);

@@ -73,6 +73,8 @@ struct Chain {
     /// Batches written and synced so far.
     syncs: Arc<AtomicU64>,
     seq: u64,
+    /// `seq` when the log was opened.
+    first_seq: u64,
     head: String,
     signer: AuditSigner,
     covered: u64,
@@ -193,6 +195,7 @@ impl AuditLog {
             dir: dir.to_owned(),
             syncs: syncs.clone(),
             seq,
+            first_seq: seq,
             head,
             signer,
             covered: seq,
@@ -448,6 +451,12 @@ impl Chain {
             if !flushes.is_empty() {
                 // Shutting down.
                 segment.close();
+                // Events per sync is how well the group commit batches.
+                tracing::info!(
+                    events = self.seq - self.first_seq,
+                    syncs = self.syncs.load(Ordering::Relaxed),
+                    "audit log closed"
+                );
             }
             for done in flushes {
                 let _ = done.send(());

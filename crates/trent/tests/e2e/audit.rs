@@ -94,6 +94,24 @@ async fn every_request_leaves_one_event_and_no_secret() {
     unique.sort();
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "one event per request");
+    // At shutdown the server says how many events it wrote, in how many
+    // syncs (the group commit's batching).
+    let log = server.log();
+    let closed = log
+        .lines()
+        .find(|line| line.contains("audit log closed"))
+        .unwrap_or_else(|| panic!("no closing line in\n{log}"));
+    assert!(
+        closed.contains(&format!("events={} ", all.len())),
+        "{closed}"
+    );
+    let syncs: usize = closed
+        .split("syncs=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{closed}"));
+    assert!((1..=all.len()).contains(&syncs), "{closed}");
 
     let encrypt = all
         .iter()

@@ -51,6 +51,7 @@ pub struct Metrics {
     keys: Family<StateLabels, Gauge>,
     audit_latency: Histogram,
     audit_failures: Counter,
+    audit_syncs: Counter,
     store_latency: Family<StoreLabels, Histogram>,
 }
 
@@ -99,6 +100,12 @@ impl Metrics {
             "Audit events that could not be written",
             audit_failures.clone(),
         );
+        let audit_syncs = Counter::default();
+        registry.register(
+            "audit_syncs",
+            "Audit batches written and synced (group commits); events per sync is trent_audit_write_duration_seconds_count over this",
+            audit_syncs.clone(),
+        );
         let store_latency = Family::<StoreLabels, Histogram>::new_with_constructor(|| {
             // 5 µs to about 2.6 s.
             Histogram::new(exponential_buckets(0.000_005, 2.0, 20))
@@ -115,6 +122,7 @@ impl Metrics {
             keys,
             audit_latency,
             audit_failures,
+            audit_syncs,
             store_latency,
         }
     }
@@ -138,6 +146,12 @@ impl Metrics {
             inner: store,
             latency: self.store_latency.clone(),
         })
+    }
+
+    /// The counter the audit log counts its syncs in
+    /// (`trent_audit_syncs_total`); see [`crate::audit::log::AuditLog::open_counted`].
+    pub fn audit_sync_counter(&self) -> Counter {
+        self.audit_syncs.clone()
     }
 
     /// Records one audit write.

@@ -14,11 +14,10 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use prometheus_client::metrics::counter::Counter;
 use serde_json::Value;
 use trent_crypto::audit::{sha256, AuditSigner};
 
@@ -58,7 +57,7 @@ enum Message {
 pub struct AuditLog {
     sender: tokio::sync::mpsc::UnboundedSender<Message>,
     dir: PathBuf,
-    syncs: Arc<AtomicU64>,
+    syncs: Counter,
 }
 
 impl std::fmt::Debug for Message {
@@ -71,7 +70,7 @@ impl std::fmt::Debug for Message {
 struct Chain {
     dir: PathBuf,
     /// Batches written and synced so far.
-    syncs: Arc<AtomicU64>,
+    syncs: Counter,
     seq: u64,
     /// `seq` when the log was opened.
     first_seq: u64,
@@ -132,15 +131,28 @@ impl AuditLog {
     /// is dropped. The writer runs as a task of the current Tokio runtime
     /// (it must be called inside one).
     pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
-        Self::start(dir, signer, segment_bytes, true)
+        Self::start(dir, signer, segment_bytes, true, Counter::default())
     }
 
-    /// [`AuditLog::open`], with direct writes tried (`try_direct`) or not.
+    /// [`AuditLog::open`], counting each batch written and synced in
+    /// `syncs` (the server's `trent_audit_syncs_total`).
+    pub fn open_counted(
+        dir: &Path,
+        signer: AuditSigner,
+        segment_bytes: u64,
+        syncs: Counter,
+    ) -> Result<Self, AuditError> {
+        Self::start(dir, signer, segment_bytes, true, syncs)
+    }
+
+    /// [`AuditLog::open_counted`], with direct writes tried (`try_direct`)
+    /// or not.
     fn start(
         dir: &Path,
         signer: AuditSigner,
         segment_bytes: u64,
         try_direct: bool,
+        syncs: Counter,
     ) -> Result<Self, AuditError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| AuditError("the audit writer needs a Tokio runtime".into()))?;
@@ -190,7 +202,6 @@ impl AuditLog {
             scratch: Vec::new(),
             next: None,
         };
-        let syncs = Arc::new(AtomicU64::new(0));
         let chain = Chain {
             dir: dir.to_owned(),
             syncs: syncs.clone(),
@@ -218,7 +229,7 @@ impl AuditLog {
     /// How many batches have been written and synced since the log was
     /// opened (events per sync is the group commit's batch size).
     pub fn syncs(&self) -> u64 {
-        self.syncs.load(Ordering::Relaxed)
+        self.syncs.get()
     }
 
     /// Records `event`, one JSON object on one line (serialized by the
@@ -454,7 +465,7 @@ impl Chain {
                 // Events per sync is how well the group commit batches.
                 tracing::info!(
                     events = self.seq - self.first_seq,
-                    syncs = self.syncs.load(Ordering::Relaxed),
+                    syncs = self.syncs.get(),
                     "audit log closed"
                 );
             }
@@ -500,7 +511,7 @@ impl Chain {
         // blocking thread and back costs more CPU than the sync itself
         // (measured by `cargo bench -p trent-server --bench audit`).
         segment.append(&buffer)?;
-        self.syncs.fetch_add(1, Ordering::Relaxed);
+        self.syncs.inc();
         self.seq = seq;
         self.head = String::from_utf8_lossy(&head).into_owned();
         self.uncovered_since.get_or_insert_with(Instant::now);
@@ -752,7 +763,14 @@ mod tests {
         let (signer, _pkcs8) = AuditSigner::generate().unwrap();
         let log = {
             let _entered = runtime.enter();
-            AuditLog::start(dir.path(), signer, 32 * 1024, try_direct).unwrap()
+            AuditLog::start(
+                dir.path(),
+                signer,
+                32 * 1024,
+                try_direct,
+                Counter::default(),
+            )
+            .unwrap()
         };
         let mut sizes = vec![30, 4000, 100, 4096, 2, 5000, 300, 4095, 9000, 1, 4097];
         sizes.extend((0..300).map(|i| 40 + (i * 397) % 6000));

@@ -107,6 +107,14 @@ async fn metrics_count_requests_by_operation_and_outcome() {
         "every request audited"
     );
     assert_eq!(value("trent_audit_write_failures_total"), 0.0);
+    // One request at a time: each event is a batch of its own (the start's
+    // configuration event is one more).
+    let events = value("trent_audit_write_duration_seconds_count");
+    let syncs = value("trent_audit_syncs_total");
+    assert!(
+        events <= syncs && syncs <= events + 1.0,
+        "{syncs} syncs for {events} events"
+    );
     // Store calls are timed by method: the key's creation was one insert
     // (plus, at most, the server's own start-up work), its disabling one update.
     assert!(

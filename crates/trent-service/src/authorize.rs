@@ -266,7 +266,7 @@ impl Kms {
         );
         keys.set("aws:PrincipalAccount", caller.account().as_str());
         keys.set("aws:PrincipalType", caller.principal_type());
-        keys.set("aws:userid", caller.user_id());
+        keys.set("aws:userid", caller.user_id().to_string());
         if let Some(name) = caller.user_name() {
             keys.set("aws:username", name);
         }

@@ -43,6 +43,22 @@ pub enum Identity {
     },
 }
 
+/// A caller's `aws:userid`, from [`Caller::user_id`].
+#[derive(Debug, Clone, Copy)]
+pub struct UserId<'a>(&'a Caller);
+
+impl std::fmt::Display for UserId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0.identity {
+            Identity::Root => f.write_str(self.0.scope.account.as_str()),
+            Identity::User { id, .. } => f.write_str(id),
+            Identity::AssumedRole {
+                role_id, session, ..
+            } => write!(f, "{role_id}:{session}"),
+        }
+    }
+}
+
 /// The authenticated caller of a request.
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -153,15 +169,11 @@ impl Caller {
         }
     }
 
-    /// `aws:userid`: the account id, the user's id, or `role-id:session`.
-    pub fn user_id(&self) -> String {
-        match &self.identity {
-            Identity::Root => self.scope.account.as_str().to_owned(),
-            Identity::User { id, .. } => id.clone(),
-            Identity::AssumedRole {
-                role_id, session, ..
-            } => format!("{role_id}:{session}"),
-        }
+    /// `aws:userid`: the account id, the user's id, or `role-id:session`
+    /// (written through `Display`, so an audit event needs no string of
+    /// its own).
+    pub fn user_id(&self) -> UserId<'_> {
+        UserId(self)
     }
 
     /// `aws:PrincipalType`.

@@ -999,7 +999,7 @@ impl Kms {
     /// GetCallerIdentity: allowed to every authenticated caller.
     pub fn get_caller_identity(&self, caller: &Caller) -> CallerIdentity {
         CallerIdentity {
-            user_id: caller.user_id(),
+            user_id: caller.user_id().to_string(),
             account: caller.account().as_str().to_owned(),
             arn: caller.principal_arn().to_owned(),
         }

@@ -28,7 +28,7 @@ use trent_core::error::KmsError;
 use trent_crypto::root_key::RootKeyProvider;
 use trent_store::{KeyStore, StoreError};
 
-pub use caller::{Caller, Identity};
+pub use caller::{Caller, Identity, UserId};
 
 /// The KMS service: store, root key and clock, shared by every request.
 pub struct Kms {

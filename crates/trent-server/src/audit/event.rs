@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap as _, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use trent_service::{Caller, Identity};
+use trent_service::{Caller, Identity, UserId};
 
 /// Members never recorded, in requests or responses.
 const SECRET_MEMBERS: &[&str] = &[
@@ -251,28 +251,13 @@ struct SessionContext<'a> {
     session_issuer: SessionIssuer<'a>,
 }
 
-/// `aws:userid`, as [`Caller::user_id`] gives it, without a string of its own.
-enum PrincipalId<'a> {
-    Plain(&'a str),
-    Session { role_id: &'a str, session: &'a str },
-}
-
-impl std::fmt::Display for PrincipalId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Plain(id) => f.write_str(id),
-            Self::Session { role_id, session } => write!(f, "{role_id}:{session}"),
-        }
-    }
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UserIdentity<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    principal_id: Option<Shown<PrincipalId<'a>>>,
+    principal_id: Option<Shown<UserId<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     arn: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -298,20 +283,16 @@ fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
         };
     };
     let account = caller.account().as_str();
-    let (kind, principal_id, user_name, session_context) = match caller.identity() {
-        Identity::Root => ("Root", PrincipalId::Plain(account), None, None),
-        Identity::User { name, id, .. } => {
-            ("IAMUser", PrincipalId::Plain(id), Some(name.as_str()), None)
-        }
+    let (kind, user_name, session_context) = match caller.identity() {
+        Identity::Root => ("Root", None, None),
+        Identity::User { name, .. } => ("IAMUser", Some(name.as_str()), None),
         Identity::AssumedRole {
             role_arn,
             role_name,
             role_id,
-            session,
             ..
         } => (
             "AssumedRole",
-            PrincipalId::Session { role_id, session },
             None,
             Some(SessionContext {
                 session_issuer: SessionIssuer {
@@ -326,7 +307,7 @@ fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
     };
     UserIdentity {
         kind,
-        principal_id: Some(Shown(principal_id)),
+        principal_id: Some(Shown(caller.user_id())),
         arn: Some(caller.principal_arn()),
         account_id: Some(account),
         access_key_id: Some(caller.access_key_id()).filter(|id| !id.is_empty()),

@@ -32,6 +32,15 @@ fn events(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The first line of the server's log that contains `needle`.
+fn logged(server: &trent_testkit::TestServer, needle: &str) -> String {
+    let log = server.log();
+    log.lines()
+        .find(|line| line.contains(needle))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no line with {needle:?} in the log:\n{log}"))
+}
+
 fn trent(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
         .args(args)
@@ -96,11 +105,7 @@ async fn every_request_leaves_one_event_and_no_secret() {
     assert_eq!(ids.len(), unique.len(), "one event per request");
     // At shutdown the server says how many events it wrote, in how many
     // syncs (the group commit's batching).
-    let log = server.log();
-    let closed = log
-        .lines()
-        .find(|line| line.contains("audit log closed"))
-        .unwrap_or_else(|| panic!("no closing line in\n{log}"));
+    let closed = logged(&server, "audit log closed");
     assert!(
         closed.contains(&format!("events={} ", all.len())),
         "{closed}"
@@ -481,11 +486,7 @@ async fn requests_fail_when_their_event_cannot_be_written_unless_fail_open() {
             .await;
         if fail_open {
             result.unwrap();
-            let log = server.log();
-            let line = log
-                .lines()
-                .find(|line| line.contains("audit event not recorded"))
-                .unwrap_or_else(|| panic!("no audit failure logged:\n{log}"));
+            let line = logged(&server, "audit event not recorded");
             assert!(
                 line.contains("request_id"),
                 "the line names its request: {line}"

@@ -64,7 +64,7 @@ pub enum KmsError {
         /// The caller's ARN.
         principal_arn: String,
         /// The action, such as `kms:Encrypt`.
-        action: String,
+        action: crate::action::Action,
         /// The resource ARN.
         resource: String,
         /// Why, as AWS words it.

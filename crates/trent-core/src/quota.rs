@@ -35,3 +35,9 @@ pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
 
 /// Grants per KMS key (AWS quota).
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
+
+/// AWS's range for `RotationPeriodInDays`.
+pub const ROTATION_PERIOD_DAYS: std::ops::RangeInclusive<u32> = 90..=2560;
+
+/// The only key policy name AWS KMS has.
+pub const DEFAULT_POLICY_NAME: &str = "default";

@@ -365,10 +365,10 @@ pub struct GetKeyRotationStatusResponse {
     missing_docs,
     reason = "members are named exactly as in the AWS KMS API reference"
 )]
-pub struct EncryptResponse {
+pub struct EncryptResponse<'a> {
     #[serde(serialize_with = "serialize_base64")]
-    pub ciphertext_blob: Vec<u8>,
-    pub key_id: String,
+    pub ciphertext_blob: &'a [u8],
+    pub key_id: &'a str,
     pub encryption_algorithm: &'static str,
 }
 
@@ -380,7 +380,7 @@ pub struct EncryptResponse {
     reason = "members are named exactly as in the AWS KMS API reference"
 )]
 pub struct DecryptResponse<'a> {
-    pub key_id: String,
+    pub key_id: &'a str,
     #[serde(serialize_with = "serialize_base64")]
     pub plaintext: &'a [u8],
     pub encryption_algorithm: &'static str,
@@ -393,11 +393,11 @@ pub struct DecryptResponse<'a> {
     missing_docs,
     reason = "members are named exactly as in the AWS KMS API reference"
 )]
-pub struct ReEncryptResponse {
+pub struct ReEncryptResponse<'a> {
     #[serde(serialize_with = "serialize_base64")]
-    pub ciphertext_blob: Vec<u8>,
-    pub source_key_id: String,
-    pub key_id: String,
+    pub ciphertext_blob: &'a [u8],
+    pub source_key_id: &'a str,
+    pub key_id: &'a str,
     pub source_encryption_algorithm: &'static str,
     pub destination_encryption_algorithm: &'static str,
 }
@@ -412,13 +412,13 @@ pub struct ReEncryptResponse {
 )]
 pub struct GenerateDataKeyResponse<'a> {
     #[serde(serialize_with = "serialize_base64")]
-    pub ciphertext_blob: Vec<u8>,
+    pub ciphertext_blob: &'a [u8],
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "serialize_base64_ref_opt"
     )]
     pub plaintext: Option<&'a [u8]>,
-    pub key_id: String,
+    pub key_id: &'a str,
 }
 
 /// GenerateRandom output. Holds secret bytes: no `Debug`.

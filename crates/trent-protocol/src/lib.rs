@@ -1,6 +1,7 @@
 //! The AWS JSON 1.1 wire protocol of AWS KMS, as Trent speaks it.
 //!
-//! Owns the [`Operation`] named by `X-Amz-Target`, one request and response
+//! Owns the reading of `X-Amz-Target` into an [`Operation`] (the operation
+//! table itself is `trent_core::operation`), one request and response
 //! DTO pair per operation ([`dto`]), the decoding of request DTOs into core
 //! types with AWS's validation messages ([`check`]), and the single table
 //! from [`trent_core::error::KmsError`] to `__type`, HTTP status and message
@@ -14,87 +15,21 @@ pub mod check;
 pub mod dto;
 pub mod error;
 pub mod limit;
+pub mod op;
 pub mod query;
 
 use trent_core::error::{KmsError, SerializationProblem};
+use trent_core::operation::Operation;
 
 /// The prefix of `X-Amz-Target` for AWS KMS.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
-macro_rules! operations {
-    ($($name:ident),+ $(,)?) => {
-        /// An AWS KMS operation Trent serves.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation {
-            $(#[doc = concat!("`", stringify!($name), "`")] $name),+
-        }
-
-        impl Operation {
-            /// Every operation Trent serves.
-            pub const ALL: &'static [Self] = &[$(Self::$name),+];
-
-            /// AWS's name of the operation.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $(Self::$name => stringify!($name)),+
-                }
-            }
-
-            fn from_name(name: &str) -> Option<Self> {
-                match name {
-                    $(stringify!($name) => Some(Self::$name),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-operations!(
-    CancelKeyDeletion,
-    CreateAlias,
-    CreateGrant,
-    CreateKey,
-    Decrypt,
-    DeleteAlias,
-    DescribeKey,
-    DisableKey,
-    DisableKeyRotation,
-    EnableKey,
-    EnableKeyRotation,
-    Encrypt,
-    GenerateDataKey,
-    GenerateDataKeyWithoutPlaintext,
-    GenerateRandom,
-    GetKeyPolicy,
-    GetKeyRotationStatus,
-    ListAliases,
-    ListGrants,
-    ListKeyPolicies,
-    ListKeyRotations,
-    ListKeys,
-    ListResourceTags,
-    ListRetirableGrants,
-    PutKeyPolicy,
-    ReEncrypt,
-    RetireGrant,
-    RevokeGrant,
-    RotateKeyOnDemand,
-    ScheduleKeyDeletion,
-    TagResource,
-    UntagResource,
-    UpdateAlias,
-    UpdateKeyDescription,
-);
-
-impl Operation {
-    /// Parses `X-Amz-Target: TrentService.<Operation>`.
-    pub fn from_target(target: &str) -> Result<Self, KmsError> {
-        target
-            .strip_prefix(TARGET_PREFIX)
-            .and_then(Self::from_name)
-            .ok_or(KmsError::UnknownOperation)
-    }
+/// The operation `X-Amz-Target: TrentService.<Operation>` names.
+pub fn operation(target: &str) -> Result<Operation, KmsError> {
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .and_then(Operation::from_name)
+        .ok_or(KmsError::UnknownOperation)
 }
 
 /// Decodes a request body into an operation's DTO. An empty body counts as
@@ -127,7 +62,7 @@ mod tests {
     fn targets_map_to_operations() {
         for op in Operation::ALL {
             let target = format!("{TARGET_PREFIX}{}", op.name());
-            assert_eq!(Operation::from_target(&target).unwrap(), *op);
+            assert_eq!(operation(&target).unwrap(), *op);
         }
         for bad in [
             "TrentService.Nope",
@@ -137,7 +72,7 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(Operation::from_target(bad), Err(KmsError::UnknownOperation)),
+                matches!(operation(bad), Err(KmsError::UnknownOperation)),
                 "{bad}"
             );
         }

@@ -26,8 +26,8 @@ use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
 use tokio::net::TcpListener;
 use trent_core::error::{IamError, KmsError};
+use trent_core::operation::Operation;
 use trent_protocol::limit::MAX_REQUEST_BODY_BYTES;
-use trent_protocol::Operation;
 use trent_service::Kms;
 
 pub use auth::AuthMode;
@@ -241,7 +241,7 @@ async fn handle_request(
     let query = target.is_none() && form;
     let kms_operation = target
         .as_deref()
-        .and_then(|target| Operation::from_target(target).ok());
+        .and_then(|target| trent_protocol::operation(target).ok());
     let (mut response, operation, outcome, error_message) = if query {
         serve_query(state, request, &request_id, &mut seen).await
     } else {
@@ -254,17 +254,7 @@ async fn handle_request(
             Ok(body) => {
                 // As CloudTrail, no response elements for cryptographic
                 // operations (their answers are ciphertexts and plaintexts).
-                let cryptographic = matches!(
-                    kms_operation,
-                    Some(
-                        Operation::Encrypt
-                            | Operation::Decrypt
-                            | Operation::ReEncrypt
-                            | Operation::GenerateDataKey
-                            | Operation::GenerateDataKeyWithoutPlaintext
-                            | Operation::GenerateRandom
-                    )
-                );
+                let cryptographic = kms_operation.is_some_and(Operation::cryptographic);
                 let body = axum::body::Bytes::from(body);
                 if audit.is_some() {
                     seen.response = Some(body.clone());
@@ -303,7 +293,7 @@ async fn handle_request(
         let read_only = if query {
             operation.starts_with("Get") || operation.starts_with("List")
         } else {
-            kms_operation.is_some_and(|op| !dispatch::writes(op))
+            kms_operation.is_some_and(Operation::read_only)
         };
         let request = match (&seen.body, &seen.form) {
             (Some(body), _) => audit::event::Members::Json(body),
@@ -508,8 +498,8 @@ async fn serve(
         .await
         .map_err(|error| KmsError::internal("request task failed", error))?;
     }
-    let operation = Operation::from_target(&target)?;
-    if dispatch::writes(operation) {
+    let operation = trent_protocol::operation(&target)?;
+    if operation.writes() {
         // Writes wait for a durable commit (an fsync): keep them off the
         // async workers.
         let caller = caller.clone();

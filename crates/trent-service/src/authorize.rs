@@ -30,10 +30,12 @@
 
 use std::sync::Arc;
 
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, PolicyProblem};
 use trent_core::id::AliasName;
 use trent_core::key::{KeySpec, KeyUsage, Origin, Tag};
+use trent_core::operation::Operation;
 use trent_policy::document::{PolicyDocument, PolicyError, PolicyKind};
 use trent_policy::evaluate::{decide, ContextKeys, Decision, PrincipalMatch, Request};
 use trent_store::record::KeyRecord;
@@ -134,7 +136,7 @@ impl Kms {
         &self,
         caller: &Caller,
         key: &KeyRecord,
-        action: &'static str,
+        action: Action,
         facts: Facts<'_>,
     ) -> Result<(), KmsError> {
         let resource = key.scope.key_arn(&key.key_id);
@@ -169,7 +171,7 @@ impl Kms {
         };
         let request = Request {
             principal: caller.as_principal(),
-            action,
+            action: action.as_str(),
             resource: &resource,
             keys: &keys,
         };
@@ -203,7 +205,7 @@ impl Kms {
     pub(crate) fn authorize_identity_only(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: Action,
         facts: Facts<'_>,
     ) -> Result<(), KmsError> {
         self.authorize_by_identity(caller, action, "*", facts)
@@ -215,7 +217,7 @@ impl Kms {
     pub(crate) fn authorize_by_identity(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: Action,
         resource: &str,
         facts: Facts<'_>,
     ) -> Result<(), KmsError> {
@@ -225,7 +227,7 @@ impl Kms {
         let keys = self.condition_keys(caller, None, facts);
         let request = Request {
             principal: caller.as_principal(),
-            action,
+            action: action.as_str(),
             resource,
             keys: &keys,
         };
@@ -387,7 +389,7 @@ impl Kms {
         let keys = ContextKeys::new();
         let request = Request {
             principal: caller.as_principal(),
-            action: "kms:PutKeyPolicy",
+            action: Operation::PutKeyPolicy.action().as_str(),
             resource: key_arn,
             keys: &keys,
         };

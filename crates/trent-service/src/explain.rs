@@ -7,6 +7,7 @@
 //! returns, for every statement, whether it matched and, if not, which
 //! element or condition stopped it.
 
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, ShownValue};
 use trent_core::id::{KeyReference, Scope};
@@ -54,7 +55,7 @@ impl Kms {
         if !admin.is_root() || record.scope.account != *admin.account() {
             return Err(KmsError::AccessDenied {
                 principal_arn: admin.principal_arn().to_owned(),
-                action: "trent:ExplainDecision".into(),
+                action: Action::ExplainDecision,
                 resource: record.scope.key_arn(&record.key_id),
                 reason: DenialReason::NoIdentityPolicyAllows,
             });

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
+use trent_core::action::Action;
 use trent_core::clock::Timestamp;
 use trent_core::error::{DenialReason, IamError, KmsError};
 use trent_core::id::{AccountId, Region, Scope};
@@ -317,12 +318,7 @@ impl Kms {
 
     /// Refuses an IAM action unless the caller is the root of the account it
     /// acts in, or an identity policy of the caller allows it on `resource`.
-    fn authorize_iam(
-        &self,
-        caller: &Caller,
-        action: &'static str,
-        resource: &str,
-    ) -> IamResult<()> {
+    fn authorize_iam(&self, caller: &Caller, action: Action, resource: &str) -> IamResult<()> {
         self.authorize_by_identity(caller, action, resource, Default::default())
             .map_err(IamError::Kms)
     }
@@ -435,7 +431,7 @@ impl Kms {
         check_path(path)?;
         self.authorize_iam(
             caller,
-            "iam:CreateUser",
+            Action::CreateUser,
             &Self::principal_arn_of(caller, PrincipalKind::User, name, path),
         )?;
         let record = PrincipalRecord {
@@ -481,7 +477,7 @@ impl Kms {
         };
         check_name("userName", &name, 64)?;
         let user = self.existing(caller, PrincipalKind::User, &name)?;
-        self.authorize_iam(caller, "iam:GetUser", &user.arn())?;
+        self.authorize_iam(caller, Action::GetUser, &user.arn())?;
         Ok(Some(user))
     }
 
@@ -489,7 +485,7 @@ impl Kms {
     pub fn list_users(&self, caller: &Caller) -> IamResult<Vec<PrincipalRecord>> {
         self.authorize_iam(
             caller,
-            "iam:ListUsers",
+            Action::ListUsers,
             &format!("arn:aws:iam::{}:user/", caller.account().as_str()),
         )?;
         self.store
@@ -502,7 +498,7 @@ impl Kms {
     pub fn list_groups_for_user(&self, caller: &Caller, name: &str) -> IamResult<Vec<String>> {
         check_name("userName", name, 64)?;
         let user = self.existing(caller, PrincipalKind::User, name)?;
-        self.authorize_iam(caller, "iam:ListGroupsForUser", &user.arn())?;
+        self.authorize_iam(caller, Action::ListGroupsForUser, &user.arn())?;
         Ok(Vec::new())
     }
 
@@ -511,7 +507,7 @@ impl Kms {
         check_name("userName", name, 64)?;
         let _guard = self.writing();
         let user = self.existing(caller, PrincipalKind::User, name)?;
-        self.authorize_iam(caller, "iam:DeleteUser", &user.arn())?;
+        self.authorize_iam(caller, Action::DeleteUser, &user.arn())?;
         if !self
             .store
             .access_keys(caller.account(), Some(&user.name))
@@ -570,7 +566,7 @@ impl Kms {
     ) -> IamResult<NewAccessKey> {
         let _guard = self.writing();
         let (owner, arn) = self.key_owner(caller, user)?;
-        self.authorize_iam(caller, "iam:CreateAccessKey", &arn)?;
+        self.authorize_iam(caller, Action::CreateAccessKey, &arn)?;
         let user = match &owner {
             KeyOwner::Root => None,
             KeyOwner::User(name) => Some(name.as_str()),
@@ -596,7 +592,7 @@ impl Kms {
         user: Option<&str>,
     ) -> IamResult<(KeyOwner, Vec<AccessKeyRecord>)> {
         let (owner, arn) = self.key_owner(caller, user)?;
-        self.authorize_iam(caller, "iam:ListAccessKeys", &arn)?;
+        self.authorize_iam(caller, Action::ListAccessKeys, &arn)?;
         let user = match &owner {
             KeyOwner::Root => None,
             KeyOwner::User(name) => Some(name.as_str()),
@@ -642,7 +638,7 @@ impl Kms {
     ) -> IamResult<()> {
         let _guard = self.writing();
         let (owner, arn) = self.key_owner(caller, user)?;
-        self.authorize_iam(caller, "iam:UpdateAccessKey", &arn)?;
+        self.authorize_iam(caller, Action::UpdateAccessKey, &arn)?;
         let record = self.owned_key(caller, &owner, access_key_id)?;
         self.store
             .set_access_key_active(&record.access_key_id, active)
@@ -660,7 +656,7 @@ impl Kms {
     ) -> IamResult<()> {
         let _guard = self.writing();
         let (owner, arn) = self.key_owner(caller, user)?;
-        self.authorize_iam(caller, "iam:DeleteAccessKey", &arn)?;
+        self.authorize_iam(caller, Action::DeleteAccessKey, &arn)?;
         let record = self.owned_key(caller, &owner, access_key_id)?;
         self.store
             .delete_access_key(&record.access_key_id)
@@ -690,7 +686,7 @@ impl Kms {
         }
         self.authorize_iam(
             caller,
-            "iam:CreateRole",
+            Action::CreateRole,
             &Self::principal_arn_of(caller, PrincipalKind::Role, name, path),
         )?;
         self.check_trust_policy(trust_policy)?;
@@ -754,7 +750,7 @@ impl Kms {
         let path = service_linked_path(service);
         self.authorize_iam(
             caller,
-            "iam:CreateServiceLinkedRole",
+            Action::CreateServiceLinkedRole,
             &Self::principal_arn_of(caller, PrincipalKind::Role, &name, &path),
         )?;
         let _guard = self.writing();
@@ -771,7 +767,7 @@ impl Kms {
     pub fn get_role(&self, caller: &Caller, name: &str) -> IamResult<PrincipalRecord> {
         check_name("roleName", name, 64)?;
         let role = self.existing(caller, PrincipalKind::Role, name)?;
-        self.authorize_iam(caller, "iam:GetRole", &role.arn())?;
+        self.authorize_iam(caller, Action::GetRole, &role.arn())?;
         Ok(role)
     }
 
@@ -779,7 +775,7 @@ impl Kms {
     pub fn list_roles(&self, caller: &Caller) -> IamResult<Vec<PrincipalRecord>> {
         self.authorize_iam(
             caller,
-            "iam:ListRoles",
+            Action::ListRoles,
             &format!("arn:aws:iam::{}:role/", caller.account().as_str()),
         )?;
         self.store
@@ -791,7 +787,7 @@ impl Kms {
         &self,
         caller: &Caller,
         name: &str,
-        action: &'static str,
+        action: Action,
     ) -> IamResult<PrincipalRecord> {
         check_name("roleName", name, 64)?;
         let role = self.existing(caller, PrincipalKind::Role, name)?;
@@ -808,7 +804,7 @@ impl Kms {
     /// DeleteRole: refused while the role has inline policies.
     pub fn delete_role(&self, caller: &Caller, name: &str) -> IamResult<()> {
         let _guard = self.writing();
-        let role = self.modifiable_role(caller, name, "iam:DeleteRole")?;
+        let role = self.modifiable_role(caller, name, Action::DeleteRole)?;
         if !self
             .store
             .identity_policies(caller.account(), PrincipalKind::Role, &role.name)
@@ -834,7 +830,7 @@ impl Kms {
         trust_policy: &str,
     ) -> IamResult<()> {
         let _guard = self.writing();
-        let mut role = self.modifiable_role(caller, name, "iam:UpdateAssumeRolePolicy")?;
+        let mut role = self.modifiable_role(caller, name, Action::UpdateAssumeRolePolicy)?;
         self.check_trust_policy(trust_policy)?;
         role.trust_policy = Some(trust_policy.to_owned());
         self.store.update_principal(&role).map_err(iam_store)?;
@@ -866,10 +862,12 @@ impl Kms {
         let _guard = self.writing();
         let record = match kind {
             PrincipalKind::User => self.existing(caller, kind, principal)?,
-            PrincipalKind::Role => self.modifiable_role(caller, principal, "iam:PutRolePolicy")?,
+            PrincipalKind::Role => {
+                self.modifiable_role(caller, principal, Action::PutRolePolicy)?
+            }
         };
         if kind == PrincipalKind::User {
-            self.authorize_iam(caller, "iam:PutUserPolicy", &record.arn())?;
+            self.authorize_iam(caller, Action::PutUserPolicy, &record.arn())?;
         }
         PolicyDocument::parse(document, PolicyKind::Identity).map_err(policy_problem)?;
         let (quota, label) = match kind {
@@ -916,8 +914,8 @@ impl Kms {
         check_name("policyName", policy_name, 128)?;
         let record = self.existing(caller, kind, principal)?;
         let action = match kind {
-            PrincipalKind::User => "iam:GetUserPolicy",
-            PrincipalKind::Role => "iam:GetRolePolicy",
+            PrincipalKind::User => Action::GetUserPolicy,
+            PrincipalKind::Role => Action::GetRolePolicy,
         };
         self.authorize_iam(caller, action, &record.arn())?;
         let policy = self
@@ -944,8 +942,8 @@ impl Kms {
     ) -> IamResult<Vec<String>> {
         let record = self.existing(caller, kind, principal)?;
         let action = match kind {
-            PrincipalKind::User => "iam:ListUserPolicies",
-            PrincipalKind::Role => "iam:ListRolePolicies",
+            PrincipalKind::User => Action::ListUserPolicies,
+            PrincipalKind::Role => Action::ListRolePolicies,
         };
         self.authorize_iam(caller, action, &record.arn())?;
         Ok(self
@@ -970,11 +968,11 @@ impl Kms {
         let record = match kind {
             PrincipalKind::User => {
                 let record = self.existing(caller, kind, principal)?;
-                self.authorize_iam(caller, "iam:DeleteUserPolicy", &record.arn())?;
+                self.authorize_iam(caller, Action::DeleteUserPolicy, &record.arn())?;
                 record
             }
             PrincipalKind::Role => {
-                self.modifiable_role(caller, principal, "iam:DeleteRolePolicy")?
+                self.modifiable_role(caller, principal, Action::DeleteRolePolicy)?
             }
         };
         match self
@@ -1040,7 +1038,7 @@ impl Kms {
         let denied = |reason| {
             IamError::Kms(KmsError::AccessDenied {
                 principal_arn: caller.principal_arn().to_owned(),
-                action: "sts:AssumeRole".into(),
+                action: Action::AssumeRole,
                 resource: role_arn.to_owned(),
                 reason,
             })
@@ -1051,7 +1049,7 @@ impl Kms {
         if caller.is_root() {
             return Err(IamError::Kms(KmsError::AccessDenied {
                 principal_arn: caller.principal_arn().to_owned(),
-                action: "sts:AssumeRole".into(),
+                action: Action::AssumeRole,
                 resource: role_arn.to_owned(),
                 reason: DenialReason::RootMayNotAssumeRoles,
             }));
@@ -1075,7 +1073,7 @@ impl Kms {
         let keys = self.condition_keys(caller, None, Default::default());
         let request = Request {
             principal: caller.as_principal(),
-            action: "sts:AssumeRole",
+            action: Action::AssumeRole.as_str(),
             resource: role_arn,
             keys: &keys,
         };

@@ -16,7 +16,7 @@ mod caller;
 pub mod explain;
 pub mod iam;
 pub mod maintenance;
-pub mod metadata;
+mod metadata;
 pub mod op;
 mod resolve;
 

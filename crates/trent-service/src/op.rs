@@ -29,29 +29,6 @@ mod untag_resource;
 mod update_alias;
 mod update_key_description;
 
-pub use create_key::CreateKeyInput;
-pub use decrypt::Decrypted;
-pub use encrypt::Encrypted;
-pub use generate_data_key::DataKey;
-pub use get_key_rotation_status::RotationStatus;
-pub use grants::{CreateGrantInput, CreatedGrant, RetireTarget, GRANT_OPERATIONS};
-pub use list_aliases::AliasEntry;
-pub use re_encrypt::ReEncrypted;
-pub use rotation::{Rotation, ROTATION_PERIOD_DAYS};
-pub use schedule_key_deletion::ScheduledDeletion;
-
-/// The only key policy name AWS KMS has.
-pub const DEFAULT_POLICY_NAME: &str = "default";
-
-/// One page of a listing and the marker for the next, as AWS paginates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listing<T> {
-    /// This page's items.
-    pub items: Vec<T>,
-    /// The marker of the next page, when `Truncated` is true.
-    pub next_marker: Option<String>,
-}
-
 /// Decodes a marker this server issued: the decimal position after the last item.
 pub(crate) fn parse_marker(
     marker: Option<&str>,
@@ -64,4 +41,44 @@ pub(crate) fn parse_marker(
                 .ok_or(trent_core::error::KmsError::InvalidMarker)
         })
         .transpose()
+}
+
+/// Pages a listing held whole in memory by offset markers (the decimal
+/// position of the next item), as AWS paginates: the one place such pages
+/// are cut.
+pub(crate) fn page<T>(
+    items: Vec<T>,
+    marker: Option<&str>,
+    limit: u32,
+) -> Result<trent_core::view::Listing<T>, trent_core::error::KmsError> {
+    let start = match marker {
+        None => 0,
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| trent_core::error::KmsError::InvalidMarker)?,
+    };
+    let total = items.len();
+    let end = start.saturating_add(limit as usize).min(total);
+    let items: Vec<T> = items
+        .into_iter()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    Ok(trent_core::view::Listing {
+        items,
+        next_marker: (end < total).then(|| end.to_string()),
+    })
+}
+
+/// Answers a request that asked for `DryRun`: its checks (and, having no
+/// lasting effect, its work) ran, so it would have succeeded.
+pub(crate) fn unless_dry_run<T>(
+    dry_run: bool,
+    answer: T,
+) -> Result<T, trent_core::error::KmsError> {
+    if dry_run {
+        Err(trent_core::error::KmsError::DryRun)
+    } else {
+        Ok(answer)
+    }
 }

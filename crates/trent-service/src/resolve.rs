@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{InvalidState, KmsError, NotFound};
 use trent_core::id::{AliasName, KeyId, KeyReference, Scope};
@@ -29,7 +30,7 @@ impl Kms {
         caller: &Caller,
         reference: &KeyReference,
         accepts: Accepts,
-        action: &'static str,
+        action: Action,
     ) -> Result<Arc<KeyRecord>, KmsError> {
         self.resolve_for(caller, reference, accepts, action, None)
     }
@@ -41,7 +42,7 @@ impl Kms {
         caller: &Caller,
         reference: &KeyReference,
         accepts: Accepts,
-        action: &'static str,
+        action: Action,
         context: Option<&EncryptionContext>,
     ) -> Result<Arc<KeyRecord>, KmsError> {
         let facts = Facts {
@@ -57,7 +58,7 @@ impl Kms {
         caller: &Caller,
         reference: &KeyReference,
         accepts: Accepts,
-        action: &'static str,
+        action: Action,
         facts: Facts<'_>,
     ) -> Result<Arc<KeyRecord>, KmsError> {
         let (record, alias) = self.locate(caller, reference, accepts)?;

@@ -17,39 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use trent_service::{Caller, Identity, UserId};
 
-/// Members never recorded, in requests or responses.
-const SECRET_MEMBERS: &[&str] = &[
-    "Plaintext",
-    "CiphertextBlob",
-    "CiphertextForRecipient",
-    "GrantToken",
-    "GrantTokens",
-    "Recipient",
-    "SecretAccessKey",
-    "SessionToken",
-    "KeyMaterial",
-    "EncryptedKeyMaterial",
-    "ImportToken",
-    // Signing, MACs, data key pairs and key agreement (the operations are
-    // not served yet, but their requests are recorded all the same).
-    "Message",
-    "Signature",
-    "Mac",
-    "PrivateKeyPlaintext",
-    "PrivateKeyCiphertextBlob",
-    "SharedSecret",
-    // Custom key store credentials.
-    "KeyStorePassword",
-    "XksProxyAuthenticationCredential",
-    // STS and IAM inputs that are credentials.
-    "TokenCode",
-    "Password",
-    "NewPassword",
-    "OldPassword",
-    "SAMLAssertion",
-    "WebIdentityToken",
-];
-
 /// The members of a request as they arrived.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Members<'a> {
@@ -230,7 +197,7 @@ impl Serialize for Member<'_> {
 }
 
 fn recorded(name: &str) -> bool {
-    !SECRET_MEMBERS.contains(&name)
+    !trent_core::operation::is_secret_member(name)
 }
 
 /// Members with secrets removed and names in CloudTrail's camelCase.

@@ -3,6 +3,7 @@
 use trent_core::error::{AliasNameProblem, KmsError};
 use trent_core::id::{AliasName, KeyReference};
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
 use trent_store::record::AliasRecord;
 use trent_store::StoreErrorKind;
 
@@ -25,11 +26,16 @@ impl Kms {
         // the key (its key policy).
         self.authorize_by_identity(
             caller,
-            "kms:CreateAlias",
+            Operation::CreateAlias.action(),
             &caller.scope().alias_arn(&alias),
             Default::default(),
         )?;
-        let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:CreateAlias")?;
+        let key = self.resolve(
+            caller,
+            target,
+            Accepts::IdOrArn,
+            Operation::CreateAlias.action(),
+        )?;
         check_state(&key, KeyAction::Manage)?;
         let scope = caller.scope().clone();
         let now = self.clock.now();

@@ -3,33 +3,17 @@
 use trent_core::error::{KmsError, Limit, TagProblem};
 use trent_core::id::{KeyId, Scope};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use trent_core::operation::Operation;
 use trent_core::quota::MAX_TAGS_PER_KEY;
+use trent_core::view::CreateKeyInput;
+use trent_core::view::KeyMetadata;
 use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
 use crate::authorize::Facts;
-use crate::metadata::KeyMetadata;
+use crate::metadata::key_metadata;
 use crate::{store_failed, Caller, Kms};
-
-/// The caller's choices for a new key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CreateKeyInput {
-    /// The description, possibly empty.
-    pub description: String,
-    /// The key policy; the default key policy when `None`.
-    pub policy: Option<String>,
-    /// Tags to attach.
-    pub tags: Vec<Tag>,
-    /// The key spec.
-    pub spec: KeySpec,
-    /// The key usage.
-    pub usage: KeyUsage,
-    /// The origin of the material.
-    pub origin: Origin,
-    /// Skip the check that the policy lets the caller change it again.
-    pub bypass_policy_lockout_safety_check: bool,
-}
 
 impl Kms {
     /// CreateKey.
@@ -40,7 +24,7 @@ impl Kms {
     ) -> Result<KeyMetadata, KmsError> {
         self.authorize_identity_only(
             caller,
-            "kms:CreateKey",
+            Operation::CreateKey.action(),
             Facts {
                 request_tags: Some(&input.tags),
                 bypass_lockout: Some(input.bypass_policy_lockout_safety_check),
@@ -68,7 +52,7 @@ impl Kms {
         self.store
             .insert_key(&record, &material, &input.tags)
             .map_err(store_failed)?;
-        Ok(KeyMetadata::from(&record))
+        Ok(key_metadata(&record))
     }
 
     /// Creates `count` default symmetric keys for `caller` in batches of one

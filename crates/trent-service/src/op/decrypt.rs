@@ -1,32 +1,19 @@
 //! Decrypt.
 
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
+use trent_core::secret::Plaintext;
+use trent_core::view::Decrypted;
 use trent_crypto::ciphertext::{self, CiphertextHeader};
-use zeroize::Zeroizing;
 
 use super::material::Missing;
 use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
-
-/// A decrypted plaintext and the key that decrypted it.
-pub struct Decrypted {
-    /// The plaintext, zeroized on drop.
-    pub plaintext: Zeroizing<Vec<u8>>,
-    /// The ARN of the key used.
-    pub key_arn: String,
-}
-
-impl std::fmt::Debug for Decrypted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decrypted")
-            .field("key_arn", &self.key_arn)
-            .finish_non_exhaustive()
-    }
-}
 
 impl Kms {
     /// Decrypt: the key is the one named inside the blob. A `key` given by
@@ -37,8 +24,10 @@ impl Kms {
         blob: &[u8],
         context: &EncryptionContext,
         key: Option<&KeyReference>,
+        dry_run: bool,
     ) -> Result<Decrypted, KmsError> {
-        self.decrypt_as(caller, blob, context, key, "kms:Decrypt")
+        let decrypted = self.decrypt_as(caller, blob, context, key, Operation::Decrypt.action())?;
+        super::unless_dry_run(dry_run, decrypted)
     }
 
     /// Decrypt, authorized as `action` (`kms:Decrypt`, or `kms:ReEncryptFrom`
@@ -49,7 +38,7 @@ impl Kms {
         blob: &[u8],
         context: &EncryptionContext,
         key: Option<&KeyReference>,
-        action: &'static str,
+        action: Action,
     ) -> Result<Decrypted, KmsError> {
         let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let record = match key {
@@ -83,10 +72,11 @@ impl Kms {
         check_state(&record, KeyAction::RequiresEnabled)?;
         let material =
             self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
-        let plaintext = ciphertext::decrypt(&material, blob, context)
+        let mut plaintext = ciphertext::decrypt(&material, blob, context)
             .map_err(|_| KmsError::InvalidCiphertext)?;
         Ok(Decrypted {
-            plaintext,
+            // Moved, not copied: the zeroized buffer is handed over whole.
+            plaintext: Plaintext::new(std::mem::take(&mut *plaintext)),
             key_arn: record.scope.key_arn(&record.key_id),
         })
     }

@@ -2,6 +2,7 @@
 
 use trent_core::error::{AliasNameProblem, KmsError, NotFound};
 use trent_core::id::AliasName;
+use trent_core::operation::Operation;
 use trent_store::StoreErrorKind;
 
 use crate::{store_failed, Caller, Kms};
@@ -18,7 +19,7 @@ impl Kms {
         // names (its key policy), as AWS asks.
         self.authorize_by_identity(
             caller,
-            "kms:DeleteAlias",
+            Operation::DeleteAlias.action(),
             &scope.alias_arn(&alias),
             Default::default(),
         )?;
@@ -29,7 +30,12 @@ impl Kms {
             }));
         };
         if let Some(key) = self.key_record(&existing.target)? {
-            self.authorize(caller, &key, "kms:DeleteAlias", Default::default())?;
+            self.authorize(
+                caller,
+                &key,
+                Operation::DeleteAlias.action(),
+                Default::default(),
+            )?;
         }
         let result = self
             .store

@@ -2,8 +2,10 @@
 
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
+use trent_core::view::KeyMetadata;
 
-use crate::metadata::KeyMetadata;
+use crate::metadata::key_metadata;
 use crate::resolve::Accepts;
 use crate::{Caller, Kms};
 
@@ -14,7 +16,12 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<KeyMetadata, KmsError> {
-        let record = self.resolve(caller, key, Accepts::AnyForm, "kms:DescribeKey")?;
-        Ok(KeyMetadata::from(record.as_ref()))
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::AnyForm,
+            Operation::DescribeKey.action(),
+        )?;
+        Ok(key_metadata(&record))
     }
 }

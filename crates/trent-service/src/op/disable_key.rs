@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
+use trent_core::operation::Operation;
 
 use trent_store::record::KeyRecord;
 
@@ -14,8 +15,13 @@ impl Kms {
     pub fn disable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:DisableKey")?
-                .as_ref(),
+            self.resolve(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                Operation::DisableKey.action(),
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::Manage)?;
         if record.state != KeyState::Disabled {

@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
+use trent_core::operation::Operation;
 
 use trent_store::record::KeyRecord;
 
@@ -14,7 +15,7 @@ impl Kms {
     pub fn enable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKey")?
+            self.resolve(caller, key, Accepts::IdOrArn, Operation::EnableKey.action())?
                 .as_ref(),
         );
         check_state(&record, KeyAction::Manage)?;

@@ -4,21 +4,14 @@ use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
+use trent_core::view::Encrypted;
 use trent_crypto::ciphertext::{self, CiphertextHeader};
 use trent_store::record::KeyRecord;
 
 use super::material::Missing;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
-
-/// A ciphertext and the key that made it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Encrypted {
-    /// The ciphertext blob.
-    pub ciphertext: Vec<u8>,
-    /// The ARN of the key used.
-    pub key_arn: String,
-}
 
 impl Kms {
     /// Encrypt: up to 4 KiB of plaintext under the key's current material.
@@ -28,10 +21,16 @@ impl Kms {
         key: &KeyReference,
         plaintext: &[u8],
         context: &EncryptionContext,
+        dry_run: bool,
     ) -> Result<Encrypted, KmsError> {
-        let record =
-            self.resolve_for(caller, key, Accepts::AnyForm, "kms:Encrypt", Some(context))?;
-        self.encrypt_with(&record, plaintext, context)
+        let record = self.resolve_for(
+            caller,
+            key,
+            Accepts::AnyForm,
+            Operation::Encrypt.action(),
+            Some(context),
+        )?;
+        super::unless_dry_run(dry_run, self.encrypt_with(&record, plaintext, context)?)
     }
 
     /// Encrypts under an already loaded key, after checking its state.

@@ -3,11 +3,12 @@
 use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
 use trent_crypto::material::PlaintextDataKey;
 
-use super::Encrypted;
 use crate::resolve::Accepts;
 use crate::{Caller, Kms};
+use trent_core::view::DataKey;
 
 impl Kms {
     /// GenerateDataKeyWithoutPlaintext: like GenerateDataKey, but only the
@@ -18,16 +19,25 @@ impl Kms {
         key: &KeyReference,
         context: &EncryptionContext,
         length: usize,
-    ) -> Result<Encrypted, KmsError> {
+        dry_run: bool,
+    ) -> Result<DataKey, KmsError> {
         let record = self.resolve_for(
             caller,
             key,
             Accepts::AnyForm,
-            "kms:GenerateDataKeyWithoutPlaintext",
+            Operation::GenerateDataKeyWithoutPlaintext.action(),
             Some(context),
         )?;
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;
-        self.encrypt_with(&record, plaintext.expose(), context)
+        let encrypted = self.encrypt_with(&record, plaintext.expose(), context)?;
+        super::unless_dry_run(
+            dry_run,
+            DataKey {
+                plaintext: None,
+                ciphertext: encrypted.ciphertext,
+                key_arn: encrypted.key_arn,
+            },
+        )
     }
 }

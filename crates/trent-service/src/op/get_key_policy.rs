@@ -2,10 +2,11 @@
 
 use trent_core::error::{KmsError, NotFound};
 use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
 
-use super::DEFAULT_POLICY_NAME;
 use crate::resolve::Accepts;
 use crate::{Caller, Kms};
+use trent_core::quota::DEFAULT_POLICY_NAME;
 
 impl Kms {
     /// GetKeyPolicy: the stored policy document, exactly as it was given.
@@ -15,7 +16,12 @@ impl Kms {
         key: &KeyReference,
         policy_name: Option<&str>,
     ) -> Result<String, KmsError> {
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:GetKeyPolicy")?;
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::GetKeyPolicy.action(),
+        )?;
         check_policy_name(policy_name)?;
         Ok(record.policy.clone())
     }

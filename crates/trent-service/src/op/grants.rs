@@ -10,11 +10,16 @@
 //! does not open is `InvalidGrantTokenException`.
 
 use base64::Engine as _;
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{DenialReason, KmsError, Limit, NotFound, ShownValue};
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
-use trent_store::record::{ConstraintKind, GrantRecord, KeyRecord};
+use trent_core::operation::{Operation, GRANT_OPERATIONS};
+use trent_core::view::{
+    ConstraintKind, CreateGrantInput, CreatedGrant, Grant, Listing, RetireTarget,
+};
+use trent_store::record::{ConstraintKind as StoredConstraintKind, GrantRecord, KeyRecord};
 use trent_store::StoreErrorKind;
 
 use crate::authorize::Facts;
@@ -38,27 +43,6 @@ pub(crate) const SYMMETRIC_GRANT_OPERATIONS: &[&str] = &[
     "GenerateDataKeyPairWithoutPlaintext",
 ];
 
-/// Every grant operation of the AWS API model.
-pub const GRANT_OPERATIONS: &[&str] = &[
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-];
-
 /// Operations that carry no encryption context: a constrained grant may not name them.
 const WITHOUT_CONTEXT: &[&str] = &[
     "DescribeKey",
@@ -70,39 +54,33 @@ const WITHOUT_CONTEXT: &[&str] = &[
     "DeriveSharedSecret",
 ];
 
-/// What CreateGrant asks for (already checked against the API model).
-#[derive(Clone, Debug, Default)]
-pub struct CreateGrantInput {
-    /// Who may use the grant.
-    pub grantee: String,
-    /// Who may retire it.
-    pub retiring: Option<String>,
-    /// Its operations, AWS's names.
-    pub operations: Vec<String>,
-    /// The encryption-context constraint.
-    pub constraint: Option<(ConstraintKind, EncryptionContext)>,
-    /// A name that makes retries idempotent.
-    pub name: Option<String>,
-    /// Only check; do not create.
-    pub dry_run: bool,
+/// A constraint kind as the store records it.
+fn stored_kind(kind: ConstraintKind) -> StoredConstraintKind {
+    match kind {
+        ConstraintKind::Equals => StoredConstraintKind::Equals,
+        ConstraintKind::Subset => StoredConstraintKind::Subset,
+    }
 }
 
-/// A created (or, for an idempotent retry, found) grant.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CreatedGrant {
-    /// The grant id.
-    pub grant_id: String,
-    /// A token that names the grant.
-    pub grant_token: String,
-}
-
-/// How RetireGrant names its grant.
-#[derive(Clone, Debug)]
-pub enum RetireTarget {
-    /// By grant token.
-    Token(String),
-    /// By key and grant id.
-    Id(KeyReference, String),
+/// A stored grant as ListGrants shows it.
+fn grant_view(key_arn: String, grant: GrantRecord) -> Grant {
+    Grant {
+        key_arn,
+        grant_id: grant.grant_id,
+        name: grant.name,
+        created_at: grant.created_at,
+        grantee: grant.grantee,
+        retiring: grant.retiring,
+        issuing_account: grant.issuing_account,
+        operations: grant.operations,
+        constraint: grant.constraint.map(|(kind, pairs)| {
+            let kind = match kind {
+                StoredConstraintKind::Equals => ConstraintKind::Equals,
+                StoredConstraintKind::Subset => ConstraintKind::Subset,
+            };
+            (kind, pairs)
+        }),
+    }
 }
 
 fn pairs(context: &EncryptionContext) -> Vec<(String, String)> {
@@ -137,11 +115,11 @@ fn grant_allows(
         // Operations without a context (CreateGrant, RetireGrant) carry the
         // constraint on; checked where they act.
         (Some(_), None) => true,
-        (Some((ConstraintKind::Equals, expected)), Some(context)) => {
+        (Some((StoredConstraintKind::Equals, expected)), Some(context)) => {
             let given = pairs(context);
             given.len() == expected.len() && expected.iter().all(|pair| given.contains(pair))
         }
-        (Some((ConstraintKind::Subset, expected)), Some(context)) => {
+        (Some((StoredConstraintKind::Subset, expected)), Some(context)) => {
             let given = pairs(context);
             expected.iter().all(|pair| given.contains(pair))
         }
@@ -155,10 +133,10 @@ impl Kms {
         &self,
         caller: &Caller,
         key: &KeyRecord,
-        action: &str,
+        action: Action,
         context: Option<&EncryptionContext>,
     ) -> bool {
-        let Some(operation) = action.strip_prefix("kms:") else {
+        let Some(operation) = action.grant_operation() else {
             return false;
         };
         // CreateGrant and RetireGrant through a grant are checked where they
@@ -249,7 +227,7 @@ impl Kms {
         let constraint = input
             .constraint
             .as_ref()
-            .map(|(kind, context)| (*kind, pairs(context)));
+            .map(|(kind, context)| (stored_kind(*kind), pairs(context)));
         let existing = self.store.grants(&record.key_id).map_err(store_failed)?;
         // A retry with the same name and parameters returns the same grant.
         if let Some(name) = &input.name {
@@ -311,12 +289,17 @@ impl Kms {
         input: &CreateGrantInput,
         facts: Facts<'_>,
     ) -> Result<std::sync::Arc<KeyRecord>, KmsError> {
-        let denied =
-            match self.resolve_with(caller, key, Accepts::IdOrArn, "kms:CreateGrant", facts) {
-                Ok(record) => return Ok(record),
-                Err(error @ KmsError::AccessDenied { .. }) => error,
-                Err(other) => return Err(other),
-            };
+        let denied = match self.resolve_with(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::CreateGrant.action(),
+            facts,
+        ) {
+            Ok(record) => return Ok(record),
+            Err(error @ KmsError::AccessDenied { .. }) => error,
+            Err(other) => return Err(other),
+        };
         let KmsError::AccessDenied { reason, .. } = &denied else {
             return Err(denied);
         };
@@ -332,7 +315,7 @@ impl Kms {
         let new_constraint = input
             .constraint
             .as_ref()
-            .map(|(kind, context)| (*kind, pairs(context)));
+            .map(|(kind, context)| (stored_kind(*kind), pairs(context)));
         let grants = self.store.grants(&record.key_id).map_err(store_failed)?;
         let allowed = grants.iter().any(|grant| {
             grant_allows(grant, caller, "CreateGrant", None)
@@ -357,22 +340,29 @@ impl Kms {
         key: &KeyReference,
         grant_id: Option<&str>,
         grantee: Option<&str>,
-    ) -> Result<(String, Vec<GrantRecord>), KmsError> {
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ListGrants")?;
+        marker: Option<&str>,
+        limit: u32,
+    ) -> Result<Listing<Grant>, KmsError> {
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::ListGrants.action(),
+        )?;
         if let Some(grant_id) = grant_id {
             check_grant_id(grant_id)?;
         }
         let key_arn = record.scope.key_arn(&record.key_id);
-        Ok((
-            key_arn,
-            self.store
-                .grants(&record.key_id)
-                .map_err(store_failed)?
-                .into_iter()
-                .filter(|grant| grant_id.is_none_or(|id| grant.grant_id == id))
-                .filter(|grant| grantee.is_none_or(|principal| grant.grantee == principal))
-                .collect(),
-        ))
+        let grants: Vec<Grant> = self
+            .store
+            .grants(&record.key_id)
+            .map_err(store_failed)?
+            .into_iter()
+            .filter(|grant| grant_id.is_none_or(|id| grant.grant_id == id))
+            .filter(|grant| grantee.is_none_or(|principal| grant.grantee == principal))
+            .map(|grant| grant_view(key_arn.clone(), grant))
+            .collect();
+        super::page(grants, marker, limit)
     }
 
     /// ListRetirableGrants: grants naming `retiring` as retiring principal,
@@ -381,8 +371,14 @@ impl Kms {
         &self,
         caller: &Caller,
         retiring: &str,
-    ) -> Result<Vec<(String, GrantRecord)>, KmsError> {
-        self.authorize_identity_only(caller, "kms:ListRetirableGrants", Facts::default())?;
+        marker: Option<&str>,
+        limit: u32,
+    ) -> Result<Listing<Grant>, KmsError> {
+        self.authorize_identity_only(
+            caller,
+            Operation::ListRetirableGrants.action(),
+            Facts::default(),
+        )?;
         let mut found = Vec::new();
         for grant in self
             .store
@@ -391,11 +387,11 @@ impl Kms {
         {
             if let Some(key) = self.key_record(&grant.key_id)? {
                 if key.scope.account == *caller.account() {
-                    found.push((key.scope.key_arn(&key.key_id), grant));
+                    found.push(grant_view(key.scope.key_arn(&key.key_id), grant));
                 }
             }
         }
-        Ok(found)
+        super::page(found, marker, limit)
     }
 
     /// RetireGrant, by token or by key and id: allowed to the retiring
@@ -443,7 +439,7 @@ impl Kms {
         if !(retiring || grantee || owner) {
             return Err(KmsError::AccessDenied {
                 principal_arn: caller.principal_arn().to_owned(),
-                action: "kms:RetireGrant".into(),
+                action: Operation::RetireGrant.action(),
                 resource: key.scope.key_arn(&key.key_id),
                 reason: DenialReason::NoResourcePolicyAllows,
             });
@@ -463,7 +459,12 @@ impl Kms {
         dry_run: bool,
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:RevokeGrant")?;
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::RevokeGrant.action(),
+        )?;
         check_grant_id(grant_id)?;
         let grant = self
             .store

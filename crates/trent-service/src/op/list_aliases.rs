@@ -1,27 +1,14 @@
 //! ListAliases.
 
-use trent_core::clock::Timestamp;
 use trent_core::error::KmsError;
-use trent_core::id::{KeyId, KeyReference};
+use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
+use trent_core::view::AliasEntry;
 
-use super::{parse_marker, Listing};
+use super::parse_marker;
 use crate::resolve::Accepts;
 use crate::{store_failed, Caller, Kms};
-
-/// One alias as ListAliases shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AliasEntry {
-    /// The alias name.
-    pub name: String,
-    /// The alias ARN.
-    pub arn: String,
-    /// The id of the key it points to.
-    pub target: KeyId,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it was last updated.
-    pub updated_at: Timestamp,
-}
+use trent_core::view::Listing;
 
 impl Kms {
     /// ListAliases: the caller's aliases in its region, optionally only those of one key.
@@ -32,9 +19,16 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<AliasEntry>, KmsError> {
-        self.authorize_identity_only(caller, "kms:ListAliases", Default::default())?;
+        self.authorize_identity_only(caller, Operation::ListAliases.action(), Default::default())?;
         let target = key
-            .map(|key| self.resolve(caller, key, Accepts::IdOrArn, "kms:ListAliases"))
+            .map(|key| {
+                self.resolve(
+                    caller,
+                    key,
+                    Accepts::IdOrArn,
+                    Operation::ListAliases.action(),
+                )
+            })
             .transpose()?
             .map(|record| record.key_id);
         let scope = caller.scope().clone();

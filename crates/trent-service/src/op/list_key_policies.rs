@@ -2,10 +2,11 @@
 
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
 
-use super::DEFAULT_POLICY_NAME;
 use crate::resolve::Accepts;
 use crate::{Caller, Kms};
+use trent_core::quota::DEFAULT_POLICY_NAME;
 
 impl Kms {
     /// ListKeyPolicies: always the one policy name, `default`.
@@ -14,7 +15,12 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<Vec<String>, KmsError> {
-        self.resolve(caller, key, Accepts::IdOrArn, "kms:ListKeyPolicies")?;
+        self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::ListKeyPolicies.action(),
+        )?;
         Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
     }
 }

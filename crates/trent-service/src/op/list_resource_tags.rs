@@ -3,10 +3,12 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::Tag;
+use trent_core::operation::Operation;
 
-use super::{parse_marker, Listing};
+use super::parse_marker;
 use crate::resolve::Accepts;
 use crate::{store_failed, Caller, Kms};
+use trent_core::view::Listing;
 
 impl Kms {
     /// ListResourceTags: the key's tags ordered by tag key, paginated.
@@ -17,7 +19,12 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<Tag>, KmsError> {
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ListResourceTags")?;
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::ListResourceTags.action(),
+        )?;
         let tags = self.store.tags(&record.key_id).map_err(store_failed)?;
         let start = usize::try_from(parse_marker(marker)?.unwrap_or(0))
             .map_err(|_| KmsError::InvalidMarker)?;

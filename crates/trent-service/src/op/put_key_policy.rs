@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
 
 use super::get_key_policy::check_policy_name;
 use trent_store::record::KeyRecord;
@@ -28,7 +29,7 @@ impl Kms {
                 caller,
                 key,
                 Accepts::IdOrArn,
-                "kms:PutKeyPolicy",
+                Operation::PutKeyPolicy.action(),
                 Facts {
                     bypass_lockout: Some(bypass_policy_lockout_safety_check),
                     ..Facts::default()

@@ -1,26 +1,22 @@
 //! ReEncrypt.
 
+use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
+use trent_core::operation::Operation;
+use trent_core::view::ReEncrypted;
 
 use crate::resolve::Accepts;
 use crate::{Caller, Kms};
 
-/// A ciphertext moved to another key (or context, or material version).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReEncrypted {
-    /// The new ciphertext blob.
-    pub ciphertext: Vec<u8>,
-    /// The ARN of the key that decrypted the source.
-    pub source_key_arn: String,
-    /// The ARN of the key that encrypted the result.
-    pub key_arn: String,
-}
-
 impl Kms {
     /// ReEncrypt: decrypts and re-encrypts inside the server; the plaintext
     /// never leaves it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per ReEncrypt member; a typed request would group them"
+    )]
     pub fn re_encrypt(
         &self,
         caller: &Caller,
@@ -29,12 +25,13 @@ impl Kms {
         source_key: Option<&KeyReference>,
         destination_key: &KeyReference,
         destination_context: &EncryptionContext,
+        dry_run: bool,
     ) -> Result<ReEncrypted, KmsError> {
         let destination = self.resolve_for(
             caller,
             destination_key,
             Accepts::AnyForm,
-            "kms:ReEncryptTo",
+            Action::ReEncryptTo,
             Some(destination_context),
         )?;
         let decrypted = self.decrypt_as(
@@ -42,14 +39,20 @@ impl Kms {
             blob,
             source_context,
             source_key,
-            "kms:ReEncryptFrom",
+            Operation::ReEncrypt.action(),
         )?;
-        let encrypted =
-            self.encrypt_with(&destination, &decrypted.plaintext, destination_context)?;
-        Ok(ReEncrypted {
-            ciphertext: encrypted.ciphertext,
-            source_key_arn: decrypted.key_arn,
-            key_arn: encrypted.key_arn,
-        })
+        let encrypted = self.encrypt_with(
+            &destination,
+            decrypted.plaintext.expose(),
+            destination_context,
+        )?;
+        super::unless_dry_run(
+            dry_run,
+            ReEncrypted {
+                ciphertext: encrypted.ciphertext,
+                source_key_arn: decrypted.key_arn,
+                key_arn: encrypted.key_arn,
+            },
+        )
     }
 }

@@ -9,32 +9,23 @@ use trent_core::clock::Timestamp;
 use trent_core::error::{KmsError, Limit, Unsupported};
 use trent_core::id::{KeyId, KeyReference};
 use trent_core::key::{KeyAction, KeySpec, Origin};
+use trent_core::operation::Operation;
+use trent_core::view::{Rotation, RotationType};
 use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
-use trent_store::record::{KeyRecord, MaterialRecord, RotationType};
+use trent_store::record::RotationType as StoredRotationType;
+use trent_store::record::{KeyRecord, MaterialRecord};
 
-use crate::op::{parse_marker, Listing};
+use crate::op::parse_marker;
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
+use trent_core::view::Listing;
 
-/// AWS's range for `RotationPeriodInDays`.
-pub const ROTATION_PERIOD_DAYS: std::ops::RangeInclusive<u32> = 90..=2560;
 /// The rotation period when none is given.
 pub(crate) const DEFAULT_ROTATION_PERIOD_DAYS: u32 = 365;
 /// On-demand rotations a key may have (the Developer Guide's quota; older
 /// API reference pages say 10).
 pub(crate) const MAX_ON_DEMAND_ROTATIONS: usize = 25;
-
-/// One completed rotation, for ListKeyRotations.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rotation {
-    /// The key id.
-    pub key_id: KeyId,
-    /// When the new material was made.
-    pub rotation_date: Timestamp,
-    /// `AUTOMATIC` or `ON_DEMAND`.
-    pub rotation_type: RotationType,
-}
 
 fn check_rotatable(key: &KeyRecord) -> Result<(), KmsError> {
     if key.spec != KeySpec::SymmetricDefault {
@@ -61,8 +52,13 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:EnableKeyRotation")?
-                .as_ref(),
+            self.resolve(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                Operation::EnableKeyRotation.action(),
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
@@ -81,8 +77,13 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:DisableKeyRotation")?
-                .as_ref(),
+            self.resolve(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                Operation::DisableKeyRotation.action(),
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
@@ -100,8 +101,13 @@ impl Kms {
     ) -> Result<KeyId, KmsError> {
         let _writing = self.writing();
         let record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:RotateKeyOnDemand")?
-                .as_ref(),
+            self.resolve(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                Operation::RotateKeyOnDemand.action(),
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
@@ -110,13 +116,13 @@ impl Kms {
             .materials(&record.key_id)
             .map_err(store_failed)?
             .iter()
-            .filter(|m| m.rotation == Some(RotationType::OnDemand))
+            .filter(|m| m.rotation == Some(StoredRotationType::OnDemand))
             .count();
         if done >= MAX_ON_DEMAND_ROTATIONS {
             return Err(KmsError::LimitExceeded(Limit::OnDemandRotations));
         }
         let key_id = record.key_id;
-        self.rotate(record, RotationType::OnDemand, self.clock.now())?;
+        self.rotate(record, StoredRotationType::OnDemand, self.clock.now())?;
         Ok(key_id)
     }
 
@@ -128,7 +134,12 @@ impl Kms {
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<Rotation>, KmsError> {
-        let record = self.resolve(caller, key, Accepts::IdOrArn, "kms:ListKeyRotations")?;
+        let record = self.resolve(
+            caller,
+            key,
+            Accepts::IdOrArn,
+            Operation::ListKeyRotations.action(),
+        )?;
         check_rotatable(&record)?;
         let start = usize::try_from(parse_marker(marker)?.unwrap_or(0)).unwrap_or(usize::MAX);
         let rotations: Vec<Rotation> = self
@@ -140,7 +151,10 @@ impl Kms {
                 m.rotation.map(|rotation_type| Rotation {
                     key_id: record.key_id,
                     rotation_date: m.created_at,
-                    rotation_type,
+                    rotation_type: match rotation_type {
+                        StoredRotationType::Automatic => RotationType::Automatic,
+                        StoredRotationType::OnDemand => RotationType::OnDemand,
+                    },
                 })
             })
             .collect();
@@ -161,7 +175,7 @@ impl Kms {
     pub(crate) fn rotate(
         &self,
         mut record: KeyRecord,
-        rotation: RotationType,
+        rotation: StoredRotationType,
         at: Timestamp,
     ) -> Result<(), KmsError> {
         let version = record.current_material_version + 1;
@@ -170,7 +184,7 @@ impl Kms {
         let sealed = seal_key_material(self.root_key.as_ref(), &record.key_id, version, &material)
             .map_err(|error| KmsError::internal("sealing key material", error))?;
         record.current_material_version = version;
-        if rotation == RotationType::Automatic {
+        if rotation == StoredRotationType::Automatic {
             if let (Some(next), Some(days)) = (record.next_rotation_at, record.rotation_period_days)
             {
                 record.next_rotation_at = Some(next.plus_days(days));

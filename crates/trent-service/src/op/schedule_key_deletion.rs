@@ -1,28 +1,16 @@
 //! ScheduleKeyDeletion.
 
-use trent_core::clock::Timestamp;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, KeyState};
+use trent_core::operation::Operation;
+use trent_core::view::ScheduledDeletion;
 
 use trent_store::record::KeyRecord;
 
 use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
-
-/// The outcome of ScheduleKeyDeletion.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScheduledDeletion {
-    /// The key ARN.
-    pub key_arn: String,
-    /// When the key will be deleted.
-    pub deletion_date: Timestamp,
-    /// The key's state (`PendingDeletion`).
-    pub state: KeyState,
-    /// The waiting period, in days.
-    pub pending_window_days: u32,
-}
 
 impl Kms {
     /// ScheduleKeyDeletion: the key becomes unusable now and is due for
@@ -39,7 +27,7 @@ impl Kms {
                 caller,
                 key,
                 Accepts::IdOrArn,
-                "kms:ScheduleKeyDeletion",
+                Operation::ScheduleKeyDeletion.action(),
                 Facts {
                     pending_window_days: Some(pending_window_days),
                     ..Facts::default()

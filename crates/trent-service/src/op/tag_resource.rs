@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::{KeyAction, Tag};
+use trent_core::operation::Operation;
 
 use super::create_key::check_new_tags;
 use crate::authorize::Facts;
@@ -22,7 +23,7 @@ impl Kms {
             caller,
             key,
             Accepts::IdOrArn,
-            "kms:TagResource",
+            Operation::TagResource.action(),
             Facts {
                 request_tags: Some(&tags),
                 ..Facts::default()

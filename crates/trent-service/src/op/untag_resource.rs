@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
 
 use crate::authorize::Facts;
 use crate::resolve::{check_state, Accepts};
@@ -21,7 +22,7 @@ impl Kms {
             caller,
             key,
             Accepts::IdOrArn,
-            "kms:UntagResource",
+            Operation::UntagResource.action(),
             Facts {
                 tag_keys: Some(&tag_keys),
                 ..Facts::default()

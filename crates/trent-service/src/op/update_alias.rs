@@ -3,6 +3,7 @@
 use trent_core::error::{AliasNameProblem, KmsError, NotFound};
 use trent_core::id::{AliasName, KeyReference};
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
 
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
@@ -23,7 +24,7 @@ impl Kms {
         // Permission on the alias, the key it names now, and the new key.
         self.authorize_by_identity(
             caller,
-            "kms:UpdateAlias",
+            Operation::UpdateAlias.action(),
             &scope.alias_arn(&alias),
             Default::default(),
         )?;
@@ -37,9 +38,19 @@ impl Kms {
                 })
             })?;
         if let Some(current) = self.key_record(&record.target)? {
-            self.authorize(caller, &current, "kms:UpdateAlias", Default::default())?;
+            self.authorize(
+                caller,
+                &current,
+                Operation::UpdateAlias.action(),
+                Default::default(),
+            )?;
         }
-        let key = self.resolve(caller, target, Accepts::IdOrArn, "kms:UpdateAlias")?;
+        let key = self.resolve(
+            caller,
+            target,
+            Accepts::IdOrArn,
+            Operation::UpdateAlias.action(),
+        )?;
         check_state(&key, KeyAction::Manage)?;
         record.target = key.key_id;
         record.updated_at = self.clock.now();

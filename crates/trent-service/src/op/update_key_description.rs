@@ -3,6 +3,7 @@
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
+use trent_core::operation::Operation;
 
 use trent_store::record::KeyRecord;
 
@@ -19,8 +20,13 @@ impl Kms {
     ) -> Result<(), KmsError> {
         let _writing = self.writing();
         let mut record = KeyRecord::clone(
-            self.resolve(caller, key, Accepts::IdOrArn, "kms:UpdateKeyDescription")?
-                .as_ref(),
+            self.resolve(
+                caller,
+                key,
+                Accepts::IdOrArn,
+                Operation::UpdateKeyDescription.action(),
+            )?
+            .as_ref(),
         );
         check_state(&record, KeyAction::Manage)?;
         record.description = description;

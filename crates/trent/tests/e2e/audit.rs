@@ -529,7 +529,7 @@ async fn every_kms_operation_leaves_exactly_one_event() {
     let credentials = server.root_credentials();
     let body = format!(r#"{{"KeyId":"{key_id}"}}"#);
     let mut sent = Vec::new();
-    for operation in trent_protocol::Operation::ALL {
+    for operation in trent_core::operation::Operation::ALL {
         let response = trent_testkit::RawRequest::kms(operation.name(), &body)
             .send(&server, &credentials)
             .await;

@@ -1,0 +1,268 @@
+//! What operations answer: the domain values the service returns and the
+//! protocol encodes, so that neither knows the other (nor the store's
+//! records).
+
+use crate::clock::Timestamp;
+use crate::context::EncryptionContext;
+use crate::id::{KeyId, KeyReference, Scope};
+use crate::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use crate::secret::Plaintext;
+
+/// One page of a listing and the marker of the next, as AWS paginates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing<T> {
+    /// This page's items.
+    pub items: Vec<T>,
+    /// The marker of the next page, when `Truncated` is true.
+    pub next_marker: Option<String>,
+}
+
+impl<T> Listing<T> {
+    /// Whether more pages follow.
+    pub fn truncated(&self) -> bool {
+        self.next_marker.is_some()
+    }
+}
+
+/// The metadata of a key, as AWS's `KeyMetadata` carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyMetadata {
+    /// The key id.
+    pub key_id: KeyId,
+    /// The owning account and region.
+    pub scope: Scope,
+    /// The key ARN.
+    pub arn: String,
+    /// When the key was created.
+    pub created_at: Timestamp,
+    /// The description.
+    pub description: String,
+    /// The state.
+    pub state: KeyState,
+    /// The key spec.
+    pub spec: KeySpec,
+    /// The key usage.
+    pub usage: KeyUsage,
+    /// The origin.
+    pub origin: Origin,
+    /// The manager.
+    pub manager: KeyManager,
+    /// Whether it is a multi-Region key.
+    pub multi_region: bool,
+    /// When it will be deleted, while pending deletion.
+    pub deletion_date: Option<Timestamp>,
+}
+
+impl KeyMetadata {
+    /// Whether the key is enabled.
+    pub fn enabled(&self) -> bool {
+        self.state == KeyState::Enabled
+    }
+}
+
+/// A key as ListKeys shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// The key id.
+    pub key_id: String,
+    /// The key ARN.
+    pub key_arn: String,
+}
+
+/// One alias as ListAliases shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasEntry {
+    /// The alias name.
+    pub name: String,
+    /// The alias ARN.
+    pub arn: String,
+    /// The id of the key it points to.
+    pub target: KeyId,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it was last updated.
+    pub updated_at: Timestamp,
+}
+
+/// The outcome of ScheduleKeyDeletion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledDeletion {
+    /// The key ARN.
+    pub key_arn: String,
+    /// When the key will be deleted.
+    pub deletion_date: Timestamp,
+    /// The key's state (`PendingDeletion`).
+    pub state: KeyState,
+    /// The waiting period, in days.
+    pub pending_window_days: u32,
+}
+
+/// The rotation settings of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RotationStatus {
+    /// The key ARN.
+    pub key_arn: String,
+    /// Whether automatic rotation is on.
+    pub enabled: bool,
+    /// The rotation period, when rotation is on.
+    pub period_days: Option<u32>,
+    /// The next scheduled rotation, when rotation is on.
+    pub next_rotation: Option<Timestamp>,
+}
+
+/// How a key's material was rotated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationType {
+    /// On the key's schedule.
+    Automatic,
+    /// By RotateKeyOnDemand.
+    OnDemand,
+}
+
+impl RotationType {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Automatic => "AUTOMATIC",
+            Self::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
+/// One completed rotation of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    /// The key id.
+    pub key_id: KeyId,
+    /// When the new material was made.
+    pub rotation_date: Timestamp,
+    /// `AUTOMATIC` or `ON_DEMAND`.
+    pub rotation_type: RotationType,
+}
+
+/// The kind of a grant's encryption-context constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// `EncryptionContextEquals`.
+    Equals,
+    /// `EncryptionContextSubset`.
+    Subset,
+}
+
+/// A grant as ListGrants and ListRetirableGrants show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// The ARN of the key the grant is on.
+    pub key_arn: String,
+    /// The grant id.
+    pub grant_id: String,
+    /// The optional name.
+    pub name: Option<String>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// Who may use it.
+    pub grantee: String,
+    /// Who may retire it.
+    pub retiring: Option<String>,
+    /// The account root that created it.
+    pub issuing_account: String,
+    /// The operations it allows, in AWS's names.
+    pub operations: Vec<String>,
+    /// The encryption-context constraint, if any.
+    pub constraint: Option<(ConstraintKind, Vec<(String, String)>)>,
+}
+
+/// A created (or, for an idempotent retry, found) grant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedGrant {
+    /// The grant id.
+    pub grant_id: String,
+    /// A token that names the grant.
+    pub grant_token: String,
+}
+
+/// A ciphertext and the key that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encrypted {
+    /// The ciphertext blob.
+    pub ciphertext: Vec<u8>,
+    /// The ARN of the key used.
+    pub key_arn: String,
+}
+
+/// A decrypted plaintext and the key that decrypted it.
+#[derive(Debug)]
+pub struct Decrypted {
+    /// The plaintext, zeroized on drop.
+    pub plaintext: Plaintext,
+    /// The ARN of the key used.
+    pub key_arn: String,
+}
+
+/// A ciphertext moved to another key (or context, or material version).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReEncrypted {
+    /// The new ciphertext blob.
+    pub ciphertext: Vec<u8>,
+    /// The ARN of the key that decrypted the source.
+    pub source_key_arn: String,
+    /// The ARN of the key that encrypted the result.
+    pub key_arn: String,
+}
+
+/// A data key: its plaintext (returned once, absent for
+/// GenerateDataKeyWithoutPlaintext) and its ciphertext.
+#[derive(Debug)]
+pub struct DataKey {
+    /// The plaintext data key, zeroized on drop.
+    pub plaintext: Option<Plaintext>,
+    /// The data key encrypted under the KMS key.
+    pub ciphertext: Vec<u8>,
+    /// The ARN of the KMS key.
+    pub key_arn: String,
+}
+
+/// What a caller asks of a new key (already checked against the API model).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateKeyInput {
+    /// The description, possibly empty.
+    pub description: String,
+    /// The key policy; the default key policy when `None`.
+    pub policy: Option<String>,
+    /// Tags to attach.
+    pub tags: Vec<Tag>,
+    /// The key spec.
+    pub spec: KeySpec,
+    /// The key usage.
+    pub usage: KeyUsage,
+    /// The origin of the material.
+    pub origin: Origin,
+    /// Skip the check that the policy lets the caller change it again.
+    pub bypass_policy_lockout_safety_check: bool,
+}
+
+/// What CreateGrant asks for (already checked against the API model).
+#[derive(Clone, Debug, Default)]
+pub struct CreateGrantInput {
+    /// Who may use the grant.
+    pub grantee: String,
+    /// Who may retire it.
+    pub retiring: Option<String>,
+    /// Its operations, AWS's names.
+    pub operations: Vec<String>,
+    /// The encryption-context constraint.
+    pub constraint: Option<(ConstraintKind, EncryptionContext)>,
+    /// A name that makes retries idempotent.
+    pub name: Option<String>,
+    /// Only check; do not create.
+    pub dry_run: bool,
+}
+
+/// How RetireGrant names its grant.
+#[derive(Clone, Debug)]
+pub enum RetireTarget {
+    /// By grant token.
+    Token(String),
+    /// By key and grant id.
+    Id(KeyReference, String),
+}

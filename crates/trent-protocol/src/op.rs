@@ -1,0 +1,190 @@
+//! One module per AWS KMS operation: `decode` turns a request body into the
+//! operation's typed request (every model check first, as AWS reports them
+//! together, then the conversion to core types), and `encode` turns the
+//! service's answer into the response body.
+//!
+//! Each module is self-contained; what several share (key references,
+//! listings, key metadata, principal and grant-id checks) is below.
+
+pub mod cancel_key_deletion;
+pub mod create_alias;
+pub mod create_grant;
+pub mod create_key;
+pub mod decrypt;
+pub mod delete_alias;
+pub mod describe_key;
+pub mod disable_key;
+pub mod disable_key_rotation;
+pub mod enable_key;
+pub mod enable_key_rotation;
+pub mod encrypt;
+pub mod generate_data_key;
+pub mod generate_data_key_without_plaintext;
+pub mod generate_random;
+pub mod get_key_policy;
+pub mod get_key_rotation_status;
+pub mod list_aliases;
+pub mod list_grants;
+pub mod list_key_policies;
+pub mod list_key_rotations;
+pub mod list_keys;
+pub mod list_resource_tags;
+pub mod list_retirable_grants;
+pub mod put_key_policy;
+pub mod re_encrypt;
+pub mod retire_grant;
+pub mod revoke_grant;
+pub mod rotate_key_on_demand;
+pub mod schedule_key_deletion;
+pub mod tag_resource;
+pub mod untag_resource;
+pub mod update_alias;
+pub mod update_key_description;
+
+use trent_core::clock::Timestamp;
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::view::{ConstraintKind, Grant, KeyMetadata, Listing};
+
+use crate::check::{self, Checks};
+use crate::dto::{
+    ContextDto, EmptyResponse, GrantConstraintsDto, GrantListEntry, KeyIdRequest, KeyMetadataDto,
+    ListGrantsResponse,
+};
+
+/// An encoded response body, or the error to render instead.
+pub type Reply = Result<Vec<u8>, KmsError>;
+
+/// The only encryption algorithm of symmetric keys.
+pub(crate) const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
+
+/// The empty response of operations that answer nothing.
+pub fn empty() -> Reply {
+    crate::encode(&EmptyResponse {})
+}
+
+fn seconds(timestamp: Timestamp) -> f64 {
+    timestamp.as_epoch_seconds()
+}
+
+/// A request whose only member is a required `KeyId`.
+fn key_only(body: &[u8]) -> Result<KeyReference, KmsError> {
+    let request: KeyIdRequest = crate::decode(body)?;
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    checks.finish()?;
+    checked_key(key_id)
+}
+
+/// A required key id, after all checks passed.
+fn checked_key(key_id: Option<&String>) -> Result<KeyReference, KmsError> {
+    check::key_reference(key_id.map(String::as_str).unwrap_or_default())
+}
+
+/// An optional key id, after all checks passed.
+fn optional_key(key_id: Option<&str>) -> Result<Option<KeyReference>, KmsError> {
+    key_id.map(check::key_reference).transpose()
+}
+
+fn listing_parts<T, U>(
+    listing: &Listing<T>,
+    map: impl FnMut(&T) -> U,
+) -> (Vec<U>, Option<String>, bool) {
+    (
+        listing.items.iter().map(map).collect(),
+        listing.next_marker.clone(),
+        listing.truncated(),
+    )
+}
+
+fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
+    KeyMetadataDto {
+        aws_account_id: metadata.scope.account.to_string(),
+        key_id: metadata.key_id.to_string(),
+        arn: metadata.arn.clone(),
+        creation_date: seconds(metadata.created_at),
+        enabled: metadata.enabled(),
+        description: metadata.description.clone(),
+        key_usage: metadata.usage.as_str(),
+        key_state: metadata.state.as_str(),
+        deletion_date: metadata.deletion_date.map(seconds),
+        origin: metadata.origin.as_str(),
+        key_manager: metadata.manager.as_str(),
+        customer_master_key_spec: metadata.spec.as_str(),
+        key_spec: metadata.spec.as_str(),
+        encryption_algorithms: vec![SYMMETRIC_DEFAULT],
+        multi_region: metadata.multi_region,
+    }
+}
+
+fn principal_check(checks: &mut Checks, member: &str, value: &str) {
+    if checks.length(member, value, 1, 256) {
+        let valid = value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
+        checks.pattern(member, value, valid, "^[\\w+=,.@:/-]+$");
+    }
+}
+
+fn grant_id_check(checks: &mut Checks, member: &str, value: &Option<String>) {
+    if let Some(value) = value {
+        checks.length(member, value, 1, 128);
+    }
+}
+
+fn policy_name(checks: &mut Checks, name: Option<&String>) {
+    if let Some(name) = name {
+        if checks.length("policyName", name, 1, 128) {
+            let ok = name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            checks.pattern("policyName", name, ok, "[\\w]+");
+        }
+    }
+}
+
+fn ciphertext_checks(checks: &mut Checks, blob: &Option<crate::blob::Blob>) {
+    if let Some(blob) = checks.required("ciphertextBlob", blob) {
+        checks.secret_length(
+            "ciphertextBlob",
+            blob.0.len(),
+            1,
+            trent_core::quota::MAX_CIPHERTEXT_BYTES,
+        );
+    }
+}
+
+fn grant_entry(grant: &Grant) -> GrantListEntry {
+    let constraints = grant.constraint.as_ref().map(|(kind, pairs)| {
+        let context: ContextDto = pairs.iter().cloned().collect();
+        match kind {
+            ConstraintKind::Equals => GrantConstraintsDto {
+                encryption_context_equals: Some(context),
+                encryption_context_subset: None,
+            },
+            ConstraintKind::Subset => GrantConstraintsDto {
+                encryption_context_equals: None,
+                encryption_context_subset: Some(context),
+            },
+        }
+    });
+    GrantListEntry {
+        key_id: grant.key_arn.clone(),
+        grant_id: grant.grant_id.clone(),
+        name: grant.name.clone(),
+        creation_date: seconds(grant.created_at),
+        grantee_principal: grant.grantee.clone(),
+        retiring_principal: grant.retiring.clone(),
+        issuing_account: grant.issuing_account.clone(),
+        operations: grant.operations.clone(),
+        constraints,
+    }
+}
+
+/// ListGrants and ListRetirableGrants answer alike.
+fn encode_grants(listing: &Listing<Grant>) -> Reply {
+    let (grants, next_marker, truncated) = listing_parts(listing, grant_entry);
+    crate::encode(&ListGrantsResponse {
+        grants,
+        next_marker,
+        truncated,
+    })
+}

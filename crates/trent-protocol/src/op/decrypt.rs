@@ -1,0 +1,56 @@
+//! Decrypt.
+
+use trent_core::context::EncryptionContext;
+use trent_core::error::KmsError;
+use trent_core::id::KeyReference;
+use trent_core::view::Decrypted;
+
+use crate::blob::Blob;
+use crate::check::{self, Checks};
+use crate::dto::{DecryptRequest, DecryptResponse};
+
+/// A checked Decrypt request.
+#[derive(Debug)]
+pub struct Request {
+    /// The ciphertext blob.
+    pub ciphertext: Blob,
+    /// The encryption context it was sealed with.
+    pub context: EncryptionContext,
+    /// The key it must have been sealed under, when given.
+    pub key: Option<KeyReference>,
+    /// Grant tokens, still to be checked by the service.
+    pub grant_tokens: Vec<String>,
+    /// Only check; decrypt nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// Decodes and checks the request.
+pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+    let request: DecryptRequest = crate::decode(body)?;
+    let mut checks = Checks::new();
+    super::ciphertext_checks(&mut checks, &request.ciphertext_blob);
+    checks.key_id("keyId", request.key_id.as_ref());
+    checks.grant_tokens(request.grant_tokens.as_ref());
+    checks.encryption_algorithm("encryptionAlgorithm", request.encryption_algorithm.as_ref());
+    checks.finish()?;
+    check::no_recipient(request.recipient.as_ref())?;
+    check::symmetric_algorithm(request.encryption_algorithm.as_ref())?;
+    let context =
+        check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
+    Ok(Request {
+        key: super::optional_key(request.key_id.as_deref())?,
+        ciphertext: request.ciphertext_blob.unwrap_or_default(),
+        context,
+        grant_tokens: request.grant_tokens.unwrap_or_default(),
+        dry_run: request.dry_run.unwrap_or(false),
+    })
+}
+
+/// Encodes the plaintext.
+pub fn encode(decrypted: &Decrypted) -> super::Reply {
+    crate::encode(&DecryptResponse {
+        key_id: &decrypted.key_arn,
+        plaintext: decrypted.plaintext.expose(),
+        encryption_algorithm: super::SYMMETRIC_DEFAULT,
+    })
+}

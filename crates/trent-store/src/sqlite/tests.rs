@@ -1,6 +1,10 @@
 //! Store conformance checks, written against the trait so a second backend can reuse them.
 
+use trent_core::id::Region;
+use trent_core::key::{KeyManager, KeySpec, KeyUsage, Origin};
+
 use super::*;
+use crate::record::{ConstraintKind, RotationType};
 
 fn scope() -> Scope {
     Scope {

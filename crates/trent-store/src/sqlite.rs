@@ -20,7 +20,8 @@ mod schema;
 mod tags;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use rusqlite::Connection;
 use trent_core::clock::Timestamp;
@@ -32,7 +33,7 @@ use crate::record::{
     AccessKeyRecord, AliasRecord, GrantRecord, IdentityPolicyRecord, KeyRecord, MaterialInfo,
     MaterialRecord, Page, PrincipalKind, PrincipalRecord,
 };
-use crate::{KeyStore, StoreError, StoreErrorKind, StoreResult};
+use crate::{KeyStore, StoreError, StoreErrorKind, StoreObserver, StoreResult};
 
 pub use schema::MIGRATIONS;
 
@@ -44,6 +45,7 @@ pub struct SqliteStore {
     connection: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
+    observer: Option<Arc<dyn StoreObserver>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -102,7 +104,15 @@ impl SqliteStore {
             connection: Mutex::new(connection),
             readers,
             next_reader: std::sync::atomic::AtomicUsize::new(0),
+            observer: None,
         })
+    }
+
+    /// This store, reporting how long each of its [`KeyStore`] calls takes to
+    /// `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn StoreObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The schema version of the open file.
@@ -131,6 +141,17 @@ impl SqliteStore {
         self.readers[turn].lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs one [`KeyStore`] call, reporting its duration to the observer.
+    fn timed<T>(&self, operation: &'static str, call: impl FnOnce() -> T) -> T {
+        let Some(observer) = &self.observer else {
+            return call();
+        };
+        let started = Instant::now();
+        let result = call();
+        observer.observe(operation, started.elapsed());
+        result
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written: each
         // call is one transaction, rolled back if not committed.
@@ -148,27 +169,33 @@ fn changed_one(rows: usize) -> StoreResult<()> {
 
 impl KeyStore for SqliteStore {
     fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        meta::meta(&self.read(), name)
+        self.timed("meta", || meta::meta(&self.read(), name))
     }
 
     fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()> {
-        meta::set_meta(&self.lock(), name, value)
+        self.timed("set_meta", || meta::set_meta(&self.lock(), name, value))
     }
 
     fn insert_account(&self, account: &AccountId, created_at: Timestamp) -> StoreResult<()> {
-        identities::insert_account(&self.lock(), account, created_at)
+        self.timed("insert_account", || {
+            identities::insert_account(&self.lock(), account, created_at)
+        })
     }
 
     fn accounts(&self) -> StoreResult<Vec<AccountId>> {
-        identities::accounts(&self.read())
+        self.timed("accounts", || identities::accounts(&self.read()))
     }
 
     fn insert_access_key(&self, record: &AccessKeyRecord) -> StoreResult<()> {
-        identities::insert_access_key(&self.lock(), record)
+        self.timed("insert_access_key", || {
+            identities::insert_access_key(&self.lock(), record)
+        })
     }
 
     fn access_key(&self, access_key_id: &str) -> StoreResult<Option<AccessKeyRecord>> {
-        identities::access_key(&self.read(), access_key_id)
+        self.timed("access_key", || {
+            identities::access_key(&self.read(), access_key_id)
+        })
     }
 
     fn access_keys(
@@ -176,19 +203,27 @@ impl KeyStore for SqliteStore {
         account: &AccountId,
         user: Option<&str>,
     ) -> StoreResult<Vec<AccessKeyRecord>> {
-        identities::access_keys(&self.read(), account, user)
+        self.timed("access_keys", || {
+            identities::access_keys(&self.read(), account, user)
+        })
     }
 
     fn set_access_key_active(&self, access_key_id: &str, active: bool) -> StoreResult<()> {
-        identities::set_access_key_active(&self.lock(), access_key_id, active)
+        self.timed("set_access_key_active", || {
+            identities::set_access_key_active(&self.lock(), access_key_id, active)
+        })
     }
 
     fn delete_access_key(&self, access_key_id: &str) -> StoreResult<()> {
-        identities::delete_access_key(&self.lock(), access_key_id)
+        self.timed("delete_access_key", || {
+            identities::delete_access_key(&self.lock(), access_key_id)
+        })
     }
 
     fn insert_principal(&self, record: &PrincipalRecord) -> StoreResult<()> {
-        identities::insert_principal(&self.lock(), record)
+        self.timed("insert_principal", || {
+            identities::insert_principal(&self.lock(), record)
+        })
     }
 
     fn principal(
@@ -197,7 +232,9 @@ impl KeyStore for SqliteStore {
         kind: PrincipalKind,
         name: &str,
     ) -> StoreResult<Option<PrincipalRecord>> {
-        identities::principal(&self.read(), account, kind, name)
+        self.timed("principal", || {
+            identities::principal(&self.read(), account, kind, name)
+        })
     }
 
     fn principals(
@@ -205,11 +242,15 @@ impl KeyStore for SqliteStore {
         account: &AccountId,
         kind: PrincipalKind,
     ) -> StoreResult<Vec<PrincipalRecord>> {
-        identities::principals(&self.read(), account, kind)
+        self.timed("principals", || {
+            identities::principals(&self.read(), account, kind)
+        })
     }
 
     fn update_principal(&self, record: &PrincipalRecord) -> StoreResult<()> {
-        identities::update_principal(&self.lock(), record)
+        self.timed("update_principal", || {
+            identities::update_principal(&self.lock(), record)
+        })
     }
 
     fn delete_principal(
@@ -218,7 +259,9 @@ impl KeyStore for SqliteStore {
         kind: PrincipalKind,
         name: &str,
     ) -> StoreResult<()> {
-        identities::delete_principal(&self.lock(), account, kind, name)
+        self.timed("delete_principal", || {
+            identities::delete_principal(&self.lock(), account, kind, name)
+        })
     }
 
     fn put_identity_policy(
@@ -228,7 +271,9 @@ impl KeyStore for SqliteStore {
         principal: &str,
         policy: &IdentityPolicyRecord,
     ) -> StoreResult<()> {
-        identities::put_identity_policy(&self.lock(), account, kind, principal, policy)
+        self.timed("put_identity_policy", || {
+            identities::put_identity_policy(&self.lock(), account, kind, principal, policy)
+        })
     }
 
     fn identity_policies(
@@ -237,7 +282,9 @@ impl KeyStore for SqliteStore {
         kind: PrincipalKind,
         principal: &str,
     ) -> StoreResult<Vec<IdentityPolicyRecord>> {
-        identities::identity_policies(&self.read(), account, kind, principal)
+        self.timed("identity_policies", || {
+            identities::identity_policies(&self.read(), account, kind, principal)
+        })
     }
 
     fn delete_identity_policy(
@@ -247,7 +294,9 @@ impl KeyStore for SqliteStore {
         principal: &str,
         policy_name: &str,
     ) -> StoreResult<()> {
-        identities::delete_identity_policy(&self.lock(), account, kind, principal, policy_name)
+        self.timed("delete_identity_policy", || {
+            identities::delete_identity_policy(&self.lock(), account, kind, principal, policy_name)
+        })
     }
 
     fn insert_key(
@@ -256,83 +305,103 @@ impl KeyStore for SqliteStore {
         material: &MaterialRecord,
         tags: &[Tag],
     ) -> StoreResult<()> {
-        keys::insert_key(&mut self.lock(), key, material, tags)
+        self.timed("insert_key", || {
+            keys::insert_key(&mut self.lock(), key, material, tags)
+        })
     }
 
     fn insert_keys(&self, keys: &[(KeyRecord, MaterialRecord)]) -> StoreResult<()> {
-        keys::insert_keys(&mut self.lock(), keys)
+        self.timed("insert_keys", || keys::insert_keys(&mut self.lock(), keys))
     }
 
     fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-        keys::key(&self.read(), key_id)
+        self.timed("key", || keys::key(&self.read(), key_id))
     }
 
     fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
-        keys::update_key(&self.lock(), key)
+        self.timed("update_key", || keys::update_key(&self.lock(), key))
     }
 
     fn add_material(&self, key: &KeyRecord, material: &MaterialRecord) -> StoreResult<()> {
-        keys::add_material(&mut self.lock(), key, material)
+        self.timed("add_material", || {
+            keys::add_material(&mut self.lock(), key, material)
+        })
     }
 
     fn materials(&self, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>> {
-        keys::materials(&self.read(), key_id)
+        self.timed("materials", || keys::materials(&self.read(), key_id))
     }
 
     fn delete_key(&self, key_id: &KeyId) -> StoreResult<()> {
-        keys::delete_key(&mut self.lock(), key_id)
+        self.timed("delete_key", || keys::delete_key(&mut self.lock(), key_id))
     }
 
     fn count_keys_by_state(&self) -> StoreResult<Vec<(KeyState, u64)>> {
-        keys::count_keys_by_state(&self.read())
+        self.timed("count_keys_by_state", || {
+            keys::count_keys_by_state(&self.read())
+        })
     }
 
     fn keys_due(&self, now: Timestamp) -> StoreResult<Vec<KeyId>> {
-        keys::keys_due(&self.read(), now)
+        self.timed("keys_due", || keys::keys_due(&self.read(), now))
     }
 
     fn insert_grant(&self, grant: &GrantRecord) -> StoreResult<()> {
-        grants::insert_grant(&self.lock(), grant)
+        self.timed("insert_grant", || grants::insert_grant(&self.lock(), grant))
     }
 
     fn grants(&self, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>> {
-        grants::grants(&self.read(), key_id)
+        self.timed("grants", || grants::grants(&self.read(), key_id))
     }
 
     fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
-        grants::grant(&self.read(), grant_id)
+        self.timed("grant", || grants::grant(&self.read(), grant_id))
     }
 
     fn retirable_grants(&self, retiring: &str) -> StoreResult<Vec<GrantRecord>> {
-        grants::retirable_grants(&self.read(), retiring)
+        self.timed("retirable_grants", || {
+            grants::retirable_grants(&self.read(), retiring)
+        })
     }
 
     fn delete_grant(&self, grant_id: &str) -> StoreResult<()> {
-        grants::delete_grant(&self.lock(), grant_id)
+        self.timed("delete_grant", || {
+            grants::delete_grant(&self.lock(), grant_id)
+        })
     }
 
     fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>> {
-        keys::list_keys(&self.read(), scope, after, limit)
+        self.timed("list_keys", || {
+            keys::list_keys(&self.read(), scope, after, limit)
+        })
     }
 
     fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>> {
-        keys::key_material(&self.read(), key_id, version)
+        self.timed("key_material", || {
+            keys::key_material(&self.read(), key_id, version)
+        })
     }
 
     fn alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<Option<AliasRecord>> {
-        aliases::alias(&self.read(), scope, name)
+        self.timed("alias", || aliases::alias(&self.read(), scope, name))
     }
 
     fn insert_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
-        aliases::insert_alias(&self.lock(), alias)
+        self.timed("insert_alias", || {
+            aliases::insert_alias(&self.lock(), alias)
+        })
     }
 
     fn update_alias(&self, alias: &AliasRecord) -> StoreResult<()> {
-        aliases::update_alias(&self.lock(), alias)
+        self.timed("update_alias", || {
+            aliases::update_alias(&self.lock(), alias)
+        })
     }
 
     fn delete_alias(&self, scope: &Scope, name: &AliasName) -> StoreResult<()> {
-        aliases::delete_alias(&self.lock(), scope, name)
+        self.timed("delete_alias", || {
+            aliases::delete_alias(&self.lock(), scope, name)
+        })
     }
 
     fn list_aliases(
@@ -342,19 +411,25 @@ impl KeyStore for SqliteStore {
         after: Option<i64>,
         limit: u32,
     ) -> StoreResult<Page<AliasRecord>> {
-        aliases::list_aliases(&self.read(), scope, target, after, limit)
+        self.timed("list_aliases", || {
+            aliases::list_aliases(&self.read(), scope, target, after, limit)
+        })
     }
 
     fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>> {
-        tags::tags(&self.read(), key_id)
+        self.timed("tags", || tags::tags(&self.read(), key_id))
     }
 
     fn put_tags(&self, key_id: &KeyId, tags: &[Tag]) -> StoreResult<()> {
-        tags::put_tags(&mut self.lock(), key_id, tags)
+        self.timed("put_tags", || {
+            tags::put_tags(&mut self.lock(), key_id, tags)
+        })
     }
 
     fn remove_tags(&self, key_id: &KeyId, tag_keys: &[String]) -> StoreResult<()> {
-        tags::remove_tags(&mut self.lock(), key_id, tag_keys)
+        self.timed("remove_tags", || {
+            tags::remove_tags(&mut self.lock(), key_id, tag_keys)
+        })
     }
 }
 

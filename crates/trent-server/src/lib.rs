@@ -14,7 +14,6 @@ mod auth;
 mod dispatch;
 mod metrics;
 mod query;
-mod timed_store;
 
 use std::future::Future;
 use std::sync::Arc;

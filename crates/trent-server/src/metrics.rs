@@ -21,6 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use trent_service::Kms;
+use trent_store::StoreObserver;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -34,8 +35,8 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub(crate) struct StoreLabels {
-    pub(crate) operation: &'static str,
+struct StoreLabels {
+    operation: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -137,17 +138,6 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// `store`, with each of its calls timed into these metrics.
-    pub fn timed_store(
-        &self,
-        store: std::sync::Arc<dyn trent_store::KeyStore>,
-    ) -> std::sync::Arc<dyn trent_store::KeyStore> {
-        std::sync::Arc::new(crate::timed_store::TimedStore {
-            inner: store,
-            latency: self.store_latency.clone(),
-        })
-    }
-
     /// The counter the audit log counts its syncs in
     /// (`trent_audit_syncs_total`); see [`crate::audit::log::AuditLog::open_counted`].
     pub fn audit_sync_counter(&self) -> Counter {
@@ -176,6 +166,16 @@ impl Metrics {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)
+    }
+}
+
+/// Store calls, timed by the store itself into
+/// `trent_store_operation_duration_seconds{operation}`.
+impl StoreObserver for Metrics {
+    fn observe(&self, operation: &'static str, elapsed: Duration) {
+        self.store_latency
+            .get_or_create(&StoreLabels { operation })
+            .observe(elapsed.as_secs_f64());
     }
 }
 

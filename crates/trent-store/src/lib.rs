@@ -55,6 +55,17 @@ impl StoreError {
 /// Result of store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Told how long each store call took, for example to export it as a metric.
+///
+/// A backend given an observer reports every [`KeyStore`] call once it
+/// returns, whatever its outcome. `operation` is the name of the method
+/// (`"insert_key"`): a closed set, fit for a metric label.
+pub trait StoreObserver: Send + Sync {
+    /// One call of `operation` took `elapsed`, including any wait for the
+    /// store's lock and, for writes, the durable commit.
+    fn observe(&self, operation: &'static str, elapsed: std::time::Duration);
+}
+
 /// The storage contract every backend fulfils.
 ///
 /// Each method is atomic and durable: when it returns `Ok`, the change is on

@@ -357,7 +357,7 @@ fn open_data_folder_with(
     data_dir: &Path,
     root_key_file: Option<&Path>,
     clock: Arc<dyn trent_core::clock::Clock>,
-    metrics: Option<&trent_server::Metrics>,
+    metrics: Option<&Arc<trent_server::Metrics>>,
 ) -> anyhow::Result<DataFolder> {
     create_private_dir(data_dir)?;
     let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
@@ -374,16 +374,14 @@ fn open_data_folder_with(
             root_key_path.display()
         )
     })?;
-    let store = Arc::new(
-        SqliteStore::open(&db_path)
-            .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?,
-    );
+    let store = SqliteStore::open(&db_path)
+        .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?;
     // The server times every store call (`/metrics`).
-    let service_store: Arc<dyn trent_store::KeyStore> = match metrics {
-        Some(metrics) => metrics.timed_store(store.clone()),
-        None => store.clone(),
-    };
-    let kms = Arc::new(Kms::new(service_store, Arc::new(root_key), clock));
+    let store = Arc::new(match metrics {
+        Some(metrics) => store.with_observer(metrics.clone()),
+        None => store,
+    });
+    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), clock));
     kms.check_root_key().map_err(|_| {
         anyhow::anyhow!(
             "the root key at {} does not open this data folder",

@@ -1,6 +1,10 @@
 //! Store conformance checks, written against the trait so a second backend can reuse them.
 
+use trent_core::id::Region;
+use trent_core::key::{KeyManager, KeySpec, KeyUsage, Origin};
+
 use super::*;
+use crate::record::{ConstraintKind, RotationType};
 
 fn scope() -> Scope {
     Scope {
@@ -547,4 +551,45 @@ fn a_version_1_file_is_migrated_with_its_access_keys_kept_as_roots() {
     store
         .insert_principal(&principal(PrincipalKind::User, "new"))
         .unwrap();
+}
+
+/// Records the operations it is told of.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<&'static str>>);
+
+impl StoreObserver for Recorder {
+    fn observe(&self, operation: &'static str, _elapsed: std::time::Duration) {
+        self.0.lock().unwrap().push(operation);
+    }
+}
+
+#[test]
+fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let store = SqliteStore::open(&dir.path().join("trent.db"))
+        .unwrap()
+        .with_observer(recorder.clone());
+    // Opening and the store's own methods are not KeyStore calls.
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert!(recorder.0.lock().unwrap().is_empty());
+
+    seeded(&store);
+    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.update_key(&key(1)).unwrap();
+    assert_eq!(
+        store.update_key(&key(2)).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    assert!(store.key(&key(1).key_id).unwrap().is_some());
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        [
+            "insert_account",
+            "insert_key",
+            "update_key",
+            "update_key",
+            "key"
+        ]
+    );
 }

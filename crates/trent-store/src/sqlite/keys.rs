@@ -1,0 +1,338 @@
+//! Keys and their material versions: creation, updates, rotation, listing,
+//! the maintenance queries and deletion with everything that hangs off a key.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use trent_core::clock::Timestamp;
+use trent_core::id::{AccountId, KeyId, Region, Scope};
+use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use trent_core::sealed::SealedKeyMaterial;
+
+use super::page::paginate;
+use super::{changed_one, corrupt, unavailable};
+use crate::record::{KeyRecord, MaterialInfo, MaterialRecord, Page, RotationType};
+use crate::StoreResult;
+
+pub(super) fn insert_key(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+    tags: &[Tag],
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    insert_key_rows(&tx, key, material)?;
+    let key_id = key.key_id.to_string();
+    for tag in tags {
+        tx.execute(
+            "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)",
+            params![key_id, tag.key, tag.value],
+        )
+        .map_err(unavailable)?;
+    }
+    tx.commit().map_err(unavailable)
+}
+
+pub(super) fn insert_keys(
+    connection: &mut Connection,
+    keys: &[(KeyRecord, MaterialRecord)],
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    for (key, material) in keys {
+        insert_key_rows(&tx, key, material)?;
+    }
+    tx.commit().map_err(unavailable)
+}
+
+pub(super) fn key(connection: &Connection, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+    connection
+        .query_row(
+            &format!("SELECT {KEY_COLUMNS} FROM keys WHERE key_id = ?1"),
+            [key_id.to_string()],
+            key_from_row,
+        )
+        .optional()
+        .map_err(unavailable)?
+        .transpose()
+}
+
+pub(super) fn update_key(connection: &Connection, key: &KeyRecord) -> StoreResult<()> {
+    let rows = connection
+        .execute(
+            "UPDATE keys SET description = ?2, key_state = ?3, deletion_date = ?4,
+                pending_window_days = ?5, policy = ?6, rotation_enabled = ?7,
+                rotation_period_days = ?8, current_material_version = ?9,
+                next_rotation_at = ?10
+             WHERE key_id = ?1",
+            params![
+                key.key_id.to_string(),
+                key.description,
+                key.state.as_str(),
+                key.deletion_date.map(Timestamp::as_millis),
+                key.pending_window_days,
+                key.policy,
+                key.rotation_enabled,
+                key.rotation_period_days,
+                key.current_material_version,
+                key.next_rotation_at.map(Timestamp::as_millis),
+            ],
+        )
+        .map_err(unavailable)?;
+    changed_one(rows)
+}
+
+pub(super) fn list_keys(
+    connection: &Connection,
+    scope: &Scope,
+    after: Option<i64>,
+    limit: u32,
+) -> StoreResult<Page<KeyId>> {
+    let mut statement = connection
+        .prepare(
+            "SELECT seq, key_id FROM keys WHERE account_id = ?1 AND region = ?2 AND seq > ?3
+             ORDER BY seq LIMIT ?4",
+        )
+        .map_err(unavailable)?;
+    let rows = statement
+        .query_map(
+            params![
+                scope.account.as_str(),
+                scope.region.as_str(),
+                after.unwrap_or(0),
+                i64::from(limit) + 1
+            ],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+        )
+        .map_err(unavailable)?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (seq, text) = row.map_err(unavailable)?;
+        entries.push((seq, KeyId::parse(&text).map_err(|_| corrupt())?));
+    }
+    Ok(paginate(entries, limit))
+}
+
+pub(super) fn key_material(
+    connection: &Connection,
+    key_id: &KeyId,
+    version: u32,
+) -> StoreResult<Option<SealedKeyMaterial>> {
+    connection
+        .query_row(
+            "SELECT sealed FROM key_materials WHERE key_id = ?1 AND version = ?2",
+            params![key_id.to_string(), version],
+            |row| row.get::<_, Vec<u8>>(0),
+        )
+        .optional()
+        .map(|found| found.map(SealedKeyMaterial::from_bytes))
+        .map_err(unavailable)
+}
+
+pub(super) fn add_material(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    let key_id = key.key_id.to_string();
+    insert_material_row(&tx, &key_id, material)?;
+    let rows = tx
+        .execute(
+            "UPDATE keys SET current_material_version = ?2, next_rotation_at = ?3
+             WHERE key_id = ?1",
+            params![
+                key_id,
+                key.current_material_version,
+                key.next_rotation_at.map(Timestamp::as_millis)
+            ],
+        )
+        .map_err(unavailable)?;
+    changed_one(rows)?;
+    tx.commit().map_err(unavailable)
+}
+
+pub(super) fn materials(connection: &Connection, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>> {
+    let mut statement = connection
+        .prepare(
+            "SELECT version, created_at, rotation_type FROM key_materials
+             WHERE key_id = ?1 ORDER BY version",
+        )
+        .map_err(unavailable)?;
+    let rows = statement
+        .query_map([key_id.to_string()], |row| {
+            Ok((
+                row.get::<_, u32>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(unavailable)?;
+    rows.map(|row| {
+        let (version, created_at, rotation) = row.map_err(unavailable)?;
+        let rotation = match rotation {
+            None => None,
+            Some(text) => Some(RotationType::parse(&text).ok_or_else(corrupt)?),
+        };
+        Ok(MaterialInfo {
+            version,
+            created_at: Timestamp::from_millis(created_at),
+            rotation,
+        })
+    })
+    .collect()
+}
+
+pub(super) fn delete_key(connection: &mut Connection, key_id: &KeyId) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    let id = key_id.to_string();
+    for sql in [
+        "DELETE FROM key_materials WHERE key_id = ?1",
+        "DELETE FROM tags WHERE key_id = ?1",
+        "DELETE FROM grants WHERE key_id = ?1",
+        "DELETE FROM aliases WHERE target = ?1",
+    ] {
+        tx.execute(sql, [&id]).map_err(unavailable)?;
+    }
+    let rows = tx
+        .execute("DELETE FROM keys WHERE key_id = ?1", [&id])
+        .map_err(unavailable)?;
+    changed_one(rows)?;
+    tx.commit().map_err(unavailable)?;
+    // Material rows are gone from the database; make sure their pages
+    // are not left readable in the write-ahead log either.
+    let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    Ok(())
+}
+
+pub(super) fn count_keys_by_state(connection: &Connection) -> StoreResult<Vec<(KeyState, u64)>> {
+    let mut statement = connection
+        .prepare("SELECT key_state, count(*) FROM keys GROUP BY key_state ORDER BY key_state")
+        .map_err(unavailable)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })
+        .map_err(unavailable)?;
+    rows.map(|row| {
+        let (state, count) = row.map_err(unavailable)?;
+        Ok((
+            KeyState::parse(&state).ok_or_else(corrupt)?,
+            u64::try_from(count).unwrap_or(0),
+        ))
+    })
+    .collect()
+}
+
+pub(super) fn keys_due(connection: &Connection, now: Timestamp) -> StoreResult<Vec<KeyId>> {
+    let mut statement = connection
+        .prepare(
+            "SELECT key_id FROM keys
+             WHERE (key_state = 'PendingDeletion' AND deletion_date <= ?1)
+                OR (rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation_at <= ?1)
+             ORDER BY seq",
+        )
+        .map_err(unavailable)?;
+    let rows = statement
+        .query_map([now.as_millis()], |row| row.get::<_, String>(0))
+        .map_err(unavailable)?;
+    rows.map(|row| KeyId::parse(&row.map_err(unavailable)?).map_err(|_| corrupt()))
+        .collect()
+}
+
+const KEY_COLUMNS: &str =
+    "key_id, account_id, region, created_at, description, key_state, key_spec, \
+    key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
+    rotation_enabled, rotation_period_days, current_material_version, next_rotation_at";
+
+fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
+    let key_id: String = row.get(0)?;
+    let account: String = row.get(1)?;
+    let region: String = row.get(2)?;
+    let state: String = row.get(5)?;
+    let spec: String = row.get(6)?;
+    let usage: String = row.get(7)?;
+    let origin: String = row.get(8)?;
+    let manager: String = row.get(9)?;
+    let build = || -> Option<KeyRecord> {
+        Some(KeyRecord {
+            key_id: KeyId::parse(&key_id).ok()?,
+            scope: Scope {
+                account: AccountId::parse(&account).ok()?,
+                region: Region::parse(&region).ok()?,
+            },
+            created_at: Timestamp::from_millis(row.get(3).ok()?),
+            description: row.get(4).ok()?,
+            state: KeyState::parse(&state)?,
+            spec: KeySpec::parse(&spec)?,
+            usage: KeyUsage::parse(&usage)?,
+            origin: Origin::parse(&origin)?,
+            manager: KeyManager::parse(&manager)?,
+            multi_region: row.get(10).ok()?,
+            deletion_date: row
+                .get::<_, Option<i64>>(11)
+                .ok()?
+                .map(Timestamp::from_millis),
+            pending_window_days: row.get(12).ok()?,
+            policy: row.get(13).ok()?,
+            rotation_enabled: row.get(14).ok()?,
+            rotation_period_days: row.get(15).ok()?,
+            current_material_version: row.get(16).ok()?,
+            next_rotation_at: row
+                .get::<_, Option<i64>>(17)
+                .ok()?
+                .map(Timestamp::from_millis),
+        })
+    };
+    Ok(build().ok_or_else(corrupt))
+}
+
+fn insert_key_rows(
+    tx: &rusqlite::Transaction<'_>,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+) -> StoreResult<()> {
+    let key_id = key.key_id.to_string();
+    tx.execute(
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
+            params![
+                key_id,
+                key.scope.account.as_str(),
+                key.scope.region.as_str(),
+                key.created_at.as_millis(),
+                key.description,
+                key.state.as_str(),
+                key.spec.as_str(),
+                key.usage.as_str(),
+                key.origin.as_str(),
+                key.manager.as_str(),
+                key.multi_region,
+                key.deletion_date.map(Timestamp::as_millis),
+                key.pending_window_days,
+                key.policy,
+                key.rotation_enabled,
+                key.rotation_period_days,
+                key.current_material_version,
+                key.next_rotation_at.map(Timestamp::as_millis),
+            ],
+        )
+        .map_err(unavailable)?;
+    insert_material_row(tx, &key_id, material)
+}
+
+fn insert_material_row(
+    tx: &rusqlite::Transaction<'_>,
+    key_id: &str,
+    material: &MaterialRecord,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO key_materials (key_id, version, sealed, created_at, rotation_type)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            key_id,
+            material.version,
+            material.sealed.as_bytes(),
+            material.created_at.as_millis(),
+            material.rotation.map(RotationType::as_str),
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! The schema: [`MIGRATIONS`], applied in order on open, and the version in
+//! `PRAGMA user_version` that records how many have run.
+
+use rusqlite::Connection;
+
+use super::{corrupt, unavailable};
+use crate::StoreResult;
+
+/// Schema migrations, applied in order; entry `n` brings version `n` to `n + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+CREATE TABLE accounts (
+    account_id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+    sealed_secret BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    active        INTEGER NOT NULL
+) STRICT;
+CREATE TABLE keys (
+    seq                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_id                   TEXT NOT NULL UNIQUE,
+    account_id               TEXT NOT NULL REFERENCES accounts(account_id),
+    region                   TEXT NOT NULL,
+    created_at               INTEGER NOT NULL,
+    description              TEXT NOT NULL,
+    key_state                TEXT NOT NULL,
+    key_spec                 TEXT NOT NULL,
+    key_usage                TEXT NOT NULL,
+    origin                   TEXT NOT NULL,
+    key_manager              TEXT NOT NULL,
+    multi_region             INTEGER NOT NULL,
+    deletion_date            INTEGER,
+    pending_window_days      INTEGER,
+    policy                   TEXT NOT NULL,
+    rotation_enabled         INTEGER NOT NULL,
+    rotation_period_days     INTEGER,
+    current_material_version INTEGER NOT NULL
+) STRICT;
+CREATE INDEX keys_by_scope ON keys (account_id, region, seq);
+CREATE TABLE key_materials (
+    key_id     TEXT NOT NULL REFERENCES keys(key_id),
+    version    INTEGER NOT NULL,
+    sealed     BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, version)
+) STRICT;
+CREATE TABLE aliases (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    alias_name TEXT NOT NULL,
+    target     TEXT NOT NULL REFERENCES keys(key_id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (account_id, region, alias_name)
+) STRICT;
+CREATE TABLE tags (
+    key_id    TEXT NOT NULL REFERENCES keys(key_id),
+    tag_key   TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (key_id, tag_key)
+) STRICT;
+"#,
+    r#"
+ALTER TABLE access_keys ADD COLUMN user_name TEXT COLLATE NOCASE;
+CREATE INDEX access_keys_by_owner ON access_keys (account_id, user_name);
+CREATE TABLE principals (
+    account_id   TEXT NOT NULL REFERENCES accounts(account_id),
+    kind         TEXT NOT NULL,
+    name         TEXT NOT NULL COLLATE NOCASE,
+    id           TEXT NOT NULL UNIQUE,
+    path         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    trust_policy TEXT,
+    description  TEXT NOT NULL,
+    PRIMARY KEY (account_id, kind, name)
+) STRICT;
+CREATE TABLE identity_policies (
+    account_id     TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    principal_name TEXT NOT NULL COLLATE NOCASE,
+    policy_name    TEXT NOT NULL,
+    document       TEXT NOT NULL,
+    PRIMARY KEY (account_id, kind, principal_name, policy_name),
+    FOREIGN KEY (account_id, kind, principal_name)
+        REFERENCES principals (account_id, kind, name) ON DELETE CASCADE
+) STRICT;
+"#,
+    r#"
+ALTER TABLE keys ADD COLUMN next_rotation_at INTEGER;
+ALTER TABLE key_materials ADD COLUMN rotation_type TEXT;
+CREATE INDEX keys_due_deletion ON keys (deletion_date) WHERE deletion_date IS NOT NULL;
+CREATE INDEX keys_due_rotation ON keys (next_rotation_at) WHERE next_rotation_at IS NOT NULL;
+CREATE TABLE grants (
+    grant_id           TEXT PRIMARY KEY,
+    key_id             TEXT NOT NULL REFERENCES keys(key_id),
+    name               TEXT,
+    created_at         INTEGER NOT NULL,
+    grantee            TEXT NOT NULL,
+    retiring           TEXT,
+    issuing_account    TEXT NOT NULL,
+    operations         TEXT NOT NULL,
+    constraint_kind    TEXT,
+    constraint_context BLOB
+) STRICT;
+CREATE INDEX grants_by_key ON grants (key_id, created_at);
+CREATE INDEX grants_by_retiring ON grants (retiring);
+"#,
+];
+
+/// Brings the file at `connection` to the newest schema, one transaction per
+/// migration; refuses a file written by a newer Trent.
+pub(super) fn migrate(connection: &mut Connection) -> StoreResult<()> {
+    let current: usize = connection
+        .query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))
+        .map_err(unavailable)?
+        .try_into()
+        .map_err(|_| corrupt())?;
+    if current > MIGRATIONS.len() {
+        // Written by a newer Trent: refuse rather than guess.
+        return Err(corrupt());
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = connection.transaction().map_err(unavailable)?;
+        tx.execute_batch(sql).map_err(unavailable)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)
+            .map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// The schema version of the file.
+pub(super) fn version(connection: &Connection) -> StoreResult<u32> {
+    connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(unavailable)
+}

@@ -106,6 +106,7 @@ operations! {
         ["GrantTokens", "CiphertextBlob"];
     GenerateRandom => GenerateRandom, Read, RequestOnly,
         ["Recipient", "Plaintext", "CiphertextForRecipient"];
+    GetKeyLastUsage => GetKeyLastUsage, Read, Full, [];
     GetKeyPolicy => GetKeyPolicy, Read, Full, [];
     GetKeyRotationStatus => GetKeyRotationStatus, Read, Full, [];
     ListAliases => ListAliases, Read, Full, [];

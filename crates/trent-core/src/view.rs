@@ -6,6 +6,7 @@ use crate::clock::Timestamp;
 use crate::context::EncryptionContext;
 use crate::id::{KeyId, KeyReference, Scope};
 use crate::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use crate::operation::Operation;
 use crate::secret::Plaintext;
 
 /// One page of a listing and the marker of the next, as AWS paginates.
@@ -265,4 +266,31 @@ pub enum RetireTarget {
     Token(String),
     /// By key and grant id.
     Id(KeyReference, String),
+}
+
+/// The last successful cryptographic use of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyLastUsage {
+    /// The operation.
+    pub operation: Operation,
+    /// When it was answered.
+    pub timestamp: Timestamp,
+    /// The `eventID` of its audit event (absent when no audit log was kept).
+    pub event_id: Option<String>,
+    /// Its request id (`x-amzn-RequestId`).
+    pub request_id: String,
+}
+
+/// What GetKeyLastUsage reports about a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUsageReport {
+    /// The key id.
+    pub key_id: KeyId,
+    /// Its last successful cryptographic use since tracking began, if any.
+    pub last_usage: Option<KeyLastUsage>,
+    /// Since when uses are tracked: when this data folder began tracking
+    /// them, or when the key was created, whichever is later.
+    pub tracking_start_date: Timestamp,
+    /// When the key was created.
+    pub key_creation_date: Timestamp,
 }

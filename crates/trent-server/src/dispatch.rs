@@ -94,6 +94,10 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
                 request.limit,
             )?)
         }
+        Operation::GetKeyLastUsage => {
+            let key = op::get_key_last_usage::decode(body)?;
+            op::get_key_last_usage::encode(&kms.get_key_last_usage(caller, &key)?)
+        }
         Operation::GetKeyPolicy => {
             let request = op::get_key_policy::decode(body)?;
             op::get_key_policy::encode(kms.get_key_policy(

@@ -106,7 +106,7 @@ impl RequestIds {
         }
     }
 
-    fn next(&self) -> String {
+    fn next(&self) -> Arc<str> {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let n = self
             .counter
@@ -123,7 +123,7 @@ impl RequestIds {
             text[at] = HEX[((digits >> (124 - 4 * index)) & 0xf) as usize];
             at += 1;
         }
-        String::from_utf8_lossy(&text).into_owned()
+        Arc::from(String::from_utf8_lossy(&text).as_ref())
     }
 }
 
@@ -221,7 +221,7 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
 async fn handle_request(
     state: Arc<AppState>,
     request: Request<Body>,
-    request_id: String,
+    request_id: Arc<str>,
 ) -> Response<Body> {
     let started = std::time::Instant::now();
     let target = header_text(request.headers(), "x-amz-target");
@@ -249,7 +249,11 @@ async fn handle_request(
             (_, Some(known)) => known.name(),
             _ => "unknown",
         };
-        match serve(state, request, &mut seen).await {
+        let ids = trent_service::RequestIds {
+            request_id: request_id.clone(),
+            event_id: event_id.clone(),
+        };
+        match serve(state, request, ids, &mut seen).await {
             Ok(body) => {
                 // As CloudTrail, no response elements for cryptographic
                 // operations (their answers are ciphertexts and plaintexts).
@@ -466,6 +470,7 @@ async fn serve_query(
 async fn serve(
     state: Arc<AppState>,
     request: Request<Body>,
+    ids: trent_service::RequestIds,
     seen: &mut Seen,
 ) -> Result<Vec<u8>, KmsError> {
     let (parts, body) = request.into_parts();
@@ -477,10 +482,13 @@ async fn serve(
         seen.body = Some(body.clone());
     }
     // Kept for the audit event; the operation borrows it.
-    let caller = seen.caller.insert(with_peer(
-        state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
-        &parts,
-    ));
+    let caller = seen.caller.insert(
+        with_peer(
+            state.auth.authenticate(&state.kms, &parts, &body, "kms")?,
+            &parts,
+        )
+        .in_request(ids),
+    );
     let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
     if target.starts_with(admin::PREFIX) {
         let caller = caller.clone();

@@ -71,6 +71,19 @@ pub struct Caller {
     access_key_id: String,
     /// The address the request came from (`aws:SourceIp`).
     source_ip: Option<std::net::IpAddr>,
+    /// The ids the server gave the request, for what remembers it (the
+    /// last use of a key).
+    request: Option<RequestIds>,
+}
+
+/// The ids of one request: its `x-amzn-RequestId` and, when an audit log
+/// is kept, its audit event's `eventID`. Shared, not copied.
+#[derive(Clone, Debug)]
+pub struct RequestIds {
+    /// The request id.
+    pub request_id: Arc<str>,
+    /// The audit event id.
+    pub event_id: Option<Arc<str>>,
 }
 
 impl Caller {
@@ -83,6 +96,7 @@ impl Caller {
             identity: Identity::Root,
             access_key_id: String::new(),
             source_ip: None,
+            request: None,
         }
     }
 
@@ -98,6 +112,7 @@ impl Caller {
             identity,
             access_key_id: access_key_id.to_owned(),
             source_ip: None,
+            request: None,
         }
     }
 
@@ -111,6 +126,17 @@ impl Caller {
     pub fn from_address(mut self, ip: std::net::IpAddr) -> Self {
         self.source_ip = Some(ip);
         self
+    }
+
+    /// The same caller, making the request with `ids`.
+    pub fn in_request(mut self, ids: RequestIds) -> Self {
+        self.request = Some(ids);
+        self
+    }
+
+    /// The ids of the request being served, when the server gave them.
+    pub fn request(&self) -> Option<&RequestIds> {
+        self.request.as_ref()
     }
 
     /// The address the request came from, when known.

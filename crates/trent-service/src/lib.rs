@@ -19,6 +19,7 @@ pub mod maintenance;
 mod metadata;
 pub mod op;
 mod resolve;
+mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,7 +29,7 @@ use trent_core::error::KmsError;
 use trent_crypto::root_key::RootKeyProvider;
 use trent_store::{KeyStore, StoreError};
 
-pub use caller::{Caller, Identity, UserId};
+pub use caller::{Caller, Identity, RequestIds, UserId};
 
 /// The KMS service: store, root key and clock, shared by every request.
 pub struct Kms {
@@ -43,6 +44,8 @@ pub struct Kms {
     /// Bumped by every change to users, roles, access keys and identity
     /// policies; whoever caches callers compares it to know they are stale.
     identity_generation: AtomicU64,
+    /// The last cryptographic use of each key, persisted in the background.
+    usage: usage::UsageLog,
 }
 
 impl std::fmt::Debug for Kms {
@@ -65,6 +68,7 @@ impl Kms {
             write_lock: Mutex::new(()),
             cache: cache::Cache::new(),
             identity_generation: AtomicU64::new(0),
+            usage: usage::UsageLog::new(),
         }
     }
 

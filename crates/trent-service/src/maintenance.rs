@@ -49,6 +49,7 @@ impl Kms {
             {
                 self.store.delete_key(&key_id).map_err(store_failed)?;
                 self.cache.forget_key(&key_id);
+                self.usage.forget(&key_id);
                 tracing::info!(key_id = %key_id, "deleted key at the end of its waiting period");
                 report.deleted.push(key_id);
                 continue;

@@ -12,6 +12,7 @@ mod encrypt;
 mod generate_data_key;
 mod generate_data_key_without_plaintext;
 mod generate_random;
+mod get_key_last_usage;
 mod get_key_policy;
 mod get_key_rotation_status;
 mod grants;

@@ -175,6 +175,11 @@ pub trait KeyStore: Send + Sync {
     /// Deletes a key irrecoverably: every material version, its tags, grants
     /// and the aliases pointing to it, and the key record, in one transaction.
     fn delete_key(&self, key_id: &KeyId) -> StoreResult<()>;
+    /// The last use of a key persisted by [`KeyStore::record_key_usage`].
+    fn key_last_usage(&self, key_id: &KeyId) -> StoreResult<Option<record::KeyUsageRecord>>;
+    /// Saves the last use of each key named, replacing older ones, in one
+    /// transaction; uses of keys that no longer exist are dropped.
+    fn record_key_usage(&self, usages: &[record::KeyUsageRecord]) -> StoreResult<()>;
     /// How many keys are in each state (states with none left out).
     fn count_keys_by_state(&self) -> StoreResult<Vec<(trent_core::key::KeyState, u64)>>;
     /// Keys with work due at `now`: pending deletion whose date has passed,

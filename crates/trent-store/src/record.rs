@@ -128,6 +128,21 @@ pub struct GrantRecord {
     pub constraint: Option<(ConstraintKind, Vec<(String, String)>)>,
 }
 
+/// The last successful cryptographic use of a key, as persisted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUsageRecord {
+    /// The key.
+    pub key_id: KeyId,
+    /// The operation, AWS's name.
+    pub operation: String,
+    /// When it was answered.
+    pub used_at: Timestamp,
+    /// Its audit event id, when an audit log was kept.
+    pub event_id: Option<String>,
+    /// Its request id.
+    pub request_id: String,
+}
+
 /// An alias and the key it points to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AliasRecord {

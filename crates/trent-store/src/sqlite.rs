@@ -18,6 +18,7 @@ mod meta;
 mod page;
 mod schema;
 mod tags;
+mod usage;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,8 +31,8 @@ use trent_core::key::{KeyState, Tag};
 use trent_core::sealed::SealedKeyMaterial;
 
 use crate::record::{
-    AccessKeyRecord, AliasRecord, GrantRecord, IdentityPolicyRecord, KeyRecord, MaterialInfo,
-    MaterialRecord, Page, PrincipalKind, PrincipalRecord,
+    AccessKeyRecord, AliasRecord, GrantRecord, IdentityPolicyRecord, KeyRecord, KeyUsageRecord,
+    MaterialInfo, MaterialRecord, Page, PrincipalKind, PrincipalRecord,
 };
 use crate::{KeyStore, StoreError, StoreErrorKind, StoreObserver, StoreResult};
 
@@ -334,6 +335,18 @@ impl KeyStore for SqliteStore {
 
     fn delete_key(&self, key_id: &KeyId) -> StoreResult<()> {
         self.timed("delete_key", || keys::delete_key(&mut self.lock(), key_id))
+    }
+
+    fn key_last_usage(&self, key_id: &KeyId) -> StoreResult<Option<KeyUsageRecord>> {
+        self.timed("key_last_usage", || {
+            usage::key_last_usage(&self.read(), key_id)
+        })
+    }
+
+    fn record_key_usage(&self, usages: &[KeyUsageRecord]) -> StoreResult<()> {
+        self.timed("record_key_usage", || {
+            usage::record_key_usage(&mut self.lock(), usages)
+        })
     }
 
     fn count_keys_by_state(&self) -> StoreResult<Vec<(KeyState, u64)>> {

@@ -192,6 +192,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "maintenance at start"
         );
     }
+    // Key uses are tracked from the first start that knows how.
+    kms.key_usage_tracking_since()
+        .map_err(|error| anyhow::anyhow!("reading the key usage tracking date: {error}"))?;
     let bootstrap = kms
         .bootstrap(requested_account, |_, access_key_id, secret| {
             write_credentials(&credentials_path, access_key_id, secret)
@@ -300,8 +303,14 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             kms.clone(),
             std::time::Duration::from_secs(args.maintenance_interval),
         ));
-        trent_server::run(kms, config, listener, shutdown_signal()).await?;
+        let usage = tokio::spawn(persist_key_usage(kms.clone()));
+        trent_server::run(kms.clone(), config, listener, shutdown_signal()).await?;
         maintenance.abort();
+        usage.abort();
+        // The uses of the last second, now that no request is in flight.
+        if let Err(error) = kms.persist_key_usage() {
+            tracing::error!(%error, "key usage not persisted at shutdown");
+        }
         audit.flush().await;
         anyhow::Ok(())
     })?;
@@ -318,6 +327,22 @@ pub(crate) struct DataFolder {
     pub(crate) lock: fs::File,
     pub(crate) store: Arc<SqliteStore>,
     pub(crate) kms: Arc<Kms>,
+}
+
+/// Persists the key uses recorded in memory once a second, on the blocking
+/// pool (a write): at most one store write per second, whatever the load.
+async fn persist_key_usage(kms: Arc<Kms>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let kms = kms.clone();
+        match tokio::task::spawn_blocking(move || kms.persist_key_usage()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "key usage not persisted; retrying"),
+            Err(error) => tracing::error!(%error, "key usage task failed"),
+        }
+    }
 }
 
 /// Runs a maintenance pass every `interval`, on the blocking pool (it writes).

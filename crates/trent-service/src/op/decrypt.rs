@@ -3,7 +3,7 @@
 use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
-use trent_core::id::KeyReference;
+use trent_core::id::{KeyId, KeyReference};
 use trent_core::key::KeyAction;
 use trent_core::operation::Operation;
 use trent_core::secret::Plaintext;
@@ -26,8 +26,11 @@ impl Kms {
         key: Option<&KeyReference>,
         dry_run: bool,
     ) -> Result<Decrypted, KmsError> {
-        let decrypted = self.decrypt_as(caller, blob, context, key, Operation::Decrypt.action())?;
-        super::unless_dry_run(dry_run, decrypted)
+        let (decrypted, key_id) =
+            self.decrypt_as(caller, blob, context, key, Operation::Decrypt.action())?;
+        let decrypted = super::unless_dry_run(dry_run, decrypted)?;
+        self.used(caller, key_id, Operation::Decrypt);
+        Ok(decrypted)
     }
 
     /// Decrypt, authorized as `action` (`kms:Decrypt`, or `kms:ReEncryptFrom`
@@ -39,7 +42,7 @@ impl Kms {
         context: &EncryptionContext,
         key: Option<&KeyReference>,
         action: Action,
-    ) -> Result<Decrypted, KmsError> {
+    ) -> Result<(Decrypted, KeyId), KmsError> {
         let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let record = match key {
             Some(key) => {
@@ -74,10 +77,11 @@ impl Kms {
             self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
         let mut plaintext = ciphertext::decrypt(&material, blob, context)
             .map_err(|_| KmsError::InvalidCiphertext)?;
-        Ok(Decrypted {
+        let decrypted = Decrypted {
             // Moved, not copied: the zeroized buffer is handed over whole.
             plaintext: Plaintext::new(std::mem::take(&mut *plaintext)),
             key_arn: record.scope.key_arn(&record.key_id),
-        })
+        };
+        Ok((decrypted, record.key_id))
     }
 }

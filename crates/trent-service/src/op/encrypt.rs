@@ -30,7 +30,10 @@ impl Kms {
             Operation::Encrypt.action(),
             Some(context),
         )?;
-        super::unless_dry_run(dry_run, self.encrypt_with(&record, plaintext, context)?)
+        let encrypted =
+            super::unless_dry_run(dry_run, self.encrypt_with(&record, plaintext, context)?)?;
+        self.used(caller, record.key_id, Operation::Encrypt);
+        Ok(encrypted)
     }
 
     /// Encrypts under an already loaded key, after checking its state.

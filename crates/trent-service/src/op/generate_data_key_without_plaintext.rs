@@ -31,13 +31,19 @@ impl Kms {
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;
         let encrypted = self.encrypt_with(&record, plaintext.expose(), context)?;
-        super::unless_dry_run(
+        let data_key = super::unless_dry_run(
             dry_run,
             DataKey {
                 plaintext: None,
                 ciphertext: encrypted.ciphertext,
                 key_arn: encrypted.key_arn,
             },
-        )
+        )?;
+        self.used(
+            caller,
+            record.key_id,
+            Operation::GenerateDataKeyWithoutPlaintext,
+        );
+        Ok(data_key)
     }
 }

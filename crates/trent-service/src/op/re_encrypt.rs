@@ -34,7 +34,7 @@ impl Kms {
             Action::ReEncryptTo,
             Some(destination_context),
         )?;
-        let decrypted = self.decrypt_as(
+        let (decrypted, source_key_id) = self.decrypt_as(
             caller,
             blob,
             source_context,
@@ -46,13 +46,17 @@ impl Kms {
             decrypted.plaintext.expose(),
             destination_context,
         )?;
-        super::unless_dry_run(
+        let moved = super::unless_dry_run(
             dry_run,
             ReEncrypted {
                 ciphertext: encrypted.ciphertext,
                 source_key_arn: decrypted.key_arn,
                 key_arn: encrypted.key_arn,
             },
-        )
+        )?;
+        // Both keys were used, as AWS records it.
+        self.used(caller, source_key_id, Operation::ReEncrypt);
+        self.used(caller, destination.key_id, Operation::ReEncrypt);
+        Ok(moved)
     }
 }

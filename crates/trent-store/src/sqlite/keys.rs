@@ -185,6 +185,7 @@ pub(super) fn delete_key(connection: &mut Connection, key_id: &KeyId) -> StoreRe
     let id = key_id.to_string();
     for sql in [
         "DELETE FROM key_materials WHERE key_id = ?1",
+        "DELETE FROM key_last_usage WHERE key_id = ?1",
         "DELETE FROM tags WHERE key_id = ?1",
         "DELETE FROM grants WHERE key_id = ?1",
         "DELETE FROM aliases WHERE target = ?1",

@@ -114,6 +114,15 @@ CREATE TABLE grants (
 CREATE INDEX grants_by_key ON grants (key_id, created_at);
 CREATE INDEX grants_by_retiring ON grants (retiring);
 "#,
+    r#"
+CREATE TABLE key_last_usage (
+    key_id     TEXT PRIMARY KEY REFERENCES keys(key_id),
+    operation  TEXT NOT NULL,
+    used_at    INTEGER NOT NULL,
+    event_id   TEXT,
+    request_id TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// Brings the file at `connection` to the newest schema, one transaction per

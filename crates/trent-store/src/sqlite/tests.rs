@@ -4,7 +4,7 @@ use trent_core::id::Region;
 use trent_core::key::{KeyManager, KeySpec, KeyUsage, Origin};
 
 use super::*;
-use crate::record::{ConstraintKind, RotationType};
+use crate::record::{ConstraintKind, KeyUsageRecord, RotationType};
 
 fn scope() -> Scope {
     Scope {
@@ -468,6 +468,42 @@ fn grants_round_trip(store: &dyn KeyStore) {
     assert_eq!(store.grant("g2").unwrap(), None);
 }
 
+fn key_usage_keeps_the_newest_and_goes_with_its_key(store: &dyn KeyStore) {
+    seeded(store);
+    store.insert_key(&key(1), &material(), &[]).unwrap();
+    let id = key(1).key_id;
+    let usage = |at: i64, operation: &str| KeyUsageRecord {
+        key_id: id,
+        operation: operation.into(),
+        used_at: Timestamp::from_millis(at),
+        event_id: Some(format!("event-{at}")),
+        request_id: format!("request-{at}"),
+    };
+    assert_eq!(store.key_last_usage(&id).unwrap(), None);
+    store.record_key_usage(&[usage(10, "Encrypt")]).unwrap();
+    assert_eq!(
+        store.key_last_usage(&id).unwrap(),
+        Some(usage(10, "Encrypt"))
+    );
+    // A newer use replaces it; an older one (a late batch) does not.
+    store.record_key_usage(&[usage(20, "Decrypt")]).unwrap();
+    store.record_key_usage(&[usage(15, "ReEncrypt")]).unwrap();
+    assert_eq!(
+        store.key_last_usage(&id).unwrap(),
+        Some(usage(20, "Decrypt"))
+    );
+    // A use of a key that does not exist leaves nothing behind.
+    let ghost = KeyUsageRecord {
+        key_id: key(9).key_id,
+        ..usage(30, "Encrypt")
+    };
+    store.record_key_usage(&[ghost]).unwrap();
+    assert_eq!(store.key_last_usage(&key(9).key_id).unwrap(), None);
+    // Deleting the key deletes its last use.
+    store.delete_key(&id).unwrap();
+    assert_eq!(store.key_last_usage(&id).unwrap(), None);
+}
+
 type Check = fn(&dyn KeyStore);
 const SUITE: &[Check] = &[
     keys_round_trip_field_by_field,
@@ -480,6 +516,7 @@ const SUITE: &[Check] = &[
     access_keys_of_users,
     rotations_and_deletion,
     grants_round_trip,
+    key_usage_keeps_the_newest_and_goes_with_its_key,
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod crash;
 mod crypto;
 mod grants;
 mod identity;
+mod key_last_usage;
 mod key_policies;
 mod key_states;
 mod keys;

@@ -9,7 +9,7 @@
 //! service and renders.
 
 mod admin;
-pub mod audit;
+mod audit;
 mod auth;
 mod dispatch;
 mod metrics;
@@ -52,7 +52,7 @@ pub struct Config {
     pub metrics: Arc<Metrics>,
     /// The audit log every request is recorded in before its response is
     /// sent; `None` only in tests of other things.
-    pub audit: Option<audit::log::AuditLog>,
+    pub audit: Option<trent_audit::log::AuditLog>,
     /// When the audit log cannot be written: `false` (the default) fails
     /// the request; `true` serves it anyway and logs the failure.
     pub audit_fail_open: bool,
@@ -83,7 +83,7 @@ struct AppState {
     /// Ids of audit events (a second sequence, like request ids).
     event_ids: RequestIds,
     metrics: Arc<Metrics>,
-    audit: Option<audit::log::AuditLog>,
+    audit: Option<trent_audit::log::AuditLog>,
     audit_fail_open: bool,
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
     auth: auth::Authenticator,
@@ -320,7 +320,7 @@ async fn handle_request(
             error: error_message.as_deref().map(|message| (outcome, message)),
         }) {
             Ok(line) => audit.append(line).await,
-            Err(error) => Err(audit::log::AuditError::encoding(&error)),
+            Err(error) => Err(trent_audit::log::AuditError::encoding(&error)),
         };
         metrics.record_audit(writing.elapsed(), written.is_ok());
         if let Err(error) = written {

@@ -138,10 +138,14 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The counter the audit log counts its syncs in
-    /// (`trent_audit_syncs_total`); see [`crate::audit::log::AuditLog::open_counted`].
-    pub fn audit_sync_counter(&self) -> Counter {
-        self.audit_syncs.clone()
+    /// The hook the audit log calls after each batch written and synced,
+    /// counting it in `trent_audit_syncs_total`; see
+    /// [`trent_audit::log::AuditLog::open_counted`].
+    pub fn audit_sync_hook(&self) -> impl Fn() + Send + Sync + 'static {
+        let syncs = self.audit_syncs.clone();
+        move || {
+            syncs.inc();
+        }
     }
 
     /// Records one audit write.

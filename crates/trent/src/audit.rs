@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use trent_server::audit::log::{lines, segments};
+use trent_audit::log::{lines, segments};
 
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
@@ -55,7 +55,7 @@ enum AuditCommand {
 pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
     match args.command {
         AuditCommand::Verify { dir } => {
-            let report = trent_server::audit::verify::verify(&dir)?;
+            let report = trent_audit::verify::verify(&dir)?;
             match &report.problem {
                 None => {
                     println!(

@@ -237,12 +237,12 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
     // The audit writer is a task of the runtime.
     let entered = runtime.enter();
-    let audit = trent_server::audit::log::AuditLog::open_counted(
+    let audit = trent_audit::log::AuditLog::open_counted(
         &audit_dir,
         signer,
         args.audit_segment_bytes
             .unwrap_or(args.audit_segment_mib * 1024 * 1024),
-        metrics.audit_sync_counter(),
+        metrics.audit_sync_hook(),
     )
     .map_err(|error| anyhow::anyhow!("{error}"))?;
     drop(entered);

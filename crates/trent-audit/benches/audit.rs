@@ -2,7 +2,7 @@
 //! each costs, with N requests appending at once (no HTTP, no client: the
 //! figures are the log's own).
 //!
-//! `cargo bench -p trent-server --bench audit` runs 1, 8, 64 and 256
+//! `cargo bench -p trent-audit --bench audit` runs 1, 8, 64 and 256
 //! concurrent appenders for `TRENT_BENCH_SECONDS` (default 3) each, in a
 //! fresh folder under the system temp dir (set `TMPDIR` to measure another
 //! disk); `-- --test` is a short smoke run (CI). CPU time is the whole
@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use trent_audit::log::AuditLog;
 use trent_crypto::audit::AuditSigner;
-use trent_server::audit::log::AuditLog;
 
 /// A typical Encrypt event as the server records it (about 760 bytes).
 fn event(n: u64) -> Vec<u8> {

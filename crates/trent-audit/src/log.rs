@@ -14,10 +14,11 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use prometheus_client::metrics::counter::Counter;
 use serde_json::Value;
 use trent_crypto::audit::{sha256, AuditSigner};
 
@@ -57,7 +58,7 @@ enum Message {
 pub struct AuditLog {
     sender: tokio::sync::mpsc::UnboundedSender<Message>,
     dir: PathBuf,
-    syncs: Counter,
+    syncs: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Message {
@@ -69,8 +70,10 @@ impl std::fmt::Debug for Message {
 /// The chain, kept by the writer task.
 struct Chain {
     dir: PathBuf,
-    /// Batches written and synced so far.
-    syncs: Counter,
+    /// Batches written and synced since the log was opened.
+    syncs: Arc<AtomicU64>,
+    /// Called after each batch written and synced.
+    on_sync: Box<dyn Fn() + Send>,
     seq: u64,
     /// `seq` when the log was opened.
     first_seq: u64,
@@ -131,18 +134,18 @@ impl AuditLog {
     /// is dropped. The writer runs as a task of the current Tokio runtime
     /// (it must be called inside one).
     pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
-        Self::start(dir, signer, segment_bytes, true, Counter::default())
+        Self::start(dir, signer, segment_bytes, true, Box::new(|| {}))
     }
 
-    /// [`AuditLog::open`], counting each batch written and synced in
-    /// `syncs` (the server's `trent_audit_syncs_total`).
+    /// [`AuditLog::open`], calling `on_sync` on the writer task after each
+    /// batch written and synced (the caller's metrics count syncs with it).
     pub fn open_counted(
         dir: &Path,
         signer: AuditSigner,
         segment_bytes: u64,
-        syncs: Counter,
+        on_sync: impl Fn() + Send + 'static,
     ) -> Result<Self, AuditError> {
-        Self::start(dir, signer, segment_bytes, true, syncs)
+        Self::start(dir, signer, segment_bytes, true, Box::new(on_sync))
     }
 
     /// [`AuditLog::open_counted`], with direct writes tried (`try_direct`)
@@ -152,7 +155,7 @@ impl AuditLog {
         signer: AuditSigner,
         segment_bytes: u64,
         try_direct: bool,
-        syncs: Counter,
+        on_sync: Box<dyn Fn() + Send>,
     ) -> Result<Self, AuditError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| AuditError("the audit writer needs a Tokio runtime".into()))?;
@@ -202,9 +205,11 @@ impl AuditLog {
             scratch: Vec::new(),
             next: None,
         };
+        let syncs = Arc::new(AtomicU64::new(0));
         let chain = Chain {
             dir: dir.to_owned(),
             syncs: syncs.clone(),
+            on_sync,
             seq,
             first_seq: seq,
             head,
@@ -229,7 +234,7 @@ impl AuditLog {
     /// How many batches have been written and synced since the log was
     /// opened (events per sync is the group commit's batch size).
     pub fn syncs(&self) -> u64 {
-        self.syncs.get()
+        self.syncs.load(Ordering::Relaxed)
     }
 
     /// Records `event`, one JSON object on one line (serialized by the
@@ -465,7 +470,7 @@ impl Chain {
                 // Events per sync is how well the group commit batches.
                 tracing::info!(
                     events = self.seq - self.first_seq,
-                    syncs = self.syncs.get(),
+                    syncs = self.syncs.load(Ordering::Relaxed),
                     "audit log closed"
                 );
             }
@@ -509,9 +514,10 @@ impl Chain {
         // request waiting on this batch waits for this sync anyway, the
         // runtime's other workers go on serving meanwhile, and a hop to a
         // blocking thread and back costs more CPU than the sync itself
-        // (measured by `cargo bench -p trent-server --bench audit`).
+        // (measured by `cargo bench -p trent-audit --bench audit`).
         segment.append(&buffer)?;
-        self.syncs.inc();
+        self.syncs.fetch_add(1, Ordering::Relaxed);
+        (self.on_sync)();
         self.seq = seq;
         self.head = String::from_utf8_lossy(&head).into_owned();
         self.uncovered_since.get_or_insert_with(Instant::now);
@@ -763,14 +769,7 @@ mod tests {
         let (signer, _pkcs8) = AuditSigner::generate().unwrap();
         let log = {
             let _entered = runtime.enter();
-            AuditLog::start(
-                dir.path(),
-                signer,
-                32 * 1024,
-                try_direct,
-                Counter::default(),
-            )
-            .unwrap()
+            AuditLog::start(dir.path(), signer, 32 * 1024, try_direct, Box::new(|| {})).unwrap()
         };
         let mut sizes = vec![30, 4000, 100, 4096, 2, 5000, 300, 4095, 9000, 1, 4097];
         sizes.extend((0..300).map(|i| 40 + (i * 397) % 6000));

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use trent_crypto::audit::{sha256, verify_signature};
 
-use super::log::{digest_message, lines, segments, GENESIS};
+use crate::log::{digest_message, lines, segments, GENESIS};
 
 /// What verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -218,160 +218,245 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     tracing::Instrument::instrument(handle_request(state, request, request_id), span).await
 }
 
+/// One request, step by step: serve it (authenticate, decode, call the
+/// service), record its audit event, count it, and answer.
 async fn handle_request(
     state: Arc<AppState>,
     request: Request<Body>,
     request_id: Arc<str>,
 ) -> Response<Body> {
     let started = std::time::Instant::now();
-    let target = header_text(request.headers(), "x-amz-target");
-    // The header's own bytes (shared, not copied), for the audit event.
-    let user_agent = request.headers().get("user-agent").cloned();
-    let peer = request.extensions().get::<Peer>().map(|peer| peer.0);
-    let form = header_text(request.headers(), "content-type")
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    let test_clock = state.test_clock.clone();
-    let metrics = state.metrics.clone();
-    let kms = state.kms.clone();
-    let audit = state.audit.clone();
-    let fail_open = state.audit_fail_open;
-    let event_id = audit.as_ref().map(|_| state.event_ids.next());
+    let arrival = Arrival::of(&request);
+    let event_id = state.audit.as_ref().map(|_| state.event_ids.next());
     let mut seen = Seen::default();
-    let query = target.is_none() && form;
-    let kms_operation = target
-        .as_deref()
-        .and_then(|target| trent_protocol::operation(target).ok());
-    let (mut response, operation, outcome, error_message) = if query {
-        serve_query(state, request, &request_id, &mut seen).await
+    let served = if arrival.query {
+        serve_query(state.clone(), request, &request_id, &mut seen).await
     } else {
-        let operation = match (target.as_deref(), kms_operation) {
-            (Some(target), _) if target.starts_with(admin::PREFIX) => "TrentAdmin",
-            (_, Some(known)) => known.name(),
-            _ => "unknown",
-        };
         let ids = trent_service::RequestIds {
             request_id: request_id.clone(),
             event_id: event_id.clone(),
         };
-        match serve(state, request, ids, &mut seen).await {
-            Ok(body) => {
-                // As CloudTrail, no response elements for cryptographic
-                // operations (their answers are ciphertexts and plaintexts).
-                let cryptographic = kms_operation.is_some_and(Operation::cryptographic);
-                let body = axum::body::Bytes::from(body);
-                if audit.is_some() {
-                    seen.response = Some(body.clone());
-                    seen.record_response = !cryptographic;
-                }
-                (
-                    respond(StatusCode::OK, body, &request_id, JSON),
-                    operation,
-                    "ok",
-                    None,
-                )
-            }
-            Err(error) => {
-                log_internal(&error, &request_id);
-                let wire = trent_protocol::error::render(&error);
-                let status =
-                    StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                (
-                    respond(status, wire.body(), &request_id, JSON),
-                    operation,
-                    wire.type_name,
-                    Some(wire.message),
-                )
-            }
-        }
+        serve_kms(state.clone(), request, ids, &arrival, &mut seen).await
     };
-    if let Some(audit) = audit {
-        let source = match (
-            query,
-            trent_protocol::query::QueryService::of_action(operation),
-        ) {
-            (false, _) => "kms.amazonaws.com",
-            (true, trent_protocol::query::QueryService::Sts) => "sts.amazonaws.com",
-            (true, trent_protocol::query::QueryService::Iam) => "iam.amazonaws.com",
-        };
-        let read_only = if query {
-            operation.starts_with("Get") || operation.starts_with("List")
-        } else {
-            kms_operation.is_some_and(Operation::read_only)
-        };
-        let request = match (&seen.body, &seen.form) {
-            (Some(body), _) => audit::event::Members::Json(body),
-            (None, Some(form)) => audit::event::Members::Form(form),
-            (None, None) => audit::event::Members::None,
-        };
-        let writing = std::time::Instant::now();
-        let written = match audit::event::serialize(&audit::event::Facts {
-            source,
-            name: operation,
-            time_millis: kms.clock().now().as_millis(),
-            caller: seen.caller.as_ref(),
-            source_ip: peer,
-            user_agent: user_agent.as_ref().and_then(|value| value.to_str().ok()),
-            request,
-            response: seen.response.as_deref(),
-            record_response: seen.record_response,
+    let mut response = served.response;
+    if let Some(audit) = &state.audit {
+        let event = AuditFacts {
+            arrival: &arrival,
+            seen: &seen,
+            name: served.name,
+            outcome: served.outcome,
+            error_message: served.error_message.as_deref(),
             request_id: &request_id,
             event_id: event_id.as_deref().unwrap_or_default(),
-            read_only,
-            error: error_message.as_deref().map(|message| (outcome, message)),
-        }) {
-            Ok(line) => audit.append(line).await,
-            Err(error) => Err(trent_audit::log::AuditError::encoding(&error)),
         };
-        metrics.record_audit(writing.elapsed(), written.is_ok());
-        if let Err(error) = written {
-            tracing::error!(request_id = %request_id, %error, fail_open, "audit event not recorded");
-            if !fail_open {
+        if let Err(error) = record(&state, audit, &event).await {
+            tracing::error!(request_id = %request_id, %error, fail_open = state.audit_fail_open, "audit event not recorded");
+            if !state.audit_fail_open {
                 // Fail closed: no answer leaves without its record.
-                response = if query {
-                    let wire = trent_protocol::query::render(&IamError::Kms(KmsError::internal(
-                        "audit log unavailable",
-                        error,
-                    )));
-                    respond(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        wire.body(trent_protocol::query::QueryService::Iam, &request_id),
-                        &request_id,
-                        XML,
-                    )
-                } else {
-                    let wire = trent_protocol::error::render(&KmsError::internal(
-                        "audit log unavailable",
-                        error,
-                    ));
-                    respond(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        wire.body(),
-                        &request_id,
-                        JSON,
-                    )
-                };
+                response = audit_failure(arrival.query, error, &request_id);
             }
         }
     }
-    metrics.record(operation, outcome, started.elapsed());
-    if let Some(clock) = test_clock {
-        // SDKs correct their clock by the server's `Date`: a server on a
-        // test clock must send its own time.
-        use trent_core::clock::Clock as _;
-        let now = std::time::UNIX_EPOCH
-            + Duration::from_millis(u64::try_from(clock.now().as_millis()).unwrap_or(0));
-        if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
-            response.headers_mut().insert("date", value);
-        }
+    state
+        .metrics
+        .record(served.name, served.outcome, started.elapsed());
+    if let Some(clock) = &state.test_clock {
+        stamp_date(&mut response, clock.as_ref());
     }
     tracing::debug!(
         request_id = %request_id,
-        target = %target.unwrap_or_default().chars().take(80).collect::<String>(),
+        target = %arrival.target.unwrap_or_default().chars().take(80).collect::<String>(),
         status = response.status().as_u16(),
         elapsed_us = started.elapsed().as_micros() as u64,
         "request"
     );
     response
+}
+
+/// What the request's headers say before it is served.
+struct Arrival {
+    target: Option<String>,
+    /// The `User-Agent` header's own bytes (shared, not copied), for the audit event.
+    user_agent: Option<HeaderValue>,
+    peer: Option<std::net::IpAddr>,
+    /// IAM or STS: a form without `X-Amz-Target`.
+    query: bool,
+    /// The KMS operation `X-Amz-Target` names, if Trent serves it.
+    operation: Option<Operation>,
+}
+
+impl Arrival {
+    fn of(request: &Request<Body>) -> Self {
+        let target = header_text(request.headers(), "x-amz-target");
+        let form = header_text(request.headers(), "content-type")
+            .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+        let operation = target
+            .as_deref()
+            .and_then(|target| trent_protocol::operation(target).ok());
+        Self {
+            query: target.is_none() && form,
+            user_agent: request.headers().get("user-agent").cloned(),
+            peer: request.extensions().get::<Peer>().map(|peer| peer.0),
+            operation,
+            target,
+        }
+    }
+}
+
+/// A served request: its response, and for metrics and the audit event its
+/// name (from a closed set), outcome and error message.
+struct Served {
+    response: Response<Body>,
+    name: &'static str,
+    outcome: &'static str,
+    error_message: Option<String>,
+}
+
+/// A KMS (or admin) request: JSON in, JSON out.
+async fn serve_kms(
+    state: Arc<AppState>,
+    request: Request<Body>,
+    ids: trent_service::RequestIds,
+    arrival: &Arrival,
+    seen: &mut Seen,
+) -> Served {
+    let name = match (arrival.target.as_deref(), arrival.operation) {
+        (Some(target), _) if target.starts_with(admin::PREFIX) => "TrentAdmin",
+        (_, Some(known)) => known.name(),
+        _ => "unknown",
+    };
+    let request_id = ids.request_id.clone();
+    let record_response = state.audit.is_some();
+    match serve(state, request, ids, seen).await {
+        Ok(body) => {
+            let body = axum::body::Bytes::from(body);
+            if record_response {
+                seen.response = Some(body.clone());
+                // As CloudTrail, no response elements for cryptographic
+                // operations (their answers are ciphertexts and plaintexts).
+                seen.record_response = !arrival.operation.is_some_and(Operation::cryptographic);
+            }
+            Served {
+                response: respond(StatusCode::OK, body, &request_id, JSON),
+                name,
+                outcome: "ok",
+                error_message: None,
+            }
+        }
+        Err(error) => {
+            log_internal(&error, &request_id);
+            let wire = trent_protocol::error::render(&error);
+            let status =
+                StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Served {
+                response: respond(status, wire.body(), &request_id, JSON),
+                name,
+                outcome: wire.type_name,
+                error_message: Some(wire.message),
+            }
+        }
+    }
+}
+
+/// What the audit event of a served request is made of.
+struct AuditFacts<'a> {
+    arrival: &'a Arrival,
+    seen: &'a Seen,
+    name: &'static str,
+    outcome: &'static str,
+    error_message: Option<&'a str>,
+    request_id: &'a str,
+    event_id: &'a str,
+}
+
+/// Builds the request's audit event and waits until it is durable.
+async fn record(
+    state: &AppState,
+    audit: &trent_audit::log::AuditLog,
+    facts: &AuditFacts<'_>,
+) -> Result<(), trent_audit::log::AuditError> {
+    let source = match (
+        facts.arrival.query,
+        trent_protocol::query::QueryService::of_action(facts.name),
+    ) {
+        (false, _) => "kms.amazonaws.com",
+        (true, trent_protocol::query::QueryService::Sts) => "sts.amazonaws.com",
+        (true, trent_protocol::query::QueryService::Iam) => "iam.amazonaws.com",
+    };
+    let read_only = if facts.arrival.query {
+        facts.name.starts_with("Get") || facts.name.starts_with("List")
+    } else {
+        facts.arrival.operation.is_some_and(Operation::read_only)
+    };
+    let request = match (&facts.seen.body, &facts.seen.form) {
+        (Some(body), _) => audit::event::Members::Json(body),
+        (None, Some(form)) => audit::event::Members::Form(form),
+        (None, None) => audit::event::Members::None,
+    };
+    let writing = std::time::Instant::now();
+    let written = match audit::event::serialize(&audit::event::Facts {
+        source,
+        name: facts.name,
+        time_millis: state.kms.clock().now().as_millis(),
+        caller: facts.seen.caller.as_ref(),
+        source_ip: facts.arrival.peer,
+        user_agent: facts
+            .arrival
+            .user_agent
+            .as_ref()
+            .and_then(|value| value.to_str().ok()),
+        request,
+        response: facts.seen.response.as_deref(),
+        record_response: facts.seen.record_response,
+        request_id: facts.request_id,
+        event_id: facts.event_id,
+        read_only,
+        error: facts.error_message.map(|message| (facts.outcome, message)),
+    }) {
+        Ok(line) => audit.append(line).await,
+        Err(error) => Err(trent_audit::log::AuditError::encoding(&error)),
+    };
+    state
+        .metrics
+        .record_audit(writing.elapsed(), written.is_ok());
+    written
+}
+
+/// The answer to a request whose audit event could not be written.
+fn audit_failure(
+    query: bool,
+    error: trent_audit::log::AuditError,
+    request_id: &str,
+) -> Response<Body> {
+    let error = KmsError::internal("audit log unavailable", error);
+    if query {
+        let wire = trent_protocol::query::render(&IamError::Kms(error));
+        respond(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            wire.body(trent_protocol::query::QueryService::Iam, request_id),
+            request_id,
+            XML,
+        )
+    } else {
+        let wire = trent_protocol::error::render(&error);
+        respond(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            wire.body(),
+            request_id,
+            JSON,
+        )
+    }
+}
+
+/// SDKs correct their clock by the server's `Date`: a server on a test
+/// clock must send its own time.
+fn stamp_date(response: &mut Response<Body>, clock: &trent_core::clock::OffsetClock) {
+    use trent_core::clock::Clock as _;
+    let now = std::time::UNIX_EPOCH
+        + Duration::from_millis(u64::try_from(clock.now().as_millis()).unwrap_or(0));
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert("date", value);
+    }
 }
 
 const JSON: &str = "application/x-amz-json-1.1";
@@ -397,14 +482,13 @@ async fn read_body(
         .map_err(|_| KmsError::RequestTooLarge)
 }
 
-/// IAM and STS: form-encoded Query requests, XML responses. Also returns
-/// the action (from a closed set) and the outcome, for metrics.
+/// IAM and STS: form-encoded Query requests, XML responses.
 async fn serve_query(
     state: Arc<AppState>,
     request: Request<Body>,
     request_id: &str,
     seen: &mut Seen,
-) -> (Response<Body>, &'static str, &'static str, Option<String>) {
+) -> Served {
     use trent_protocol::query::{QueryRequest, QueryService};
     let (parts, body) = request.into_parts();
     let mut service = QueryService::Iam;
@@ -444,12 +528,12 @@ async fn serve_query(
     }
     .await;
     match outcome {
-        Ok(body) => (
-            respond(StatusCode::OK, body, request_id, XML),
-            action,
-            "ok",
-            None,
-        ),
+        Ok(body) => Served {
+            response: respond(StatusCode::OK, body, request_id, XML),
+            name: action,
+            outcome: "ok",
+            error_message: None,
+        },
         Err(error) => {
             if let IamError::Kms(error) = &error {
                 log_internal(error, request_id);
@@ -457,12 +541,12 @@ async fn serve_query(
             let wire = trent_protocol::query::render(&error);
             let status =
                 StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (
-                respond(status, wire.body(service, request_id), request_id, XML),
-                action,
-                wire.code,
-                Some(wire.message),
-            )
+            Served {
+                response: respond(status, wire.body(service, request_id), request_id, XML),
+                name: action,
+                outcome: wire.code,
+                error_message: Some(wire.message),
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod bench;
+mod client;
 mod config;
 mod serve;
 

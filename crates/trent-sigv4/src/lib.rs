@@ -6,11 +6,18 @@
 //! was received. [`ParsedRequest::verify`] then checks the signature against
 //! the caller's secret in constant time.
 //!
+//! [`sign`] is the other side, for Trent's own client commands (`trent
+//! explain`): the headers a client adds, from the same canonical request and
+//! signing key.
+//!
 //! It knows nothing of KMS operations, policies or storage, and is not async:
 //! the server looks the secret up between the two steps.
 
 mod canonical;
+mod sign;
 mod time;
+
+pub use sign::{sign, Signature};
 
 use aws_lc_rs::{digest, hmac};
 use zeroize::Zeroizing;
@@ -194,24 +201,7 @@ pub fn parse(
         &body_hash,
     )
     .ok_or(AuthError::Malformed)?;
-    let mut string_to_sign = String::with_capacity(160);
-    for part in [
-        ALGORITHM,
-        "\n",
-        amz_date,
-        "\n",
-        date,
-        "/",
-        region,
-        "/",
-        service,
-        "/aws4_request\n",
-    ] {
-        string_to_sign.push_str(part);
-    }
-    string_to_sign.push_str(&lower_hex(
-        digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
-    ));
+    let string_to_sign = string_to_sign(amz_date, date, region, service, &canonical_request);
     let signature = hex::decode(fields.signature).map_err(|_| AuthError::SignatureMismatch)?;
     let session_token = header(request.headers, "x-amz-security-token")
         .map(|value| String::from_utf8_lossy(value).into_owned());
@@ -287,6 +277,35 @@ impl ParsedRequest {
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
     }
+}
+
+/// `AWS4-HMAC-SHA256`, the time, the scope and the hash of the canonical request.
+fn string_to_sign(
+    amz_date: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+    canonical_request: &str,
+) -> String {
+    let mut string_to_sign = String::with_capacity(160);
+    for part in [
+        ALGORITHM,
+        "\n",
+        amz_date,
+        "\n",
+        date,
+        "/",
+        region,
+        "/",
+        service,
+        "/aws4_request\n",
+    ] {
+        string_to_sign.push_str(part);
+    }
+    string_to_sign.push_str(&lower_hex(
+        digest::digest(&digest::SHA256, canonical_request.as_bytes()).as_ref(),
+    ));
+    string_to_sign
 }
 
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::Key {

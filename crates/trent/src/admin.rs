@@ -3,7 +3,7 @@
 //! `trent explain`: ask a running server why a request would be allowed or
 //! denied.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -11,6 +11,7 @@ use trent_core::id::{AccountId, Region};
 use trent_service::Caller;
 use trent_store::record::PrincipalKind;
 
+use crate::client::{read_credentials, Client};
 use crate::serve::{open_data_folder, write_credentials};
 
 #[derive(Debug, Args)]
@@ -237,10 +238,10 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 /// `trent explain`: asks the server (as the account root) why a request
 /// would be allowed or denied, and prints every statement's outcome.
 pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
-    let signer = crate::bench::Signer {
+    let client = Client {
         address: args.endpoint,
         region: args.region.clone(),
-        credentials: crate::bench::read_credentials(Path::new(&args.credentials))?,
+        credentials: read_credentials(&args.credentials)?,
     };
     let mut body = serde_json::json!({
         "PrincipalArn": args.principal,
@@ -255,10 +256,7 @@ pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
             .collect();
         body["EncryptionContext"] = serde_json::Value::Object(pairs);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let answer = runtime.block_on(signer.call("TrentAdmin.ExplainDecision", body))?;
+    let answer = client.call("TrentAdmin.ExplainDecision", &body)?;
     if args.json {
         println!("{answer}");
         return Ok(());

@@ -2,7 +2,7 @@
 
 mod admin;
 mod audit;
-mod bench;
+mod client;
 mod config;
 mod serve;
 
@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc instead of the system allocator: under load glibc's malloc spent
 /// about a tenth of the server's CPU in allocation and arena-lock contention
-/// between worker threads (measured with `perf` during `trent bench`).
+/// between worker threads (measured with `perf` during `trent-bench`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -39,12 +39,6 @@ enum Command {
     /// policy and of the principal's identity policies, with the element or
     /// condition that stopped it.
     Explain(admin::ExplainArgs),
-    /// Load a running server with SigV4-signed requests and report req/s,
-    /// latency percentiles and server CPU per request.
-    Bench(bench::BenchArgs),
-    /// The reference server of `trent bench --baseline` (internal).
-    #[command(hide = true)]
-    BenchBaseline,
     /// Fill a data folder with many keys for scaling runs (offline; the
     /// server must not be running on it).
     BenchSeed(serve::SeedArgs),
@@ -57,8 +51,6 @@ fn main() -> anyhow::Result<()> {
         Command::Admin(args) => admin::admin(args),
         Command::Audit(args) => audit::audit(args),
         Command::Explain(args) => admin::explain(args),
-        Command::Bench(args) => bench::bench(args),
-        Command::BenchBaseline => bench::baseline_server(),
         Command::BenchSeed(args) => serve::seed(args),
     }
 }

@@ -1,23 +1,28 @@
-//! `trent bench`: a load generator for a running Trent server.
+//! The run: set-up (keys and ciphertexts to work on), one measurement per
+//! workload on keep-alive connections replaying pre-signed requests, and the
+//! report (req/s, latency percentiles, errors, server CPU per request).
 //!
-//! It signs each request with SigV4 (the official `aws-sigv4` signer) once,
-//! before the run, and replays it on keep-alive connections: the server
-//! verifies every request in full, while the generator spends almost nothing
-//! per request, leaving the machine to the server. Every response is checked
-//! (status 200 and the expected member). With `--baseline` the same load also
-//! runs against a minimal hyper server answering a fixed response of the same
-//! size, in the same run, so each figure is also a ratio to the machine's
-//! HTTP limit.
+//! Every request is signed once, before the run, so the server verifies
+//! every request in full while the generator spends almost nothing per
+//! request, leaving the machine to the server. Every response is checked
+//! (status 200 and the expected member). With `--baseline` the same load
+//! also runs against a minimal hyper server answering a fixed response of
+//! the same size, before and after, so each figure is also a ratio to the
+//! machine's HTTP limit.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use base64::Engine;
 use clap::{Args, ValueEnum};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+use crate::baseline::Baseline;
+use crate::client::{read_credentials, read_response, Prepared, Signer};
+use crate::process;
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
@@ -71,18 +76,6 @@ enum Workload {
     CreateAlias,
     /// Each of the above in turn.
     All,
-}
-
-pub(crate) struct Credentials {
-    access_key_id: String,
-    secret_access_key: String,
-}
-
-/// A pre-signed request and the member its response must contain.
-#[derive(Clone)]
-struct Prepared {
-    bytes: Vec<u8>,
-    expect: &'static str,
 }
 
 struct Outcome {
@@ -152,7 +145,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         one => vec![one],
     };
     println!(
-        "trent bench: {} connections, {} s (+{} s warm-up) per workload, {} key(s), endpoint {}",
+        "trent-bench: {} connections, {} s (+{} s warm-up) per workload, {} key(s), endpoint {}",
         args.connections,
         args.duration,
         args.warmup,
@@ -316,7 +309,7 @@ async fn measure(
         tasks.push(tokio::spawn(connection(address, pool, warmup_end, end)));
     }
     tokio::time::sleep_until(warmup_end.into()).await;
-    let cpu_start = pid.and_then(process_cpu_us);
+    let cpu_start = pid.and_then(process::cpu_us);
     let started = Instant::now();
     let mut latencies_us = Vec::new();
     let mut errors = 0;
@@ -326,7 +319,7 @@ async fn measure(
         errors += outcome.errors;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu_end = pid.and_then(process_cpu_us);
+    let cpu_end = pid.and_then(process::cpu_us);
     latencies_us.sort_unstable();
     let count = latencies_us.len() as f64 + errors as f64;
     let cpu_us_per_request = match (cpu_start, cpu_end) {
@@ -334,7 +327,7 @@ async fn measure(
         _ => None,
     };
     Ok(Report {
-        rss_mib: pid.and_then(process_rss_mib),
+        rss_mib: pid.and_then(process::rss_mib),
         rate: latencies_us.len() as f64 / elapsed,
         latencies_us,
         errors,
@@ -383,279 +376,4 @@ async fn connection(
             }
         }
     }
-}
-
-/// Reads one HTTP/1.1 response with a Content-Length; true when it is a 200
-/// whose body contains `"expect"`.
-async fn read_response(
-    stream: &mut TcpStream,
-    buffer: &mut Vec<u8>,
-    expect: &str,
-) -> anyhow::Result<bool> {
-    buffer.clear();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(position) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break position + 4;
-        }
-        let read = stream.read(&mut chunk).await?;
-        if read == 0 {
-            bail!("connection closed by the server");
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    };
-    let head = std::str::from_utf8(&buffer[..head_end]).context("response head")?;
-    let ok_status = head.starts_with("HTTP/1.1 200");
-    let length: usize = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .context("response without content-length")?;
-    while buffer.len() < head_end + length {
-        let read = stream.read(&mut chunk).await?;
-        if read == 0 {
-            bail!("connection closed mid-body");
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-    let body = &buffer[head_end..head_end + length];
-    if expect.is_empty() {
-        return Ok(ok_status);
-    }
-    let needle = format!("\"{expect}\"");
-    Ok(ok_status && body.windows(needle.len()).any(|w| w == needle.as_bytes()))
-}
-
-pub(crate) struct Signer {
-    pub(crate) address: SocketAddr,
-    pub(crate) region: String,
-    pub(crate) credentials: Credentials,
-}
-
-impl Signer {
-    /// A complete HTTP/1.1 request, signed now, for replay on keep-alive connections.
-    fn prepare(
-        &self,
-        operation: &str,
-        body: &serde_json::Value,
-        expect: &'static str,
-    ) -> anyhow::Result<Prepared> {
-        let body = serde_json::to_vec(body)?;
-        let host = self.address.to_string();
-        // `TrentAdmin.ExplainDecision` and the like are sent as given.
-        let target = if operation.contains('.') {
-            operation.to_owned()
-        } else {
-            format!("TrentService.{operation}")
-        };
-        let mut headers: Vec<(String, String)> = vec![
-            ("host".into(), host.clone()),
-            ("content-type".into(), "application/x-amz-json-1.1".into()),
-            ("x-amz-target".into(), target),
-        ];
-        let identity = aws_credential_types::Credentials::new(
-            &self.credentials.access_key_id,
-            &self.credentials.secret_access_key,
-            None,
-            None,
-            "trent-bench",
-        )
-        .into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("kms")
-            .time(signing_time())
-            .settings(aws_sigv4::http_request::SigningSettings::default())
-            .build()?
-            .into();
-        let signable = aws_sigv4::http_request::SignableRequest::new(
-            "POST",
-            format!("http://{host}/"),
-            headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-            aws_sigv4::http_request::SignableBody::Bytes(&body),
-        )?;
-        let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)?.into_parts();
-        for (name, value) in instructions.headers() {
-            headers.push((name.to_owned(), value.to_owned()));
-        }
-        let mut bytes =
-            format!("POST / HTTP/1.1\r\ncontent-length: {}\r\n", body.len()).into_bytes();
-        for (name, value) in headers {
-            bytes.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-        }
-        bytes.extend_from_slice(b"\r\n");
-        bytes.extend_from_slice(&body);
-        Ok(Prepared { bytes, expect })
-    }
-
-    /// One signed call on a fresh connection, for setup.
-    pub(crate) async fn call(
-        &self,
-        operation: &str,
-        body: serde_json::Value,
-    ) -> anyhow::Result<serde_json::Value> {
-        let prepared = self.prepare(operation, &body, "")?;
-        let mut stream = TcpStream::connect(self.address)
-            .await
-            .with_context(|| format!("connecting to {}", self.address))?;
-        stream.write_all(&prepared.bytes).await?;
-        let mut buffer = Vec::new();
-        read_response(&mut stream, &mut buffer, "").await?;
-        let head_end = buffer
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map(|p| p + 4)
-            .unwrap_or(0);
-        let value: serde_json::Value =
-            serde_json::from_slice(&buffer[head_end..]).context("response body")?;
-        if let Some(error) = value.get("__type") {
-            bail!("{operation} failed: {error} {}", value["message"]);
-        }
-        Ok(value)
-    }
-}
-
-/// The load generator signs with the machine's real time, as any client does.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "a client signs with the wall clock"
-)]
-fn signing_time() -> SystemTime {
-    SystemTime::now()
-}
-
-pub(crate) fn read_credentials(path: &std::path::Path) -> anyhow::Result<Credentials> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let field = |name: &str| -> anyhow::Result<String> {
-        text.lines()
-            .find_map(|line| {
-                let (key, value) = line.split_once('=')?;
-                (key.trim() == name).then(|| value.trim().to_owned())
-            })
-            .with_context(|| format!("{name} missing from {}", path.display()))
-    };
-    Ok(Credentials {
-        access_key_id: field("aws_access_key_id")?,
-        secret_access_key: field("aws_secret_access_key")?,
-    })
-}
-
-/// Total user + system CPU time of a process, in microseconds (Linux).
-fn process_cpu_us(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(ticks * 1_000_000 / clock_ticks_per_second())
-}
-
-/// Resident memory of a process, in MiB (Linux).
-fn process_rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
-}
-
-fn clock_ticks_per_second() -> u64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|output| String::from_utf8(output.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(100)
-}
-
-/// The reference: this same binary as `trent bench-baseline`, a minimal
-/// hyper server answering every request with a fixed Encrypt-sized response.
-struct Baseline {
-    child: std::process::Child,
-    address: SocketAddr,
-    pid: u32,
-}
-
-impl Baseline {
-    async fn start() -> anyhow::Result<Self> {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(std::env::current_exe()?)
-            .arg("bench-baseline")
-            .stdout(std::process::Stdio::piped())
-            .spawn()?;
-        let stdout = child.stdout.take().context("baseline stdout")?;
-        let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line)?;
-        let address = line
-            .trim()
-            .strip_prefix("baseline listening on ")
-            .context("baseline start")?
-            .parse()?;
-        let pid = child.id();
-        Ok(Self {
-            child,
-            address,
-            pid,
-        })
-    }
-}
-
-impl Drop for Baseline {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the baseline server (hidden subcommand).
-pub(crate) fn baseline_server() -> anyhow::Result<()> {
-    use http_body_util::Full;
-    use hyper::body::Bytes;
-    let body = Bytes::from(format!(
-        "{{\"CiphertextBlob\":\"{}\",\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\",\"KeyId\":\"arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-000000000000\"}}",
-        "A".repeat(108)
-    ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        println!("baseline listening on {}", listener.local_addr()?);
-        use std::io::Write;
-        std::io::stdout().flush()?;
-        loop {
-            let (stream, _) = listener.accept().await?;
-            let body = body.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |_request| {
-                    let body = body.clone();
-                    async move {
-                        let mut response = hyper::Response::new(Full::new(body));
-                        response.headers_mut().insert(
-                            "content-type",
-                            http::HeaderValue::from_static("application/x-amz-json-1.1"),
-                        );
-                        response.headers_mut().insert(
-                            "x-amzn-requestid",
-                            http::HeaderValue::from_static("00000000-0000-4000-8000-000000000000"),
-                        );
-                        Ok::<_, std::convert::Infallible>(response)
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    })
 }

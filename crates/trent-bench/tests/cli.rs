@@ -1,0 +1,73 @@
+//! The `trent-bench` command line, and its reference server. A run against
+//! a real server is `cargo bench -p trent-bench --bench load -- --test`.
+
+#![allow(missing_docs, reason = "test code")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+fn trent_bench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trent-bench"))
+}
+
+#[test]
+fn help_lists_the_flags_and_hides_the_baseline_server() {
+    let output = trent_bench().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    for flag in [
+        "--endpoint",
+        "--credentials",
+        "--region",
+        "--workload",
+        "--connections",
+        "--duration",
+        "--warmup",
+        "--keys",
+        "--server-pid",
+        "--baseline",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from --help: {text}");
+    }
+    assert!(!text.contains("reference server"), "{text}");
+}
+
+/// `trent-bench baseline` answers every request with a fixed Encrypt-sized
+/// response, on keep-alive connections.
+#[test]
+fn the_baseline_server_answers_like_encrypt() {
+    let mut child = trent_bench()
+        .arg("baseline")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("baseline listening on ")
+        .unwrap()
+        .to_owned();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    let mut answers = String::new();
+    for answered in 1..=2 {
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}")
+            .unwrap();
+        // The body is one JSON object; read until this one's end.
+        while answers.matches("\"}").count() < answered {
+            let mut buffer = [0u8; 4096];
+            let read = stream.read(&mut buffer).unwrap();
+            assert!(read > 0, "connection closed: {answers}");
+            answers.push_str(&String::from_utf8_lossy(&buffer[..read]));
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(answers.matches("HTTP/1.1 200 OK").count(), 2, "{answers}");
+    assert!(answers.contains("\"CiphertextBlob\""), "{answers}");
+    assert!(answers.contains("application/x-amz-json-1.1"), "{answers}");
+}

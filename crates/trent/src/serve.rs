@@ -137,22 +137,7 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let filter = || {
-        tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG").unwrap_or_else(|_| "info".into())
-    };
-    match args.log_format {
-        LogFormat::Human => tracing_subscriber::fmt()
-            .with_env_filter(filter())
-            .with_writer(std::io::stderr)
-            .init(),
-        LogFormat::Json => tracing_subscriber::fmt()
-            .json()
-            .with_current_span(true)
-            .with_env_filter(filter())
-            .with_writer(std::io::stderr)
-            .init(),
-    }
-
+    init_logging(args.log_format);
     if args.dev && !args.listen.ip().is_loopback() {
         bail!("--dev accepts unverified signatures and refuses to listen on a non-loopback address ({})", args.listen);
     }
@@ -162,7 +147,6 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(AccountId::parse)
         .transpose()
         .map_err(|_| anyhow::anyhow!("--account-id must be 12 digits"))?;
-
     let test_clock = args.test_clock.then(|| {
         let clock = trent_core::clock::OffsetClock::new();
         clock.advance(std::time::Duration::from_secs(
@@ -181,44 +165,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         Some(&metrics),
     )?;
-    let credentials_path = args.data_dir.join("root-credentials");
-    let report = kms
-        .run_maintenance()
-        .map_err(|error| anyhow::anyhow!("maintenance at start failed: {error}"))?;
-    if !report.deleted.is_empty() || report.rotated > 0 {
-        tracing::info!(
-            deleted = report.deleted.len(),
-            rotated = report.rotated,
-            "maintenance at start"
-        );
-    }
-    // Key uses are tracked from the first start that knows how.
-    kms.key_usage_tracking_since()
-        .map_err(|error| anyhow::anyhow!("reading the key usage tracking date: {error}"))?;
-    let bootstrap = kms
-        .bootstrap(requested_account, |_, access_key_id, secret| {
-            write_credentials(&credentials_path, access_key_id, secret)
-        })
-        .map_err(|error| anyhow::anyhow!("first start failed: {error}"))?;
-    if bootstrap.created {
-        tracing::info!(account = %bootstrap.account, path = %credentials_path.display(), "created account and root credentials");
-    }
-    println!("trent account {}", bootstrap.account);
-    println!("trent root credentials in {}", credentials_path.display());
-
-    let auth = if args.dev {
-        eprintln!(
-            "\n!!! WARNING: trent is running with --dev: request signatures are NOT verified."
-        );
-        eprintln!(
-            "!!! Anyone who can reach {} can use every key. Never keep real keys here.\n",
-            args.listen
-        );
-        tracing::warn!("development mode: signatures are not verified");
-        AuthMode::Dev
-    } else {
-        AuthMode::Verify
-    };
+    start_service(&kms, &args.data_dir, requested_account)?;
+    let auth = auth_mode(&args);
 
     // At least two workers: the audit writer syncs on one while the others
     // serve.
@@ -232,57 +180,15 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .audit_dir
         .clone()
         .unwrap_or_else(|| args.data_dir.join("audit"));
-    let signer = kms
-        .audit_signer()
-        .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
     // The audit writer is a task of the runtime.
-    let entered = runtime.enter();
-    let audit = trent_audit::log::AuditLog::open_counted(
-        &audit_dir,
-        signer,
-        args.audit_segment_bytes
-            .unwrap_or(args.audit_segment_mib * 1024 * 1024),
-        metrics.audit_sync_hook(),
-    )
-    .map_err(|error| anyhow::anyhow!("{error}"))?;
-    drop(entered);
-    if args.audit_fail_open {
-        eprintln!(
-            "WARNING: --audit-fail-open: requests are served even when they cannot be audited."
-        );
-    }
+    let audit = {
+        let _entered = runtime.enter();
+        open_audit_log(&args, &kms, &audit_dir, &metrics)?
+    };
     runtime.block_on(async {
-        // The audit mode is itself on record.
-        let mut mode = serde_json::Map::new();
-        mode.insert("eventVersion".into(), "1.08".into());
-        mode.insert(
-            "eventTime".into(),
-            trent_protocol::query::iso8601(kms.clock().now().as_millis()).into(),
-        );
-        mode.insert("eventSource".into(), "trent".into());
-        mode.insert("eventName".into(), "AuditConfiguration".into());
-        mode.insert(
-            "requestParameters".into(),
-            serde_json::json!({ "failOpen": args.audit_fail_open }),
-        );
-        audit
-            .append(serde_json::to_vec(&serde_json::Value::Object(mode))?)
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        record_audit_mode(&audit, &kms, args.audit_fail_open).await?;
         if let AdminListen(Some(admin_address)) = args.admin_listen {
-            let admin = tokio::net::TcpListener::bind(admin_address)
-                .await
-                .with_context(|| format!("admin listener on {admin_address}"))?;
-            let address = admin.local_addr()?;
-            println!("trent admin listening on {address}");
-            tracing::info!(%address, "admin listening");
-            let router =
-                trent_server::admin_router(kms.clone(), metrics.clone(), Some(audit_dir.clone()));
-            tokio::spawn(async move {
-                if let Err(error) = axum::serve(admin, router).await {
-                    tracing::error!(%error, "admin listener failed");
-                }
-            });
+            listen_admin(admin_address, &kms, &metrics, &audit_dir).await?;
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -319,6 +225,147 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
     tracing::info!("stopped cleanly");
     drop(lock);
+    Ok(())
+}
+
+/// Logs to standard error, at the level `TRENT_LOG` names (default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("TRENT_LOG").unwrap_or_else(|_| "info".into())
+    };
+    match format {
+        LogFormat::Human => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
+}
+
+/// Before the first request: the maintenance that came due while the
+/// server was down, the key-usage tracking date, and on a first start the
+/// account and its root credentials.
+fn start_service(
+    kms: &Kms,
+    data_dir: &Path,
+    requested_account: Option<AccountId>,
+) -> anyhow::Result<()> {
+    let report = kms
+        .run_maintenance()
+        .map_err(|error| anyhow::anyhow!("maintenance at start failed: {error}"))?;
+    if !report.deleted.is_empty() || report.rotated > 0 {
+        tracing::info!(
+            deleted = report.deleted.len(),
+            rotated = report.rotated,
+            "maintenance at start"
+        );
+    }
+    // Key uses are tracked from the first start that knows how.
+    kms.key_usage_tracking_since()
+        .map_err(|error| anyhow::anyhow!("reading the key usage tracking date: {error}"))?;
+    let credentials_path = data_dir.join("root-credentials");
+    let bootstrap = kms
+        .bootstrap(requested_account, |_, access_key_id, secret| {
+            write_credentials(&credentials_path, access_key_id, secret)
+        })
+        .map_err(|error| anyhow::anyhow!("first start failed: {error}"))?;
+    if bootstrap.created {
+        tracing::info!(account = %bootstrap.account, path = %credentials_path.display(), "created account and root credentials");
+    }
+    println!("trent account {}", bootstrap.account);
+    println!("trent root credentials in {}", credentials_path.display());
+    Ok(())
+}
+
+/// How callers are authenticated; `--dev` says loudly what it gives up.
+fn auth_mode(args: &ServeArgs) -> AuthMode {
+    if !args.dev {
+        return AuthMode::Verify;
+    }
+    eprintln!("\n!!! WARNING: trent is running with --dev: request signatures are NOT verified.");
+    eprintln!(
+        "!!! Anyone who can reach {} can use every key. Never keep real keys here.\n",
+        args.listen
+    );
+    tracing::warn!("development mode: signatures are not verified");
+    AuthMode::Dev
+}
+
+/// Opens the audit log (inside the runtime: its writer is a task).
+fn open_audit_log(
+    args: &ServeArgs,
+    kms: &Kms,
+    audit_dir: &Path,
+    metrics: &trent_server::Metrics,
+) -> anyhow::Result<trent_audit::log::AuditLog> {
+    let signer = kms
+        .audit_signer()
+        .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
+    let audit = trent_audit::log::AuditLog::open_counted(
+        audit_dir,
+        signer,
+        args.audit_segment_bytes
+            .unwrap_or(args.audit_segment_mib * 1024 * 1024),
+        metrics.audit_sync_hook(),
+    )
+    .map_err(|error| anyhow::anyhow!("{error}"))?;
+    if args.audit_fail_open {
+        eprintln!(
+            "WARNING: --audit-fail-open: requests are served even when they cannot be audited."
+        );
+    }
+    Ok(audit)
+}
+
+/// The audit mode is itself on record: the first event of every start.
+async fn record_audit_mode(
+    audit: &trent_audit::log::AuditLog,
+    kms: &Kms,
+    fail_open: bool,
+) -> anyhow::Result<()> {
+    let mut mode = serde_json::Map::new();
+    mode.insert("eventVersion".into(), "1.08".into());
+    mode.insert(
+        "eventTime".into(),
+        trent_protocol::query::iso8601(kms.clock().now().as_millis()).into(),
+    );
+    mode.insert("eventSource".into(), "trent".into());
+    mode.insert("eventName".into(), "AuditConfiguration".into());
+    mode.insert(
+        "requestParameters".into(),
+        serde_json::json!({ "failOpen": fail_open }),
+    );
+    audit
+        .append(serde_json::to_vec(&serde_json::Value::Object(mode))?)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// Serves `/metrics`, `/healthz` and `/readyz` on their own listener.
+async fn listen_admin(
+    address: std::net::SocketAddr,
+    kms: &Arc<Kms>,
+    metrics: &Arc<trent_server::Metrics>,
+    audit_dir: &Path,
+) -> anyhow::Result<()> {
+    let admin = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("admin listener on {address}"))?;
+    let address = admin.local_addr()?;
+    println!("trent admin listening on {address}");
+    tracing::info!(%address, "admin listening");
+    let router =
+        trent_server::admin_router(kms.clone(), metrics.clone(), Some(audit_dir.to_path_buf()));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(admin, router).await {
+            tracing::error!(%error, "admin listener failed");
+        }
+    });
     Ok(())
 }
 

@@ -77,6 +77,32 @@ fn key_only(body: &[u8]) -> Result<KeyReference, KmsError> {
     checked_key(key_id)
 }
 
+/// A checked request for one page of what a key has (ListResourceTags,
+/// ListKeyPolicies).
+#[derive(Debug)]
+pub struct KeyPage {
+    /// The key.
+    pub key: KeyReference,
+    /// Where the page starts.
+    pub marker: Option<String>,
+    /// Most entries on the page.
+    pub limit: u32,
+}
+
+fn key_page(body: &[u8]) -> Result<KeyPage, KmsError> {
+    let request: crate::dto::ListForKeyRequest = crate::decode(body)?;
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    let limit = checks.limit(request.limit);
+    checks.marker(request.marker.as_ref());
+    checks.finish()?;
+    Ok(KeyPage {
+        key: checked_key(key_id)?,
+        marker: request.marker,
+        limit,
+    })
+}
+
 /// A required key id, after all checks passed.
 fn checked_key(key_id: Option<&String>) -> Result<KeyReference, KmsError> {
     check::key_reference(key_id.map(String::as_str).unwrap_or_default())

@@ -1,4 +1,4 @@
-//! CreateAlias.
+//! CreateAlias (and UpdateAlias, which has the same members).
 
 use trent_core::error::KmsError;
 use trent_core::id::{AliasName, KeyReference};
@@ -6,7 +6,7 @@ use trent_core::id::{AliasName, KeyReference};
 use crate::check::{self, Checks};
 use crate::dto::AliasRequest;
 
-/// A checked CreateAlias request.
+/// A checked CreateAlias or UpdateAlias request.
 #[derive(Debug)]
 pub struct Request {
     /// The alias.

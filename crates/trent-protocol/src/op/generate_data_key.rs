@@ -1,4 +1,4 @@
-//! GenerateDataKey.
+//! GenerateDataKey (and GenerateDataKeyWithoutPlaintext, which has the same members).
 
 use trent_core::context::EncryptionContext;
 use trent_core::error::KmsError;
@@ -8,7 +8,7 @@ use trent_core::view::DataKey;
 use crate::check::{self, Checks};
 use crate::dto::{GenerateDataKeyRequest, GenerateDataKeyResponse};
 
-/// A checked GenerateDataKey request.
+/// A checked GenerateDataKey or GenerateDataKeyWithoutPlaintext request.
 #[derive(Debug)]
 pub struct Request {
     /// The key.
@@ -44,7 +44,7 @@ pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
     })
 }
 
-/// Encodes the data key: its plaintext and its ciphertext.
+/// Encodes the data key: its ciphertext, and its plaintext when present.
 pub fn encode(data_key: &DataKey) -> super::Reply {
     crate::encode(&GenerateDataKeyResponse {
         ciphertext_blob: &data_key.ciphertext,

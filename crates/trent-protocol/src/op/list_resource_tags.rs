@@ -1,37 +1,14 @@
 //! ListResourceTags.
 
 use trent_core::error::KmsError;
-use trent_core::id::KeyReference;
 use trent_core::key::Tag;
 use trent_core::view::Listing;
 
-use crate::check::Checks;
-use crate::dto::{ListForKeyRequest, ListResourceTagsResponse, TagDto};
+use crate::dto::{ListResourceTagsResponse, TagDto};
 
-/// A checked ListResourceTags request.
-#[derive(Debug)]
-pub struct Request {
-    /// The key.
-    pub key: KeyReference,
-    /// Where the page starts.
-    pub marker: Option<String>,
-    /// Most entries on the page.
-    pub limit: u32,
-}
-
-/// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
-    let request: ListForKeyRequest = crate::decode(body)?;
-    let mut checks = Checks::new();
-    let key_id = checks.required_key_id("keyId", &request.key_id);
-    let limit = checks.limit(request.limit);
-    checks.marker(request.marker.as_ref());
-    checks.finish()?;
-    Ok(Request {
-        key: super::checked_key(key_id)?,
-        marker: request.marker,
-        limit,
-    })
+/// Decodes and checks the request: the key, and which page.
+pub fn decode(body: &[u8]) -> Result<super::KeyPage, KmsError> {
+    super::key_page(body)
 }
 
 /// Encodes one page of tags.

@@ -1,32 +1,12 @@
-//! UpdateAlias.
+//! UpdateAlias: CreateAlias's members, pointing an existing alias elsewhere.
 
 use trent_core::error::KmsError;
-use trent_core::id::{AliasName, KeyReference};
 
-use crate::check::{self, Checks};
-use crate::dto::AliasRequest;
+use super::create_alias::{self, Request};
 
-/// A checked UpdateAlias request.
-#[derive(Debug)]
-pub struct Request {
-    /// The alias.
-    pub alias: AliasName,
-    /// The key it is to point to.
-    pub target: KeyReference,
-}
-
-/// Decodes and checks the request.
+/// Decodes and checks the request, member for member CreateAlias's.
 pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
-    let request: AliasRequest = crate::decode(body)?;
-    let mut checks = Checks::new();
-    let name = checks.alias_name(&request.alias_name);
-    let target = checks.required_key_id("targetKeyId", &request.target_key_id);
-    checks.finish()?;
-    let alias = check::alias_name(name.map(String::as_str).unwrap_or_default())?;
-    Ok(Request {
-        alias,
-        target: super::checked_key(target)?,
-    })
+    create_alias::decode(body)
 }
 
 /// Encodes the (empty) answer.

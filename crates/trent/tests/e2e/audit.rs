@@ -8,29 +8,7 @@ use aws_sdk_kms::operation::RequestId;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::{blob, create_key, expect_error, server};
-
-fn events(dir: &Path) -> Vec<Value> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension().is_some_and(|e| e == "jsonl")
-                && path.file_name().unwrap() != "digests.jsonl"
-        })
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|path| {
-            std::fs::read_to_string(path)
-                .unwrap()
-                .lines()
-                .map(|line| serde_json::from_str(line).unwrap())
-                .collect::<Vec<Value>>()
-        })
-        .collect()
-}
+use crate::{audit_events as events, blob, create_key, expect_error, server};
 
 /// The first line of the server's log that contains `needle`.
 fn logged(server: &trent_testkit::TestServer, needle: &str) -> String {

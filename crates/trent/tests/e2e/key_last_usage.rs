@@ -6,29 +6,12 @@ use std::path::Path;
 use aws_sdk_kms::operation::RequestId;
 use serde_json::Value;
 
-use crate::{blob, create_key, expect_error, server};
+use crate::{audit_events, blob, create_key, expect_error, server};
 
 /// The audit event whose `requestID` is `request_id`.
 fn event_of(dir: &Path, request_id: &str) -> Value {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.extension().is_some_and(|e| e == "jsonl")
-                && path.file_name().unwrap() != "digests.jsonl"
-        })
-        .collect();
-    names.sort();
-    names
-        .iter()
-        .flat_map(|path| {
-            std::fs::read_to_string(path)
-                .unwrap()
-                .lines()
-                .filter(|line| !line.trim_matches('\0').is_empty())
-                .map(|line| serde_json::from_str::<Value>(line.trim_matches('\0')).unwrap())
-                .collect::<Vec<_>>()
-        })
+    audit_events(dir)
+        .into_iter()
         .find(|event| event["requestID"] == request_id)
         .unwrap_or_else(|| panic!("no audit event for {request_id}"))
 }

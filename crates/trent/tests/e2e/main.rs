@@ -68,3 +68,29 @@ pub(crate) async fn create_key(client: &aws_sdk_kms::Client) -> String {
 pub(crate) fn blob(bytes: &[u8]) -> aws_sdk_kms::primitives::Blob {
     aws_sdk_kms::primitives::Blob::new(bytes.to_vec())
 }
+
+/// Every event of the audit log in `dir`, in order (a running server's
+/// segment ends in preallocated zeros, which are not events).
+pub(crate) fn audit_events(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "jsonl")
+                && path.file_name().unwrap() != "digests.jsonl"
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|path| {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .map(|line| line.trim_matches('\0'))
+                .filter(|line| !line.is_empty())
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect::<Vec<serde_json::Value>>()
+        })
+        .collect()
+}

@@ -16,7 +16,6 @@ use trent_crypto::root_key::seal_key_material;
 use trent_store::record::RotationType as StoredRotationType;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
-use crate::op::parse_marker;
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
 use trent_core::view::Listing;
@@ -141,7 +140,6 @@ impl Kms {
             Operation::ListKeyRotations.action(),
         )?;
         check_rotatable(&record)?;
-        let start = usize::try_from(parse_marker(marker)?.unwrap_or(0)).unwrap_or(usize::MAX);
         let rotations: Vec<Rotation> = self
             .store
             .materials(&record.key_id)
@@ -158,16 +156,7 @@ impl Kms {
                 })
             })
             .collect();
-        let limit = limit as usize;
-        let end = start.saturating_add(limit).min(rotations.len());
-        let items = rotations
-            .get(start.min(end)..end)
-            .unwrap_or_default()
-            .to_vec();
-        Ok(Listing {
-            items,
-            next_marker: (end < rotations.len()).then(|| end.to_string()),
-        })
+        super::page(rotations, marker, limit)
     }
 
     /// Adds a material version to `record` (made at `at`) and makes it

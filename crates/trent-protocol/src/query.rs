@@ -3,40 +3,14 @@
 
 use std::collections::HashMap;
 
+use trent_core::query_action::QueryService;
 use trent_core::error::{IamError, IncompleteSignature, InvalidSignature, KmsError, PolicyProblem};
 
-/// Which service a Query request is for; also its SigV4 service name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryService {
-    /// IAM (`iam`, API version 2010-05-08).
-    Iam,
-    /// STS (`sts`, API version 2011-06-15).
-    Sts,
-}
-
-impl QueryService {
-    /// The service an action belongs to.
-    pub fn of_action(action: &str) -> Self {
-        match action {
-            "GetCallerIdentity" | "AssumeRole" => Self::Sts,
-            _ => Self::Iam,
-        }
-    }
-
-    /// The SigV4 service name.
-    pub fn signing_name(self) -> &'static str {
-        match self {
-            Self::Iam => "iam",
-            Self::Sts => "sts",
-        }
-    }
-
-    /// The XML namespace of responses.
-    pub fn namespace(self) -> &'static str {
-        match self {
-            Self::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
-            Self::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
-        }
+/// The XML namespace of a service's responses.
+fn namespace(service: QueryService) -> &'static str {
+    match service {
+        QueryService::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+        QueryService::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
     }
 }
 
@@ -167,7 +141,7 @@ pub fn response(
     let mut xml = Xml::new();
     let outer = format!("{action}Response");
     let inner = format!("{action}Result");
-    xml.open_ns(&outer, service.namespace()).open(&inner);
+    xml.open_ns(&outer, namespace(service)).open(&inner);
     result(&mut xml);
     xml.close(&inner)
         .open("ResponseMetadata")
@@ -181,7 +155,7 @@ pub fn response(
 pub fn empty_response(service: QueryService, action: &str, request_id: &str) -> Vec<u8> {
     let mut xml = Xml::new();
     let outer = format!("{action}Response");
-    xml.open_ns(&outer, service.namespace())
+    xml.open_ns(&outer, namespace(service))
         .open("ResponseMetadata")
         .leaf("RequestId", request_id)
         .close("ResponseMetadata")
@@ -247,7 +221,7 @@ impl QueryError {
         } else {
             "Sender"
         };
-        xml.open_ns("ErrorResponse", service.namespace())
+        xml.open_ns("ErrorResponse", namespace(service))
             .open("Error")
             .leaf("Type", kind)
             .leaf("Code", self.code)

@@ -2,52 +2,13 @@
 //! and back to XML, one arm per action.
 
 use trent_core::error::IamError;
-use trent_protocol::query::{
-    empty_response, encode_policy, iso8601, response, QueryRequest, QueryService, Xml,
-};
+use trent_core::query_action::QueryAction;
+use trent_protocol::query::{empty_response, encode_policy, iso8601, response, QueryRequest, Xml};
 use trent_service::iam::{KeyOwner, MAX_SESSION_SECONDS};
 use trent_service::{Caller, Kms};
 use trent_store::record::{AccessKeyRecord, PrincipalKind, PrincipalRecord};
 
 type Reply = Result<Vec<u8>, IamError>;
-
-/// The IAM and STS actions Trent serves.
-const ACTIONS: &[&str] = &[
-    "GetCallerIdentity",
-    "AssumeRole",
-    "CreateUser",
-    "GetUser",
-    "ListUsers",
-    "DeleteUser",
-    "ListGroupsForUser",
-    "CreateAccessKey",
-    "ListAccessKeys",
-    "UpdateAccessKey",
-    "DeleteAccessKey",
-    "CreateRole",
-    "CreateServiceLinkedRole",
-    "GetRole",
-    "ListRoles",
-    "DeleteRole",
-    "UpdateAssumeRolePolicy",
-    "PutUserPolicy",
-    "PutRolePolicy",
-    "GetUserPolicy",
-    "GetRolePolicy",
-    "ListUserPolicies",
-    "ListRolePolicies",
-    "DeleteUserPolicy",
-    "DeleteRolePolicy",
-];
-
-/// An action's name from the closed set, or `unknown` (for metrics labels).
-pub(crate) fn known_action(action: &str) -> &'static str {
-    ACTIONS
-        .iter()
-        .find(|known| **known == action)
-        .copied()
-        .unwrap_or("unknown")
-}
 
 fn user_xml(xml: &mut Xml, user: &PrincipalRecord) {
     xml.leaf("Path", &user.path)
@@ -81,11 +42,11 @@ fn access_key_xml(xml: &mut Xml, key: &AccessKeyRecord) {
         .leaf("CreateDate", &iso8601(key.created_at.as_millis()));
 }
 
-fn kind_of(action: &str) -> PrincipalKind {
-    if action.contains("Role") {
-        PrincipalKind::Role
-    } else {
-        PrincipalKind::User
+/// The principal kind of a `User`/`Role` action pair, as the table declares it.
+fn principal_kind(action: QueryAction) -> PrincipalKind {
+    match action.principal() {
+        Some(trent_core::id::PrincipalKind::Role) => PrincipalKind::Role,
+        _ => PrincipalKind::User,
     }
 }
 
@@ -100,15 +61,18 @@ fn principal_param(kind: PrincipalKind) -> &'static str {
 pub(crate) fn dispatch(
     kms: &Kms,
     caller: &Caller,
-    service: QueryService,
     request: &QueryRequest,
     request_id: &str,
 ) -> Reply {
-    let action = request.action.as_str();
-    let done = || Ok(empty_response(service, action, request_id));
-    let reply = |write: &dyn Fn(&mut Xml)| Ok(response(service, action, request_id, write));
-    match (service, action) {
-        (QueryService::Sts, "GetCallerIdentity") => {
+    let Some(action) = QueryAction::from_name(&request.action) else {
+        return Err(IamError::InvalidAction(request.action.clone()));
+    };
+    let service = action.service();
+    let name = action.name();
+    let done = || Ok(empty_response(service, name, request_id));
+    let reply = |write: &dyn Fn(&mut Xml)| Ok(response(service, name, request_id, write));
+    match action {
+        QueryAction::GetCallerIdentity => {
             let identity = kms.get_caller_identity(caller);
             reply(&|xml| {
                 xml.leaf("UserId", &identity.user_id)
@@ -116,7 +80,7 @@ pub(crate) fn dispatch(
                     .leaf("Arn", &identity.arn);
             })
         }
-        (QueryService::Sts, "AssumeRole") => {
+        QueryAction::AssumeRole => {
             let credentials = kms.assume_role(
                 caller,
                 request.required("RoleArn")?,
@@ -136,7 +100,7 @@ pub(crate) fn dispatch(
                     .close("AssumedRoleUser");
             })
         }
-        (QueryService::Iam, "CreateUser") => {
+        QueryAction::CreateUser => {
             let user =
                 kms.create_user(caller, request.required("UserName")?, request.get("Path"))?;
             reply(&|xml| {
@@ -145,7 +109,7 @@ pub(crate) fn dispatch(
                 xml.close("User");
             })
         }
-        (QueryService::Iam, "GetUser") => match kms.get_user(caller, request.get("UserName"))? {
+        QueryAction::GetUser => match kms.get_user(caller, request.get("UserName"))? {
             Some(user) => reply(&|xml| {
                 xml.open("User");
                 user_xml(xml, &user);
@@ -160,7 +124,7 @@ pub(crate) fn dispatch(
                     .close("User");
             }),
         },
-        (QueryService::Iam, "ListUsers") => {
+        QueryAction::ListUsers => {
             let users = kms.list_users(caller)?;
             reply(&|xml| {
                 xml.open("Users");
@@ -172,7 +136,7 @@ pub(crate) fn dispatch(
                 xml.close("Users").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "ListGroupsForUser") => {
+        QueryAction::ListGroupsForUser => {
             let groups = kms.list_groups_for_user(caller, request.required("UserName")?)?;
             reply(&|xml| {
                 xml.open("Groups");
@@ -182,11 +146,11 @@ pub(crate) fn dispatch(
                 xml.close("Groups").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteUser") => {
+        QueryAction::DeleteUser => {
             kms.delete_user(caller, request.required("UserName")?)?;
             done()
         }
-        (QueryService::Iam, "CreateAccessKey") => {
+        QueryAction::CreateAccessKey => {
             let key = kms.create_access_key(caller, request.get("UserName"))?;
             reply(&|xml| {
                 xml.open("AccessKey");
@@ -195,7 +159,7 @@ pub(crate) fn dispatch(
                     .close("AccessKey");
             })
         }
-        (QueryService::Iam, "ListAccessKeys") => {
+        QueryAction::ListAccessKeys => {
             let (owner, keys) = kms.list_access_keys(caller, request.get("UserName"))?;
             reply(&|xml| {
                 if let KeyOwner::User(name) = &owner {
@@ -210,7 +174,7 @@ pub(crate) fn dispatch(
                 xml.close("AccessKeyMetadata").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "UpdateAccessKey") => {
+        QueryAction::UpdateAccessKey => {
             let active = match request.required("Status")? {
                 "Active" => true,
                 "Inactive" => false,
@@ -228,7 +192,7 @@ pub(crate) fn dispatch(
             )?;
             done()
         }
-        (QueryService::Iam, "DeleteAccessKey") => {
+        QueryAction::DeleteAccessKey => {
             kms.delete_access_key(
                 caller,
                 request.get("UserName"),
@@ -236,7 +200,7 @@ pub(crate) fn dispatch(
             )?;
             done()
         }
-        (QueryService::Iam, "CreateRole") => {
+        QueryAction::CreateRole => {
             let role = kms.create_role(
                 caller,
                 request.required("RoleName")?,
@@ -250,7 +214,7 @@ pub(crate) fn dispatch(
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "CreateServiceLinkedRole") => {
+        QueryAction::CreateServiceLinkedRole => {
             let role = kms.create_service_linked_role(
                 caller,
                 request.required("AWSServiceName")?,
@@ -263,7 +227,7 @@ pub(crate) fn dispatch(
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "GetRole") => {
+        QueryAction::GetRole => {
             let role = kms.get_role(caller, request.required("RoleName")?)?;
             reply(&|xml| {
                 xml.open("Role");
@@ -271,7 +235,7 @@ pub(crate) fn dispatch(
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "ListRoles") => {
+        QueryAction::ListRoles => {
             let roles = kms.list_roles(caller)?;
             reply(&|xml| {
                 xml.open("Roles");
@@ -283,11 +247,11 @@ pub(crate) fn dispatch(
                 xml.close("Roles").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteRole") => {
+        QueryAction::DeleteRole => {
             kms.delete_role(caller, request.required("RoleName")?)?;
             done()
         }
-        (QueryService::Iam, "UpdateAssumeRolePolicy") => {
+        QueryAction::UpdateAssumeRolePolicy => {
             kms.update_assume_role_policy(
                 caller,
                 request.required("RoleName")?,
@@ -295,8 +259,8 @@ pub(crate) fn dispatch(
             )?;
             done()
         }
-        (QueryService::Iam, "PutUserPolicy" | "PutRolePolicy") => {
-            let kind = kind_of(action);
+        QueryAction::PutUserPolicy | QueryAction::PutRolePolicy => {
+            let kind = principal_kind(action);
             kms.put_identity_policy(
                 caller,
                 kind,
@@ -306,8 +270,8 @@ pub(crate) fn dispatch(
             )?;
             done()
         }
-        (QueryService::Iam, "GetUserPolicy" | "GetRolePolicy") => {
-            let kind = kind_of(action);
+        QueryAction::GetUserPolicy | QueryAction::GetRolePolicy => {
+            let kind = principal_kind(action);
             let (principal, policy) = kms.get_identity_policy(
                 caller,
                 kind,
@@ -320,8 +284,8 @@ pub(crate) fn dispatch(
                     .leaf("PolicyDocument", &encode_policy(&policy.document));
             })
         }
-        (QueryService::Iam, "ListUserPolicies" | "ListRolePolicies") => {
-            let kind = kind_of(action);
+        QueryAction::ListUserPolicies | QueryAction::ListRolePolicies => {
+            let kind = principal_kind(action);
             let names =
                 kms.list_identity_policies(caller, kind, request.required(principal_param(kind))?)?;
             reply(&|xml| {
@@ -332,8 +296,8 @@ pub(crate) fn dispatch(
                 xml.close("PolicyNames").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteUserPolicy" | "DeleteRolePolicy") => {
-            let kind = kind_of(action);
+        QueryAction::DeleteUserPolicy | QueryAction::DeleteRolePolicy => {
+            let kind = principal_kind(action);
             kms.delete_identity_policy(
                 caller,
                 kind,
@@ -342,6 +306,5 @@ pub(crate) fn dispatch(
             )?;
             done()
         }
-        _ => Err(IamError::InvalidAction(action.to_owned())),
     }
 }

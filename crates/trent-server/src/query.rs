@@ -2,59 +2,50 @@
 //! and back to XML, one arm per action.
 
 use trent_core::error::IamError;
+use trent_core::id::PrincipalKind;
 use trent_core::query_action::QueryAction;
+use trent_core::view::{AccessKeyMetadata, AccessKeyOwner, Role, User};
+use trent_protocol::query::check;
 use trent_protocol::query::{empty_response, encode_policy, iso8601, response, QueryRequest, Xml};
-use trent_service::iam::{KeyOwner, MAX_SESSION_SECONDS};
 use trent_service::{Caller, Kms};
-use trent_store::record::{AccessKeyRecord, PrincipalKind, PrincipalRecord};
 
 type Reply = Result<Vec<u8>, IamError>;
 
-fn user_xml(xml: &mut Xml, user: &PrincipalRecord) {
+fn user_xml(xml: &mut Xml, user: &User) {
     xml.leaf("Path", &user.path)
         .leaf("UserName", &user.name)
         .leaf("UserId", &user.id)
-        .leaf("Arn", &user.arn())
+        .leaf("Arn", &user.arn)
         .leaf("CreateDate", &iso8601(user.created_at.as_millis()));
 }
 
-fn role_xml(xml: &mut Xml, role: &PrincipalRecord) {
+fn role_xml(xml: &mut Xml, role: &Role) {
     xml.leaf("Path", &role.path)
         .leaf("RoleName", &role.name)
         .leaf("RoleId", &role.id)
-        .leaf("Arn", &role.arn())
+        .leaf("Arn", &role.arn)
         .leaf("CreateDate", &iso8601(role.created_at.as_millis()));
-    if let Some(trust) = &role.trust_policy {
+    if let Some(trust) = &role.assume_role_policy_document {
         xml.leaf("AssumeRolePolicyDocument", &encode_policy(trust));
     }
     if !role.description.is_empty() {
         xml.leaf("Description", &role.description);
     }
-    xml.leaf("MaxSessionDuration", &MAX_SESSION_SECONDS.to_string());
+    xml.leaf("MaxSessionDuration", &role.max_session_duration.to_string());
 }
 
-fn access_key_xml(xml: &mut Xml, key: &AccessKeyRecord) {
-    if let Some(user) = &key.user {
+fn access_key_xml(xml: &mut Xml, key: &AccessKeyMetadata) {
+    if let Some(user) = &key.user_name {
         xml.leaf("UserName", user);
     }
     xml.leaf("AccessKeyId", &key.access_key_id)
-        .leaf("Status", if key.active { "Active" } else { "Inactive" })
+        .leaf("Status", key.status.as_str())
         .leaf("CreateDate", &iso8601(key.created_at.as_millis()));
 }
 
 /// The principal kind of a `User`/`Role` action pair, as the table declares it.
 fn principal_kind(action: QueryAction) -> PrincipalKind {
-    match action.principal() {
-        Some(trent_core::id::PrincipalKind::Role) => PrincipalKind::Role,
-        _ => PrincipalKind::User,
-    }
-}
-
-fn principal_param(kind: PrincipalKind) -> &'static str {
-    match kind {
-        PrincipalKind::User => "UserName",
-        PrincipalKind::Role => "RoleName",
-    }
+    action.principal().unwrap_or(PrincipalKind::User)
 }
 
 /// Serves one IAM or STS action.
@@ -81,11 +72,14 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::AssumeRole => {
+            let role_arn = request.required("RoleArn")?;
+            let session_name = request.required("RoleSessionName")?;
+            let duration = request.integer("DurationSeconds")?;
             let credentials = kms.assume_role(
                 caller,
-                request.required("RoleArn")?,
-                request.required("RoleSessionName")?,
-                request.integer("DurationSeconds")?,
+                role_arn,
+                check::session_name(session_name)?,
+                check::session_duration(duration)?,
             )?;
             reply(&|xml| {
                 xml.open("Credentials")
@@ -101,29 +95,33 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::CreateUser => {
-            let user =
-                kms.create_user(caller, request.required("UserName")?, request.get("Path"))?;
+            let name = check::user_name(request.required("UserName")?)?;
+            let path = request.get("Path").map(check::path).transpose()?;
+            let user = kms.create_user(caller, name, path)?;
             reply(&|xml| {
                 xml.open("User");
                 user_xml(xml, &user);
                 xml.close("User");
             })
         }
-        QueryAction::GetUser => match kms.get_user(caller, request.get("UserName"))? {
-            Some(user) => reply(&|xml| {
-                xml.open("User");
-                user_xml(xml, &user);
-                xml.close("User");
-            }),
-            // The account root, which has no user record.
-            None => reply(&|xml| {
-                xml.open("User")
-                    .leaf("UserId", caller.account().as_str())
-                    .leaf("Arn", caller.principal_arn())
-                    .leaf("CreateDate", &iso8601(0))
-                    .close("User");
-            }),
-        },
+        QueryAction::GetUser => {
+            let name = request.get("UserName").map(check::user_name).transpose()?;
+            match kms.get_user(caller, name)? {
+                Some(user) => reply(&|xml| {
+                    xml.open("User");
+                    user_xml(xml, &user);
+                    xml.close("User");
+                }),
+                // The account root, which has no user record.
+                None => reply(&|xml| {
+                    xml.open("User")
+                        .leaf("UserId", caller.account().as_str())
+                        .leaf("Arn", caller.principal_arn())
+                        .leaf("CreateDate", &iso8601(0))
+                        .close("User");
+                }),
+            }
+        }
         QueryAction::ListUsers => {
             let users = kms.list_users(caller)?;
             reply(&|xml| {
@@ -137,7 +135,8 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::ListGroupsForUser => {
-            let groups = kms.list_groups_for_user(caller, request.required("UserName")?)?;
+            let name = check::user_name(request.required("UserName")?)?;
+            let groups = kms.list_groups_for_user(caller, name)?;
             reply(&|xml| {
                 xml.open("Groups");
                 for group in &groups {
@@ -147,22 +146,24 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::DeleteUser => {
-            kms.delete_user(caller, request.required("UserName")?)?;
+            kms.delete_user(caller, check::user_name(request.required("UserName")?)?)?;
             done()
         }
         QueryAction::CreateAccessKey => {
-            let key = kms.create_access_key(caller, request.get("UserName"))?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            let key = kms.create_access_key(caller, user)?;
             reply(&|xml| {
                 xml.open("AccessKey");
-                access_key_xml(xml, &key.record);
+                access_key_xml(xml, &key.metadata);
                 xml.leaf("SecretAccessKey", key.secret.expose())
                     .close("AccessKey");
             })
         }
         QueryAction::ListAccessKeys => {
-            let (owner, keys) = kms.list_access_keys(caller, request.get("UserName"))?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            let (owner, keys) = kms.list_access_keys(caller, user)?;
             reply(&|xml| {
-                if let KeyOwner::User(name) = &owner {
+                if let AccessKeyOwner::User(name) = &owner {
                     xml.leaf("UserName", name);
                 }
                 xml.open("AccessKeyMetadata");
@@ -175,37 +176,27 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::UpdateAccessKey => {
-            let active = match request.required("Status")? {
-                "Active" => true,
-                "Inactive" => false,
-                other => {
-                    return Err(IamError::Validation(format!(
-                        "1 validation error detected: Value '{other}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
-                    )))
-                }
-            };
-            kms.update_access_key(
-                caller,
-                request.get("UserName"),
-                request.required("AccessKeyId")?,
-                active,
-            )?;
+            let status = check::access_key_status(request.required("Status")?)?;
+            let access_key_id = request.required("AccessKeyId")?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            kms.update_access_key(caller, user, access_key_id, status)?;
             done()
         }
         QueryAction::DeleteAccessKey => {
-            kms.delete_access_key(
-                caller,
-                request.get("UserName"),
-                request.required("AccessKeyId")?,
-            )?;
+            let access_key_id = request.required("AccessKeyId")?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            kms.delete_access_key(caller, user, access_key_id)?;
             done()
         }
         QueryAction::CreateRole => {
+            let name = request.required("RoleName")?;
+            let path = request.get("Path");
+            let trust_policy = request.required("AssumeRolePolicyDocument")?;
             let role = kms.create_role(
                 caller,
-                request.required("RoleName")?,
-                request.get("Path"),
-                request.required("AssumeRolePolicyDocument")?,
+                check::role_name(name)?,
+                path.map(check::path).transpose()?,
+                trust_policy,
                 request.get("Description"),
             )?;
             reply(&|xml| {
@@ -215,11 +206,16 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::CreateServiceLinkedRole => {
+            let service = check::service_name(request.required("AWSServiceName")?)?;
+            let suffix = request
+                .get("CustomSuffix")
+                .map(check::custom_suffix)
+                .transpose()?;
             let role = kms.create_service_linked_role(
                 caller,
-                request.required("AWSServiceName")?,
+                service,
                 request.get("Description"),
-                request.get("CustomSuffix"),
+                suffix,
             )?;
             reply(&|xml| {
                 xml.open("Role");
@@ -228,7 +224,7 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::GetRole => {
-            let role = kms.get_role(caller, request.required("RoleName")?)?;
+            let role = kms.get_role(caller, check::role_name(request.required("RoleName")?)?)?;
             reply(&|xml| {
                 xml.open("Role");
                 role_xml(xml, &role);
@@ -248,46 +244,41 @@ pub(crate) fn dispatch(
             })
         }
         QueryAction::DeleteRole => {
-            kms.delete_role(caller, request.required("RoleName")?)?;
+            kms.delete_role(caller, check::role_name(request.required("RoleName")?)?)?;
             done()
         }
         QueryAction::UpdateAssumeRolePolicy => {
-            kms.update_assume_role_policy(
-                caller,
-                request.required("RoleName")?,
-                request.required("PolicyDocument")?,
-            )?;
+            let name = request.required("RoleName")?;
+            let trust_policy = request.required("PolicyDocument")?;
+            kms.update_assume_role_policy(caller, check::role_name(name)?, trust_policy)?;
             done()
         }
         QueryAction::PutUserPolicy | QueryAction::PutRolePolicy => {
             let kind = principal_kind(action);
-            kms.put_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-                request.required("PolicyDocument")?,
-            )?;
+            let principal = request.required(kind.name_member())?;
+            let policy_name = request.required("PolicyName")?;
+            let document = request.required("PolicyDocument")?;
+            let policy_name = check::policy_name(policy_name)?;
+            let principal = check::principal_name(kind, principal)?;
+            kms.put_identity_policy(caller, kind, principal, policy_name, document)?;
             done()
         }
         QueryAction::GetUserPolicy | QueryAction::GetRolePolicy => {
             let kind = principal_kind(action);
-            let (principal, policy) = kms.get_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-            )?;
+            // Only the policy name is checked: an unchecked principal name is not found.
+            let principal = request.required(kind.name_member())?;
+            let policy_name = check::policy_name(request.required("PolicyName")?)?;
+            let policy = kms.get_identity_policy(caller, kind, principal, policy_name)?;
             reply(&|xml| {
-                xml.leaf(principal_param(kind), &principal)
-                    .leaf("PolicyName", &policy.name)
-                    .leaf("PolicyDocument", &encode_policy(&policy.document));
+                xml.leaf(kind.name_member(), &policy.principal_name)
+                    .leaf("PolicyName", &policy.policy_name)
+                    .leaf("PolicyDocument", &encode_policy(&policy.policy_document));
             })
         }
         QueryAction::ListUserPolicies | QueryAction::ListRolePolicies => {
             let kind = principal_kind(action);
             let names =
-                kms.list_identity_policies(caller, kind, request.required(principal_param(kind))?)?;
+                kms.list_identity_policies(caller, kind, request.required(kind.name_member())?)?;
             reply(&|xml| {
                 xml.open("PolicyNames");
                 for name in &names {
@@ -298,12 +289,14 @@ pub(crate) fn dispatch(
         }
         QueryAction::DeleteUserPolicy | QueryAction::DeleteRolePolicy => {
             let kind = principal_kind(action);
-            kms.delete_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-            )?;
+            let principal = request.required(kind.name_member())?;
+            let policy_name = check::policy_name(request.required("PolicyName")?)?;
+            // A user's name is not checked: an unchecked one is not found.
+            let principal = match kind {
+                PrincipalKind::Role => check::role_name(principal)?,
+                PrincipalKind::User => principal,
+            };
+            kms.delete_identity_policy(caller, kind, principal, policy_name)?;
             done()
         }
     }

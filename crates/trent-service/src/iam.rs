@@ -14,14 +14,16 @@ mod policies;
 pub(crate) mod principals;
 mod roles;
 mod sts;
-mod users;
 #[cfg(test)]
 mod tests;
+mod users;
 
 use trent_core::action::Action;
 use trent_core::clock::Timestamp;
 use trent_core::error::{IamError, KmsError};
-use trent_store::record::AccessKeyRecord;
+use trent_core::id::PrincipalKind;
+use trent_core::view::{AccessKeyMetadata, AccessKeyStatus, Role, User};
+use trent_store::record::{AccessKeyRecord, PrincipalKind as StoredKind, PrincipalRecord};
 
 use crate::bootstrap::{random_token, SecretAccessKey};
 use crate::{store_failed, Caller, Kms};
@@ -32,25 +34,14 @@ pub const MAX_ACCESS_KEYS_PER_USER: usize = 2;
 pub const MAX_USER_POLICY_CHARS: usize = 2_048;
 /// Aggregate size of a role's inline policies, whitespace excluded (AWS's quota).
 pub const MAX_ROLE_POLICY_CHARS: usize = 10_240;
-/// Shortest and longest sessions AssumeRole grants, in seconds.
-pub const SESSION_SECONDS: std::ops::RangeInclusive<i64> = 900..=43_200;
 /// A role's maximum session duration (AWS's default), in seconds.
 pub const MAX_SESSION_SECONDS: i64 = 3_600;
-
-/// Who owns an access key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyOwner {
-    /// The account root.
-    Root,
-    /// An IAM user, by name.
-    User(String),
-}
 
 /// A new access key, with its secret (shown once).
 #[derive(Debug)]
 pub struct NewAccessKey {
-    /// The stored record.
-    pub record: AccessKeyRecord,
+    /// The key, as ListAccessKeys would show it.
+    pub metadata: AccessKeyMetadata,
     /// The secret access key.
     pub secret: SecretAccessKey,
 }
@@ -95,36 +86,6 @@ pub struct CallerIdentity {
 
 type IamResult<T> = Result<T, IamError>;
 
-/// A user or role named in a request.
-fn check_name(what: &str, name: &str, max: usize) -> IamResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= max
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(IamError::Validation(format!(
-            "The specified value for {what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- and be 1 to {max} characters long."
-        )))
-    }
-}
-
-fn check_path(path: &str) -> IamResult<()> {
-    let ok = path.starts_with('/')
-        && path.ends_with('/')
-        && path.len() <= 512
-        && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(IamError::Validation(
-            "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.".into(),
-        ))
-    }
-}
-
 fn iam_store(error: trent_store::StoreError) -> IamError {
     IamError::Kms(store_failed(error))
 }
@@ -134,11 +95,62 @@ fn unique_id(prefix: &str) -> Result<String, KmsError> {
 }
 
 impl Kms {
-
     /// Refuses an IAM action unless the caller is the root of the account it
     /// acts in, or an identity policy of the caller allows it on `resource`.
     fn authorize_iam(&self, caller: &Caller, action: Action, resource: &str) -> IamResult<()> {
         self.authorize_by_identity(caller, action, resource, Default::default())
             .map_err(IamError::Kms)
+    }
+}
+
+/// The store's word for a principal kind.
+fn stored(kind: PrincipalKind) -> StoredKind {
+    match kind {
+        PrincipalKind::User => StoredKind::User,
+        PrincipalKind::Role => StoredKind::Role,
+    }
+}
+
+/// The domain's word for a stored principal kind.
+fn domain(kind: StoredKind) -> PrincipalKind {
+    match kind {
+        StoredKind::User => PrincipalKind::User,
+        StoredKind::Role => PrincipalKind::Role,
+    }
+}
+
+fn user_view(record: &PrincipalRecord) -> User {
+    User {
+        path: record.path.clone(),
+        name: record.name.clone(),
+        id: record.id.clone(),
+        arn: record.arn(),
+        created_at: record.created_at,
+    }
+}
+
+fn role_view(record: &PrincipalRecord) -> Role {
+    Role {
+        path: record.path.clone(),
+        name: record.name.clone(),
+        id: record.id.clone(),
+        arn: record.arn(),
+        created_at: record.created_at,
+        assume_role_policy_document: record.trust_policy.clone(),
+        description: record.description.clone(),
+        max_session_duration: MAX_SESSION_SECONDS,
+    }
+}
+
+fn access_key_view(record: &AccessKeyRecord) -> AccessKeyMetadata {
+    AccessKeyMetadata {
+        user_name: record.user.clone(),
+        access_key_id: record.access_key_id.clone(),
+        status: if record.active {
+            AccessKeyStatus::Active
+        } else {
+            AccessKeyStatus::Inactive
+        },
+        created_at: record.created_at,
     }
 }

@@ -1,32 +1,34 @@
 //! Access keys: CreateAccessKey, ListAccessKeys, UpdateAccessKey,
-//! DeleteAccessKey, for users and the account root.
+//! DeleteAccessKey, for users and the account root. User names arrive
+//! checked (trent-protocol's `query::check`).
 
 use trent_core::action::Action;
-use trent_core::error::IamError;
+use trent_core::error::{IamEntity, IamError, IamInvalid, IamQuota};
+use trent_core::view::{AccessKeyMetadata, AccessKeyOwner, AccessKeyStatus};
 use trent_store::record::{AccessKeyRecord, PrincipalKind};
 
-use super::{check_name, iam_store, IamResult, KeyOwner, NewAccessKey, MAX_ACCESS_KEYS_PER_USER};
+use super::{access_key_view, iam_store, IamResult, NewAccessKey, MAX_ACCESS_KEYS_PER_USER};
 use crate::{Caller, Identity, Kms};
 
 impl Kms {
-
-    fn key_owner(&self, caller: &Caller, user: Option<&str>) -> IamResult<(KeyOwner, String)> {
+    fn key_owner(
+        &self,
+        caller: &Caller,
+        user: Option<&str>,
+    ) -> IamResult<(AccessKeyOwner, String)> {
         let name = match (user, caller.identity()) {
             (Some(name), _) => Some(name.to_owned()),
             (None, Identity::User { name, .. }) => Some(name.clone()),
             (None, Identity::Root) => None,
             (None, Identity::AssumedRole { .. }) => {
-                return Err(IamError::Validation(
-                    "Must specify userName when calling with non-User credentials".into(),
-                ))
+                return Err(IamError::Validation(IamInvalid::UserNameRequired))
             }
         };
         match name {
-            None => Ok((KeyOwner::Root, caller.scope().root_arn())),
+            None => Ok((AccessKeyOwner::Root, caller.scope().root_arn())),
             Some(name) => {
-                check_name("userName", &name, 64)?;
                 let user = self.existing(caller, PrincipalKind::User, &name)?;
-                Ok((KeyOwner::User(user.name.clone()), user.arn()))
+                Ok((AccessKeyOwner::User(user.name.clone()), user.arn()))
             }
         }
     }
@@ -41,21 +43,24 @@ impl Kms {
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::CreateAccessKey, &arn)?;
         let user = match &owner {
-            KeyOwner::Root => None,
-            KeyOwner::User(name) => Some(name.as_str()),
+            AccessKeyOwner::Root => None,
+            AccessKeyOwner::User(name) => Some(name.as_str()),
         };
         let existing = self
             .store
             .access_keys(caller.account(), user)
             .map_err(iam_store)?;
         if existing.len() >= MAX_ACCESS_KEYS_PER_USER {
-            return Err(IamError::LimitExceeded(format!(
-                "Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS_PER_USER}"
-            )));
+            return Err(IamError::LimitExceeded(IamQuota::AccessKeysPerUser {
+                max: MAX_ACCESS_KEYS_PER_USER,
+            }));
         }
         let (record, secret) = self.store_new_access_key(caller.account(), user)?;
         self.identities_changed();
-        Ok(NewAccessKey { record, secret })
+        Ok(NewAccessKey {
+            metadata: access_key_view(&record),
+            secret,
+        })
     }
 
     /// ListAccessKeys.
@@ -63,41 +68,41 @@ impl Kms {
         &self,
         caller: &Caller,
         user: Option<&str>,
-    ) -> IamResult<(KeyOwner, Vec<AccessKeyRecord>)> {
+    ) -> IamResult<(AccessKeyOwner, Vec<AccessKeyMetadata>)> {
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::ListAccessKeys, &arn)?;
         let user = match &owner {
-            KeyOwner::Root => None,
-            KeyOwner::User(name) => Some(name.as_str()),
+            AccessKeyOwner::Root => None,
+            AccessKeyOwner::User(name) => Some(name.as_str()),
         };
         let keys = self
             .store
             .access_keys(caller.account(), user)
             .map_err(iam_store)?;
-        Ok((owner, keys))
+        Ok((owner, keys.iter().map(access_key_view).collect()))
     }
 
     fn owned_key(
         &self,
         caller: &Caller,
-        owner: &KeyOwner,
+        owner: &AccessKeyOwner,
         access_key_id: &str,
     ) -> IamResult<AccessKeyRecord> {
         let record = self.store.access_key(access_key_id).map_err(iam_store)?;
         let owned = record.filter(|record| {
             &record.account == caller.account()
                 && match owner {
-                    KeyOwner::Root => record.user.is_none(),
-                    KeyOwner::User(name) => record
+                    AccessKeyOwner::Root => record.user.is_none(),
+                    AccessKeyOwner::User(name) => record
                         .user
                         .as_deref()
                         .is_some_and(|user| user.eq_ignore_ascii_case(name)),
                 }
         });
         owned.ok_or_else(|| {
-            IamError::NoSuchEntity(format!(
-                "The Access Key with id {access_key_id} cannot be found."
-            ))
+            IamError::NoSuchEntity(IamEntity::AccessKey {
+                id: access_key_id.to_owned(),
+            })
         })
     }
 
@@ -107,14 +112,14 @@ impl Kms {
         caller: &Caller,
         user: Option<&str>,
         access_key_id: &str,
-        active: bool,
+        status: AccessKeyStatus,
     ) -> IamResult<()> {
         let _guard = self.writing();
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::UpdateAccessKey, &arn)?;
         let record = self.owned_key(caller, &owner, access_key_id)?;
         self.store
-            .set_access_key_active(&record.access_key_id, active)
+            .set_access_key_active(&record.access_key_id, status == AccessKeyStatus::Active)
             .map_err(iam_store)?;
         self.identities_changed();
         Ok(())

@@ -1,37 +1,30 @@
 //! Inline identity policies of users and roles: Put, Get, List and
-//! Delete User/RolePolicy.
+//! Delete User/RolePolicy. Names arrive checked (trent-protocol's
+//! `query::check`).
 
 use trent_core::action::Action;
-use trent_core::error::IamError;
+use trent_core::error::{IamEntity, IamError, IamQuota};
+use trent_core::id::PrincipalKind as Kind;
+use trent_core::view::IdentityPolicy;
 use trent_policy::document::{PolicyDocument, PolicyKind};
 use trent_store::record::{IdentityPolicyRecord, PrincipalKind};
 use trent_store::StoreErrorKind;
 
-use super::{check_name, iam_store, IamResult, MAX_ROLE_POLICY_CHARS, MAX_USER_POLICY_CHARS};
+use super::{domain, iam_store, stored, IamResult, MAX_ROLE_POLICY_CHARS, MAX_USER_POLICY_CHARS};
 use crate::authorize::policy_problem;
 use crate::{Caller, Kms};
 
 impl Kms {
-
     /// PutUserPolicy / PutRolePolicy.
     pub fn put_identity_policy(
         &self,
         caller: &Caller,
-        kind: PrincipalKind,
+        kind: Kind,
         principal: &str,
         policy_name: &str,
         document: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
-        check_name(
-            if kind == PrincipalKind::User {
-                "userName"
-            } else {
-                "roleName"
-            },
-            principal,
-            64,
-        )?;
+        let kind = stored(kind);
         let _guard = self.writing();
         let record = match kind {
             PrincipalKind::User => self.existing(caller, kind, principal)?,
@@ -43,9 +36,9 @@ impl Kms {
             self.authorize_iam(caller, Action::PutUserPolicy, &record.arn())?;
         }
         PolicyDocument::parse(document, PolicyKind::Identity).map_err(policy_problem)?;
-        let (quota, label) = match kind {
-            PrincipalKind::User => (MAX_USER_POLICY_CHARS, "user"),
-            PrincipalKind::Role => (MAX_ROLE_POLICY_CHARS, "role"),
+        let quota = match kind {
+            PrincipalKind::User => MAX_USER_POLICY_CHARS,
+            PrincipalKind::Role => MAX_ROLE_POLICY_CHARS,
         };
         let others: usize = self
             .store
@@ -56,10 +49,11 @@ impl Kms {
             .map(|existing| policy_chars(&existing.document))
             .sum();
         if others + policy_chars(document) > quota {
-            return Err(IamError::LimitExceeded(format!(
-                "Maximum policy size of {quota} bytes exceeded for {label} {}",
-                record.name
-            )));
+            return Err(IamError::LimitExceeded(IamQuota::PolicySize {
+                kind: domain(kind),
+                name: record.name,
+                max: quota,
+            }));
         }
         self.store
             .put_identity_policy(
@@ -80,11 +74,11 @@ impl Kms {
     pub fn get_identity_policy(
         &self,
         caller: &Caller,
-        kind: PrincipalKind,
+        kind: Kind,
         principal: &str,
         policy_name: &str,
-    ) -> IamResult<(String, IdentityPolicyRecord)> {
-        check_name("policyName", policy_name, 128)?;
+    ) -> IamResult<IdentityPolicy> {
+        let kind = stored(kind);
         let record = self.existing(caller, kind, principal)?;
         let action = match kind {
             PrincipalKind::User => Action::GetUserPolicy,
@@ -98,21 +92,26 @@ impl Kms {
             .into_iter()
             .find(|policy| policy.name == policy_name)
             .ok_or_else(|| {
-                IamError::NoSuchEntity(format!(
-                    "The {} policy with name {policy_name} cannot be found.",
-                    kind.as_str()
-                ))
+                IamError::NoSuchEntity(IamEntity::Policy {
+                    kind: domain(kind),
+                    name: policy_name.to_owned(),
+                })
             })?;
-        Ok((record.name, policy))
+        Ok(IdentityPolicy {
+            principal_name: record.name,
+            policy_name: policy.name,
+            policy_document: policy.document,
+        })
     }
 
     /// ListUserPolicies / ListRolePolicies: policy names.
     pub fn list_identity_policies(
         &self,
         caller: &Caller,
-        kind: PrincipalKind,
+        kind: Kind,
         principal: &str,
     ) -> IamResult<Vec<String>> {
+        let kind = stored(kind);
         let record = self.existing(caller, kind, principal)?;
         let action = match kind {
             PrincipalKind::User => Action::ListUserPolicies,
@@ -132,11 +131,11 @@ impl Kms {
     pub fn delete_identity_policy(
         &self,
         caller: &Caller,
-        kind: PrincipalKind,
+        kind: Kind,
         principal: &str,
         policy_name: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
+        let kind = stored(kind);
         let _guard = self.writing();
         let record = match kind {
             PrincipalKind::User => {
@@ -154,10 +153,10 @@ impl Kms {
         {
             Ok(()) => {}
             Err(error) if error.kind == StoreErrorKind::NotFound => {
-                return Err(IamError::NoSuchEntity(format!(
-                    "The {} policy with name {policy_name} cannot be found.",
-                    kind.as_str()
-                )))
+                return Err(IamError::NoSuchEntity(IamEntity::Policy {
+                    kind: domain(kind),
+                    name: policy_name.to_owned(),
+                }))
             }
             Err(error) => return Err(iam_store(error)),
         }

@@ -1,7 +1,7 @@
 //! Principals by name and by ARN: the user or role a request names, and
 //! refusing policies that name principals which do not exist.
 
-use trent_core::error::{IamError, KmsError};
+use trent_core::error::{IamEntity, IamError, KmsError};
 use trent_core::id::AccountId;
 use trent_policy::document::{PolicyDocument, Principals};
 use trent_store::record::{PrincipalKind, PrincipalRecord};
@@ -10,7 +10,12 @@ use super::{iam_store, IamResult};
 use crate::{store_failed, Caller, Kms};
 
 impl Kms {
-    pub(super) fn principal_arn_of(caller: &Caller, kind: PrincipalKind, name: &str, path: &str) -> String {
+    pub(super) fn principal_arn_of(
+        caller: &Caller,
+        kind: PrincipalKind,
+        name: &str,
+        path: &str,
+    ) -> String {
         format!(
             "arn:aws:iam::{}:{}{}{}",
             caller.account().as_str(),
@@ -92,14 +97,10 @@ impl Kms {
 }
 
 pub(super) fn no_such(kind: PrincipalKind, name: &str) -> IamError {
-    match kind {
-        PrincipalKind::User => {
-            IamError::NoSuchEntity(format!("The user with name {name} cannot be found."))
-        }
-        PrincipalKind::Role => {
-            IamError::NoSuchEntity(format!("The role with name {name} cannot be found."))
-        }
-    }
+    IamError::NoSuchEntity(IamEntity::Principal {
+        kind: super::domain(kind),
+        name: name.to_owned(),
+    })
 }
 
 /// `arn:aws:iam::<account>:<resource>` (or `arn:aws:sts::…`) → the account

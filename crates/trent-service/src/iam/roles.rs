@@ -1,14 +1,17 @@
 //! Roles: CreateRole, GetRole, ListRoles, DeleteRole,
 //! UpdateAssumeRolePolicy, and the service-linked roles every account has.
+//! Names, paths and service names arrive checked (trent-protocol's
+//! `query::check`).
 
 use trent_core::action::Action;
-use trent_core::error::{IamError, KmsError};
+use trent_core::error::{IamError, IamInvalid, KmsError, Subordinate};
 use trent_core::id::AccountId;
+use trent_core::view::Role;
 use trent_policy::document::{PolicyDocument, PolicyKind};
 use trent_store::record::{PrincipalKind, PrincipalRecord};
 use trent_store::StoreErrorKind;
 
-use super::{check_name, check_path, iam_store, unique_id, IamResult};
+use super::{iam_store, role_view, unique_id, IamResult};
 use crate::authorize::policy_problem;
 use crate::{store_failed, Caller, Kms};
 
@@ -32,7 +35,6 @@ fn service_trust_policy(service: &str) -> String {
 }
 
 impl Kms {
-
     /// Creates `account` unless it exists, with the service-linked roles AWS
     /// keeps in every account.
     pub fn ensure_account(&self, account: &AccountId) -> Result<(), KmsError> {
@@ -58,7 +60,7 @@ impl Kms {
                 );
                 match created {
                     // Made meanwhile by another caller: it exists, as wanted.
-                    Ok(_) | Err(IamError::EntityAlreadyExists(_)) => {}
+                    Ok(_) | Err(IamError::EntityAlreadyExists { .. }) => {}
                     Err(IamError::Kms(error)) => return Err(error),
                     Err(other) => {
                         return Err(KmsError::internal(
@@ -93,9 +95,10 @@ impl Kms {
         match self.store.insert_principal(&record) {
             Ok(()) => {}
             Err(error) if error.kind == StoreErrorKind::Conflict => {
-                return Err(IamError::EntityAlreadyExists(format!(
-                    "Role with name {name} already exists."
-                )))
+                return Err(IamError::EntityAlreadyExists {
+                    kind: trent_core::id::PrincipalKind::Role,
+                    name: name.to_owned(),
+                })
             }
             Err(error) => return Err(iam_store(error)),
         }
@@ -110,14 +113,10 @@ impl Kms {
         path: Option<&str>,
         trust_policy: &str,
         description: Option<&str>,
-    ) -> IamResult<PrincipalRecord> {
-        check_name("roleName", name, 64)?;
+    ) -> IamResult<Role> {
         let path = path.unwrap_or("/");
-        check_path(path)?;
         if path.starts_with("/aws-service-role/") {
-            return Err(IamError::Validation(
-                "The path /aws-service-role/ is reserved for service-linked roles.".into(),
-            ));
+            return Err(IamError::Validation(IamInvalid::ReservedPath));
         }
         self.authorize_iam(
             caller,
@@ -133,6 +132,7 @@ impl Kms {
             trust_policy,
             description.unwrap_or(""),
         )
+        .map(|record| role_view(&record))
     }
 
     fn check_trust_policy(&self, text: &str) -> IamResult<()> {
@@ -149,17 +149,9 @@ impl Kms {
         service: &str,
         description: Option<&str>,
         suffix: Option<&str>,
-    ) -> IamResult<PrincipalRecord> {
-        let Some(label) = service.strip_suffix(".amazonaws.com").filter(|label| {
-            !label.is_empty()
-                && label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        }) else {
-            return Err(IamError::Validation(format!(
-                "Invalid ServiceName: {service}"
-            )));
-        };
+    ) -> IamResult<Role> {
+        // Checked as `<label>.amazonaws.com` by trent-protocol.
+        let label = service.strip_suffix(".amazonaws.com").unwrap_or(service);
         let known = SERVICE_LINKED_ROLES
             .iter()
             .find(|(name, _)| *name == service)
@@ -176,10 +168,7 @@ impl Kms {
             name
         });
         let name = match suffix {
-            Some(suffix) => {
-                check_name("customSuffix", suffix, 64)?;
-                format!("{base}_{suffix}")
-            }
+            Some(suffix) => format!("{base}_{suffix}"),
             None => base,
         };
         let path = service_linked_path(service);
@@ -196,26 +185,28 @@ impl Kms {
             &service_trust_policy(service),
             description.unwrap_or(""),
         )
+        .map(|record| role_view(&record))
     }
 
     /// GetRole.
-    pub fn get_role(&self, caller: &Caller, name: &str) -> IamResult<PrincipalRecord> {
-        check_name("roleName", name, 64)?;
+    pub fn get_role(&self, caller: &Caller, name: &str) -> IamResult<Role> {
         let role = self.existing(caller, PrincipalKind::Role, name)?;
         self.authorize_iam(caller, Action::GetRole, &role.arn())?;
-        Ok(role)
+        Ok(role_view(&role))
     }
 
     /// ListRoles.
-    pub fn list_roles(&self, caller: &Caller) -> IamResult<Vec<PrincipalRecord>> {
+    pub fn list_roles(&self, caller: &Caller) -> IamResult<Vec<Role>> {
         self.authorize_iam(
             caller,
             Action::ListRoles,
             &format!("arn:aws:iam::{}:role/", caller.account().as_str()),
         )?;
-        self.store
+        let roles = self
+            .store
             .principals(caller.account(), PrincipalKind::Role)
-            .map_err(iam_store)
+            .map_err(iam_store)?;
+        Ok(roles.iter().map(role_view).collect())
     }
 
     pub(super) fn modifiable_role(
@@ -224,14 +215,12 @@ impl Kms {
         name: &str,
         action: Action,
     ) -> IamResult<PrincipalRecord> {
-        check_name("roleName", name, 64)?;
         let role = self.existing(caller, PrincipalKind::Role, name)?;
         self.authorize_iam(caller, action, &role.arn())?;
         if role.path.starts_with("/aws-service-role/") {
-            return Err(IamError::UnmodifiableEntity(format!(
-                "Cannot perform the operation on the protected role '{}' - this role is only modifiable by AWS",
-                role.name
-            )));
+            return Err(IamError::UnmodifiableEntity {
+                role: role.name.clone(),
+            });
         }
         Ok(role)
     }
@@ -246,9 +235,7 @@ impl Kms {
             .map_err(iam_store)?
             .is_empty()
         {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must delete policies first.".into(),
-            ));
+            return Err(IamError::DeleteConflict(Subordinate::Policies));
         }
         self.store
             .delete_principal(caller.account(), PrincipalKind::Role, &role.name)

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use trent_core::action::Action;
 use trent_core::clock::Timestamp;
-use trent_core::error::{DenialReason, IamError, KmsError};
+use trent_core::error::{DenialReason, IamError, IamInvalid, KmsError};
 use trent_core::id::AccountId;
 use trent_policy::document::{PolicyDocument, PolicyKind};
 use trent_policy::evaluate::{decide, Request};
@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::credentials::SESSION_LABEL;
 use super::principals::split_principal_arn;
-use super::{iam_store, IamResult, CallerIdentity, SessionCredentials, MAX_SESSION_SECONDS, SESSION_SECONDS};
+use super::{iam_store, CallerIdentity, IamResult, SessionCredentials, MAX_SESSION_SECONDS};
 use crate::authorize::identity_decision;
 use crate::bootstrap::random_token;
 use crate::{Caller, Kms};
@@ -37,26 +37,11 @@ impl Kms {
         session_name: &str,
         duration_seconds: Option<i64>,
     ) -> IamResult<SessionCredentials> {
-        if session_name.len() < 2
-            || session_name.len() > 64
-            || !session_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-        {
-            return Err(IamError::Validation(
-                "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*".into(),
-            ));
-        }
+        // The session name and the duration's range arrive checked (trent-protocol's `query::check`).
         let duration = duration_seconds.unwrap_or(MAX_SESSION_SECONDS);
-        if !SESSION_SECONDS.contains(&duration) {
-            return Err(IamError::Validation(format!(
-                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"
-            )));
-        }
         if duration > MAX_SESSION_SECONDS {
             return Err(IamError::Validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                    .into(),
+                IamInvalid::SessionLongerThanRoleAllows,
             ));
         }
         let denied = |reason| {
@@ -68,7 +53,9 @@ impl Kms {
             })
         };
         let Some((account, name)) = parse_role_arn(role_arn) else {
-            return Err(IamError::Validation(format!("{role_arn} is invalid")));
+            return Err(IamError::Validation(IamInvalid::RoleArn {
+                arn: role_arn.to_owned(),
+            }));
         };
         if caller.is_root() {
             return Err(IamError::Kms(KmsError::AccessDenied {

@@ -6,9 +6,9 @@ use trent_crypto::root_key::FileRootKeyProvider;
 use trent_store::sqlite::SqliteStore;
 
 use super::*;
-use trent_core::id::{AccountId, Region};
-use trent_store::record::PrincipalKind;
 use crate::Caller;
+use trent_core::id::PrincipalKind;
+use trent_core::id::{AccountId, Region};
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -20,8 +20,7 @@ struct Harness {
 fn harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-    let root_key =
-        FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
+    let root_key = FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
     let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
     let kms = Kms::new(store, Arc::new(root_key), clock.clone());
     let account = AccountId::parse("111122223333").unwrap();
@@ -47,7 +46,7 @@ fn session_tokens_expire_and_cannot_be_forged() {
     kms.create_user(&root, "alice", None).unwrap();
     let key = kms.create_access_key(&root, Some("alice")).unwrap();
     let (alice, ..) = kms
-        .credentials(&key.record.access_key_id, None, region())
+        .credentials(&key.metadata.access_key_id, None, region())
         .unwrap()
         .unwrap();
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole"}]}"#;
@@ -127,11 +126,16 @@ fn identity_changes_bump_the_generation() {
     changed(&kms);
     let key = kms.create_access_key(&root, Some("bob")).unwrap();
     changed(&kms);
-    kms.update_access_key(&root, Some("bob"), &key.record.access_key_id, false)
-        .unwrap();
+    kms.update_access_key(
+        &root,
+        Some("bob"),
+        &key.metadata.access_key_id,
+        trent_core::view::AccessKeyStatus::Inactive,
+    )
+    .unwrap();
     changed(&kms);
     assert!(kms
-        .credentials(&key.record.access_key_id, None, region())
+        .credentials(&key.metadata.access_key_id, None, region())
         .unwrap()
         .is_none());
     kms.put_identity_policy(
@@ -146,7 +150,7 @@ fn identity_changes_bump_the_generation() {
     kms.delete_identity_policy(&root, PrincipalKind::User, "bob", "p")
         .unwrap();
     changed(&kms);
-    kms.delete_access_key(&root, Some("bob"), &key.record.access_key_id)
+    kms.delete_access_key(&root, Some("bob"), &key.metadata.access_key_id)
         .unwrap();
     changed(&kms);
     kms.delete_user(&root, "bob").unwrap();

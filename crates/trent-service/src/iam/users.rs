@@ -1,33 +1,28 @@
 //! Users: CreateUser, GetUser, ListUsers, ListGroupsForUser, DeleteUser.
+//! Names and paths arrive checked (trent-protocol's `query::check`).
 
 use trent_core::action::Action;
-use trent_core::error::IamError;
-use trent_store::record::{PrincipalKind, PrincipalRecord};
+use trent_core::error::{IamError, IamInvalid, Subordinate};
+use trent_core::id::PrincipalKind;
+use trent_core::view::User;
+use trent_store::record::{PrincipalKind as StoredKind, PrincipalRecord};
 use trent_store::StoreErrorKind;
 
-use super::{check_name, check_path, iam_store, unique_id, IamResult};
+use super::{iam_store, unique_id, user_view, IamResult};
 use crate::{Caller, Identity, Kms};
 
 impl Kms {
-
     /// CreateUser.
-    pub fn create_user(
-        &self,
-        caller: &Caller,
-        name: &str,
-        path: Option<&str>,
-    ) -> IamResult<PrincipalRecord> {
-        check_name("userName", name, 64)?;
+    pub fn create_user(&self, caller: &Caller, name: &str, path: Option<&str>) -> IamResult<User> {
         let path = path.unwrap_or("/");
-        check_path(path)?;
         self.authorize_iam(
             caller,
             Action::CreateUser,
-            &Self::principal_arn_of(caller, PrincipalKind::User, name, path),
+            &Self::principal_arn_of(caller, StoredKind::User, name, path),
         )?;
         let record = PrincipalRecord {
             account: caller.account().clone(),
-            kind: PrincipalKind::User,
+            kind: StoredKind::User,
             name: name.to_owned(),
             id: unique_id("AIDA")?,
             path: path.to_owned(),
@@ -39,65 +34,59 @@ impl Kms {
         match self.store.insert_principal(&record) {
             Ok(()) => {}
             Err(error) if error.kind == StoreErrorKind::Conflict => {
-                return Err(IamError::EntityAlreadyExists(format!(
-                    "User with name {name} already exists."
-                )))
+                return Err(IamError::EntityAlreadyExists {
+                    kind: PrincipalKind::User,
+                    name: name.to_owned(),
+                })
             }
             Err(error) => return Err(iam_store(error)),
         }
         self.identities_changed();
-        Ok(record)
+        Ok(user_view(&record))
     }
 
     /// GetUser: the named user, or without a name the caller itself
     /// (`None` for the account root, which has no user record).
-    pub fn get_user(
-        &self,
-        caller: &Caller,
-        name: Option<&str>,
-    ) -> IamResult<Option<PrincipalRecord>> {
+    pub fn get_user(&self, caller: &Caller, name: Option<&str>) -> IamResult<Option<User>> {
         let name = match (name, caller.identity()) {
             (Some(name), _) => name.to_owned(),
             (None, Identity::User { name, .. }) => name.clone(),
             (None, Identity::Root) => return Ok(None),
             (None, Identity::AssumedRole { .. }) => {
-                return Err(IamError::Validation(
-                    "Must specify userName when calling with non-User credentials".into(),
-                ))
+                return Err(IamError::Validation(IamInvalid::UserNameRequired))
             }
         };
-        check_name("userName", &name, 64)?;
-        let user = self.existing(caller, PrincipalKind::User, &name)?;
+        let user = self.existing(caller, StoredKind::User, &name)?;
         self.authorize_iam(caller, Action::GetUser, &user.arn())?;
-        Ok(Some(user))
+        Ok(Some(user_view(&user)))
     }
 
     /// ListUsers.
-    pub fn list_users(&self, caller: &Caller) -> IamResult<Vec<PrincipalRecord>> {
+    pub fn list_users(&self, caller: &Caller) -> IamResult<Vec<User>> {
         self.authorize_iam(
             caller,
             Action::ListUsers,
             &format!("arn:aws:iam::{}:user/", caller.account().as_str()),
         )?;
-        self.store
-            .principals(caller.account(), PrincipalKind::User)
-            .map_err(iam_store)
+        let users = self
+            .store
+            .principals(caller.account(), StoredKind::User)
+            .map_err(iam_store)?;
+        Ok(users.iter().map(user_view).collect())
     }
 
     /// ListGroupsForUser: Trent has no groups, so the answer is always
     /// empty, but the user must exist (Terraform asks before deleting one).
     pub fn list_groups_for_user(&self, caller: &Caller, name: &str) -> IamResult<Vec<String>> {
-        check_name("userName", name, 64)?;
-        let user = self.existing(caller, PrincipalKind::User, name)?;
+        let user = self.existing(caller, StoredKind::User, name)?;
         self.authorize_iam(caller, Action::ListGroupsForUser, &user.arn())?;
         Ok(Vec::new())
     }
 
     /// DeleteUser: refused while the user has access keys or policies.
     pub fn delete_user(&self, caller: &Caller, name: &str) -> IamResult<()> {
-        check_name("userName", name, 64)?;
         let _guard = self.writing();
-        let user = self.existing(caller, PrincipalKind::User, name)?;
+        let user = self.existing(caller, StoredKind::User, name)?;
         self.authorize_iam(caller, Action::DeleteUser, &user.arn())?;
         if !self
             .store
@@ -105,22 +94,18 @@ impl Kms {
             .map_err(iam_store)?
             .is_empty()
         {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must delete access keys first.".into(),
-            ));
+            return Err(IamError::DeleteConflict(Subordinate::AccessKeys));
         }
         if !self
             .store
-            .identity_policies(caller.account(), PrincipalKind::User, &user.name)
+            .identity_policies(caller.account(), StoredKind::User, &user.name)
             .map_err(iam_store)?
             .is_empty()
         {
-            return Err(IamError::DeleteConflict(
-                "Cannot delete entity, must delete policies first.".into(),
-            ));
+            return Err(IamError::DeleteConflict(Subordinate::Policies));
         }
         self.store
-            .delete_principal(caller.account(), PrincipalKind::User, &user.name)
+            .delete_principal(caller.account(), StoredKind::User, &user.name)
             .map_err(iam_store)?;
         self.identities_changed();
         Ok(())

@@ -3,6 +3,7 @@
 //! Variants carry typed data, never preformatted text; `trent-protocol` turns
 //! each into its `__type`, HTTP status and message in one exhaustive table.
 
+use crate::id::PrincipalKind;
 use crate::key::KeyState;
 
 /// An error a KMS request ends with.
@@ -368,26 +369,142 @@ impl KmsError {
 ///
 /// Authentication, access-denied and internal failures are shared with KMS
 /// and carried as [`IamError::Kms`]; the renderer gives them IAM's codes.
+/// The messages are written in trent-protocol (`query::render`).
 #[derive(Debug)]
 pub enum IamError {
-    /// The `Action` names no operation Trent serves.
+    /// The `Action` names no operation Trent serves (the text names it).
     InvalidAction(String),
-    /// A named user, role, policy or access key does not exist (the message names it).
-    NoSuchEntity(String),
-    /// The name is taken.
-    EntityAlreadyExists(String),
-    /// The entity still has subordinate entities (access keys, policies).
-    DeleteConflict(String),
-    /// The entity is protected (a service-linked role).
-    UnmodifiableEntity(String),
+    /// A named user, role, policy or access key does not exist.
+    NoSuchEntity(IamEntity),
+    /// A user or role of that name exists.
+    EntityAlreadyExists {
+        /// User or role.
+        kind: PrincipalKind,
+        /// The name asked for.
+        name: String,
+    },
+    /// The entity still has subordinate entities.
+    DeleteConflict(Subordinate),
+    /// The role is protected (a service-linked role).
+    UnmodifiableEntity {
+        /// The role's name.
+        role: String,
+    },
     /// The policy document is not acceptable.
     MalformedPolicyDocument(PolicyProblem),
     /// A quota would be exceeded.
-    LimitExceeded(String),
+    LimitExceeded(IamQuota),
     /// A parameter failed a constraint.
-    Validation(String),
+    Validation(IamInvalid),
     /// Shared with KMS: authentication, authorization and internal failures.
     Kms(KmsError),
+}
+
+/// An IAM entity a request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamEntity {
+    /// A user or role, by name.
+    Principal {
+        /// User or role.
+        kind: PrincipalKind,
+        /// The name.
+        name: String,
+    },
+    /// An access key, by id.
+    AccessKey {
+        /// The access key id.
+        id: String,
+    },
+    /// An inline policy of a user or role, by name.
+    Policy {
+        /// Whose policy: a user's or a role's.
+        kind: PrincipalKind,
+        /// The policy's name.
+        name: String,
+    },
+}
+
+/// What a user or role still has, so that it cannot be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subordinate {
+    /// Access keys.
+    AccessKeys,
+    /// Inline policies.
+    Policies,
+}
+
+/// An IAM quota a request would exceed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamQuota {
+    /// Access keys per user (or root).
+    AccessKeysPerUser {
+        /// The quota.
+        max: usize,
+    },
+    /// The aggregate size of a user's or role's inline policies.
+    PolicySize {
+        /// User or role.
+        kind: PrincipalKind,
+        /// Its name.
+        name: String,
+        /// The quota, in characters without whitespace.
+        max: usize,
+    },
+}
+
+/// Why an IAM or STS parameter is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamInvalid {
+    /// A required member is absent (named as the request names it, `RoleName`).
+    Missing {
+        /// The member.
+        member: &'static str,
+    },
+    /// An integer member holds something else.
+    NotANumber {
+        /// The member.
+        member: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// UpdateAccessKey's `Status` is neither `Active` nor `Inactive`.
+    Status {
+        /// What it holds.
+        value: String,
+    },
+    /// A user, role, policy name or custom suffix breaks IAM's name rules.
+    Name {
+        /// The member, as AWS's message names it (`userName`).
+        member: &'static str,
+        /// The longest name allowed.
+        max: usize,
+    },
+    /// A path breaks IAM's path rules.
+    Path,
+    /// GetUser or an access key action without `UserName`, called by an
+    /// assumed role.
+    UserNameRequired,
+    /// CreateRole under `/aws-service-role/`.
+    ReservedPath,
+    /// CreateServiceLinkedRole's `AWSServiceName` is not a service principal.
+    ServiceName {
+        /// What it holds.
+        service: String,
+    },
+    /// AssumeRole's `RoleSessionName` breaks its pattern or length.
+    SessionName,
+    /// AssumeRole's `DurationSeconds` is outside 900 to 43200.
+    SessionDuration {
+        /// What it holds.
+        seconds: i64,
+    },
+    /// AssumeRole's `DurationSeconds` exceeds the role's maximum.
+    SessionLongerThanRoleAllows,
+    /// AssumeRole's `RoleArn` is not a role ARN.
+    RoleArn {
+        /// What it holds.
+        arn: String,
+    },
 }
 
 impl From<KmsError> for IamError {
@@ -405,9 +522,9 @@ impl IamError {
         match self {
             Self::InvalidAction(_) => "InvalidAction",
             Self::NoSuchEntity(_) => "NoSuchEntity",
-            Self::EntityAlreadyExists(_) => "EntityAlreadyExists",
+            Self::EntityAlreadyExists { .. } => "EntityAlreadyExists",
             Self::DeleteConflict(_) => "DeleteConflict",
-            Self::UnmodifiableEntity(_) => "UnmodifiableEntity",
+            Self::UnmodifiableEntity { .. } => "UnmodifiableEntity",
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
             Self::LimitExceeded(_) => "LimitExceeded",
             Self::Validation(_) => "Validation",

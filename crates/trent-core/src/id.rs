@@ -298,6 +298,33 @@ impl KeyReference {
     }
 }
 
+/// Whether an IAM principal is a user or a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    /// An IAM user, with long-term access keys.
+    User,
+    /// An IAM role, assumed for temporary credentials.
+    Role,
+}
+
+impl PrincipalKind {
+    /// The ARN resource prefix (`user`, `role`), also IAM's word for it in messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Role => "role",
+        }
+    }
+
+    /// The request member that names a principal of this kind.
+    pub const fn name_member(self) -> &'static str {
+        match self {
+            Self::User => "UserName",
+            Self::Role => "RoleName",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

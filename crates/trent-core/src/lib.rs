@@ -20,6 +20,7 @@ pub mod error;
 pub mod id;
 pub mod key;
 pub mod operation;
+pub mod query_action;
 pub mod quota;
 pub mod sealed;
 pub mod secret;

@@ -294,3 +294,92 @@ pub struct KeyUsageReport {
     /// When the key was created.
     pub key_creation_date: Timestamp,
 }
+
+/// An IAM user, as AWS's `User` carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// The path, `/` by default.
+    pub path: String,
+    /// The name.
+    pub name: String,
+    /// The unique id (`AIDA...`).
+    pub id: String,
+    /// The ARN.
+    pub arn: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An IAM role, as AWS's `Role` carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The path, `/` by default (`/aws-service-role/<service>/` for
+    /// service-linked roles).
+    pub path: String,
+    /// The name.
+    pub name: String,
+    /// The unique id (`AROA...`).
+    pub id: String,
+    /// The ARN.
+    pub arn: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// The trust policy (who may assume it), as given.
+    pub assume_role_policy_document: Option<String>,
+    /// The description, possibly empty.
+    pub description: String,
+    /// The longest session AssumeRole grants for it, in seconds.
+    pub max_session_duration: i64,
+}
+
+/// Whether an access key can be used (AWS's `StatusType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessKeyStatus {
+    /// Signs requests.
+    Active,
+    /// Refused until made active again.
+    Inactive,
+}
+
+impl AccessKeyStatus {
+    /// AWS's name of the status.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+        }
+    }
+}
+
+/// An access key without its secret, as AWS's `AccessKeyMetadata` carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessKeyMetadata {
+    /// The owning user; `None` for the account root's keys.
+    pub user_name: Option<String>,
+    /// The access key id (`AKIA...`).
+    pub access_key_id: String,
+    /// Whether it can be used.
+    pub status: AccessKeyStatus,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// Who owns an access key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessKeyOwner {
+    /// The account root.
+    Root,
+    /// An IAM user, by name.
+    User(String),
+}
+
+/// An inline policy of a user or role, as GetUserPolicy and GetRolePolicy answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityPolicy {
+    /// The user's or role's name, as stored.
+    pub principal_name: String,
+    /// The policy's name.
+    pub policy_name: String,
+    /// The policy document, as given.
+    pub policy_document: String,
+}

@@ -1,42 +1,22 @@
 //! The AWS Query protocol, as IAM and STS speak it: form-encoded requests
 //! (`Action=CreateUser&Version=2010-05-08&UserName=...`) and XML responses.
 
+pub mod check;
+
 use std::collections::HashMap;
 
-use trent_core::error::{IamError, IncompleteSignature, InvalidSignature, KmsError, PolicyProblem};
+use trent_core::error::{
+    IamEntity, IamError, IamInvalid, IamQuota, IncompleteSignature, InvalidSignature, KmsError,
+    PolicyProblem, Subordinate,
+};
+use trent_core::id::PrincipalKind;
+use trent_core::query_action::QueryService;
 
-/// Which service a Query request is for; also its SigV4 service name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryService {
-    /// IAM (`iam`, API version 2010-05-08).
-    Iam,
-    /// STS (`sts`, API version 2011-06-15).
-    Sts,
-}
-
-impl QueryService {
-    /// The service an action belongs to.
-    pub fn of_action(action: &str) -> Self {
-        match action {
-            "GetCallerIdentity" | "AssumeRole" => Self::Sts,
-            _ => Self::Iam,
-        }
-    }
-
-    /// The SigV4 service name.
-    pub fn signing_name(self) -> &'static str {
-        match self {
-            Self::Iam => "iam",
-            Self::Sts => "sts",
-        }
-    }
-
-    /// The XML namespace of responses.
-    pub fn namespace(self) -> &'static str {
-        match self {
-            Self::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
-            Self::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
-        }
+/// The XML namespace of a service's responses.
+fn namespace(service: QueryService) -> &'static str {
+    match service {
+        QueryService::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+        QueryService::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
     }
 }
 
@@ -75,24 +55,20 @@ impl QueryRequest {
     }
 
     /// A required parameter, or AWS's validation error naming it.
-    pub fn required(&self, name: &str) -> Result<&str, IamError> {
-        self.get(name).ok_or_else(|| {
-            IamError::Validation(format!(
-                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                lower_first(name)
-            ))
-        })
+    pub fn required(&self, name: &'static str) -> Result<&str, IamError> {
+        self.get(name)
+            .ok_or(IamError::Validation(IamInvalid::Missing { member: name }))
     }
 
     /// An optional integer parameter.
-    pub fn integer(&self, name: &str) -> Result<Option<i64>, IamError> {
+    pub fn integer(&self, name: &'static str) -> Result<Option<i64>, IamError> {
         self.get(name)
             .map(|text| {
                 text.parse().map_err(|_| {
-                    IamError::Validation(format!(
-                        "1 validation error detected: Value '{text}' at '{}' failed to satisfy constraint: Member must be a number",
-                        lower_first(name)
-                    ))
+                    IamError::Validation(IamInvalid::NotANumber {
+                        member: name,
+                        value: text.to_owned(),
+                    })
                 })
             })
             .transpose()
@@ -167,7 +143,7 @@ pub fn response(
     let mut xml = Xml::new();
     let outer = format!("{action}Response");
     let inner = format!("{action}Result");
-    xml.open_ns(&outer, service.namespace()).open(&inner);
+    xml.open_ns(&outer, namespace(service)).open(&inner);
     result(&mut xml);
     xml.close(&inner)
         .open("ResponseMetadata")
@@ -181,7 +157,7 @@ pub fn response(
 pub fn empty_response(service: QueryService, action: &str, request_id: &str) -> Vec<u8> {
     let mut xml = Xml::new();
     let outer = format!("{action}Response");
-    xml.open_ns(&outer, service.namespace())
+    xml.open_ns(&outer, namespace(service))
         .open("ResponseMetadata")
         .leaf("RequestId", request_id)
         .close("ResponseMetadata")
@@ -247,7 +223,7 @@ impl QueryError {
         } else {
             "Sender"
         };
-        xml.open_ns("ErrorResponse", service.namespace())
+        xml.open_ns("ErrorResponse", namespace(service))
             .open("Error")
             .leaf("Type", kind)
             .leaf("Code", self.code)
@@ -267,12 +243,43 @@ pub fn render(error: &IamError) -> QueryError {
             "InvalidAction",
             format!("Could not find operation {action} for version"),
         ),
-        IamError::NoSuchEntity(message) => (404, "NoSuchEntity", message.clone()),
-        IamError::EntityAlreadyExists(message) => (409, "EntityAlreadyExists", message.clone()),
-        IamError::DeleteConflict(message) => (409, "DeleteConflict", message.clone()),
-        IamError::UnmodifiableEntity(message) => (400, "UnmodifiableEntity", message.clone()),
-        IamError::LimitExceeded(message) => (409, "LimitExceeded", message.clone()),
-        IamError::Validation(message) => (400, "ValidationError", message.clone()),
+        IamError::NoSuchEntity(entity) => (404, "NoSuchEntity", no_such_entity(entity)),
+        IamError::EntityAlreadyExists { kind, name } => (
+            409,
+            "EntityAlreadyExists",
+            match kind {
+                PrincipalKind::User => format!("User with name {name} already exists."),
+                PrincipalKind::Role => format!("Role with name {name} already exists."),
+            },
+        ),
+        IamError::DeleteConflict(subordinate) => (
+            409,
+            "DeleteConflict",
+            match subordinate {
+                Subordinate::AccessKeys => "Cannot delete entity, must delete access keys first.",
+                Subordinate::Policies => "Cannot delete entity, must delete policies first.",
+            }
+            .into(),
+        ),
+        IamError::UnmodifiableEntity { role } => (
+            400,
+            "UnmodifiableEntity",
+            format!("Cannot perform the operation on the protected role '{role}' - this role is only modifiable by AWS"),
+        ),
+        IamError::LimitExceeded(quota) => (
+            409,
+            "LimitExceeded",
+            match quota {
+                IamQuota::AccessKeysPerUser { max } => {
+                    format!("Cannot exceed quota for AccessKeysPerUser: {max}")
+                }
+                IamQuota::PolicySize { kind, name, max } => format!(
+                    "Maximum policy size of {max} bytes exceeded for {} {name}",
+                    kind.as_str()
+                ),
+            },
+        ),
+        IamError::Validation(invalid) => (400, "ValidationError", validation_message(invalid)),
         IamError::MalformedPolicyDocument(problem) => (
             400,
             "MalformedPolicyDocument",
@@ -290,6 +297,60 @@ pub fn render(error: &IamError) -> QueryError {
         status,
         code,
         message,
+    }
+}
+
+fn no_such_entity(entity: &IamEntity) -> String {
+    match entity {
+        IamEntity::Principal {
+            kind: PrincipalKind::User,
+            name,
+        } => format!("The user with name {name} cannot be found."),
+        IamEntity::Principal {
+            kind: PrincipalKind::Role,
+            name,
+        } => format!("The role with name {name} cannot be found."),
+        IamEntity::AccessKey { id } => format!("The Access Key with id {id} cannot be found."),
+        IamEntity::Policy { kind, name } => format!(
+            "The {} policy with name {name} cannot be found.",
+            kind.as_str()
+        ),
+    }
+}
+
+fn validation_message(invalid: &IamInvalid) -> String {
+    match invalid {
+        IamInvalid::Missing { member } => format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_first(member)
+        ),
+        IamInvalid::NotANumber { member, value } => format!(
+            "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: Member must be a number",
+            lower_first(member)
+        ),
+        IamInvalid::Status { value } => format!(
+            "1 validation error detected: Value '{value}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
+        ),
+        IamInvalid::Name { member, max } => format!(
+            "The specified value for {member} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- and be 1 to {max} characters long."
+        ),
+        IamInvalid::Path => "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.".into(),
+        IamInvalid::UserNameRequired => {
+            "Must specify userName when calling with non-User credentials".into()
+        }
+        IamInvalid::ReservedPath => {
+            "The path /aws-service-role/ is reserved for service-linked roles.".into()
+        }
+        IamInvalid::ServiceName { service } => format!("Invalid ServiceName: {service}"),
+        IamInvalid::SessionName => "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*".into(),
+        IamInvalid::SessionDuration { seconds } => format!(
+            "1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200"
+        ),
+        IamInvalid::SessionLongerThanRoleAllows => {
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .into()
+        }
+        IamInvalid::RoleArn { arn } => format!("{arn} is invalid"),
     }
 }
 
@@ -342,9 +403,7 @@ mod tests {
         assert_eq!(request.action, "CreateUser");
         assert_eq!(request.get("UserName"), Some("a+b"));
         assert_eq!(request.get("Path"), Some("/"));
-        let IamError::Validation(message) = request.required("RoleName").unwrap_err() else {
-            panic!("validation error expected");
-        };
+        let message = render(&request.required("RoleName").unwrap_err()).message;
         assert!(message.contains("'roleName'"), "{message}");
         assert!(matches!(
             QueryRequest::parse(b"Version=1").unwrap_err(),
@@ -377,9 +436,11 @@ mod tests {
 
     #[test]
     fn errors_use_query_codes() {
-        let error = render(&IamError::NoSuchEntity(
-            "The user with name x cannot be found.".into(),
-        ));
+        let error = render(&IamError::NoSuchEntity(IamEntity::Principal {
+            kind: PrincipalKind::User,
+            name: "x".into(),
+        }));
+        assert_eq!(error.message, "The user with name x cannot be found.");
         assert_eq!((error.status, error.code), (404, "NoSuchEntity"));
         let body = String::from_utf8(error.body(QueryService::Iam, "r")).unwrap();
         assert!(body.contains("<Code>NoSuchEntity</Code>"));

@@ -377,11 +377,11 @@ async fn record(
 ) -> Result<(), trent_audit::log::AuditError> {
     let source = match (
         facts.arrival.query,
-        trent_protocol::query::QueryService::of_action(facts.name),
+        trent_core::query_action::QueryService::of_action(facts.name),
     ) {
         (false, _) => "kms.amazonaws.com",
-        (true, trent_protocol::query::QueryService::Sts) => "sts.amazonaws.com",
-        (true, trent_protocol::query::QueryService::Iam) => "iam.amazonaws.com",
+        (true, trent_core::query_action::QueryService::Sts) => "sts.amazonaws.com",
+        (true, trent_core::query_action::QueryService::Iam) => "iam.amazonaws.com",
     };
     let read_only = if facts.arrival.query {
         facts.name.starts_with("Get") || facts.name.starts_with("List")
@@ -433,7 +433,7 @@ fn audit_failure(
         let wire = trent_protocol::query::render(&IamError::Kms(error));
         respond(
             StatusCode::INTERNAL_SERVER_ERROR,
-            wire.body(trent_protocol::query::QueryService::Iam, request_id),
+            wire.body(trent_core::query_action::QueryService::Iam, request_id),
             request_id,
             XML,
         )
@@ -489,7 +489,8 @@ async fn serve_query(
     request_id: &str,
     seen: &mut Seen,
 ) -> Served {
-    use trent_protocol::query::{QueryRequest, QueryService};
+    use trent_core::query_action::QueryService;
+    use trent_protocol::query::QueryRequest;
     let (parts, body) = request.into_parts();
     let mut service = QueryService::Iam;
     let mut action = "unknown";
@@ -500,7 +501,7 @@ async fn serve_query(
         let body = read_body(&parts, body).await?;
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
-        action = query::known_action(&query.action);
+        action = trent_core::query_action::label(&query.action);
         if state.audit.is_some() {
             seen.form = Some(
                 query
@@ -521,7 +522,7 @@ async fn serve_query(
         let kms = state.kms.clone();
         // IAM changes are writes (an fsync each): keep them off the async workers.
         tokio::task::spawn_blocking(move || {
-            query::dispatch(&kms, &caller, service, &query, &request_id)
+            query::dispatch(&kms, &caller, &query, &request_id)
         })
         .await
         .map_err(|error| KmsError::internal("request task failed", error))?

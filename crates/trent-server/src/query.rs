@@ -2,113 +2,68 @@
 //! and back to XML, one arm per action.
 
 use trent_core::error::IamError;
-use trent_protocol::query::{
-    empty_response, encode_policy, iso8601, response, QueryRequest, QueryService, Xml,
-};
-use trent_service::iam::{KeyOwner, MAX_SESSION_SECONDS};
+use trent_core::id::PrincipalKind;
+use trent_core::query_action::QueryAction;
+use trent_core::view::{AccessKeyMetadata, AccessKeyOwner, Role, User};
+use trent_protocol::query::check;
+use trent_protocol::query::{empty_response, encode_policy, iso8601, response, QueryRequest, Xml};
 use trent_service::{Caller, Kms};
-use trent_store::record::{AccessKeyRecord, PrincipalKind, PrincipalRecord};
 
 type Reply = Result<Vec<u8>, IamError>;
 
-/// The IAM and STS actions Trent serves.
-const ACTIONS: &[&str] = &[
-    "GetCallerIdentity",
-    "AssumeRole",
-    "CreateUser",
-    "GetUser",
-    "ListUsers",
-    "DeleteUser",
-    "ListGroupsForUser",
-    "CreateAccessKey",
-    "ListAccessKeys",
-    "UpdateAccessKey",
-    "DeleteAccessKey",
-    "CreateRole",
-    "CreateServiceLinkedRole",
-    "GetRole",
-    "ListRoles",
-    "DeleteRole",
-    "UpdateAssumeRolePolicy",
-    "PutUserPolicy",
-    "PutRolePolicy",
-    "GetUserPolicy",
-    "GetRolePolicy",
-    "ListUserPolicies",
-    "ListRolePolicies",
-    "DeleteUserPolicy",
-    "DeleteRolePolicy",
-];
-
-/// An action's name from the closed set, or `unknown` (for metrics labels).
-pub(crate) fn known_action(action: &str) -> &'static str {
-    ACTIONS
-        .iter()
-        .find(|known| **known == action)
-        .copied()
-        .unwrap_or("unknown")
-}
-
-fn user_xml(xml: &mut Xml, user: &PrincipalRecord) {
+fn user_xml(xml: &mut Xml, user: &User) {
     xml.leaf("Path", &user.path)
         .leaf("UserName", &user.name)
         .leaf("UserId", &user.id)
-        .leaf("Arn", &user.arn())
+        .leaf("Arn", &user.arn)
         .leaf("CreateDate", &iso8601(user.created_at.as_millis()));
 }
 
-fn role_xml(xml: &mut Xml, role: &PrincipalRecord) {
+fn role_xml(xml: &mut Xml, role: &Role) {
     xml.leaf("Path", &role.path)
         .leaf("RoleName", &role.name)
         .leaf("RoleId", &role.id)
-        .leaf("Arn", &role.arn())
+        .leaf("Arn", &role.arn)
         .leaf("CreateDate", &iso8601(role.created_at.as_millis()));
-    if let Some(trust) = &role.trust_policy {
+    if let Some(trust) = &role.assume_role_policy_document {
         xml.leaf("AssumeRolePolicyDocument", &encode_policy(trust));
     }
     if !role.description.is_empty() {
         xml.leaf("Description", &role.description);
     }
-    xml.leaf("MaxSessionDuration", &MAX_SESSION_SECONDS.to_string());
+    xml.leaf("MaxSessionDuration", &role.max_session_duration.to_string());
 }
 
-fn access_key_xml(xml: &mut Xml, key: &AccessKeyRecord) {
-    if let Some(user) = &key.user {
+fn access_key_xml(xml: &mut Xml, key: &AccessKeyMetadata) {
+    if let Some(user) = &key.user_name {
         xml.leaf("UserName", user);
     }
     xml.leaf("AccessKeyId", &key.access_key_id)
-        .leaf("Status", if key.active { "Active" } else { "Inactive" })
+        .leaf("Status", key.status.as_str())
         .leaf("CreateDate", &iso8601(key.created_at.as_millis()));
 }
 
-fn kind_of(action: &str) -> PrincipalKind {
-    if action.contains("Role") {
-        PrincipalKind::Role
-    } else {
-        PrincipalKind::User
-    }
-}
-
-fn principal_param(kind: PrincipalKind) -> &'static str {
-    match kind {
-        PrincipalKind::User => "UserName",
-        PrincipalKind::Role => "RoleName",
-    }
+/// The principal kind of a `User`/`Role` action pair, as the table declares it.
+fn principal_kind(action: QueryAction) -> PrincipalKind {
+    action.principal().unwrap_or(PrincipalKind::User)
 }
 
 /// Serves one IAM or STS action.
 pub(crate) fn dispatch(
     kms: &Kms,
     caller: &Caller,
-    service: QueryService,
     request: &QueryRequest,
     request_id: &str,
 ) -> Reply {
-    let action = request.action.as_str();
-    let done = || Ok(empty_response(service, action, request_id));
-    let reply = |write: &dyn Fn(&mut Xml)| Ok(response(service, action, request_id, write));
-    match (service, action) {
-        (QueryService::Sts, "GetCallerIdentity") => {
+    let Some(action) = QueryAction::from_name(&request.action) else {
+        return Err(IamError::InvalidAction(request.action.clone()));
+    };
+    let service = action.service();
+    let name = action.name();
+    let done = || Ok(empty_response(service, name, request_id));
+    let reply = |write: &dyn Fn(&mut Xml)| Ok(response(service, name, request_id, write));
+    match action {
+        QueryAction::GetCallerIdentity => {
             let identity = kms.get_caller_identity(caller);
             reply(&|xml| {
                 xml.leaf("UserId", &identity.user_id)
@@ -116,12 +71,15 @@ pub(crate) fn dispatch(
                     .leaf("Arn", &identity.arn);
             })
         }
-        (QueryService::Sts, "AssumeRole") => {
+        QueryAction::AssumeRole => {
+            let role_arn = request.required("RoleArn")?;
+            let session_name = request.required("RoleSessionName")?;
+            let duration = request.integer("DurationSeconds")?;
             let credentials = kms.assume_role(
                 caller,
-                request.required("RoleArn")?,
-                request.required("RoleSessionName")?,
-                request.integer("DurationSeconds")?,
+                role_arn,
+                check::session_name(session_name)?,
+                check::session_duration(duration)?,
             )?;
             reply(&|xml| {
                 xml.open("Credentials")
@@ -136,31 +94,35 @@ pub(crate) fn dispatch(
                     .close("AssumedRoleUser");
             })
         }
-        (QueryService::Iam, "CreateUser") => {
-            let user =
-                kms.create_user(caller, request.required("UserName")?, request.get("Path"))?;
+        QueryAction::CreateUser => {
+            let name = check::user_name(request.required("UserName")?)?;
+            let path = request.get("Path").map(check::path).transpose()?;
+            let user = kms.create_user(caller, name, path)?;
             reply(&|xml| {
                 xml.open("User");
                 user_xml(xml, &user);
                 xml.close("User");
             })
         }
-        (QueryService::Iam, "GetUser") => match kms.get_user(caller, request.get("UserName"))? {
-            Some(user) => reply(&|xml| {
-                xml.open("User");
-                user_xml(xml, &user);
-                xml.close("User");
-            }),
-            // The account root, which has no user record.
-            None => reply(&|xml| {
-                xml.open("User")
-                    .leaf("UserId", caller.account().as_str())
-                    .leaf("Arn", caller.principal_arn())
-                    .leaf("CreateDate", &iso8601(0))
-                    .close("User");
-            }),
-        },
-        (QueryService::Iam, "ListUsers") => {
+        QueryAction::GetUser => {
+            let name = request.get("UserName").map(check::user_name).transpose()?;
+            match kms.get_user(caller, name)? {
+                Some(user) => reply(&|xml| {
+                    xml.open("User");
+                    user_xml(xml, &user);
+                    xml.close("User");
+                }),
+                // The account root, which has no user record.
+                None => reply(&|xml| {
+                    xml.open("User")
+                        .leaf("UserId", caller.account().as_str())
+                        .leaf("Arn", caller.principal_arn())
+                        .leaf("CreateDate", &iso8601(0))
+                        .close("User");
+                }),
+            }
+        }
+        QueryAction::ListUsers => {
             let users = kms.list_users(caller)?;
             reply(&|xml| {
                 xml.open("Users");
@@ -172,8 +134,9 @@ pub(crate) fn dispatch(
                 xml.close("Users").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "ListGroupsForUser") => {
-            let groups = kms.list_groups_for_user(caller, request.required("UserName")?)?;
+        QueryAction::ListGroupsForUser => {
+            let name = check::user_name(request.required("UserName")?)?;
+            let groups = kms.list_groups_for_user(caller, name)?;
             reply(&|xml| {
                 xml.open("Groups");
                 for group in &groups {
@@ -182,23 +145,25 @@ pub(crate) fn dispatch(
                 xml.close("Groups").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteUser") => {
-            kms.delete_user(caller, request.required("UserName")?)?;
+        QueryAction::DeleteUser => {
+            kms.delete_user(caller, check::user_name(request.required("UserName")?)?)?;
             done()
         }
-        (QueryService::Iam, "CreateAccessKey") => {
-            let key = kms.create_access_key(caller, request.get("UserName"))?;
+        QueryAction::CreateAccessKey => {
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            let key = kms.create_access_key(caller, user)?;
             reply(&|xml| {
                 xml.open("AccessKey");
-                access_key_xml(xml, &key.record);
+                access_key_xml(xml, &key.metadata);
                 xml.leaf("SecretAccessKey", key.secret.expose())
                     .close("AccessKey");
             })
         }
-        (QueryService::Iam, "ListAccessKeys") => {
-            let (owner, keys) = kms.list_access_keys(caller, request.get("UserName"))?;
+        QueryAction::ListAccessKeys => {
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            let (owner, keys) = kms.list_access_keys(caller, user)?;
             reply(&|xml| {
-                if let KeyOwner::User(name) = &owner {
+                if let AccessKeyOwner::User(name) = &owner {
                     xml.leaf("UserName", name);
                 }
                 xml.open("AccessKeyMetadata");
@@ -210,38 +175,28 @@ pub(crate) fn dispatch(
                 xml.close("AccessKeyMetadata").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "UpdateAccessKey") => {
-            let active = match request.required("Status")? {
-                "Active" => true,
-                "Inactive" => false,
-                other => {
-                    return Err(IamError::Validation(format!(
-                        "1 validation error detected: Value '{other}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
-                    )))
-                }
-            };
-            kms.update_access_key(
-                caller,
-                request.get("UserName"),
-                request.required("AccessKeyId")?,
-                active,
-            )?;
+        QueryAction::UpdateAccessKey => {
+            let status = check::access_key_status(request.required("Status")?)?;
+            let access_key_id = request.required("AccessKeyId")?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            kms.update_access_key(caller, user, access_key_id, status)?;
             done()
         }
-        (QueryService::Iam, "DeleteAccessKey") => {
-            kms.delete_access_key(
-                caller,
-                request.get("UserName"),
-                request.required("AccessKeyId")?,
-            )?;
+        QueryAction::DeleteAccessKey => {
+            let access_key_id = request.required("AccessKeyId")?;
+            let user = request.get("UserName").map(check::user_name).transpose()?;
+            kms.delete_access_key(caller, user, access_key_id)?;
             done()
         }
-        (QueryService::Iam, "CreateRole") => {
+        QueryAction::CreateRole => {
+            let name = request.required("RoleName")?;
+            let path = request.get("Path");
+            let trust_policy = request.required("AssumeRolePolicyDocument")?;
             let role = kms.create_role(
                 caller,
-                request.required("RoleName")?,
-                request.get("Path"),
-                request.required("AssumeRolePolicyDocument")?,
+                check::role_name(name)?,
+                path.map(check::path).transpose()?,
+                trust_policy,
                 request.get("Description"),
             )?;
             reply(&|xml| {
@@ -250,12 +205,17 @@ pub(crate) fn dispatch(
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "CreateServiceLinkedRole") => {
+        QueryAction::CreateServiceLinkedRole => {
+            let service = check::service_name(request.required("AWSServiceName")?)?;
+            let suffix = request
+                .get("CustomSuffix")
+                .map(check::custom_suffix)
+                .transpose()?;
             let role = kms.create_service_linked_role(
                 caller,
-                request.required("AWSServiceName")?,
+                service,
                 request.get("Description"),
-                request.get("CustomSuffix"),
+                suffix,
             )?;
             reply(&|xml| {
                 xml.open("Role");
@@ -263,15 +223,15 @@ pub(crate) fn dispatch(
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "GetRole") => {
-            let role = kms.get_role(caller, request.required("RoleName")?)?;
+        QueryAction::GetRole => {
+            let role = kms.get_role(caller, check::role_name(request.required("RoleName")?)?)?;
             reply(&|xml| {
                 xml.open("Role");
                 role_xml(xml, &role);
                 xml.close("Role");
             })
         }
-        (QueryService::Iam, "ListRoles") => {
+        QueryAction::ListRoles => {
             let roles = kms.list_roles(caller)?;
             reply(&|xml| {
                 xml.open("Roles");
@@ -283,47 +243,42 @@ pub(crate) fn dispatch(
                 xml.close("Roles").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteRole") => {
-            kms.delete_role(caller, request.required("RoleName")?)?;
+        QueryAction::DeleteRole => {
+            kms.delete_role(caller, check::role_name(request.required("RoleName")?)?)?;
             done()
         }
-        (QueryService::Iam, "UpdateAssumeRolePolicy") => {
-            kms.update_assume_role_policy(
-                caller,
-                request.required("RoleName")?,
-                request.required("PolicyDocument")?,
-            )?;
+        QueryAction::UpdateAssumeRolePolicy => {
+            let name = request.required("RoleName")?;
+            let trust_policy = request.required("PolicyDocument")?;
+            kms.update_assume_role_policy(caller, check::role_name(name)?, trust_policy)?;
             done()
         }
-        (QueryService::Iam, "PutUserPolicy" | "PutRolePolicy") => {
-            let kind = kind_of(action);
-            kms.put_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-                request.required("PolicyDocument")?,
-            )?;
+        QueryAction::PutUserPolicy | QueryAction::PutRolePolicy => {
+            let kind = principal_kind(action);
+            let principal = request.required(kind.name_member())?;
+            let policy_name = request.required("PolicyName")?;
+            let document = request.required("PolicyDocument")?;
+            let policy_name = check::policy_name(policy_name)?;
+            let principal = check::principal_name(kind, principal)?;
+            kms.put_identity_policy(caller, kind, principal, policy_name, document)?;
             done()
         }
-        (QueryService::Iam, "GetUserPolicy" | "GetRolePolicy") => {
-            let kind = kind_of(action);
-            let (principal, policy) = kms.get_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-            )?;
+        QueryAction::GetUserPolicy | QueryAction::GetRolePolicy => {
+            let kind = principal_kind(action);
+            // Only the policy name is checked: an unchecked principal name is not found.
+            let principal = request.required(kind.name_member())?;
+            let policy_name = check::policy_name(request.required("PolicyName")?)?;
+            let policy = kms.get_identity_policy(caller, kind, principal, policy_name)?;
             reply(&|xml| {
-                xml.leaf(principal_param(kind), &principal)
-                    .leaf("PolicyName", &policy.name)
-                    .leaf("PolicyDocument", &encode_policy(&policy.document));
+                xml.leaf(kind.name_member(), &policy.principal_name)
+                    .leaf("PolicyName", &policy.policy_name)
+                    .leaf("PolicyDocument", &encode_policy(&policy.policy_document));
             })
         }
-        (QueryService::Iam, "ListUserPolicies" | "ListRolePolicies") => {
-            let kind = kind_of(action);
+        QueryAction::ListUserPolicies | QueryAction::ListRolePolicies => {
+            let kind = principal_kind(action);
             let names =
-                kms.list_identity_policies(caller, kind, request.required(principal_param(kind))?)?;
+                kms.list_identity_policies(caller, kind, request.required(kind.name_member())?)?;
             reply(&|xml| {
                 xml.open("PolicyNames");
                 for name in &names {
@@ -332,16 +287,17 @@ pub(crate) fn dispatch(
                 xml.close("PolicyNames").leaf("IsTruncated", "false");
             })
         }
-        (QueryService::Iam, "DeleteUserPolicy" | "DeleteRolePolicy") => {
-            let kind = kind_of(action);
-            kms.delete_identity_policy(
-                caller,
-                kind,
-                request.required(principal_param(kind))?,
-                request.required("PolicyName")?,
-            )?;
+        QueryAction::DeleteUserPolicy | QueryAction::DeleteRolePolicy => {
+            let kind = principal_kind(action);
+            let principal = request.required(kind.name_member())?;
+            let policy_name = check::policy_name(request.required("PolicyName")?)?;
+            // A user's name is not checked: an unchecked one is not found.
+            let principal = match kind {
+                PrincipalKind::Role => check::role_name(principal)?,
+                PrincipalKind::User => principal,
+            };
+            kms.delete_identity_policy(caller, kind, principal, policy_name)?;
             done()
         }
-        _ => Err(IamError::InvalidAction(action.to_owned())),
     }
 }

@@ -122,7 +122,8 @@ impl Kms {
                 "Member must be the ARN of an account root, user, role or assumed-role session that exists",
             )
         };
-        let (account, resource) = crate::iam::split_principal_arn(arn).ok_or_else(unknown)?;
+        let (account, resource) =
+            crate::iam::principals::split_principal_arn(arn).ok_or_else(unknown)?;
         let scope = Scope {
             account: account.clone(),
             region: admin_scope.region.clone(),

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use trent_core::id::PrincipalKind;
 use trent_core::id::{AccountId, Region};
+use trent_core::view::AccessKeyStatus;
+use trent_protocol::query::check;
 use trent_service::Caller;
-use trent_store::record::PrincipalKind;
 
 use crate::client::{read_credentials, Client};
 use crate::serve::{open_data_folder, write_credentials};
@@ -134,13 +136,17 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
         }
         AdminCommand::CreateUser { account, name } => {
             let user = kms
-                .create_user(&root(&account)?, &name, None)
+                .create_user(
+                    &root(&account)?,
+                    check::user_name(&name).map_err(iam)?,
+                    None,
+                )
                 .map_err(iam)?;
-            println!("{}\t{}", user.arn(), user.id);
+            println!("{}\t{}", user.arn, user.id);
         }
         AdminCommand::ListUsers { account } => {
             for user in kms.list_users(&root(&account)?).map_err(iam)? {
-                println!("{}\t{}", user.arn(), user.id);
+                println!("{}\t{}", user.arn, user.id);
             }
         }
         AdminCommand::CreateAccessKey {
@@ -149,11 +155,14 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             credentials_file,
         } => {
             let key = kms
-                .create_access_key(&root(&account)?, user.as_deref())
+                .create_access_key(
+                    &root(&account)?,
+                    checked_user(user.as_deref()).map_err(iam)?,
+                )
                 .map_err(iam)?;
-            write_credentials(&credentials_file, &key.record.access_key_id, &key.secret)
+            write_credentials(&credentials_file, &key.metadata.access_key_id, &key.secret)
                 .with_context(|| format!("writing {}", credentials_file.display()))?;
-            println!("created access key {}", key.record.access_key_id);
+            println!("created access key {}", key.metadata.access_key_id);
             println!("credentials in {}", credentials_file.display());
         }
         AdminCommand::SetAccessKey {
@@ -162,7 +171,13 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             access_key_id,
             activate,
         } => {
-            kms.update_access_key(&root(&account)?, user.as_deref(), &access_key_id, activate)
+            let status = if activate {
+                AccessKeyStatus::Active
+            } else {
+                AccessKeyStatus::Inactive
+            };
+            let user = checked_user(user.as_deref()).map_err(iam)?;
+            kms.update_access_key(&root(&account)?, user, &access_key_id, status)
                 .map_err(iam)?;
             println!(
                 "{access_key_id} is {}",
@@ -177,11 +192,12 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
         } => {
             let text = std::fs::read_to_string(&document)
                 .with_context(|| format!("reading {}", document.display()))?;
+            let checked_policy = check::policy_name(&policy_name).map_err(iam)?;
             kms.put_identity_policy(
                 &root(&account)?,
                 PrincipalKind::User,
-                &user,
-                &policy_name,
+                check::user_name(&user).map_err(iam)?,
+                checked_policy,
                 &text,
             )
             .map_err(iam)?;
@@ -194,6 +210,11 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
     drop(folder.lock);
     Ok(())
+}
+
+/// A user name given on the command line, checked as IAM checks it.
+fn checked_user(user: Option<&str>) -> Result<Option<&str>, trent_core::error::IamError> {
+    user.map(check::user_name).transpose()
 }
 
 fn iam_message(error: &trent_core::error::IamError) -> String {

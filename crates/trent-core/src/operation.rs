@@ -3,8 +3,9 @@
 //! (what is recorded, what is read-only, which members are secret) and the
 //! service (which action authorizes it).
 //!
-//! Adding an operation is one row here, one decoder in trent-protocol
-//! (`op/<operation>.rs`) and one file in trent-service (`op/<operation>.rs`).
+//! Adding an operation is one row here, one codec in trent-protocol
+//! (`op/<operation>.rs`), one file in trent-service (`op/<operation>.rs`)
+//! and its arm in trent-server's `dispatch.rs`.
 
 use crate::action::Action;
 

@@ -152,8 +152,8 @@ pub const GRANT_OPERATIONS: &[&str] = &[
 ];
 
 /// Secret members of requests Trent records but does not serve yet (their
-/// operations arrive with their rows), and of the IAM and STS Query
-/// actions: dropped from every audit event all the same.
+/// operations, KMS or IAM, arrive with their rows): dropped from every
+/// audit event all the same.
 pub const OTHER_SECRET_MEMBERS: &[&str] = &[
     // Imported key material.
     "KeyMaterial",
@@ -169,9 +169,7 @@ pub const OTHER_SECRET_MEMBERS: &[&str] = &[
     // Custom key store credentials.
     "KeyStorePassword",
     "XksProxyAuthenticationCredential",
-    // IAM and STS inputs and outputs that are credentials.
-    "SecretAccessKey",
-    "SessionToken",
+    // IAM and STS inputs that are credentials.
     "TokenCode",
     "Password",
     "NewPassword",
@@ -204,7 +202,7 @@ impl Operation {
 }
 
 /// Whether a request or response member named `name` is secret in any
-/// operation (the audit trail drops such members wherever they appear, so
+/// operation or Query action (the audit trail drops such members wherever they appear, so
 /// a member that is secret somewhere is never recorded anywhere).
 pub fn is_secret_member(name: &str) -> bool {
     // Asked for every member of every audited request: one hash lookup.
@@ -213,6 +211,11 @@ pub fn is_secret_member(name: &str) -> bool {
             Operation::ALL
                 .iter()
                 .flat_map(|operation| operation.facts().secret_members)
+                .chain(
+                    crate::query_action::QueryAction::ALL
+                        .iter()
+                        .flat_map(|action| action.facts().secret_members),
+                )
                 .chain(OTHER_SECRET_MEMBERS)
                 .copied()
                 .collect()

@@ -46,6 +46,9 @@ pub struct Facts {
     pub effect: Effect,
     /// The kind of principal it concerns, where it concerns one kind.
     pub principal: Option<PrincipalKind>,
+    /// Its parameters and response elements that are credentials: never
+    /// recorded anywhere.
+    pub secret_members: &'static [&'static str],
 }
 
 macro_rules! authorizing {
@@ -67,7 +70,7 @@ macro_rules! principal {
 }
 
 macro_rules! query_actions {
-    ($($name:ident => $service:ident, $action:tt, $effect:ident, $kind:tt;)+) => {
+    ($($name:ident => $service:ident, $action:tt, $effect:ident, $kind:tt, [$($secret:literal),*];)+) => {
         /// An IAM or STS action Trent serves.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum QueryAction {
@@ -101,6 +104,7 @@ macro_rules! query_actions {
                         action: authorizing!($action),
                         effect: Effect::$effect,
                         principal: principal!($kind),
+                        secret_members: &[$($secret),*],
                     },)+
                 }
             }
@@ -108,33 +112,34 @@ macro_rules! query_actions {
     };
 }
 
-// name => service, authorizing action (- for none), effect, principal kind (- for none);
+// name => service, authorizing action (- for none), effect, principal kind (- for none),
+//     [secret parameters and response elements];
 query_actions! {
-    GetCallerIdentity => Sts, -, Read, -;
-    AssumeRole => Sts, AssumeRole, Read, Role;
-    CreateUser => Iam, CreateUser, Write, User;
-    GetUser => Iam, GetUser, Read, User;
-    ListUsers => Iam, ListUsers, Read, User;
-    DeleteUser => Iam, DeleteUser, Write, User;
-    ListGroupsForUser => Iam, ListGroupsForUser, Read, User;
-    CreateAccessKey => Iam, CreateAccessKey, Write, -;
-    ListAccessKeys => Iam, ListAccessKeys, Read, -;
-    UpdateAccessKey => Iam, UpdateAccessKey, Write, -;
-    DeleteAccessKey => Iam, DeleteAccessKey, Write, -;
-    CreateRole => Iam, CreateRole, Write, Role;
-    CreateServiceLinkedRole => Iam, CreateServiceLinkedRole, Write, Role;
-    GetRole => Iam, GetRole, Read, Role;
-    ListRoles => Iam, ListRoles, Read, Role;
-    DeleteRole => Iam, DeleteRole, Write, Role;
-    UpdateAssumeRolePolicy => Iam, UpdateAssumeRolePolicy, Write, Role;
-    PutUserPolicy => Iam, PutUserPolicy, Write, User;
-    PutRolePolicy => Iam, PutRolePolicy, Write, Role;
-    GetUserPolicy => Iam, GetUserPolicy, Read, User;
-    GetRolePolicy => Iam, GetRolePolicy, Read, Role;
-    ListUserPolicies => Iam, ListUserPolicies, Read, User;
-    ListRolePolicies => Iam, ListRolePolicies, Read, Role;
-    DeleteUserPolicy => Iam, DeleteUserPolicy, Write, User;
-    DeleteRolePolicy => Iam, DeleteRolePolicy, Write, Role;
+    GetCallerIdentity => Sts, -, Read, -, [];
+    AssumeRole => Sts, AssumeRole, Read, Role, ["SecretAccessKey", "SessionToken"];
+    CreateUser => Iam, CreateUser, Write, User, [];
+    GetUser => Iam, GetUser, Read, User, [];
+    ListUsers => Iam, ListUsers, Read, User, [];
+    DeleteUser => Iam, DeleteUser, Write, User, [];
+    ListGroupsForUser => Iam, ListGroupsForUser, Read, User, [];
+    CreateAccessKey => Iam, CreateAccessKey, Write, -, ["SecretAccessKey"];
+    ListAccessKeys => Iam, ListAccessKeys, Read, -, [];
+    UpdateAccessKey => Iam, UpdateAccessKey, Write, -, [];
+    DeleteAccessKey => Iam, DeleteAccessKey, Write, -, [];
+    CreateRole => Iam, CreateRole, Write, Role, [];
+    CreateServiceLinkedRole => Iam, CreateServiceLinkedRole, Write, Role, [];
+    GetRole => Iam, GetRole, Read, Role, [];
+    ListRoles => Iam, ListRoles, Read, Role, [];
+    DeleteRole => Iam, DeleteRole, Write, Role, [];
+    UpdateAssumeRolePolicy => Iam, UpdateAssumeRolePolicy, Write, Role, [];
+    PutUserPolicy => Iam, PutUserPolicy, Write, User, [];
+    PutRolePolicy => Iam, PutRolePolicy, Write, Role, [];
+    GetUserPolicy => Iam, GetUserPolicy, Read, User, [];
+    GetRolePolicy => Iam, GetRolePolicy, Read, Role, [];
+    ListUserPolicies => Iam, ListUserPolicies, Read, User, [];
+    ListRolePolicies => Iam, ListRolePolicies, Read, Role, [];
+    DeleteUserPolicy => Iam, DeleteUserPolicy, Write, User, [];
+    DeleteRolePolicy => Iam, DeleteRolePolicy, Write, Role, [];
 }
 
 impl QueryAction {

@@ -145,7 +145,7 @@ impl Kms {
             return Ok(None);
         };
         let operation = Operation::from_name(&record.operation)
-            .ok_or_else(|| KmsError::internal("stored key usage", UnknownOperation))?;
+            .ok_or_else(|| KmsError::internal("stored key usage", Unreadable))?;
         Ok(Some(KeyLastUsage {
             operation,
             timestamp: record.used_at,
@@ -165,7 +165,7 @@ impl Kms {
                 .ok()
                 .and_then(|text| text.parse::<i64>().ok())
                 .map(Timestamp::from_millis)
-                .ok_or_else(|| KmsError::internal("stored tracking date", UnknownOperation))?,
+                .ok_or_else(|| KmsError::internal("stored tracking date", Unreadable))?,
             None => {
                 let now = self.clock.now();
                 self.store
@@ -198,7 +198,7 @@ impl Kms {
 /// A stored value this version cannot read.
 #[derive(Debug, thiserror::Error)]
 #[error("unreadable stored value")]
-struct UnknownOperation;
+struct Unreadable;
 
 #[cfg(test)]
 mod tests {

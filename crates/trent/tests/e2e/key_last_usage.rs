@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use aws_sdk_kms::operation::RequestId;
+use aws_sdk_kms::types::KeyLastUsageData;
 use serde_json::Value;
 
 use crate::{audit_events, blob, create_key, expect_error, server};
@@ -14,6 +15,12 @@ fn event_of(dir: &Path, request_id: &str) -> Value {
         .into_iter()
         .find(|event| event["requestID"] == request_id)
         .unwrap_or_else(|| panic!("no audit event for {request_id}"))
+}
+
+/// The key's last use, which must exist.
+async fn last_use(kms: &aws_sdk_kms::Client, key: &str) -> KeyLastUsageData {
+    let report = kms.get_key_last_usage().key_id(key).send().await.unwrap();
+    report.key_last_usage().cloned().expect("a last use")
 }
 
 #[tokio::test]
@@ -43,13 +50,7 @@ async fn last_use_names_the_operation_its_request_and_its_audit_event() {
         .send()
         .await
         .unwrap();
-    let report = kms
-        .get_key_last_usage()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    let usage = report.key_last_usage().unwrap();
+    let usage = last_use(&kms, &key_id).await;
     assert_eq!(usage.operation().unwrap().as_str(), "Encrypt");
     assert_eq!(usage.kms_request_id(), encrypted.request_id());
     let event = event_of(
@@ -105,7 +106,7 @@ async fn last_use_names_the_operation_its_request_and_its_audit_event() {
         .send()
         .await
         .unwrap();
-    assert_eq!(unchanged.key_last_usage(), Some(usage));
+    assert_eq!(unchanged.key_last_usage(), Some(&usage));
 
     let decrypted = kms
         .decrypt()
@@ -113,13 +114,7 @@ async fn last_use_names_the_operation_its_request_and_its_audit_event() {
         .send()
         .await
         .unwrap();
-    let report = kms
-        .get_key_last_usage()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    let usage = report.key_last_usage().unwrap();
+    let usage = last_use(&kms, &key_id).await;
     assert_eq!(usage.operation().unwrap().as_str(), "Decrypt");
     assert_eq!(usage.kms_request_id(), decrypted.request_id());
 }
@@ -145,8 +140,7 @@ async fn re_encrypt_is_a_use_of_both_keys_and_a_disabled_key_still_reports() {
         .await
         .unwrap();
     for key in [&source, &destination] {
-        let report = kms.get_key_last_usage().key_id(key).send().await.unwrap();
-        let usage = report.key_last_usage().unwrap();
+        let usage = last_use(&kms, key).await;
         assert_eq!(usage.operation().unwrap().as_str(), "ReEncrypt", "{key}");
         assert_eq!(usage.kms_request_id(), moved.request_id(), "{key}");
     }
@@ -158,13 +152,7 @@ async fn re_encrypt_is_a_use_of_both_keys_and_a_disabled_key_still_reports() {
         .await
         .unwrap();
     kms.disable_key().key_id(&destination).send().await.unwrap();
-    let report = kms
-        .get_key_last_usage()
-        .key_id(&destination)
-        .send()
-        .await
-        .unwrap();
-    let usage = report.key_last_usage().unwrap();
+    let usage = last_use(&kms, &destination).await;
     assert_eq!(
         usage.operation().unwrap().as_str(),
         "GenerateDataKeyWithoutPlaintext"
@@ -195,13 +183,7 @@ async fn last_use_survives_a_clean_stop_and_a_crash_after_its_second() {
     server.terminate();
     server.restart();
     let kms = server.client();
-    let report = kms
-        .get_key_last_usage()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    let usage = report.key_last_usage().unwrap();
+    let usage = last_use(&kms, &key_id).await;
     assert_eq!(usage.operation().unwrap().as_str(), "GenerateDataKey");
     assert_eq!(usage.kms_request_id(), generated.request_id());
 
@@ -216,13 +198,7 @@ async fn last_use_survives_a_clean_stop_and_a_crash_after_its_second() {
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     server.restart();
     let kms = server.client();
-    let report = kms
-        .get_key_last_usage()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    let usage = report.key_last_usage().unwrap();
+    let usage = last_use(&kms, &key_id).await;
     assert_eq!(usage.operation().unwrap().as_str(), "Encrypt");
     assert_eq!(usage.kms_request_id(), encrypted.request_id());
 }

@@ -2,24 +2,17 @@
 //!
 //! Variants carry typed data, never preformatted text; `trent-protocol` turns
 //! each into its `__type`, HTTP status and message in one exhaustive table.
+//! These are the service's answers: a request the wire protocol refuses
+//! before any service runs (unknown operation, bad JSON, a member against the
+//! model, a malformed `Authorization` header) is `trent_protocol::error::RequestError`.
 
 use crate::id::PrincipalKind;
-use crate::key::KeyState;
+use crate::key::{KeySpec, KeyState};
 
 /// An error a KMS request ends with.
 #[derive(Debug)]
 pub enum KmsError {
-    // ---- Request-level (before any operation runs) ----
-    /// The `X-Amz-Target` names no operation Trent knows.
-    UnknownOperation,
-    /// The body is not valid JSON for the operation, or a member has the wrong type.
-    Serialization(SerializationProblem),
-    /// The body is larger than the server accepts.
-    RequestTooLarge,
-    /// No `Authorization` header.
-    MissingAuthenticationToken,
-    /// The `Authorization` header is malformed or lacks a required part.
-    IncompleteSignature(IncompleteSignature),
+    // ---- Authentication ----
     /// The access key id is not known (or not active), or the session token is not valid.
     UnrecognizedClient,
     /// The session token has expired.
@@ -28,8 +21,6 @@ pub enum KmsError {
     InvalidSignature(InvalidSignature),
 
     // ---- Operation errors ----
-    /// A member failed a constraint of the API model.
-    Validation(Vec<ValidationFailure>),
     /// The named key or alias does not exist.
     NotFound(NotFound),
     /// The key is disabled.
@@ -77,6 +68,13 @@ pub enum KmsError {
     InvalidGrantToken,
     /// A grant id is malformed or names no grant of the key.
     InvalidGrantId,
+    /// A grant names an operation the key cannot grant.
+    GrantOperation(GrantOperationProblem),
+    /// A principal ARN (of `trent explain`) names no principal that exists.
+    UnknownPrincipal {
+        /// The ARN given.
+        arn: String,
+    },
     /// `DryRun` was set and the request would have succeeded.
     DryRun,
     /// A server-side failure; its source is logged, never returned.
@@ -87,15 +85,9 @@ impl KmsError {
     /// The variant's name, for logs; typed fields may hold caller input and are left out.
     pub fn name(&self) -> &'static str {
         match self {
-            Self::UnknownOperation => "UnknownOperation",
-            Self::Serialization(_) => "Serialization",
-            Self::RequestTooLarge => "RequestTooLarge",
-            Self::MissingAuthenticationToken => "MissingAuthenticationToken",
-            Self::IncompleteSignature(_) => "IncompleteSignature",
             Self::UnrecognizedClient => "UnrecognizedClient",
             Self::ExpiredToken => "ExpiredToken",
             Self::InvalidSignature(_) => "InvalidSignature",
-            Self::Validation(_) => "Validation",
             Self::NotFound(_) => "NotFound",
             Self::Disabled { .. } => "Disabled",
             Self::KmsInvalidState(_) => "KmsInvalidState",
@@ -112,6 +104,8 @@ impl KmsError {
             Self::UnsupportedOperation(_) => "UnsupportedOperation",
             Self::InvalidGrantToken => "InvalidGrantToken",
             Self::InvalidGrantId => "InvalidGrantId",
+            Self::GrantOperation(_) => "GrantOperation",
+            Self::UnknownPrincipal { .. } => "UnknownPrincipal",
             Self::DryRun => "DryRun",
             Self::Internal(_) => "Internal",
         }
@@ -137,28 +131,6 @@ impl std::error::Error for KmsError {
             _ => None,
         }
     }
-}
-
-/// What was wrong with the body's JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SerializationProblem {
-    /// Not JSON, or not a JSON object.
-    MalformedJson,
-    /// A member had the wrong JSON type or an undecodable value.
-    WrongType,
-}
-
-/// What was missing from the `Authorization` header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IncompleteSignature {
-    /// The header is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
-    Malformed,
-    /// A required header was not signed (`host`, `x-amz-date`).
-    UnsignedHeader(&'static str),
-    /// The credential is not `AKID/date/region/service/aws4_request`.
-    MalformedCredential,
-    /// No `X-Amz-Date` (or `Date`) header.
-    MissingDate,
 }
 
 /// Why a signature was refused.
@@ -192,29 +164,6 @@ pub enum InvalidSignature {
     WrongDate,
     /// The body hash header does not match the body.
     BodyHashMismatch,
-}
-
-/// One failed constraint, as AWS reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationFailure {
-    /// The member, in AWS's lower camel case (`keyId`).
-    pub member: String,
-    /// The value shown, or `None` for a missing member; sensitive values are
-    /// never shown (`Value at 'plaintext' ...`).
-    pub value: ShownValue,
-    /// The constraint, such as "Member must have length less than or equal to 8192".
-    pub constraint: String,
-}
-
-/// How a failing value appears in a validation message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShownValue {
-    /// The member was absent: `Value null at ...`.
-    Null,
-    /// A value safe to echo: `Value 'x' at ...`.
-    Shown(String),
-    /// A sensitive value, not echoed: `Value at ...`.
-    Hidden,
 }
 
 /// A key or alias that was not found.
@@ -327,6 +276,23 @@ pub enum Unsupported {
     Recipient,
 }
 
+/// Why a grant cannot include an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantOperationProblem {
+    /// The operation is not one a key of this spec performs.
+    NotForKeySpec {
+        /// The operation, as the request names it.
+        operation: String,
+        /// The key's spec.
+        spec: KeySpec,
+    },
+    /// The operation takes no encryption context, and the grant has a context constraint.
+    TakesNoContext {
+        /// The operation, as the request names it.
+        operation: String,
+    },
+}
+
 /// Why a key cannot serve a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyUsageProblem {
@@ -353,15 +319,6 @@ impl KmsError {
             context,
             source: Some(Box::new(source)),
         })
-    }
-
-    /// A single validation failure.
-    pub fn validation(member: &str, value: ShownValue, constraint: impl Into<String>) -> Self {
-        Self::Validation(vec![ValidationFailure {
-            member: member.to_owned(),
-            value,
-            constraint: constraint.into(),
-        }])
     }
 }
 

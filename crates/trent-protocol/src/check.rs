@@ -3,13 +3,12 @@
 //! `ValidationException` wording; values of sensitive members are never echoed.
 
 use trent_core::context::EncryptionContext;
-use trent_core::error::{
-    AliasNameProblem, KeyUsageProblem, KmsError, NotFound, ShownValue, Unsupported,
-    ValidationFailure,
-};
+use trent_core::error::{AliasNameProblem, KeyUsageProblem, KmsError, NotFound, Unsupported};
 use trent_core::id::{AliasName, KeyReference};
 use trent_core::key::{KeySpec, KeyUsage, Origin, Tag};
 use trent_core::quota;
+
+use crate::error::{Failure, RequestError, ShownValue, ValidationFailure};
 
 use crate::dto::{ContextDto, TagDto};
 
@@ -169,11 +168,11 @@ impl Checks {
     }
 
     /// Ends checking: `ValidationException` with every failure, or `Ok`.
-    pub fn finish(self) -> Result<(), KmsError> {
+    pub fn finish(self) -> Result<(), RequestError> {
         if self.failures.is_empty() {
             Ok(())
         } else {
-            Err(KmsError::Validation(self.failures))
+            Err(RequestError::Validation(self.failures))
         }
     }
 
@@ -317,7 +316,7 @@ impl Checks {
         &mut self,
         number_of_bytes: Option<i64>,
         key_spec: Option<&String>,
-    ) -> Result<usize, KmsError> {
+    ) -> Result<usize, RequestError> {
         if let Some(bytes) = number_of_bytes {
             let range = quota::DATA_KEY_BYTES_RANGE;
             self.range(
@@ -334,7 +333,7 @@ impl Checks {
             (Some(bytes), None) => Ok(usize::try_from(bytes).unwrap_or(0)),
             (None, Some("AES_256")) => Ok(32),
             (None, Some(_)) => Ok(16),
-            _ => Err(KmsError::validation(
+            _ => Err(RequestError::validation(
                 "numberOfBytes",
                 ShownValue::Null,
                 "Please specify either number of bytes or key spec.",
@@ -361,10 +360,10 @@ pub fn alias_name(text: &str) -> Result<AliasName, KmsError> {
 pub fn encryption_context(
     member: &str,
     value: Option<&ContextDto>,
-) -> Result<EncryptionContext, KmsError> {
+) -> Result<EncryptionContext, RequestError> {
     let context = EncryptionContext::from_pairs(value.cloned().unwrap_or_default());
     if context.byte_len() > quota::MAX_ENCRYPTION_CONTEXT_BYTES {
-        return Err(KmsError::validation(
+        return Err(RequestError::validation(
             member,
             ShownValue::Hidden,
             format!(
@@ -431,23 +430,24 @@ pub fn unsupported_shape(
     customer_master_key_spec: Option<&String>,
     key_usage: Option<&String>,
     origin: Option<&String>,
-) -> KmsError {
+) -> Failure {
     let spec = key_spec
         .or(customer_master_key_spec)
         .map(String::as_str)
         .unwrap_or("SYMMETRIC_DEFAULT");
     if spec != "SYMMETRIC_DEFAULT" {
-        return KmsError::UnsupportedOperation(Unsupported::KeySpec(spec.to_owned()));
+        return KmsError::UnsupportedOperation(Unsupported::KeySpec(spec.to_owned())).into();
     }
     let usage = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
     if usage != "ENCRYPT_DECRYPT" {
-        return KmsError::validation(
+        return RequestError::validation(
             "keyUsage",
             ShownValue::Shown(usage.to_owned()),
             "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key",
-        );
+        )
+        .into();
     }
-    KmsError::UnsupportedOperation(Unsupported::Origin(origin.cloned().unwrap_or_default()))
+    KmsError::UnsupportedOperation(Unsupported::Origin(origin.cloned().unwrap_or_default())).into()
 }
 
 #[cfg(test)]
@@ -460,7 +460,7 @@ mod tests {
         checks.required_key_id("keyId", &None);
         checks.secret_length("plaintext", 5000, 1, 4096);
         match checks.finish() {
-            Err(KmsError::Validation(failures)) => {
+            Err(RequestError::Validation(failures)) => {
                 assert_eq!(failures.len(), 2);
                 assert_eq!(failures[0].value, ShownValue::Null);
                 assert_eq!(failures[1].value, ShownValue::Hidden);

@@ -1,16 +1,125 @@
-//! The one table from [`KmsError`] to `__type`, HTTP status and message.
+//! The protocol's own errors ([`RequestError`]: what AWS's front end answers
+//! before any service runs), and the one table from them and from the
+//! service's [`KmsError`] to `__type`, HTTP status and message.
 //!
-//! The match has no catch-all arm: a new error variant does not compile until
-//! it has its row here. Messages are built from typed fields only and never
-//! contain secrets; internal errors say nothing but the request id.
+//! The matches have no catch-all arm: a new error variant does not compile
+//! until it has its row here. Messages are built from typed fields only and
+//! never contain secrets; internal errors say nothing but the request id.
 
 use serde::Serialize;
 use trent_core::error::{
-    AliasNameProblem, DenialReason, IncompleteSignature, InvalidSignature, KeyUsageProblem,
-    KmsError, Limit, NotFound, PolicyProblem, SerializationProblem, ShownValue, TagProblem,
-    Unsupported, ValidationFailure,
+    AliasNameProblem, DenialReason, GrantOperationProblem, InvalidSignature, KeyUsageProblem,
+    KmsError, Limit, NotFound, PolicyProblem, TagProblem, Unsupported,
 };
 use trent_core::key::KeyState;
+
+/// A request the wire protocol refuses before, or instead of, the service:
+/// its vocabulary is HTTP, JSON, the API model's member names and the
+/// `Authorization` header's syntax.
+#[derive(Debug)]
+pub enum RequestError {
+    /// The `X-Amz-Target` (or the path or method) names no operation Trent knows.
+    UnknownOperation,
+    /// The body is not valid JSON for the operation, or a member has the wrong type.
+    Serialization(SerializationProblem),
+    /// The body is larger than the server accepts.
+    TooLarge,
+    /// No `Authorization` header.
+    MissingAuthenticationToken,
+    /// The `Authorization` header is malformed or lacks a required part.
+    IncompleteSignature(IncompleteSignature),
+    /// Members failed constraints of the API model.
+    Validation(Vec<ValidationFailure>),
+}
+
+impl RequestError {
+    /// A single validation failure.
+    pub fn validation(member: &str, value: ShownValue, constraint: impl Into<String>) -> Self {
+        Self::Validation(vec![ValidationFailure {
+            member: member.to_owned(),
+            value,
+            constraint: constraint.into(),
+        }])
+    }
+}
+
+/// What the body's JSON got wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SerializationProblem {
+    /// Not JSON, or not a JSON object.
+    MalformedJson,
+    /// A member had the wrong JSON type or an undecodable value.
+    WrongType,
+}
+
+/// What was missing from the `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncompleteSignature {
+    /// The header is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+    Malformed,
+    /// A required header was not signed (`host`, `x-amz-date`).
+    UnsignedHeader(&'static str),
+    /// The credential is not `AKID/date/region/service/aws4_request`.
+    MalformedCredential,
+    /// No `X-Amz-Date` (or `Date`) header.
+    MissingDate,
+}
+
+/// One failed constraint, as AWS reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationFailure {
+    /// The member, in AWS's lower camel case (`keyId`).
+    pub member: String,
+    /// The value shown, or `None` for a missing member; sensitive values are
+    /// never shown (`Value at 'plaintext' ...`).
+    pub value: ShownValue,
+    /// The constraint, such as "Member must have length less than or equal to 8192".
+    pub constraint: String,
+}
+
+/// How a failing value appears in a validation message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShownValue {
+    /// The member was absent: `Value null at ...`.
+    Null,
+    /// A value safe to echo: `Value 'x' at ...`.
+    Shown(String),
+    /// A sensitive value, not echoed: `Value at ...`.
+    Hidden,
+}
+
+/// How a request ends when it does not succeed: refused by the protocol, or
+/// answered with the service's error `E` (`KmsError` for KMS, `IamError`
+/// for IAM and STS).
+#[derive(Debug)]
+pub enum Failure<E = KmsError> {
+    /// The protocol refused the request.
+    Request(RequestError),
+    /// The service refused it.
+    Service(E),
+}
+
+impl<E> From<RequestError> for Failure<E> {
+    fn from(error: RequestError) -> Self {
+        Self::Request(error)
+    }
+}
+
+impl From<KmsError> for Failure {
+    fn from(error: KmsError) -> Self {
+        Self::Service(error)
+    }
+}
+
+impl Failure {
+    /// The service's internal error, if that is what this is (for the operator's log).
+    pub fn internal(&self) -> Option<&trent_core::error::InternalError> {
+        match self {
+            Self::Service(KmsError::Internal(internal)) => Some(internal),
+            _ => None,
+        }
+    }
+}
 
 /// An error as it goes on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +150,19 @@ impl WireError {
     }
 }
 
-/// Renders an error for the wire.
-pub fn render(error: &KmsError) -> WireError {
+/// Renders a failed KMS request for the wire.
+pub fn render(failure: &Failure) -> WireError {
+    match failure {
+        Failure::Request(error) => render_request(error),
+        Failure::Service(error) => render_kms(error),
+    }
+}
+
+/// Renders a request the protocol refused.
+pub fn render_request(error: &RequestError) -> WireError {
     let (status, type_name, message): (u16, &'static str, String) = match error {
-        KmsError::UnknownOperation => (400, "UnknownOperationException", String::new()),
-        KmsError::Serialization(problem) => (
+        RequestError::UnknownOperation => (400, "UnknownOperationException", String::new()),
+        RequestError::Serialization(problem) => (
             400,
             "SerializationException",
             match problem {
@@ -55,7 +172,7 @@ pub fn render(error: &KmsError) -> WireError {
                 }
             },
         ),
-        KmsError::RequestTooLarge => (
+        RequestError::TooLarge => (
             413,
             "RequestEntityTooLargeException",
             format!(
@@ -63,10 +180,10 @@ pub fn render(error: &KmsError) -> WireError {
                 crate::limit::MAX_REQUEST_BODY_BYTES
             ),
         ),
-        KmsError::MissingAuthenticationToken => {
+        RequestError::MissingAuthenticationToken => {
             (400, "MissingAuthenticationTokenException", "Missing Authentication Token".into())
         }
-        KmsError::IncompleteSignature(problem) => (
+        RequestError::IncompleteSignature(problem) => (
             400,
             "IncompleteSignatureException",
             match problem {
@@ -76,6 +193,18 @@ pub fn render(error: &KmsError) -> WireError {
                 IncompleteSignature::MissingDate => "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
             },
         ),
+        RequestError::Validation(failures) => (400, "ValidationException", validation_message(failures)),
+    };
+    WireError {
+        status,
+        type_name,
+        message,
+    }
+}
+
+/// Renders the service's error.
+pub fn render_kms(error: &KmsError) -> WireError {
+    let (status, type_name, message): (u16, &'static str, String) = match error {
         KmsError::UnrecognizedClient => (
             400,
             "UnrecognizedClientException",
@@ -104,7 +233,6 @@ pub fn render(error: &KmsError) -> WireError {
                 InvalidSignature::WrongDate => "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.".into(),
             },
         ),
-        KmsError::Validation(failures) => (400, "ValidationException", validation_message(failures)),
         KmsError::NotFound(what) => (
             400,
             "NotFoundException",
@@ -223,6 +351,32 @@ pub fn render(error: &KmsError) -> WireError {
             "InvalidGrantIdException",
             "The grant ID is not valid.".into(),
         ),
+        KmsError::GrantOperation(problem) => {
+            let (operation, constraint) = match problem {
+                GrantOperationProblem::NotForKeySpec { operation, spec } => (
+                    operation,
+                    format!("Grant operation {operation} is not valid for a {} key", spec.as_str()),
+                ),
+                GrantOperationProblem::TakesNoContext { operation } => (
+                    operation,
+                    format!("Grant operation {operation} does not accept an encryption context, so a grant with an encryption context constraint cannot include it"),
+                ),
+            };
+            (400, "ValidationException", validation_message(&[ValidationFailure {
+                member: "operations".into(),
+                value: ShownValue::Shown(operation.clone()),
+                constraint,
+            }]))
+        }
+        KmsError::UnknownPrincipal { arn } => (
+            400,
+            "ValidationException",
+            validation_message(&[ValidationFailure {
+                member: "principalArn".into(),
+                value: ShownValue::Shown(arn.clone()),
+                constraint: "Member must be the ARN of an account root, user, role or assumed-role session that exists".into(),
+            }]),
+        ),
         KmsError::DryRun => (
             412,
             "DryRunOperationException",
@@ -273,8 +427,8 @@ mod tests {
     use super::*;
     use trent_core::error::InvalidState;
 
-    fn check(error: KmsError, status: u16, type_name: &str, message: &str) {
-        let wire = render(&error);
+    fn check(error: impl Into<Failure>, status: u16, type_name: &str, message: &str) {
+        let wire = render(&error.into());
         assert_eq!(
             (wire.status, wire.type_name, wire.message.as_str()),
             (status, type_name, message)
@@ -300,7 +454,7 @@ mod tests {
             &format!("{arn} is pending deletion."),
         );
         check(
-            KmsError::validation("keyId", ShownValue::Null, "Member must not be null"),
+            RequestError::validation("keyId", ShownValue::Null, "Member must not be null"),
             400,
             "ValidationException",
             "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
@@ -324,7 +478,7 @@ mod tests {
 
     #[test]
     fn several_validation_failures_are_joined() {
-        let error = KmsError::Validation(vec![
+        let error = RequestError::Validation(vec![
             ValidationFailure {
                 member: "plaintext".into(),
                 value: ShownValue::Hidden,
@@ -337,14 +491,49 @@ mod tests {
             },
         ]);
         assert_eq!(
-            render(&error).message,
+            render_request(&error).message,
             "2 validation errors detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096; Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
     }
 
     #[test]
+    fn domain_refusals_of_members_render_as_validation_errors() {
+        check(
+            KmsError::GrantOperation(GrantOperationProblem::NotForKeySpec {
+                operation: "Sign".into(),
+                spec: trent_core::key::KeySpec::SymmetricDefault,
+            }),
+            400,
+            "ValidationException",
+            "1 validation error detected: Value 'Sign' at 'operations' failed to satisfy constraint: Grant operation Sign is not valid for a SYMMETRIC_DEFAULT key",
+        );
+        check(
+            KmsError::GrantOperation(GrantOperationProblem::TakesNoContext {
+                operation: "CreateGrant".into(),
+            }),
+            400,
+            "ValidationException",
+            "1 validation error detected: Value 'CreateGrant' at 'operations' failed to satisfy constraint: Grant operation CreateGrant does not accept an encryption context, so a grant with an encryption context constraint cannot include it",
+        );
+        check(
+            KmsError::UnknownPrincipal {
+                arn: "arn:aws:iam::111122223333:user/nobody".into(),
+            },
+            400,
+            "ValidationException",
+            "1 validation error detected: Value 'arn:aws:iam::111122223333:user/nobody' at 'principalArn' failed to satisfy constraint: Member must be the ARN of an account root, user, role or assumed-role session that exists",
+        );
+        check(
+            RequestError::UnknownOperation,
+            400,
+            "UnknownOperationException",
+            "",
+        );
+    }
+
+    #[test]
     fn body_has_type_and_message() {
-        let body = render(&KmsError::IncorrectKey).body();
+        let body = render_kms(&KmsError::IncorrectKey).body();
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(value["__type"], "IncorrectKeyException");
         assert!(value["message"].as_str().unwrap().contains("key ID"));

@@ -3,8 +3,10 @@
 //! Owns the reading of `X-Amz-Target` into an [`Operation`] (the operation
 //! table itself is `trent_core::operation`), one request and response
 //! DTO pair per operation ([`dto`]), the decoding of request DTOs into core
-//! types with AWS's validation messages ([`check`]), and the single table
-//! from [`trent_core::error::KmsError`] to `__type`, HTTP status and message
+//! types with AWS's validation messages ([`check`]), its own errors
+//! ([`error::RequestError`]: unknown operation, bad JSON, model violations,
+//! malformed `Authorization`), and the single table from those and
+//! [`trent_core::error::KmsError`] to `__type`, HTTP status and message
 //! ([`error`]).
 //!
 //! It knows nothing of HTTP servers, storage or the service: it turns bytes
@@ -18,24 +20,25 @@ pub mod limit;
 pub mod op;
 pub mod query;
 
-use trent_core::error::{KmsError, SerializationProblem};
+use error::{Failure, RequestError, SerializationProblem};
+use trent_core::error::KmsError;
 use trent_core::operation::Operation;
 
 /// The prefix of `X-Amz-Target` for AWS KMS.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
 /// The operation `X-Amz-Target: TrentService.<Operation>` names.
-pub fn operation(target: &str) -> Result<Operation, KmsError> {
+pub fn operation(target: &str) -> Result<Operation, RequestError> {
     target
         .strip_prefix(TARGET_PREFIX)
         .and_then(Operation::from_name)
-        .ok_or(KmsError::UnknownOperation)
+        .ok_or(RequestError::UnknownOperation)
 }
 
 /// Decodes a request body into an operation's DTO. An empty body counts as
 /// `{}`; anything but a JSON object, or a member of the wrong type, is a
 /// `SerializationException`.
-pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError> {
+pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -43,15 +46,16 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, KmsError
     };
     serde_json::from_slice(body).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => {
-            KmsError::Serialization(SerializationProblem::WrongType)
+            RequestError::Serialization(SerializationProblem::WrongType)
         }
-        _ => KmsError::Serialization(SerializationProblem::MalformedJson),
+        _ => RequestError::Serialization(SerializationProblem::MalformedJson),
     })
 }
 
 /// Encodes a response DTO.
-pub fn encode<T: serde::Serialize>(response: &T) -> Result<Vec<u8>, KmsError> {
-    serde_json::to_vec(response).map_err(|error| KmsError::internal("encoding a response", error))
+pub fn encode<T: serde::Serialize>(response: &T) -> Result<Vec<u8>, Failure> {
+    serde_json::to_vec(response)
+        .map_err(|error| KmsError::internal("encoding a response", error).into())
 }
 
 #[cfg(test)]
@@ -72,7 +76,7 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(operation(bad), Err(KmsError::UnknownOperation)),
+                matches!(operation(bad), Err(RequestError::UnknownOperation)),
                 "{bad}"
             );
         }
@@ -83,15 +87,17 @@ mod tests {
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": 5}");
         assert!(matches!(
             decoded,
-            Err(KmsError::Serialization(SerializationProblem::WrongType))
+            Err(RequestError::Serialization(SerializationProblem::WrongType))
         ));
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"{\"KeyId\": ");
         assert!(matches!(
             decoded,
-            Err(KmsError::Serialization(SerializationProblem::MalformedJson))
+            Err(RequestError::Serialization(
+                SerializationProblem::MalformedJson
+            ))
         ));
         let decoded: Result<dto::DescribeKeyRequest, _> = decode(b"[1]");
-        assert!(matches!(decoded, Err(KmsError::Serialization(_))));
+        assert!(matches!(decoded, Err(RequestError::Serialization(_))));
         let decoded: dto::DescribeKeyRequest = decode(b"").unwrap();
         assert!(decoded.key_id.is_none());
         let decoded: dto::DescribeKeyRequest = decode(b"{\"KeyId\":\"k\",\"Unknown\":1}").unwrap();

@@ -52,9 +52,10 @@ use crate::dto::{
     ContextDto, EmptyResponse, GrantConstraintsDto, GrantListEntry, KeyIdRequest, KeyMetadataDto,
     ListGrantsResponse,
 };
+use crate::error::Failure;
 
 /// An encoded response body, or the error to render instead.
-pub type Reply = Result<Vec<u8>, KmsError>;
+pub type Reply = Result<Vec<u8>, Failure>;
 
 /// The only encryption algorithm of symmetric keys.
 pub(crate) const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
@@ -69,12 +70,12 @@ fn seconds(timestamp: Timestamp) -> f64 {
 }
 
 /// A request whose only member is a required `KeyId`.
-fn key_only(body: &[u8]) -> Result<KeyReference, KmsError> {
+fn key_only(body: &[u8]) -> Result<KeyReference, Failure> {
     let request: KeyIdRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
     checks.finish()?;
-    checked_key(key_id)
+    Ok(checked_key(key_id)?)
 }
 
 /// A checked request for one page of what a key has (ListResourceTags,
@@ -89,7 +90,7 @@ pub struct KeyPage {
     pub limit: u32,
 }
 
-fn key_page(body: &[u8]) -> Result<KeyPage, KmsError> {
+fn key_page(body: &[u8]) -> Result<KeyPage, Failure> {
     let request: crate::dto::ListForKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

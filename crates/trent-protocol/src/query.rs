@@ -6,11 +6,13 @@ pub mod check;
 use std::collections::HashMap;
 
 use trent_core::error::{
-    IamEntity, IamError, IamInvalid, IamQuota, IncompleteSignature, InvalidSignature, KmsError,
-    PolicyProblem, Subordinate,
+    IamEntity, IamError, IamInvalid, IamQuota, InvalidSignature, KmsError, PolicyProblem,
+    Subordinate,
 };
 use trent_core::id::PrincipalKind;
 use trent_core::query_action::QueryService;
+
+use crate::error::{Failure, RequestError};
 
 /// The XML namespace of a service's responses.
 fn namespace(service: QueryService) -> &'static str {
@@ -236,7 +238,55 @@ impl QueryError {
 }
 
 /// The code, status and message of an IAM or STS error.
-pub fn render(error: &IamError) -> QueryError {
+pub fn render(failure: &Failure<IamError>) -> QueryError {
+    match failure {
+        Failure::Request(error) => render_request(error),
+        Failure::Service(error) => render_iam(error),
+    }
+}
+
+impl From<IamError> for Failure<IamError> {
+    fn from(error: IamError) -> Self {
+        Self::Service(error)
+    }
+}
+
+impl From<KmsError> for Failure<IamError> {
+    fn from(error: KmsError) -> Self {
+        Self::Service(error.into())
+    }
+}
+
+/// Authentication, shared with KMS, fails IAM and STS requests too.
+impl From<Failure<KmsError>> for Failure<IamError> {
+    fn from(failure: Failure<KmsError>) -> Self {
+        match failure {
+            Failure::Request(error) => Self::Request(error),
+            Failure::Service(error) => Self::Service(error.into()),
+        }
+    }
+}
+
+/// A request the protocol refused, with the Query protocol's codes.
+fn render_request(error: &RequestError) -> QueryError {
+    let wire = crate::error::render_request(error);
+    let (status, code) = match error {
+        RequestError::MissingAuthenticationToken => (403, "MissingAuthenticationToken"),
+        RequestError::IncompleteSignature(_) => (400, "IncompleteSignature"),
+        RequestError::TooLarge => (413, "RequestEntityTooLarge"),
+        RequestError::Validation(_) => (400, "ValidationError"),
+        RequestError::Serialization(_) => (400, "MalformedInput"),
+        RequestError::UnknownOperation => (400, "InvalidAction"),
+    };
+    QueryError {
+        status,
+        code,
+        message: wire.message,
+    }
+}
+
+/// Renders the service's error (IAM's own, or one shared with KMS).
+pub fn render_iam(error: &IamError) -> QueryError {
     let (status, code, message) = match error {
         IamError::InvalidAction(action) => (
             400,
@@ -357,15 +407,8 @@ fn validation_message(invalid: &IamInvalid) -> String {
 /// Authentication, authorization and internal errors with the Query
 /// protocol's codes; anything else KMS-specific becomes an internal error.
 fn render_shared(error: &KmsError) -> QueryError {
-    let wire = crate::error::render(error);
+    let wire = crate::error::render_kms(error);
     let (status, code) = match error {
-        KmsError::MissingAuthenticationToken => (403, "MissingAuthenticationToken"),
-        KmsError::IncompleteSignature(
-            IncompleteSignature::Malformed
-            | IncompleteSignature::MalformedCredential
-            | IncompleteSignature::MissingDate
-            | IncompleteSignature::UnsignedHeader(_),
-        ) => (400, "IncompleteSignature"),
         KmsError::UnrecognizedClient => (403, "InvalidClientTokenId"),
         KmsError::ExpiredToken => (400, "ExpiredToken"),
         KmsError::InvalidSignature(
@@ -373,9 +416,6 @@ fn render_shared(error: &KmsError) -> QueryError {
         ) => (400, "SignatureDoesNotMatch"),
         KmsError::InvalidSignature(_) => (403, "SignatureDoesNotMatch"),
         KmsError::AccessDenied { .. } => (403, "AccessDenied"),
-        KmsError::RequestTooLarge => (413, "RequestEntityTooLarge"),
-        KmsError::Validation(_) => (400, "ValidationError"),
-        KmsError::Serialization(_) => (400, "MalformedInput"),
         _ => {
             return QueryError {
                 status: 500,
@@ -403,7 +443,7 @@ mod tests {
         assert_eq!(request.action, "CreateUser");
         assert_eq!(request.get("UserName"), Some("a+b"));
         assert_eq!(request.get("Path"), Some("/"));
-        let message = render(&request.required("RoleName").unwrap_err()).message;
+        let message = render_iam(&request.required("RoleName").unwrap_err()).message;
         assert!(message.contains("'roleName'"), "{message}");
         assert!(matches!(
             QueryRequest::parse(b"Version=1").unwrap_err(),
@@ -436,7 +476,7 @@ mod tests {
 
     #[test]
     fn errors_use_query_codes() {
-        let error = render(&IamError::NoSuchEntity(IamEntity::Principal {
+        let error = render_iam(&IamError::NoSuchEntity(IamEntity::Principal {
             kind: PrincipalKind::User,
             name: "x".into(),
         }));
@@ -445,7 +485,7 @@ mod tests {
         let body = String::from_utf8(error.body(QueryService::Iam, "r")).unwrap();
         assert!(body.contains("<Code>NoSuchEntity</Code>"));
         assert!(body.contains("<Type>Sender</Type>"));
-        let denied = render(&IamError::Kms(KmsError::UnrecognizedClient));
+        let denied = render(&KmsError::UnrecognizedClient.into());
         assert_eq!((denied.status, denied.code), (403, "InvalidClientTokenId"));
     }
 }

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 use trent_core::clock::OffsetClock;
-use trent_core::error::{DenialReason, KmsError, SerializationProblem};
+use trent_core::error::{DenialReason, KmsError};
 use trent_policy::evaluate::{StatementOutcome, StatementTrace};
 use trent_protocol::check;
+use trent_protocol::error::{Failure, RequestError, SerializationProblem};
 use trent_service::{Caller, Kms};
 
 /// The admin operations' target prefix.
@@ -25,12 +26,12 @@ pub(crate) fn dispatch(
     caller: &Caller,
     target: &str,
     body: &[u8],
-) -> Result<Vec<u8>, KmsError> {
+) -> Result<Vec<u8>, Failure> {
     match (target.strip_prefix(PREFIX), test_clock) {
         (Some("ExplainDecision"), _) => explain(kms, caller, body),
         // Exists only with `--dev --test-clock`.
         (Some("AdvanceClock"), Some(clock)) => advance_clock(kms, clock, caller, body),
-        _ => Err(KmsError::UnknownOperation),
+        _ => Err(RequestError::UnknownOperation.into()),
     }
 }
 
@@ -41,15 +42,15 @@ fn advance_clock(
     clock: &OffsetClock,
     caller: &Caller,
     body: &[u8],
-) -> Result<Vec<u8>, KmsError> {
+) -> Result<Vec<u8>, Failure> {
     if !caller.is_root() {
-        return Err(KmsError::UnknownOperation);
+        return Err(RequestError::UnknownOperation.into());
     }
     let request: Value = trent_protocol::decode(body)?;
     let seconds = request
         .get("Seconds")
         .and_then(Value::as_u64)
-        .ok_or(KmsError::Serialization(SerializationProblem::WrongType))?;
+        .ok_or(RequestError::Serialization(SerializationProblem::WrongType))?;
     let offset = clock.advance(std::time::Duration::from_secs(seconds));
     let report = kms.run_maintenance()?;
     let response = json!({
@@ -57,17 +58,17 @@ fn advance_clock(
         "Deleted": report.deleted.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "Rotated": report.rotated,
     });
-    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error))
+    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error).into())
 }
 
-fn text<'a>(request: &'a Value, name: &str) -> Result<&'a str, KmsError> {
+fn text<'a>(request: &'a Value, name: &str) -> Result<&'a str, RequestError> {
     request
         .get(name)
         .and_then(Value::as_str)
-        .ok_or(KmsError::Serialization(SerializationProblem::WrongType))
+        .ok_or(RequestError::Serialization(SerializationProblem::WrongType))
 }
 
-fn explain(kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, KmsError> {
+fn explain(kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, Failure> {
     let request: Value = trent_protocol::decode(body)?;
     let principal = text(&request, "PrincipalArn")?;
     let action = text(&request, "Action")?;
@@ -76,7 +77,7 @@ fn explain(kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, KmsError>
         None | Some(Value::Null) => None,
         Some(value) => {
             let pairs: BTreeMap<String, String> = serde_json::from_value(value.clone())
-                .map_err(|_| KmsError::Serialization(SerializationProblem::WrongType))?;
+                .map_err(|_| RequestError::Serialization(SerializationProblem::WrongType))?;
             Some(check::encryption_context(
                 "encryptionContext",
                 Some(&pairs),
@@ -105,7 +106,7 @@ fn explain(kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, KmsError>
         "KeyPolicy": statements(&explanation.key_policy),
         "IdentityPolicies": identity,
     });
-    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error))
+    serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error).into())
 }
 
 fn statements(trace: &[StatementTrace]) -> Vec<Value> {

@@ -4,8 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::request::Parts;
-use trent_core::error::{IncompleteSignature, InvalidSignature, KmsError};
+use trent_core::error::{InvalidSignature, KmsError};
 use trent_core::id::{AccountId, Region};
+use trent_protocol::error::{Failure, IncompleteSignature, RequestError};
 use trent_service::{Caller, Kms};
 use trent_sigv4::{AuthError, Request, Settings, SigningKey};
 
@@ -68,7 +69,7 @@ impl Authenticator {
         parts: &Parts,
         body: &[u8],
         service: &'static str,
-    ) -> Result<Caller, KmsError> {
+    ) -> Result<Caller, Failure> {
         let headers: Vec<(&str, &[u8])> = parts
             .headers
             .iter()
@@ -110,7 +111,7 @@ impl Authenticator {
                         .expires
                         .is_some_and(|expires| kms.clock().now() >= expires)
                     {
-                        return Err(KmsError::ExpiredToken);
+                        return Err(KmsError::ExpiredToken.into());
                     }
                     parsed.verify_with(&entry.signing_key).map_err(auth_error)?;
                     return Ok(entry.caller);
@@ -155,22 +156,22 @@ impl Authenticator {
     }
 }
 
-fn auth_error(error: AuthError) -> KmsError {
+/// The `Authorization` header's syntax is the protocol's to refuse; a
+/// well-formed signature that does not verify is authentication's.
+fn auth_error(error: AuthError) -> Failure {
+    let incomplete = |problem| RequestError::IncompleteSignature(problem).into();
+    let invalid = |problem| KmsError::InvalidSignature(problem).into();
     match error {
-        AuthError::Missing => KmsError::MissingAuthenticationToken,
-        AuthError::Malformed => KmsError::IncompleteSignature(IncompleteSignature::Malformed),
-        AuthError::MalformedCredential => {
-            KmsError::IncompleteSignature(IncompleteSignature::MalformedCredential)
-        }
-        AuthError::UnsignedHeader(name) => {
-            KmsError::IncompleteSignature(IncompleteSignature::UnsignedHeader(name))
-        }
-        AuthError::MissingDate => KmsError::IncompleteSignature(IncompleteSignature::MissingDate),
+        AuthError::Missing => RequestError::MissingAuthenticationToken.into(),
+        AuthError::Malformed => incomplete(IncompleteSignature::Malformed),
+        AuthError::MalformedCredential => incomplete(IncompleteSignature::MalformedCredential),
+        AuthError::UnsignedHeader(name) => incomplete(IncompleteSignature::UnsignedHeader(name)),
+        AuthError::MissingDate => incomplete(IncompleteSignature::MissingDate),
         AuthError::Expired {
             request_time,
             limit,
             server_time,
-        } => KmsError::InvalidSignature(InvalidSignature::Expired {
+        } => invalid(InvalidSignature::Expired {
             request_time,
             limit,
             server_time,
@@ -179,19 +180,15 @@ fn auth_error(error: AuthError) -> KmsError {
             request_time,
             limit,
             server_time,
-        } => KmsError::InvalidSignature(InvalidSignature::NotYetCurrent {
+        } => invalid(InvalidSignature::NotYetCurrent {
             request_time,
             limit,
             server_time,
         }),
-        AuthError::WrongService(service) => {
-            KmsError::InvalidSignature(InvalidSignature::WrongService(service))
-        }
-        AuthError::WrongRegion => KmsError::InvalidSignature(InvalidSignature::WrongRegion),
-        AuthError::WrongDate => KmsError::InvalidSignature(InvalidSignature::WrongDate),
-        AuthError::BodyHashMismatch => {
-            KmsError::InvalidSignature(InvalidSignature::BodyHashMismatch)
-        }
-        AuthError::SignatureMismatch => KmsError::InvalidSignature(InvalidSignature::Mismatch),
+        AuthError::WrongService(service) => invalid(InvalidSignature::WrongService(service)),
+        AuthError::WrongRegion => invalid(InvalidSignature::WrongRegion),
+        AuthError::WrongDate => invalid(InvalidSignature::WrongDate),
+        AuthError::BodyHashMismatch => invalid(InvalidSignature::BodyHashMismatch),
+        AuthError::SignatureMismatch => invalid(InvalidSignature::Mismatch),
     }
 }

@@ -26,6 +26,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use trent_core::error::{IamError, KmsError};
 use trent_core::operation::Operation;
+use trent_protocol::error::{Failure, RequestError};
 use trent_protocol::limit::MAX_REQUEST_BODY_BYTES;
 use trent_service::Kms;
 
@@ -344,7 +345,7 @@ async fn serve_kms(
             }
         }
         Err(error) => {
-            log_internal(&error, &request_id);
+            log_internal(error.internal(), &request_id);
             let wire = trent_protocol::error::render(&error);
             let status =
                 StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -430,7 +431,7 @@ fn audit_failure(
 ) -> Response<Body> {
     let error = KmsError::internal("audit log unavailable", error);
     if query {
-        let wire = trent_protocol::query::render(&IamError::Kms(error));
+        let wire = trent_protocol::query::render(&error.into());
         respond(
             StatusCode::INTERNAL_SERVER_ERROR,
             wire.body(trent_core::query_action::QueryService::Iam, request_id),
@@ -438,7 +439,7 @@ fn audit_failure(
             XML,
         )
     } else {
-        let wire = trent_protocol::error::render(&error);
+        let wire = trent_protocol::error::render(&error.into());
         respond(
             StatusCode::INTERNAL_SERVER_ERROR,
             wire.body(),
@@ -462,8 +463,8 @@ fn stamp_date(response: &mut Response<Body>, clock: &trent_core::clock::OffsetCl
 const JSON: &str = "application/x-amz-json-1.1";
 const XML: &str = "text/xml";
 
-fn log_internal(error: &KmsError, request_id: &str) {
-    if let KmsError::Internal(internal) = error {
+fn log_internal(internal: Option<&trent_core::error::InternalError>, request_id: &str) {
+    if let Some(internal) = internal {
         tracing::error!(request_id = %request_id, context = internal.context, source = ?internal.source, "internal error");
     }
 }
@@ -471,15 +472,15 @@ fn log_internal(error: &KmsError, request_id: &str) {
 async fn read_body(
     parts: &axum::http::request::Parts,
     body: Body,
-) -> Result<axum::body::Bytes, KmsError> {
+) -> Result<axum::body::Bytes, RequestError> {
     let declared =
         header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_REQUEST_BODY_BYTES) {
-        return Err(KmsError::RequestTooLarge);
+        return Err(RequestError::TooLarge);
     }
     to_bytes(body, MAX_REQUEST_BODY_BYTES)
         .await
-        .map_err(|_| KmsError::RequestTooLarge)
+        .map_err(|_| RequestError::TooLarge)
 }
 
 /// IAM and STS: form-encoded Query requests, XML responses.
@@ -494,9 +495,9 @@ async fn serve_query(
     let (parts, body) = request.into_parts();
     let mut service = QueryService::Iam;
     let mut action = "unknown";
-    let outcome: Result<Vec<u8>, IamError> = async {
+    let outcome: Result<Vec<u8>, Failure<IamError>> = async {
         if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
-            return Err(IamError::InvalidAction(parts.uri.path().chars().take(80).collect()));
+            return Err(IamError::InvalidAction(parts.uri.path().chars().take(80).collect()).into());
         }
         let body = read_body(&parts, body).await?;
         let query = QueryRequest::parse(&body)?;
@@ -526,6 +527,7 @@ async fn serve_query(
         })
         .await
         .map_err(|error| KmsError::internal("request task failed", error))?
+        .map_err(Failure::Service)
     }
     .await;
     match outcome {
@@ -536,8 +538,8 @@ async fn serve_query(
             error_message: None,
         },
         Err(error) => {
-            if let IamError::Kms(error) = &error {
-                log_internal(error, request_id);
+            if let Failure::Service(IamError::Kms(KmsError::Internal(internal))) = &error {
+                log_internal(Some(internal), request_id);
             }
             let wire = trent_protocol::query::render(&error);
             let status =
@@ -557,10 +559,10 @@ async fn serve(
     request: Request<Body>,
     ids: trent_service::RequestIds,
     seen: &mut Seen,
-) -> Result<Vec<u8>, KmsError> {
+) -> Result<Vec<u8>, Failure> {
     let (parts, body) = request.into_parts();
     if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
-        return Err(KmsError::UnknownOperation);
+        return Err(RequestError::UnknownOperation.into());
     }
     let body = read_body(&parts, body).await?;
     if state.audit.is_some() {
@@ -574,7 +576,8 @@ async fn serve(
         )
         .in_request(ids),
     );
-    let target = header_text(&parts.headers, "x-amz-target").ok_or(KmsError::UnknownOperation)?;
+    let target =
+        header_text(&parts.headers, "x-amz-target").ok_or(RequestError::UnknownOperation)?;
     if target.starts_with(admin::PREFIX) {
         let caller = caller.clone();
         // Rare, and AdvanceClock runs maintenance (writes): off the workers.

@@ -9,7 +9,7 @@
 
 use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
-use trent_core::error::{DenialReason, KmsError, ShownValue};
+use trent_core::error::{DenialReason, KmsError};
 use trent_core::id::{KeyReference, Scope};
 use trent_policy::evaluate::{evaluate, Decision, Request, StatementTrace};
 use trent_store::record::PrincipalKind;
@@ -115,12 +115,8 @@ impl Kms {
     /// A caller for a principal ARN: an account root, a user, a role (as a
     /// session named `explain`) or an assumed-role session.
     fn caller_for_arn(&self, arn: &str, admin_scope: &Scope) -> Result<Caller, KmsError> {
-        let unknown = || {
-            KmsError::validation(
-                "principalArn",
-                ShownValue::Shown(arn.to_owned()),
-                "Member must be the ARN of an account root, user, role or assumed-role session that exists",
-            )
+        let unknown = || KmsError::UnknownPrincipal {
+            arn: arn.to_owned(),
         };
         let (account, resource) =
             crate::iam::principals::split_principal_arn(arn).ok_or_else(unknown)?;

@@ -218,7 +218,7 @@ fn checked_user(user: Option<&str>) -> Result<Option<&str>, trent_core::error::I
 }
 
 fn iam_message(error: &trent_core::error::IamError) -> String {
-    let rendered = trent_protocol::query::render(error);
+    let rendered = trent_protocol::query::render_iam(error);
     format!("{}: {}", rendered.code, rendered.message)
 }
 

@@ -1,10 +1,10 @@
 //! CreateAlias (and UpdateAlias, which has the same members).
 
-use trent_core::error::KmsError;
 use trent_core::id::{AliasName, KeyReference};
 
 use crate::check::{self, Checks};
 use crate::dto::AliasRequest;
+use crate::error::Failure;
 
 /// A checked CreateAlias or UpdateAlias request.
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: AliasRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let name = checks.alias_name(&request.alias_name);

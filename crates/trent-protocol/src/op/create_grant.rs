@@ -1,12 +1,12 @@
 //! CreateGrant.
 
-use trent_core::error::{KmsError, ShownValue};
 use trent_core::id::KeyReference;
 use trent_core::operation::GRANT_OPERATIONS;
 use trent_core::view::{ConstraintKind, CreateGrantInput, CreatedGrant};
 
 use crate::check::{self, Checks};
 use crate::dto::{CreateGrantRequest, CreateGrantResponse};
+use crate::error::{Failure, RequestError, ShownValue};
 
 /// A checked CreateGrant request.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: CreateGrantRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
@@ -56,11 +56,11 @@ pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
             &constraints.encryption_context_subset,
         ) {
             (Some(_), Some(_)) => {
-                return Err(KmsError::validation(
+                return Err(RequestError::validation(
                     "constraints",
                     ShownValue::Hidden,
                     "A grant can have an EncryptionContextEquals or an EncryptionContextSubset constraint, not both",
-                ))
+                ).into())
             }
             (Some(equals), None) => Some((
                 ConstraintKind::Equals,

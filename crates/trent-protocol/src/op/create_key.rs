@@ -1,15 +1,16 @@
 //! CreateKey.
 
-use trent_core::error::{KmsError, ShownValue, Unsupported};
+use trent_core::error::{KmsError, Unsupported};
 use trent_core::key::Origin;
 use trent_core::view::{CreateKeyInput, KeyMetadata};
 
 use crate::check::{self, Checks};
 use crate::dto::{CreateKeyRequest, KeyMetadataResponse};
+use crate::error::{Failure, RequestError, ShownValue};
 
 /// Decodes and checks the request; refuses the key shapes and stores Trent
 /// does not offer.
-pub fn decode(body: &[u8]) -> Result<CreateKeyInput, KmsError> {
+pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     let request: CreateKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     checks.policy(request.policy.as_ref());
@@ -27,17 +28,18 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, KmsError> {
     );
     checks.finish()?;
     if request.custom_key_store_id.is_some() || request.xks_key_id.is_some() {
-        return Err(KmsError::UnsupportedOperation(Unsupported::CustomKeyStore));
+        return Err(KmsError::UnsupportedOperation(Unsupported::CustomKeyStore).into());
     }
     if request.key_spec.is_some() && request.customer_master_key_spec.is_some() {
-        return Err(KmsError::validation(
+        return Err(RequestError::validation(
             "customerMasterKeySpec",
             ShownValue::Hidden,
             "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.",
-        ));
+        )
+        .into());
     }
     if request.multi_region == Some(true) {
-        return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion));
+        return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
     }
     let Some((spec, usage, origin)) = shape.filter(|(_, _, origin)| *origin == Origin::AwsKms)
     else {

@@ -1,13 +1,13 @@
 //! Decrypt.
 
 use trent_core::context::EncryptionContext;
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::Decrypted;
 
 use crate::blob::Blob;
 use crate::check::{self, Checks};
 use crate::dto::{DecryptRequest, DecryptResponse};
+use crate::error::Failure;
 
 /// A checked Decrypt request.
 #[derive(Debug)]
@@ -25,7 +25,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: DecryptRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     super::ciphertext_checks(&mut checks, &request.ciphertext_blob);

@@ -1,11 +1,11 @@
 //! DescribeKey.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::KeyMetadata;
 
 use crate::check::Checks;
 use crate::dto::{DescribeKeyRequest, KeyMetadataResponse};
+use crate::error::Failure;
 
 /// A checked DescribeKey request.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: DescribeKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

@@ -1,10 +1,10 @@
 //! DisableKeyRotation: a key id in, nothing out.
 
-use trent_core::error::KmsError;
+use crate::error::Failure;
 use trent_core::id::KeyReference;
 
 /// Decodes and checks the request: the key it names.
-pub fn decode(body: &[u8]) -> Result<KeyReference, KmsError> {
+pub fn decode(body: &[u8]) -> Result<KeyReference, Failure> {
     super::key_only(body)
 }
 

@@ -1,11 +1,11 @@
 //! EnableKeyRotation.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::quota::ROTATION_PERIOD_DAYS;
 
 use crate::check::Checks;
 use crate::dto::EnableKeyRotationRequest;
+use crate::error::Failure;
 
 /// A checked EnableKeyRotation request.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let period = ROTATION_PERIOD_DAYS;
     let request: EnableKeyRotationRequest = crate::decode(body)?;
     let mut checks = Checks::new();

@@ -1,13 +1,13 @@
 //! Encrypt.
 
 use trent_core::context::EncryptionContext;
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::Encrypted;
 
 use crate::blob::SecretBlob;
 use crate::check::{self, Checks};
 use crate::dto::{EncryptRequest, EncryptResponse};
+use crate::error::Failure;
 
 /// A checked Encrypt request. Holds a plaintext: no `Debug`.
 pub struct Request {
@@ -24,7 +24,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: EncryptRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

@@ -1,12 +1,12 @@
 //! GenerateDataKey (and GenerateDataKeyWithoutPlaintext, which has the same members).
 
 use trent_core::context::EncryptionContext;
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::DataKey;
 
 use crate::check::{self, Checks};
 use crate::dto::{GenerateDataKeyRequest, GenerateDataKeyResponse};
+use crate::error::Failure;
 
 /// A checked GenerateDataKey or GenerateDataKeyWithoutPlaintext request.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: GenerateDataKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

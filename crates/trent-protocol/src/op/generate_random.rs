@@ -5,9 +5,10 @@ use trent_core::secret::Plaintext;
 
 use crate::check::{self, Checks};
 use crate::dto::{GenerateRandomRequest, GenerateRandomResponse};
+use crate::error::Failure;
 
 /// Decodes and checks the request: how many bytes.
-pub fn decode(body: &[u8]) -> Result<usize, KmsError> {
+pub fn decode(body: &[u8]) -> Result<usize, Failure> {
     let request: GenerateRandomRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let number_of_bytes = checks
@@ -27,7 +28,7 @@ pub fn decode(body: &[u8]) -> Result<usize, KmsError> {
     }
     checks.finish()?;
     if request.custom_key_store_id.is_some() {
-        return Err(KmsError::UnsupportedOperation(Unsupported::CustomKeyStore));
+        return Err(KmsError::UnsupportedOperation(Unsupported::CustomKeyStore).into());
     }
     check::no_recipient(request.recipient.as_ref())?;
     Ok(number_of_bytes.unwrap_or(0) as usize)

@@ -1,13 +1,13 @@
 //! GetKeyLastUsage: the last successful cryptographic use of a key.
 
+use crate::error::Failure;
 use serde::Serialize;
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::KeyUsageReport;
 
 /// Decodes and checks the request: the key it names (an id or a key ARN;
 /// aliases are refused, as AWS refuses them).
-pub fn decode(body: &[u8]) -> Result<KeyReference, KmsError> {
+pub fn decode(body: &[u8]) -> Result<KeyReference, Failure> {
     super::key_only(body)
 }
 
@@ -80,7 +80,7 @@ mod tests {
         );
         assert!(matches!(
             decode(br#"{"KeyId":""}"#),
-            Err(KmsError::Validation(_))
+            Err(Failure::Request(crate::error::RequestError::Validation(_)))
         ));
     }
 }

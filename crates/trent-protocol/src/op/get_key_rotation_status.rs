@@ -1,13 +1,13 @@
 //! GetKeyRotationStatus.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::RotationStatus;
 
 use crate::dto::GetKeyRotationStatusResponse;
+use crate::error::Failure;
 
 /// Decodes and checks the request: the key it names.
-pub fn decode(body: &[u8]) -> Result<KeyReference, KmsError> {
+pub fn decode(body: &[u8]) -> Result<KeyReference, Failure> {
     super::key_only(body)
 }
 

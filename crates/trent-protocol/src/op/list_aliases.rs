@@ -1,11 +1,11 @@
 //! ListAliases.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::{AliasEntry, Listing};
 
 use crate::check::Checks;
 use crate::dto::{AliasListEntry, ListAliasesRequest, ListAliasesResponse};
+use crate::error::Failure;
 
 /// A checked ListAliases request.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ListAliasesRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     checks.key_id("keyId", request.key_id.as_ref());

@@ -1,11 +1,11 @@
 //! ListGrants.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::{Grant, Listing};
 
 use crate::check::Checks;
 use crate::dto::ListGrantsRequest;
+use crate::error::Failure;
 
 /// A checked ListGrants request.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ListGrantsRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

@@ -1,11 +1,10 @@
 //! ListKeyPolicies.
 
-use trent_core::error::KmsError;
-
 use crate::dto::ListKeyPoliciesResponse;
+use crate::error::Failure;
 
 /// Decodes and checks the request: the key, and which page.
-pub fn decode(body: &[u8]) -> Result<super::KeyPage, KmsError> {
+pub fn decode(body: &[u8]) -> Result<super::KeyPage, Failure> {
     super::key_page(body)
 }
 

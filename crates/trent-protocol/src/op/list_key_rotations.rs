@@ -1,11 +1,11 @@
 //! ListKeyRotations.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::view::{Listing, Rotation};
 
 use crate::check::Checks;
 use crate::dto::{ListKeyRotationsRequest, ListKeyRotationsResponse, RotationsListEntry};
+use crate::error::Failure;
 
 /// A checked ListKeyRotations request.
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ListKeyRotationsRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

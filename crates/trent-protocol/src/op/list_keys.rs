@@ -1,10 +1,10 @@
 //! ListKeys.
 
-use trent_core::error::KmsError;
 use trent_core::view::{KeyEntry, Listing};
 
 use crate::check::Checks;
 use crate::dto::{KeyListEntry, ListKeysRequest, ListKeysResponse};
+use crate::error::Failure;
 
 /// A checked ListKeys request.
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ListKeysRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let limit = checks.limit(request.limit);

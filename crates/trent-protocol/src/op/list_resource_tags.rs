@@ -1,13 +1,13 @@
 //! ListResourceTags.
 
-use trent_core::error::KmsError;
 use trent_core::key::Tag;
 use trent_core::view::Listing;
 
 use crate::dto::{ListResourceTagsResponse, TagDto};
+use crate::error::Failure;
 
 /// Decodes and checks the request: the key, and which page.
-pub fn decode(body: &[u8]) -> Result<super::KeyPage, KmsError> {
+pub fn decode(body: &[u8]) -> Result<super::KeyPage, Failure> {
     super::key_page(body)
 }
 

@@ -1,10 +1,10 @@
 //! ListRetirableGrants.
 
-use trent_core::error::KmsError;
 use trent_core::view::{Grant, Listing};
 
 use crate::check::Checks;
 use crate::dto::ListRetirableGrantsRequest;
+use crate::error::Failure;
 
 /// A checked ListRetirableGrants request.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ListRetirableGrantsRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let limit = checks.limit(request.limit);

@@ -1,10 +1,10 @@
 //! RetireGrant.
 
-use trent_core::error::{KmsError, ShownValue};
 use trent_core::view::RetireTarget;
 
 use crate::check::{self, Checks};
 use crate::dto::RetireGrantRequest;
+use crate::error::{Failure, RequestError, ShownValue};
 
 /// A checked RetireGrant request.
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: RetireGrantRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     checks.key_id("keyId", request.key_id.as_ref());
@@ -31,11 +31,12 @@ pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
             RetireTarget::Id(check::key_reference(&key_id)?, grant_id)
         }
         _ => {
-            return Err(KmsError::validation(
+            return Err(RequestError::validation(
                 "grantToken",
                 ShownValue::Null,
                 "Either GrantToken, or both KeyId and GrantId, must be specified",
-            ))
+            )
+            .into())
         }
     };
     Ok(Request {

@@ -1,10 +1,10 @@
 //! RevokeGrant.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 
 use crate::check::Checks;
 use crate::dto::RevokeGrantRequest;
+use crate::error::Failure;
 
 /// A checked RevokeGrant request.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: RevokeGrantRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

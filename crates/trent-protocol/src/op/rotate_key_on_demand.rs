@@ -1,12 +1,12 @@
 //! RotateKeyOnDemand.
 
-use trent_core::error::KmsError;
 use trent_core::id::{KeyId, KeyReference};
 
 use crate::dto::KeyIdResponse;
+use crate::error::Failure;
 
 /// Decodes and checks the request: the key it names.
-pub fn decode(body: &[u8]) -> Result<KeyReference, KmsError> {
+pub fn decode(body: &[u8]) -> Result<KeyReference, Failure> {
     super::key_only(body)
 }
 

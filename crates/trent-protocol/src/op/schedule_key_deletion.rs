@@ -1,12 +1,12 @@
 //! ScheduleKeyDeletion.
 
-use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
 use trent_core::quota::{DEFAULT_PENDING_WINDOW_DAYS, PENDING_WINDOW_DAYS_RANGE};
 use trent_core::view::ScheduledDeletion;
 
 use crate::check::Checks;
 use crate::dto::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
+use crate::error::Failure;
 
 /// A checked ScheduleKeyDeletion request.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub struct Request {
 }
 
 /// Decodes and checks the request.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: ScheduleKeyDeletionRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);

@@ -1,11 +1,10 @@
 //! UpdateAlias: CreateAlias's members, pointing an existing alias elsewhere.
 
-use trent_core::error::KmsError;
-
 use super::create_alias::{self, Request};
+use crate::error::Failure;
 
 /// Decodes and checks the request, member for member CreateAlias's.
-pub fn decode(body: &[u8]) -> Result<Request, KmsError> {
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     create_alias::decode(body)
 }
 

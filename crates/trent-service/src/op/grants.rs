@@ -12,7 +12,7 @@
 use base64::Engine as _;
 use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
-use trent_core::error::{DenialReason, KmsError, Limit, NotFound, ShownValue};
+use trent_core::error::{DenialReason, GrantOperationProblem, KmsError, Limit, NotFound};
 use trent_core::id::KeyReference;
 use trent_core::key::KeyAction;
 use trent_core::operation::{Operation, GRANT_OPERATIONS};
@@ -207,20 +207,18 @@ impl Kms {
         check_state(&record, KeyAction::RequiresEnabled)?;
         for operation in &input.operations {
             if !SYMMETRIC_GRANT_OPERATIONS.contains(&operation.as_str()) {
-                return Err(KmsError::validation(
-                    "operations",
-                    ShownValue::Shown(operation.clone()),
-                    format!(
-                        "Grant operation {operation} is not valid for a {} key",
-                        record.spec.as_str()
-                    ),
+                return Err(KmsError::GrantOperation(
+                    GrantOperationProblem::NotForKeySpec {
+                        operation: operation.clone(),
+                        spec: record.spec,
+                    },
                 ));
             }
             if input.constraint.is_some() && WITHOUT_CONTEXT.contains(&operation.as_str()) {
-                return Err(KmsError::validation(
-                    "operations",
-                    ShownValue::Shown(operation.clone()),
-                    format!("Grant operation {operation} does not accept an encryption context, so a grant with an encryption context constraint cannot include it"),
+                return Err(KmsError::GrantOperation(
+                    GrantOperationProblem::TakesNoContext {
+                        operation: operation.clone(),
+                    },
                 ));
             }
         }

@@ -30,6 +30,27 @@ impl std::fmt::Debug for Plaintext {
     }
 }
 
+/// A secret access key, zeroized on drop and never printed.
+pub struct SecretAccessKey(Zeroizing<String>);
+
+impl SecretAccessKey {
+    /// Takes ownership of `secret`; it is zeroized when this is dropped.
+    pub fn new(secret: String) -> Self {
+        Self(Zeroizing::new(secret))
+    }
+
+    /// The secret, for SigV4 key derivation or the credentials file only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretAccessKey(redacted)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use crate::context::EncryptionContext;
 use crate::id::{KeyId, KeyReference, Scope};
 use crate::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use crate::operation::Operation;
-use crate::secret::Plaintext;
+use crate::secret::{Plaintext, SecretAccessKey};
 
 /// One page of a listing and the marker of the next, as AWS paginates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,4 +382,51 @@ pub struct IdentityPolicy {
     pub policy_name: String,
     /// The policy document, as given.
     pub policy_document: String,
+}
+
+/// A new access key, with its secret (shown once).
+#[derive(Debug)]
+pub struct NewAccessKey {
+    /// The key, as ListAccessKeys would show it.
+    pub metadata: AccessKeyMetadata,
+    /// The secret access key.
+    pub secret: SecretAccessKey,
+}
+
+/// Temporary credentials from AssumeRole.
+pub struct SessionCredentials {
+    /// `ASIA...`.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret: SecretAccessKey,
+    /// The session token callers send as `X-Amz-Security-Token`.
+    pub session_token: String,
+    /// When the credentials stop working.
+    pub expiration: Timestamp,
+    /// `AROA...:session`.
+    pub assumed_role_id: String,
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+}
+
+impl std::fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is a bearer credential with the secret: never printed.
+        f.debug_struct("SessionCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .field("arn", &self.arn)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Caller details for GetCallerIdentity.
+#[derive(Debug)]
+pub struct CallerIdentity {
+    /// `aws:userid`.
+    pub user_id: String,
+    /// The account.
+    pub account: String,
+    /// The principal ARN.
+    pub arn: String,
 }

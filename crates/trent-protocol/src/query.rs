@@ -2,6 +2,7 @@
 //! (`Action=CreateUser&Version=2010-05-08&UserName=...`) and XML responses.
 
 pub mod check;
+pub mod op;
 
 use std::collections::HashMap;
 

@@ -11,25 +11,7 @@ const ROOT_KEY_CHECK: &str = "root_key_check";
 const ROOT_KEY_CHECK_LABEL: &[u8] = b"trent/root-key-check/v1";
 const ACCESS_KEY_LABEL_PREFIX: &str = "trent/access-key-secret/v1/";
 
-/// A secret access key, zeroized on drop and never printed.
-pub struct SecretAccessKey(Zeroizing<String>);
-
-impl SecretAccessKey {
-    pub(crate) fn new(secret: String) -> Self {
-        Self(Zeroizing::new(secret))
-    }
-
-    /// The secret, for SigV4 key derivation or the credentials file only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SecretAccessKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretAccessKey(redacted)")
-    }
-}
+pub use trent_core::secret::SecretAccessKey;
 
 /// What the first start made, or found.
 #[derive(Debug)]
@@ -220,7 +202,7 @@ impl Kms {
                 source: None,
             })
         })?;
-        Ok(SecretAccessKey(Zeroizing::new(text)))
+        Ok(SecretAccessKey::new(text))
     }
 }
 
@@ -267,7 +249,7 @@ pub(crate) fn new_secret() -> Result<SecretAccessKey, KmsError> {
         .iter()
         .map(|b| char::from(SECRET_ALPHABET[usize::from(b % 64)]))
         .collect();
-    Ok(SecretAccessKey(Zeroizing::new(secret)))
+    Ok(SecretAccessKey::new(secret))
 }
 
 #[cfg(test)]

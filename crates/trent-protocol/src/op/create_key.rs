@@ -1,7 +1,7 @@
 //! CreateKey.
 
 use trent_core::error::{KmsError, Unsupported};
-use trent_core::key::Origin;
+use trent_core::key::{KeySpec, KeyUsage, Origin};
 use trent_core::view::{CreateKeyInput, KeyMetadata};
 
 use crate::check::{self, Checks};
@@ -41,8 +41,9 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     if request.multi_region == Some(true) {
         return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
     }
-    let Some((spec, usage, origin)) = shape.filter(|(_, _, origin)| *origin == Origin::AwsKms)
-    else {
+    let Some((spec, usage, origin)) = shape.filter(|shape| {
+        *shape == (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, Origin::AwsKms)
+    }) else {
         return Err(check::unsupported_shape(
             request.key_spec.as_ref(),
             request.customer_master_key_spec.as_ref(),

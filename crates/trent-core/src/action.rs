@@ -33,13 +33,16 @@ macro_rules! actions {
 
 actions! {
     "kms" => [
-        CancelKeyDeletion, CreateAlias, CreateGrant, CreateKey, Decrypt, DeleteAlias,
-        DescribeKey, DisableKey, DisableKeyRotation, EnableKey, EnableKeyRotation, Encrypt,
-        GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom, GetKeyLastUsage,
-        GetKeyPolicy, GetKeyRotationStatus, ListAliases, ListGrants, ListKeyPolicies,
-        ListKeyRotations, ListKeys, ListResourceTags, ListRetirableGrants, PutKeyPolicy,
-        ReEncryptFrom, ReEncryptTo, RetireGrant, RevokeGrant, RotateKeyOnDemand,
-        ScheduleKeyDeletion, TagResource, UntagResource, UpdateAlias, UpdateKeyDescription,
+        CancelKeyDeletion, CreateAlias, CreateGrant, CreateKey, Decapsulate, Decrypt,
+        DeleteAlias, DeriveSharedSecret, DescribeKey, DisableKey, DisableKeyRotation,
+        EnableKey, EnableKeyRotation, Encapsulate, Encrypt, GenerateDataKey,
+        GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext,
+        GenerateDataKeyWithoutPlaintext, GenerateMac, GenerateRandom, GetKeyLastUsage,
+        GetKeyPolicy, GetKeyRotationStatus, GetPublicKey, ListAliases, ListGrants,
+        ListKeyPolicies, ListKeyRotations, ListKeys, ListResourceTags, ListRetirableGrants,
+        PutKeyPolicy, ReEncryptFrom, ReEncryptTo, RetireGrant, RevokeGrant,
+        RotateKeyOnDemand, ScheduleKeyDeletion, Sign, TagResource, UntagResource,
+        UpdateAlias, UpdateKeyDescription, Verify, VerifyMac,
     ],
     "iam" => [
         CreateUser, GetUser, ListUsers, ListGroupsForUser, DeleteUser, CreateAccessKey,

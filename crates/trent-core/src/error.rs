@@ -6,8 +6,9 @@
 //! before any service runs (unknown operation, bad JSON, a member against the
 //! model, a malformed `Authorization` header) is `trent_protocol::error::RequestError`.
 
+use crate::algorithm::{EncryptionAlgorithm, MessageType, SigningAlgorithm};
 use crate::id::PrincipalKind;
-use crate::key::{KeySpec, KeyState};
+use crate::key::{KeySpec, KeyState, KeyUsage};
 
 /// An error a KMS request ends with.
 #[derive(Debug)]
@@ -32,6 +33,12 @@ pub enum KmsError {
     KmsInvalidState(InvalidState),
     /// The ciphertext could not be decrypted; deliberately without detail.
     InvalidCiphertext,
+    /// Verify: the signature is not valid for the message and key.
+    SignatureNotValid,
+    /// VerifyMac: the MAC is not valid for the message and key.
+    MacNotValid,
+    /// The API model accepts the request but AWS's rules refuse it.
+    Invalid(Invalid),
     /// The `KeyId` given is not the key that encrypted the ciphertext.
     IncorrectKey,
     /// The alias name is taken.
@@ -92,6 +99,9 @@ impl KmsError {
             Self::Disabled { .. } => "Disabled",
             Self::KmsInvalidState(_) => "KmsInvalidState",
             Self::InvalidCiphertext => "InvalidCiphertext",
+            Self::SignatureNotValid => "SignatureNotValid",
+            Self::MacNotValid => "MacNotValid",
+            Self::Invalid(_) => "Invalid",
             Self::IncorrectKey => "IncorrectKey",
             Self::AlreadyExists { .. } => "AlreadyExists",
             Self::InvalidAliasName(_) => "InvalidAliasName",
@@ -274,6 +284,69 @@ pub enum Unsupported {
     CustomKeyStore,
     /// An asymmetric-only feature (such as `Recipient`).
     Recipient,
+    /// A key spec AWS offers only in the China Regions (SM2).
+    ChinaRegionsOnly(KeySpec),
+    /// The operation does not apply to a key of this kind (GetPublicKey of
+    /// a symmetric key, rotation of an asymmetric or HMAC key); AWS says
+    /// nothing more.
+    KeyKind,
+    /// An algorithm and message type aws-lc-rs offers no interface for.
+    Algorithm {
+        /// The signing algorithm.
+        algorithm: SigningAlgorithm,
+        /// The message type.
+        message_type: MessageType,
+    },
+}
+
+/// A request the API model accepts but AWS's rules refuse: a
+/// `ValidationException` with AWS's own sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// CreateKey without `KeyUsage` for a key that is not symmetric.
+    KeyUsageRequired,
+    /// CreateKey with a usage the spec does not take.
+    UsageForSpec {
+        /// The usage asked for.
+        usage: KeyUsage,
+        /// The spec asked for.
+        spec: KeySpec,
+    },
+    /// A message type the key's spec does not take (EXTERNAL_MU, or DIGEST with ML-DSA).
+    MessageTypeForSpec {
+        /// The message type.
+        message_type: MessageType,
+        /// The key's spec.
+        spec: KeySpec,
+    },
+    /// A message type the algorithm does not take (Ed25519 and Ed25519ph).
+    MessageTypeForAlgorithm {
+        /// The message type.
+        message_type: MessageType,
+        /// The algorithm.
+        algorithm: SigningAlgorithm,
+    },
+    /// A DIGEST message of the wrong length for the algorithm.
+    DigestLength(SigningAlgorithm),
+    /// An EXTERNAL_MU message that is not 64 bytes.
+    ExternalMuLength(SigningAlgorithm),
+    /// A plaintext over the RSA-OAEP limit of the key and algorithm.
+    PlaintextTooLarge {
+        /// The algorithm.
+        algorithm: EncryptionAlgorithm,
+        /// The key's spec.
+        spec: KeySpec,
+        /// The most bytes it can encrypt.
+        max: usize,
+    },
+    /// An encryption context with an asymmetric key.
+    ContextWithAsymmetricKey,
+    /// Decrypt of an asymmetric ciphertext without `KeyId`.
+    KeyIdRequired,
+    /// DeriveSharedSecret's public key is malformed or on another curve (AWS says nothing more).
+    PublicKey,
+    /// A grant with an encryption-context constraint on a key that is not symmetric.
+    GrantContextNotSymmetric,
 }
 
 /// Why a grant cannot include an operation.
@@ -298,6 +371,26 @@ pub enum GrantOperationProblem {
 pub enum KeyUsageProblem {
     /// A symmetric key asked for an asymmetric encryption algorithm.
     EncryptionAlgorithm(String),
+    /// The key's usage is not the operation's.
+    Usage {
+        /// The key ARN.
+        arn: String,
+        /// The key's usage.
+        usage: KeyUsage,
+        /// The operation, as AWS names it.
+        operation: &'static str,
+    },
+    /// The algorithm is not one the key's spec offers.
+    Algorithm {
+        /// The algorithm, as AWS names it.
+        algorithm: &'static str,
+        /// The key's spec.
+        spec: KeySpec,
+    },
+    /// GenerateDataKeyPair under an asymmetric key.
+    DataKeyPairUnderAsymmetricKey,
+    /// GenerateDataKey under an asymmetric key.
+    DataKeyUnderAsymmetricKey,
 }
 
 /// A server-side failure: a short context for the log and the underlying error.
@@ -310,6 +403,14 @@ pub struct InternalError {
 }
 
 impl KmsError {
+    /// An internal error with only a context, for the operator's log.
+    pub fn internal_text(context: &'static str) -> Self {
+        Self::Internal(InternalError {
+            context,
+            source: None,
+        })
+    }
+
     /// An internal error with a source, for the operator's log.
     pub fn internal(
         context: &'static str,

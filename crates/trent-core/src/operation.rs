@@ -9,11 +9,14 @@
 
 use crate::action::Action;
 
-/// Whether an operation changes the store.
+/// Whether an operation changes the store, and where it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Served from memory or a reader connection, on the async workers.
     Read,
+    /// Changes nothing but may spend many milliseconds of CPU (it generates
+    /// an RSA key pair), so it runs on the blocking pool.
+    Compute,
     /// Waits for a durable commit (an fsync), so it runs on the blocking pool.
     Write,
 }
@@ -94,22 +97,35 @@ operations! {
     CreateKey => CreateKey, Write, Full, [];
     Decrypt => Decrypt, Read, RequestOnly,
         ["CiphertextBlob", "GrantTokens", "Recipient", "Plaintext", "CiphertextForRecipient"];
+    Decapsulate => Decapsulate, Read, RequestOnly,
+        ["SharedSecretCiphertextBlob", "GrantTokens", "SharedSecret"];
     DeleteAlias => DeleteAlias, Write, Full, [];
+    DeriveSharedSecret => DeriveSharedSecret, Read, RequestOnly,
+        ["PublicKey", "GrantTokens", "Recipient", "SharedSecret", "CiphertextForRecipient"];
     DescribeKey => DescribeKey, Read, Full, ["GrantTokens"];
     DisableKey => DisableKey, Write, Full, [];
     DisableKeyRotation => DisableKeyRotation, Write, Full, [];
     EnableKey => EnableKey, Write, Full, [];
     EnableKeyRotation => EnableKeyRotation, Write, Full, [];
+    Encapsulate => Encapsulate, Read, RequestOnly,
+        ["GrantTokens", "SharedSecret", "SharedSecretCiphertextBlob"];
     Encrypt => Encrypt, Read, RequestOnly, ["Plaintext", "GrantTokens", "CiphertextBlob"];
     GenerateDataKey => GenerateDataKey, Read, RequestOnly,
         ["GrantTokens", "Recipient", "CiphertextBlob", "Plaintext", "CiphertextForRecipient"];
+    GenerateDataKeyPair => GenerateDataKeyPair, Compute, RequestOnly,
+        ["GrantTokens", "Recipient", "PrivateKeyCiphertextBlob", "PrivateKeyPlaintext",
+         "PublicKey", "CiphertextForRecipient"];
+    GenerateDataKeyPairWithoutPlaintext => GenerateDataKeyPairWithoutPlaintext, Compute,
+        RequestOnly, ["GrantTokens", "PrivateKeyCiphertextBlob", "PublicKey"];
     GenerateDataKeyWithoutPlaintext => GenerateDataKeyWithoutPlaintext, Read, RequestOnly,
         ["GrantTokens", "CiphertextBlob"];
+    GenerateMac => GenerateMac, Read, RequestOnly, ["Message", "GrantTokens", "Mac"];
     GenerateRandom => GenerateRandom, Read, RequestOnly,
         ["Recipient", "Plaintext", "CiphertextForRecipient"];
     GetKeyLastUsage => GetKeyLastUsage, Read, Full, [];
     GetKeyPolicy => GetKeyPolicy, Read, Full, [];
     GetKeyRotationStatus => GetKeyRotationStatus, Read, Full, [];
+    GetPublicKey => GetPublicKey, Read, RequestOnly, ["GrantTokens"];
     ListAliases => ListAliases, Read, Full, [];
     ListGrants => ListGrants, Read, Full, [];
     ListKeyPolicies => ListKeyPolicies, Read, Full, [];
@@ -123,10 +139,13 @@ operations! {
     RevokeGrant => RevokeGrant, Write, Full, [];
     RotateKeyOnDemand => RotateKeyOnDemand, Write, Full, [];
     ScheduleKeyDeletion => ScheduleKeyDeletion, Write, Full, [];
+    Sign => Sign, Read, RequestOnly, ["Message", "GrantTokens", "Signature"];
     TagResource => TagResource, Write, Full, [];
     UntagResource => UntagResource, Write, Full, [];
     UpdateAlias => UpdateAlias, Write, Full, [];
     UpdateKeyDescription => UpdateKeyDescription, Write, Full, [];
+    Verify => Verify, Read, RequestOnly, ["Message", "Signature", "GrantTokens"];
+    VerifyMac => VerifyMac, Read, RequestOnly, ["Message", "Mac", "GrantTokens"];
 }
 
 /// Every grant operation of the AWS API model (`GrantOperation`), as
@@ -149,6 +168,8 @@ pub const GRANT_OPERATIONS: &[&str] = &[
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
 ];
 
 /// Secret members of requests Trent records but does not serve yet (their
@@ -159,13 +180,6 @@ pub const OTHER_SECRET_MEMBERS: &[&str] = &[
     "KeyMaterial",
     "EncryptedKeyMaterial",
     "ImportToken",
-    // Signing, MACs, data key pairs and key agreement.
-    "Message",
-    "Signature",
-    "Mac",
-    "PrivateKeyPlaintext",
-    "PrivateKeyCiphertextBlob",
-    "SharedSecret",
     // Custom key store credentials.
     "KeyStorePassword",
     "XksProxyAuthenticationCredential",
@@ -187,6 +201,12 @@ impl Operation {
     /// Whether it writes to the store (and so waits for a durable commit).
     pub const fn writes(self) -> bool {
         matches!(self.facts().effect, Effect::Write)
+    }
+
+    /// Whether it must run on the blocking pool: it waits for a commit, or
+    /// may spend milliseconds of CPU.
+    pub const fn blocking(self) -> bool {
+        matches!(self.facts().effect, Effect::Write | Effect::Compute)
     }
 
     /// Whether CloudTrail calls it read-only: it changes nothing.
@@ -233,7 +253,7 @@ mod tests {
             assert_eq!(Operation::from_name(operation.name()), Some(*operation));
         }
         assert_eq!(Operation::from_name("encrypt"), None);
-        assert_eq!(Operation::from_name("Sign"), None);
+        assert_eq!(Operation::from_name("ImportKeyMaterial"), None);
     }
 
     #[test]
@@ -247,6 +267,10 @@ mod tests {
         assert!(!Operation::DescribeKey.cryptographic());
         assert!(Operation::CreateKey.writes());
         assert!(!Operation::ListGrants.writes());
+        // Key-pair generation changes nothing but runs off the async workers.
+        assert!(Operation::GenerateDataKeyPair.read_only());
+        assert!(Operation::GenerateDataKeyPair.blocking());
+        assert!(!Operation::Sign.blocking());
     }
 
     #[test]
@@ -268,6 +292,11 @@ mod tests {
             "GrantToken",
             "GrantTokens",
             "Password",
+            "Message",
+            "Signature",
+            "Mac",
+            "PrivateKeyPlaintext",
+            "SharedSecret",
         ] {
             assert!(is_secret_member(name), "{name}");
         }

@@ -2,6 +2,10 @@
 //! protocol encodes, so that neither knows the other (nor the store's
 //! records).
 
+use crate::algorithm::{
+    DataKeyPairSpec, EncryptionAlgorithm, KeyAgreementAlgorithm, MacAlgorithm, MessageType,
+    SigningAlgorithm,
+};
 use crate::clock::Timestamp;
 use crate::context::EncryptionContext;
 use crate::id::{KeyId, KeyReference, Scope};
@@ -189,6 +193,8 @@ pub struct Encrypted {
     pub ciphertext: Vec<u8>,
     /// The ARN of the key used.
     pub key_arn: String,
+    /// The algorithm it was encrypted with.
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// A decrypted plaintext and the key that decrypted it.
@@ -198,6 +204,8 @@ pub struct Decrypted {
     pub plaintext: Plaintext,
     /// The ARN of the key used.
     pub key_arn: String,
+    /// The algorithm it was decrypted with.
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// A ciphertext moved to another key (or context, or material version).
@@ -209,6 +217,10 @@ pub struct ReEncrypted {
     pub source_key_arn: String,
     /// The ARN of the key that encrypted the result.
     pub key_arn: String,
+    /// The algorithm that decrypted the source.
+    pub source_algorithm: EncryptionAlgorithm,
+    /// The algorithm that encrypted the result.
+    pub destination_algorithm: EncryptionAlgorithm,
 }
 
 /// A data key: its plaintext (returned once, absent for
@@ -429,4 +441,180 @@ pub struct CallerIdentity {
     pub account: String,
     /// The principal ARN.
     pub arn: String,
+}
+
+/// Encrypt's request, checked against the API model. Holds a plaintext: no `Debug`.
+pub struct EncryptInput {
+    /// The key.
+    pub key: KeyReference,
+    /// The plaintext, zeroized on drop.
+    pub plaintext: Plaintext,
+    /// The encryption context (empty for asymmetric keys).
+    pub context: EncryptionContext,
+    /// `EncryptionAlgorithm` (AWS's default: SYMMETRIC_DEFAULT).
+    pub algorithm: EncryptionAlgorithm,
+    /// Only check; encrypt nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// Decrypt's request, checked against the API model.
+#[derive(Debug)]
+pub struct DecryptInput {
+    /// The ciphertext blob.
+    pub ciphertext: Vec<u8>,
+    /// The encryption context it was sealed with.
+    pub context: EncryptionContext,
+    /// The key it must have been sealed under (required for asymmetric keys).
+    pub key: Option<KeyReference>,
+    /// `EncryptionAlgorithm`, when given.
+    pub algorithm: Option<EncryptionAlgorithm>,
+    /// Only check; decrypt nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// ReEncrypt's request, checked against the API model.
+#[derive(Debug)]
+pub struct ReEncryptInput {
+    /// The ciphertext blob.
+    pub ciphertext: Vec<u8>,
+    /// The encryption context it was sealed with.
+    pub source_context: EncryptionContext,
+    /// The key it must have been sealed under, when given.
+    pub source_key: Option<KeyReference>,
+    /// `SourceEncryptionAlgorithm`, when given.
+    pub source_algorithm: Option<EncryptionAlgorithm>,
+    /// The key to seal it under.
+    pub destination_key: KeyReference,
+    /// The encryption context to seal it with.
+    pub destination_context: EncryptionContext,
+    /// `DestinationEncryptionAlgorithm` (AWS's default: SYMMETRIC_DEFAULT).
+    pub destination_algorithm: EncryptionAlgorithm,
+    /// Only check; re-encrypt nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// Sign's (and, with a signature, Verify's) request. Holds the message: no `Debug`.
+pub struct SignInput {
+    /// The key.
+    pub key: KeyReference,
+    /// The message, digest or μ, zeroized on drop.
+    pub message: Plaintext,
+    /// How to read `message`.
+    pub message_type: MessageType,
+    /// The signing algorithm.
+    pub algorithm: SigningAlgorithm,
+    /// Only check; sign nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// A signature and the key that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The signature, as AWS encodes it (DER for ECDSA).
+    pub signature: Vec<u8>,
+    /// The algorithm.
+    pub algorithm: SigningAlgorithm,
+}
+
+/// A signature or MAC found valid (an invalid one is an error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified<A> {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The algorithm.
+    pub algorithm: A,
+}
+
+/// GetPublicKey's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKeyInfo {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The DER SubjectPublicKeyInfo.
+    pub public_key: Vec<u8>,
+    /// The key spec.
+    pub spec: KeySpec,
+    /// The key usage.
+    pub usage: KeyUsage,
+}
+
+/// GenerateMac's (and, with a MAC, VerifyMac's) request. Holds the message: no `Debug`.
+pub struct MacInput {
+    /// The key.
+    pub key: KeyReference,
+    /// The message, zeroized on drop.
+    pub message: Plaintext,
+    /// The MAC algorithm.
+    pub algorithm: MacAlgorithm,
+    /// Only check; compute nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// A MAC and the key that made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MacTag {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The MAC.
+    pub mac: Vec<u8>,
+    /// The algorithm.
+    pub algorithm: MacAlgorithm,
+}
+
+/// GenerateDataKeyPair's (and WithoutPlaintext's) request.
+#[derive(Debug)]
+pub struct DataKeyPairInput {
+    /// The symmetric key that encrypts the private key.
+    pub key: KeyReference,
+    /// The encryption context of that encryption.
+    pub context: EncryptionContext,
+    /// The key pair to make.
+    pub spec: DataKeyPairSpec,
+    /// Only check; make nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// A data key pair: the public key, the private key encrypted under a KMS
+/// key, and (once, for GenerateDataKeyPair) the private key in plaintext.
+#[derive(Debug)]
+pub struct DataKeyPair {
+    /// The ARN of the KMS key that encrypted the private key.
+    pub key_arn: String,
+    /// The key pair's spec.
+    pub spec: DataKeyPairSpec,
+    /// The DER SubjectPublicKeyInfo.
+    pub public_key: Vec<u8>,
+    /// The PKCS#8 private key in a ciphertext of the KMS key.
+    pub private_key_ciphertext: Vec<u8>,
+    /// The PKCS#8 private key, zeroized on drop; `None` WithoutPlaintext.
+    pub private_key_plaintext: Option<Plaintext>,
+}
+
+/// DeriveSharedSecret's request.
+#[derive(Debug)]
+pub struct DeriveSharedSecretInput {
+    /// The key agreement key.
+    pub key: KeyReference,
+    /// The key agreement algorithm.
+    pub algorithm: KeyAgreementAlgorithm,
+    /// The peer's DER SubjectPublicKeyInfo.
+    pub public_key: Vec<u8>,
+    /// Only check; derive nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// A shared secret (DeriveSharedSecret, Encapsulate, Decapsulate), and for
+/// Encapsulate the ciphertext that carries it.
+#[derive(Debug)]
+pub struct SharedSecret {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The secret, zeroized on drop.
+    pub secret: Plaintext,
+    /// The encapsulated secret (Encapsulate only).
+    pub ciphertext: Option<Vec<u8>>,
+    /// The key's origin (DeriveSharedSecret's `KeyOrigin`).
+    pub origin: Origin,
 }

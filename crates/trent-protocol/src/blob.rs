@@ -41,6 +41,17 @@ impl<'de> Deserialize<'de> for SecretBlob {
     }
 }
 
+/// Serializes an optional blob as base64 (or null; pair with `skip_serializing_if`).
+pub fn serialize_base64_opt<S: Serializer>(
+    bytes: &Option<&[u8]>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(bytes) => serialize_base64(bytes, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// Serializes bytes as base64 (for `#[serde(serialize_with)]`).
 pub fn serialize_base64<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
     let text = Zeroizing::new(STANDARD.encode(bytes));

@@ -2,13 +2,14 @@
 //! into core types. Failures are collected and reported together, in AWS's
 //! `ValidationException` wording; values of sensitive members are never echoed.
 
+use trent_core::algorithm::EncryptionAlgorithm;
 use trent_core::context::EncryptionContext;
-use trent_core::error::{AliasNameProblem, KeyUsageProblem, KmsError, NotFound, Unsupported};
+use trent_core::error::{AliasNameProblem, Invalid, KmsError, NotFound, Unsupported};
 use trent_core::id::{AliasName, KeyReference};
 use trent_core::key::{KeySpec, KeyUsage, Origin, Tag};
 use trent_core::quota;
 
-use crate::error::{Failure, RequestError, ShownValue, ValidationFailure};
+use crate::error::{RequestError, ShownValue, ValidationFailure};
 
 use crate::dto::{ContextDto, TagDto};
 
@@ -18,31 +19,6 @@ pub struct Checks {
     failures: Vec<ValidationFailure>,
 }
 
-const KEY_USAGES: &[&str] = &[
-    "SIGN_VERIFY",
-    "ENCRYPT_DECRYPT",
-    "GENERATE_VERIFY_MAC",
-    "KEY_AGREEMENT",
-];
-const KEY_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "SYMMETRIC_DEFAULT",
-    "HMAC_224",
-    "HMAC_256",
-    "HMAC_384",
-    "HMAC_512",
-    "SM2",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-    "ECC_NIST_EDWARDS25519",
-];
 const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
 const ENCRYPTION_ALGORITHMS: &[&str] = &[
     "SYMMETRIC_DEFAULT",
@@ -245,12 +221,46 @@ impl Checks {
         }
     }
 
-    /// `EncryptionAlgorithm`: in the enumeration; only `SYMMETRIC_DEFAULT`
-    /// suits a symmetric key (checked by [`symmetric_algorithm`]).
-    pub fn encryption_algorithm(&mut self, member: &str, value: Option<&String>) {
-        if let Some(value) = value {
-            self.one_of(member, value, ENCRYPTION_ALGORITHMS);
+    /// `EncryptionAlgorithm`: in the enumeration (the service decides
+    /// which suits the key).
+    pub fn encryption_algorithm(
+        &mut self,
+        member: &str,
+        value: Option<&String>,
+    ) -> Option<EncryptionAlgorithm> {
+        let value = value?;
+        self.one_of(member, value, ENCRYPTION_ALGORITHMS)
+            .then(|| EncryptionAlgorithm::parse(value))
+            .flatten()
+    }
+
+    /// An optional member of a core wire enumeration: its value when present
+    /// and in the enumeration (`all`, as the API model lists it).
+    pub fn wire_enum<T: Copy>(
+        &mut self,
+        member: &str,
+        value: Option<&String>,
+        all: &[T],
+        name: fn(T) -> &'static str,
+    ) -> Option<T> {
+        let value = value?;
+        let names: Vec<&str> = all.iter().map(|each| name(*each)).collect();
+        if !self.one_of(member, value, &names) {
+            return None;
         }
+        all.iter().copied().find(|each| name(*each) == value)
+    }
+
+    /// A required member of a core wire enumeration.
+    pub fn required_enum<T: Copy>(
+        &mut self,
+        member: &str,
+        value: &Option<String>,
+        all: &[T],
+        name: fn(T) -> &'static str,
+    ) -> Option<T> {
+        let value = self.required(member, value)?;
+        self.wire_enum(member, Some(value), all, name)
     }
 
     /// `Description` (0..8192).
@@ -375,16 +385,6 @@ pub fn encryption_context(
     Ok(context)
 }
 
-/// Refuses an asymmetric encryption algorithm for a symmetric key.
-pub fn symmetric_algorithm(value: Option<&String>) -> Result<(), KmsError> {
-    match value.map(String::as_str) {
-        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(
-            KeyUsageProblem::EncryptionAlgorithm(other.to_owned()),
-        )),
-    }
-}
-
 /// Refuses a `Recipient` (Nitro Enclaves attestation), which Trent does not serve.
 pub fn no_recipient(value: Option<&serde_json::Value>) -> Result<(), KmsError> {
     match value {
@@ -393,61 +393,55 @@ pub fn no_recipient(value: Option<&serde_json::Value>) -> Result<(), KmsError> {
     }
 }
 
-/// The key spec, usage and origin of CreateKey: checked against the model's
-/// enumerations, then against what this build offers.
+/// The key spec, usage and origin of CreateKey, checked against the
+/// model's enumerations: `None` for a member that is absent (or failed).
 pub fn key_shape(
     checks: &mut Checks,
     key_spec: Option<&String>,
     customer_master_key_spec: Option<&String>,
     key_usage: Option<&String>,
     origin: Option<&String>,
-) -> Option<(KeySpec, KeyUsage, Origin)> {
-    let spec_text = key_spec
-        .or(customer_master_key_spec)
-        .map(String::as_str)
-        .unwrap_or("SYMMETRIC_DEFAULT");
-    let usage_text = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
-    let origin_text = origin.map(String::as_str).unwrap_or("AWS_KMS");
+) -> (Option<KeySpec>, Option<KeyUsage>, Option<Origin>) {
     let member = if key_spec.is_some() {
         "keySpec"
     } else {
         "customerMasterKeySpec"
     };
-    let ok = checks.one_of(member, spec_text, KEY_SPECS)
-        & checks.one_of("keyUsage", usage_text, KEY_USAGES)
-        & checks.one_of("origin", origin_text, ORIGINS);
-    ok.then_some(())?;
-    Some((
-        KeySpec::parse(spec_text)?,
-        KeyUsage::parse(usage_text)?,
-        Origin::parse(origin_text)?,
-    ))
+    let spec = checks.wire_enum(
+        member,
+        key_spec.or(customer_master_key_spec),
+        KeySpec::ALL,
+        KeySpec::as_str,
+    );
+    let usage = checks.wire_enum("keyUsage", key_usage, KeyUsage::ALL, KeyUsage::as_str);
+    let origin = match origin {
+        Some(text) => checks
+            .one_of("origin", text, ORIGINS)
+            .then(|| Origin::parse(text))
+            .flatten(),
+        None => Some(Origin::AwsKms),
+    };
+    (spec, usage, origin)
 }
 
-/// Why a well-formed key shape is refused by this build.
-pub fn unsupported_shape(
-    key_spec: Option<&String>,
-    customer_master_key_spec: Option<&String>,
-    key_usage: Option<&String>,
-    origin: Option<&String>,
-) -> Failure {
-    let spec = key_spec
-        .or(customer_master_key_spec)
-        .map(String::as_str)
-        .unwrap_or("SYMMETRIC_DEFAULT");
-    if spec != "SYMMETRIC_DEFAULT" {
-        return KmsError::UnsupportedOperation(Unsupported::KeySpec(spec.to_owned())).into();
+/// AWS's rules joining a new key's spec and usage: `KeyUsage` may be
+/// omitted only for symmetric keys, and must be one the spec takes; SM2
+/// exists only in the China Regions.
+pub fn key_usage_for(spec: KeySpec, usage: Option<KeyUsage>) -> Result<KeyUsage, KmsError> {
+    if spec.is_china_regions_only() {
+        return Err(KmsError::UnsupportedOperation(
+            Unsupported::ChinaRegionsOnly(spec),
+        ));
     }
-    let usage = key_usage.map(String::as_str).unwrap_or("ENCRYPT_DECRYPT");
-    if usage != "ENCRYPT_DECRYPT" {
-        return RequestError::validation(
-            "keyUsage",
-            ShownValue::Shown(usage.to_owned()),
-            "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key",
-        )
-        .into();
+    let usage = match usage {
+        Some(usage) => usage,
+        None if spec == KeySpec::SymmetricDefault => KeyUsage::EncryptDecrypt,
+        None => return Err(KmsError::Invalid(Invalid::KeyUsageRequired)),
+    };
+    if !spec.valid_usages().contains(&usage) {
+        return Err(KmsError::Invalid(Invalid::UsageForSpec { usage, spec }));
     }
-    KmsError::UnsupportedOperation(Unsupported::Origin(origin.cloned().unwrap_or_default())).into()
+    Ok(usage)
 }
 
 #[cfg(test)]

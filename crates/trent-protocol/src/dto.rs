@@ -11,7 +11,7 @@ use crate::blob::{serialize_base64, Blob, SecretBlob};
 macro_rules! request {
     ($(#[$meta:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Default, Deserialize)]
+        #[derive(Debug, Default, ::serde::Deserialize)]
         #[serde(rename_all = "PascalCase")]
         #[allow(missing_docs, reason = "members are named exactly as in the AWS KMS API reference")]
         pub struct $name {
@@ -19,6 +19,8 @@ macro_rules! request {
         }
     };
 }
+
+pub(crate) use request;
 
 /// A tag as AWS KMS carries it.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -134,7 +136,16 @@ pub struct KeyMetadataDto {
     pub key_manager: &'static str,
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encryption_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signing_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mac_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_agreement_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encapsulation_algorithms: Vec<&'static str>,
     pub multi_region: bool,
 }
 
@@ -441,8 +452,5 @@ fn serialize_base64_ref_opt<S: serde::Serializer>(
     bytes: &Option<&[u8]>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match bytes {
-        Some(bytes) => serialize_base64(bytes, serializer),
-        None => serializer.serialize_none(),
-    }
+    crate::blob::serialize_base64_opt(bytes, serializer)
 }

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 use trent_core::error::{
-    AliasNameProblem, DenialReason, GrantOperationProblem, InvalidSignature, KeyUsageProblem,
-    KmsError, Limit, NotFound, PolicyProblem, TagProblem, Unsupported,
+    AliasNameProblem, DenialReason, GrantOperationProblem, Invalid, InvalidSignature,
+    KeyUsageProblem, KmsError, Limit, NotFound, PolicyProblem, TagProblem, Unsupported,
 };
 use trent_core::key::KeyState;
 
@@ -257,6 +257,9 @@ pub fn render_kms(error: &KmsError) -> WireError {
             },
         ),
         KmsError::InvalidCiphertext => (400, "InvalidCiphertextException", String::new()),
+        KmsError::SignatureNotValid => (400, "KMSInvalidSignatureException", String::new()),
+        KmsError::MacNotValid => (400, "KMSInvalidMacException", String::new()),
+        KmsError::Invalid(invalid) => (400, "ValidationException", invalid_message(invalid)),
         KmsError::IncorrectKey => (
             400,
             "IncorrectKeyException",
@@ -320,6 +323,18 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 KeyUsageProblem::EncryptionAlgorithm(algorithm) => format!(
                     "The encryption algorithm {algorithm} is not supported by symmetric encryption keys."
                 ),
+                KeyUsageProblem::Usage { arn, usage, operation } => format!(
+                    "{arn} key usage is {usage} which is not valid for {operation}."
+                ),
+                KeyUsageProblem::Algorithm { algorithm, spec } => format!(
+                    "Algorithm {algorithm} is incompatible with key spec {spec}."
+                ),
+                KeyUsageProblem::DataKeyPairUnderAsymmetricKey => {
+                    "You cannot generate a data key pair with an asymmetric CMK".into()
+                }
+                KeyUsageProblem::DataKeyUnderAsymmetricKey => {
+                    "You cannot generate a data key with an asymmetric CMK".into()
+                }
             },
         ),
         KmsError::AccessDenied { principal_arn, action, resource, reason } => (
@@ -391,6 +406,11 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
+                Unsupported::ChinaRegionsOnly(spec) => format!("KeySpec {spec} is not supported in this Region"),
+                Unsupported::KeyKind => String::new(),
+                Unsupported::Algorithm { algorithm, message_type } => format!(
+                    "Signing algorithm {algorithm} with message type {message_type} is not supported by this Trent server: its cryptography library offers no interface for it."
+                ),
             },
         ),
         KmsError::Internal(_) => (500, "KMSInternalException", "An internal error occurred.".into()),
@@ -399,6 +419,42 @@ pub fn render_kms(error: &KmsError) -> WireError {
         status,
         type_name,
         message,
+    }
+}
+
+/// AWS's sentence for a request its rules refuse.
+fn invalid_message(invalid: &Invalid) -> String {
+    match invalid {
+        Invalid::KeyUsageRequired => {
+            "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".into()
+        }
+        Invalid::UsageForSpec { usage, spec } => {
+            format!("KeyUsage {usage} is not compatible with KeySpec {spec}")
+        }
+        Invalid::MessageTypeForSpec { message_type, spec } => {
+            format!("Message type {message_type} is incompatible with key spec {spec}.")
+        }
+        Invalid::MessageTypeForAlgorithm { message_type, algorithm } => {
+            format!("Message type {message_type} is incompatible with algorithm {algorithm}.")
+        }
+        Invalid::DigestLength(algorithm) => {
+            format!("Digest is invalid length for algorithm {algorithm}.")
+        }
+        Invalid::ExternalMuLength(algorithm) => {
+            format!("External Mu is invalid length for algorithm {algorithm}.")
+        }
+        Invalid::PlaintextTooLarge { algorithm, spec, max } => format!(
+            "Algorithm {algorithm} and key spec {spec} cannot encrypt data larger than {max} bytes."
+        ),
+        Invalid::ContextWithAsymmetricKey => {
+            "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."
+                .into()
+        }
+        Invalid::KeyIdRequired => "KeyId must not be null".into(),
+        Invalid::PublicKey => String::new(),
+        Invalid::GrantContextNotSymmetric => {
+            "EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key.".into()
+        }
     }
 }
 

@@ -10,20 +10,27 @@ pub mod cancel_key_deletion;
 pub mod create_alias;
 pub mod create_grant;
 pub mod create_key;
+pub mod decapsulate;
 pub mod decrypt;
 pub mod delete_alias;
+pub mod derive_shared_secret;
 pub mod describe_key;
 pub mod disable_key;
 pub mod disable_key_rotation;
 pub mod enable_key;
 pub mod enable_key_rotation;
+pub mod encapsulate;
 pub mod encrypt;
 pub mod generate_data_key;
+pub mod generate_data_key_pair;
+pub mod generate_data_key_pair_without_plaintext;
 pub mod generate_data_key_without_plaintext;
+pub mod generate_mac;
 pub mod generate_random;
 pub mod get_key_last_usage;
 pub mod get_key_policy;
 pub mod get_key_rotation_status;
+pub mod get_public_key;
 pub mod list_aliases;
 pub mod list_grants;
 pub mod list_key_policies;
@@ -37,14 +44,19 @@ pub mod retire_grant;
 pub mod revoke_grant;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
+pub mod sign;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
+pub mod verify;
+pub mod verify_mac;
 
+use trent_core::algorithm::KeyAlgorithms;
 use trent_core::clock::Timestamp;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
+use trent_core::key::{KeySpec, KeyUsage};
 use trent_core::view::{ConstraintKind, Grant, KeyMetadata, Listing};
 
 use crate::check::{self, Checks};
@@ -56,9 +68,6 @@ use crate::error::Failure;
 
 /// An encoded response body, or the error to render instead.
 pub type Reply = Result<Vec<u8>, Failure>;
-
-/// The only encryption algorithm of symmetric keys.
-pub(crate) const SYMMETRIC_DEFAULT: &str = "SYMMETRIC_DEFAULT";
 
 /// The empty response of operations that answer nothing.
 pub fn empty() -> Reply {
@@ -126,6 +135,7 @@ fn listing_parts<T, U>(
 }
 
 fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
+    let algorithms = key_algorithms(metadata.spec, metadata.usage);
     KeyMetadataDto {
         aws_account_id: metadata.scope.account.to_string(),
         key_id: metadata.key_id.to_string(),
@@ -140,9 +150,30 @@ fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
         key_manager: metadata.manager.as_str(),
         customer_master_key_spec: metadata.spec.as_str(),
         key_spec: metadata.spec.as_str(),
-        encryption_algorithms: vec![SYMMETRIC_DEFAULT],
+        encryption_algorithms: names(algorithms.encryption, |a| a.as_str()),
+        signing_algorithms: names(algorithms.signing, |a| a.as_str()),
+        mac_algorithms: names(algorithms.mac, |a| a.as_str()),
+        key_agreement_algorithms: names(algorithms.key_agreement, |a| a.as_str()),
+        encapsulation_algorithms: names(algorithms.encapsulation, |a| a.as_str()),
         multi_region: metadata.multi_region,
     }
+}
+
+/// The algorithm lists AWS shows for a key of `spec` and `usage` (all empty
+/// for a combination no key can have).
+pub(crate) fn key_algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
+    spec.algorithms(usage).unwrap_or(KeyAlgorithms {
+        encryption: &[],
+        signing: &[],
+        mac: &[],
+        key_agreement: &[],
+        encapsulation: &[],
+    })
+}
+
+/// AWS's names of a list of algorithms.
+pub(crate) fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|each| name(*each)).collect()
 }
 
 fn principal_check(checks: &mut Checks, member: &str, value: &str) {
@@ -178,6 +209,31 @@ fn ciphertext_checks(checks: &mut Checks, blob: &Option<crate::blob::Blob>) {
             trent_core::quota::MAX_CIPHERTEXT_BYTES,
         );
     }
+}
+
+/// A required blob member of 1 to `max` bytes, shown in no message.
+fn required_blob(checks: &mut Checks, member: &str, blob: &Option<crate::blob::Blob>, max: usize) {
+    if let Some(blob) = checks.required(member, blob) {
+        checks.secret_length(member, blob.0.len(), 1, max);
+    }
+}
+
+/// A required sensitive `Message` (1 to 4096 bytes), moved into a zeroized
+/// plaintext.
+fn required_message(
+    checks: &mut Checks,
+    message: &mut Option<crate::blob::SecretBlob>,
+) -> trent_core::secret::Plaintext {
+    if let Some(bytes) = checks.required("message", message) {
+        checks.secret_length(
+            "message",
+            bytes.0.len(),
+            1,
+            trent_core::quota::MAX_PLAINTEXT_BYTES,
+        );
+    }
+    let mut bytes = message.take().unwrap_or_default();
+    trent_core::secret::Plaintext::new(std::mem::take(&mut *bytes.0))
 }
 
 fn grant_entry(grant: &Grant) -> GrantListEntry {

@@ -185,35 +185,82 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
         Operation::Encrypt => {
             let request = op::encrypt::decode(body)?;
             kms.check_grant_tokens(&request.grant_tokens)?;
-            op::encrypt::encode(&kms.encrypt(
-                caller,
-                &request.key,
-                &request.plaintext.0,
-                &request.context,
-                request.dry_run,
-            )?)
+            op::encrypt::encode(&kms.encrypt(caller, &request.input)?)
         }
         Operation::Decrypt => {
             let request = op::decrypt::decode(body)?;
             kms.check_grant_tokens(&request.grant_tokens)?;
-            op::decrypt::encode(&kms.decrypt(
-                caller,
-                &request.ciphertext.0,
-                &request.context,
-                request.key.as_ref(),
-                request.dry_run,
-            )?)
+            op::decrypt::encode(&kms.decrypt(caller, &request.input)?)
         }
         Operation::ReEncrypt => {
             let request = op::re_encrypt::decode(body)?;
             kms.check_grant_tokens(&request.grant_tokens)?;
-            op::re_encrypt::encode(&kms.re_encrypt(
+            op::re_encrypt::encode(&kms.re_encrypt(caller, &request.input)?)
+        }
+        Operation::Sign => {
+            let request = op::sign::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::sign::encode(&kms.sign(caller, &request.input)?)
+        }
+        Operation::Verify => {
+            let request = op::verify::decode(body)?;
+            kms.check_grant_tokens(&request.sign.grant_tokens)?;
+            op::verify::encode(&kms.verify(caller, &request.sign.input, &request.signature)?)
+        }
+        Operation::GetPublicKey => {
+            let request = op::get_public_key::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::get_public_key::encode(&kms.get_public_key(caller, &request.key)?)
+        }
+        Operation::GenerateMac => {
+            let request = op::generate_mac::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::generate_mac::encode(&kms.generate_mac(caller, &request.input)?)
+        }
+        Operation::VerifyMac => {
+            let request = op::verify_mac::decode(body)?;
+            kms.check_grant_tokens(&request.mac_request.grant_tokens)?;
+            op::verify_mac::encode(&kms.verify_mac(
                 caller,
-                &request.ciphertext.0,
-                &request.source_context,
-                request.source_key.as_ref(),
-                &request.destination_key,
-                &request.destination_context,
+                &request.mac_request.input,
+                &request.mac,
+            )?)
+        }
+        Operation::GenerateDataKeyPair => {
+            let request = op::generate_data_key_pair::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::generate_data_key_pair::encode(&kms.generate_data_key_pair(
+                caller,
+                &request.input,
+                true,
+            )?)
+        }
+        Operation::GenerateDataKeyPairWithoutPlaintext => {
+            let request = op::generate_data_key_pair_without_plaintext::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::generate_data_key_pair_without_plaintext::encode(&kms.generate_data_key_pair(
+                caller,
+                &request.input,
+                false,
+            )?)
+        }
+        Operation::DeriveSharedSecret => {
+            let request = op::derive_shared_secret::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::derive_shared_secret::encode(&kms.derive_shared_secret(caller, &request.input)?)
+        }
+        Operation::Encapsulate => {
+            let request = op::encapsulate::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::encapsulate::encode(&kms.encapsulate(caller, &request.key, request.dry_run)?)
+        }
+        Operation::Decapsulate => {
+            let request = op::decapsulate::decode(body)?;
+            kms.check_grant_tokens(&request.grant_tokens)?;
+            op::decapsulate::encode(&kms.decapsulate(
+                caller,
+                &request.key,
+                &request.ciphertext,
                 request.dry_run,
             )?)
         }

@@ -594,7 +594,7 @@ async fn serve(
         .map_err(|error| KmsError::internal("request task failed", error))?;
     }
     let operation = trent_protocol::operation(&target)?;
-    if operation.writes() {
+    if operation.blocking() {
         // Writes wait for a durable commit (an fsync): keep them off the
         // async workers.
         let caller = caller.clone();

@@ -67,6 +67,12 @@ pub(crate) struct Facts<'a> {
     pub(crate) retiring: Option<&'a str>,
     /// CreateGrant's constraint type (`kms:GrantConstraintType`).
     pub(crate) grant_constraint: Option<&'static str>,
+    /// `kms:EncryptionAlgorithm` (with `context`; SYMMETRIC_DEFAULT when absent).
+    pub(crate) encryption_algorithm: Option<trent_core::algorithm::EncryptionAlgorithm>,
+    /// The operation's own condition keys and their values from the request
+    /// (`kms:SigningAlgorithm`, `kms:MessageType`, `kms:MacAlgorithm`,
+    /// `kms:KeyAgreementAlgorithm`, `kms:DataKeyPairSpec`).
+    pub(crate) request: &'a [(&'static str, &'static str)],
     /// Gather `aws:ResourceTag/*` (a store read).
     pub(crate) resource_tags: bool,
     /// Gather `kms:ResourceAliases` (a store read).
@@ -358,8 +364,16 @@ impl Kms {
         if let Some(alias) = facts.alias {
             keys.set("kms:RequestAlias", alias.as_str());
         }
+        for (name, value) in facts.request {
+            keys.set(name, *value);
+        }
+        if let Some(algorithm) = facts.encryption_algorithm {
+            keys.set("kms:EncryptionAlgorithm", algorithm.as_str());
+        }
         if let Some(context) = facts.context {
-            keys.set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            if facts.encryption_algorithm.is_none() {
+                keys.set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+            }
             let mut names = Vec::new();
             for (name, value) in context.pairs() {
                 keys.set(&format!("kms:EncryptionContext:{name}"), value);

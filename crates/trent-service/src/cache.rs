@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use trent_core::id::{AliasName, KeyId, Scope};
+use trent_crypto::asymmetric::{PrivateKey, PublicKey};
+use trent_crypto::mac::HmacKey;
 use trent_crypto::material::KeyMaterial;
 use trent_policy::document::PolicyDocument;
 use trent_store::record::KeyRecord;
@@ -27,7 +29,26 @@ pub(crate) struct Cache {
     keys: RwLock<HashMap<KeyId, Arc<KeyRecord>>>,
     aliases: RwLock<HashMap<(Scope, AliasName), KeyId>>,
     materials: RwLock<HashMap<(KeyId, u32), Arc<KeyMaterial>>>,
+    opened: RwLock<HashMap<KeyId, Arc<OpenedKey>>>,
     policies: RwLock<HashMap<KeyId, Arc<PolicyDocument>>>,
+}
+
+/// The opened material of an asymmetric or HMAC key (one version each:
+/// such keys do not rotate), zeroized as it drops.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "each lives once per key behind an Arc; boxing would add a second allocation"
+)]
+pub(crate) enum OpenedKey {
+    /// A key pair, with its public key derived once.
+    Pair {
+        /// The private key.
+        private: PrivateKey,
+        /// Its public key.
+        public: PublicKey,
+    },
+    /// An HMAC key.
+    Hmac(HmacKey),
 }
 
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -52,6 +73,7 @@ impl Cache {
             keys: RwLock::new(HashMap::new()),
             aliases: RwLock::new(HashMap::new()),
             materials: RwLock::new(HashMap::new()),
+            opened: RwLock::new(HashMap::new()),
             policies: RwLock::new(HashMap::new()),
         }
     }
@@ -132,6 +154,18 @@ impl Cache {
         }
     }
 
+    pub(crate) fn opened(&self, key_id: &KeyId) -> Option<Arc<OpenedKey>> {
+        read(&self.opened).get(key_id).cloned()
+    }
+
+    /// Caches an opened asymmetric or HMAC key, unless a write happened since `seen`.
+    pub(crate) fn insert_opened(&self, seen: u64, key_id: KeyId, key: Arc<OpenedKey>) {
+        let mut opened = write(&self.opened);
+        if self.generation() == seen {
+            insert_bounded(&mut opened, key_id, key);
+        }
+    }
+
     /// Drops everything cached about a deleted key: its record, policy,
     /// opened material (zeroized as it drops) and the aliases pointing to it.
     pub(crate) fn forget_key(&self, key_id: &KeyId) {
@@ -139,11 +173,13 @@ impl Cache {
         let mut policies = write(&self.policies);
         let mut aliases = write(&self.aliases);
         let mut materials = write(&self.materials);
+        let mut opened = write(&self.opened);
         self.generation.fetch_add(1, Ordering::SeqCst);
         keys.remove(key_id);
         policies.remove(key_id);
         aliases.retain(|_, target| target != key_id);
         materials.retain(|(id, _), _| id != key_id);
+        opened.remove(key_id);
     }
 }
 

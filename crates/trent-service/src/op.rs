@@ -3,18 +3,23 @@
 mod cancel_key_deletion;
 mod create_alias;
 mod create_key;
-mod decrypt;
+pub(crate) mod decrypt;
 mod delete_alias;
+mod derive_shared_secret;
 mod describe_key;
 mod disable_key;
 mod enable_key;
+mod encapsulate;
 mod encrypt;
 mod generate_data_key;
+mod generate_data_key_pair;
 mod generate_data_key_without_plaintext;
+mod generate_mac;
 mod generate_random;
 mod get_key_last_usage;
 mod get_key_policy;
 mod get_key_rotation_status;
+mod get_public_key;
 mod grants;
 mod list_aliases;
 mod list_key_policies;
@@ -25,10 +30,12 @@ mod put_key_policy;
 mod re_encrypt;
 mod rotation;
 mod schedule_key_deletion;
+mod sign;
 mod tag_resource;
 mod untag_resource;
 mod update_alias;
 mod update_key_description;
+mod verify;
 
 /// Decodes a marker this server issued: the decimal position after the last item.
 pub(crate) fn parse_marker(

@@ -1,15 +1,15 @@
 //! CreateKey.
 
 use trent_core::error::{KmsError, Unsupported};
-use trent_core::key::{KeySpec, KeyUsage, Origin};
+use trent_core::key::Origin;
 use trent_core::view::{CreateKeyInput, KeyMetadata};
 
 use crate::check::{self, Checks};
 use crate::dto::{CreateKeyRequest, KeyMetadataResponse};
 use crate::error::{Failure, RequestError, ShownValue};
 
-/// Decodes and checks the request; refuses the key shapes and stores Trent
-/// does not offer.
+/// Decodes and checks the request: every model check, then AWS's rules
+/// joining spec and usage; refuses the origins and stores Trent does not offer.
 pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     let request: CreateKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
@@ -19,7 +19,7 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     if let Some(store_id) = &request.custom_key_store_id {
         checks.length("customKeyStoreId", store_id, 1, 64);
     }
-    let shape = check::key_shape(
+    let (spec, usage, origin) = check::key_shape(
         &mut checks,
         request.key_spec.as_ref(),
         request.customer_master_key_spec.as_ref(),
@@ -41,16 +41,15 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     if request.multi_region == Some(true) {
         return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
     }
-    let Some((spec, usage, origin)) = shape.filter(|shape| {
-        *shape == (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, Origin::AwsKms)
-    }) else {
-        return Err(check::unsupported_shape(
-            request.key_spec.as_ref(),
-            request.customer_master_key_spec.as_ref(),
-            request.key_usage.as_ref(),
-            request.origin.as_ref(),
-        ));
-    };
+    let origin = origin.unwrap_or(Origin::AwsKms);
+    if origin != Origin::AwsKms {
+        return Err(KmsError::UnsupportedOperation(Unsupported::Origin(
+            origin.as_str().to_owned(),
+        ))
+        .into());
+    }
+    let spec = spec.unwrap_or(trent_core::key::KeySpec::SymmetricDefault);
+    let usage = check::key_usage_for(spec, usage)?;
     Ok(CreateKeyInput {
         description: request.description.unwrap_or_default(),
         policy: request.policy,

@@ -1,10 +1,7 @@
 //! Decrypt.
 
-use trent_core::context::EncryptionContext;
-use trent_core::id::KeyReference;
-use trent_core::view::Decrypted;
+use trent_core::view::{DecryptInput, Decrypted};
 
-use crate::blob::Blob;
 use crate::check::{self, Checks};
 use crate::dto::{DecryptRequest, DecryptResponse};
 use crate::error::Failure;
@@ -12,16 +9,10 @@ use crate::error::Failure;
 /// A checked Decrypt request.
 #[derive(Debug)]
 pub struct Request {
-    /// The ciphertext blob.
-    pub ciphertext: Blob,
-    /// The encryption context it was sealed with.
-    pub context: EncryptionContext,
-    /// The key it must have been sealed under, when given.
-    pub key: Option<KeyReference>,
+    /// What the service needs.
+    pub input: DecryptInput,
     /// Grant tokens, still to be checked by the service.
     pub grant_tokens: Vec<String>,
-    /// Only check; decrypt nothing for the caller.
-    pub dry_run: bool,
 }
 
 /// Decodes and checks the request.
@@ -31,18 +22,21 @@ pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     super::ciphertext_checks(&mut checks, &request.ciphertext_blob);
     checks.key_id("keyId", request.key_id.as_ref());
     checks.grant_tokens(request.grant_tokens.as_ref());
-    checks.encryption_algorithm("encryptionAlgorithm", request.encryption_algorithm.as_ref());
+    let algorithm =
+        checks.encryption_algorithm("encryptionAlgorithm", request.encryption_algorithm.as_ref());
     checks.finish()?;
     check::no_recipient(request.recipient.as_ref())?;
-    check::symmetric_algorithm(request.encryption_algorithm.as_ref())?;
     let context =
         check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     Ok(Request {
-        key: super::optional_key(request.key_id.as_deref())?,
-        ciphertext: request.ciphertext_blob.unwrap_or_default(),
-        context,
+        input: DecryptInput {
+            key: super::optional_key(request.key_id.as_deref())?,
+            ciphertext: request.ciphertext_blob.unwrap_or_default().0,
+            context,
+            algorithm,
+            dry_run: request.dry_run.unwrap_or(false),
+        },
         grant_tokens: request.grant_tokens.unwrap_or_default(),
-        dry_run: request.dry_run.unwrap_or(false),
     })
 }
 
@@ -51,6 +45,6 @@ pub fn encode(decrypted: &Decrypted) -> super::Reply {
     crate::encode(&DecryptResponse {
         key_id: &decrypted.key_arn,
         plaintext: decrypted.plaintext.expose(),
-        encryption_algorithm: super::SYMMETRIC_DEFAULT,
+        encryption_algorithm: decrypted.algorithm.as_str(),
     })
 }

@@ -1,4 +1,4 @@
-//! CreateKey: a new symmetric key with fresh material, sealed under the root key.
+//! CreateKey: a new key of any spec with fresh material, sealed under the root key.
 
 use trent_core::error::{KmsError, Limit, TagProblem};
 use trent_core::id::{KeyId, Scope};
@@ -7,8 +7,6 @@ use trent_core::operation::Operation;
 use trent_core::quota::MAX_TAGS_PER_KEY;
 use trent_core::view::CreateKeyInput;
 use trent_core::view::KeyMetadata;
-use trent_crypto::material::KeyMaterial;
-use trent_crypto::root_key::seal_key_material;
 use trent_store::record::{KeyRecord, MaterialRecord};
 
 use crate::authorize::Facts;
@@ -93,10 +91,7 @@ impl Kms {
         (spec, usage, origin): (KeySpec, KeyUsage, Origin),
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
         let now = self.clock.now();
-        let material = KeyMaterial::generate()
-            .map_err(|error| KmsError::internal("generating key material", error))?;
-        let sealed = seal_key_material(self.root_key.as_ref(), &key_id, 1, &material)
-            .map_err(|error| KmsError::internal("sealing key material", error))?;
+        let sealed = super::material::new_material(self.root_key.as_ref(), &key_id, spec)?;
         let record = KeyRecord {
             key_id,
             scope: scope.clone(),

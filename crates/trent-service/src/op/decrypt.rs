@@ -1,34 +1,49 @@
-//! Decrypt.
+//! Decrypt: a symmetric ciphertext names its key in its header; an RSA
+//! ciphertext is raw RSAES-OAEP, so its key and algorithm must be named.
 
 use trent_core::action::Action;
+use trent_core::algorithm::EncryptionAlgorithm;
 use trent_core::context::EncryptionContext;
-use trent_core::error::KmsError;
+use trent_core::error::{Invalid, KeyUsageProblem, KmsError};
 use trent_core::id::{KeyId, KeyReference};
-use trent_core::key::KeyAction;
+use trent_core::key::{KeyAction, KeySpec, KeyUsage};
 use trent_core::operation::Operation;
 use trent_core::secret::Plaintext;
-use trent_core::view::Decrypted;
+use trent_core::view::{DecryptInput, Decrypted};
 use trent_crypto::ciphertext::{self, CiphertextHeader};
+use trent_store::record::KeyRecord;
 
-use super::material::Missing;
+use super::material::{check_usage, Missing};
 use crate::authorize::Facts;
+use crate::cache::OpenedKey;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
+
+/// What Decrypt (or ReEncrypt's source side) is asked to open.
+pub(crate) struct Source<'a> {
+    pub(crate) blob: &'a [u8],
+    pub(crate) context: &'a EncryptionContext,
+    pub(crate) key: Option<&'a KeyReference>,
+    pub(crate) algorithm: Option<EncryptionAlgorithm>,
+}
 
 impl Kms {
     /// Decrypt: the key is the one named inside the blob. A `key` given by
     /// the caller must be that key (`IncorrectKeyException` otherwise).
-    pub fn decrypt(
-        &self,
-        caller: &Caller,
-        blob: &[u8],
-        context: &EncryptionContext,
-        key: Option<&KeyReference>,
-        dry_run: bool,
-    ) -> Result<Decrypted, KmsError> {
-        let (decrypted, key_id) =
-            self.decrypt_as(caller, blob, context, key, Operation::Decrypt.action())?;
-        let decrypted = super::unless_dry_run(dry_run, decrypted)?;
+    pub fn decrypt(&self, caller: &Caller, input: &DecryptInput) -> Result<Decrypted, KmsError> {
+        let source = Source {
+            blob: &input.ciphertext,
+            context: &input.context,
+            key: input.key.as_ref(),
+            algorithm: input.algorithm,
+        };
+        let (decrypted, key_id) = self.decrypt_as(
+            caller,
+            &source,
+            Operation::Decrypt.action(),
+            Operation::Decrypt,
+        )?;
+        let decrypted = super::unless_dry_run(input.dry_run, decrypted)?;
         self.used(caller, key_id, Operation::Decrypt);
         Ok(decrypted)
     }
@@ -38,16 +53,37 @@ impl Kms {
     pub(crate) fn decrypt_as(
         &self,
         caller: &Caller,
-        blob: &[u8],
-        context: &EncryptionContext,
-        key: Option<&KeyReference>,
+        source: &Source<'_>,
         action: Action,
+        operation: Operation,
     ) -> Result<(Decrypted, KeyId), KmsError> {
-        let header = CiphertextHeader::peek(blob).map_err(|_| KmsError::InvalidCiphertext)?;
-        let record = match key {
+        let facts = Facts {
+            context: Some(source.context),
+            encryption_algorithm: source.algorithm,
+            ..Facts::default()
+        };
+        let asymmetric_algorithm = source
+            .algorithm
+            .filter(|algorithm| *algorithm != EncryptionAlgorithm::SymmetricDefault);
+        let Ok(header) = CiphertextHeader::peek(source.blob) else {
+            return match source.key {
+                // Not Trent's blob: an RSA ciphertext of a named key, or nothing.
+                Some(key) => {
+                    let record = self.resolve_with(caller, key, Accepts::AnyForm, action, facts)?;
+                    self.rsa_decrypt(&record, source, operation)
+                }
+                None if asymmetric_algorithm.is_some() => {
+                    Err(KmsError::Invalid(Invalid::KeyIdRequired))
+                }
+                None => Err(KmsError::InvalidCiphertext),
+            };
+        };
+        let record = match source.key {
             Some(key) => {
-                let named =
-                    self.resolve_for(caller, key, Accepts::AnyForm, action, Some(context))?;
+                let named = self.resolve_with(caller, key, Accepts::AnyForm, action, facts)?;
+                if named.spec != KeySpec::SymmetricDefault {
+                    return self.rsa_decrypt(&named, source, operation);
+                }
                 if named.key_id != header.key_id {
                     return Err(KmsError::IncorrectKey);
                 }
@@ -60,27 +96,60 @@ impl Kms {
                     .key_record(&header.key_id)?
                     .filter(|record| record.scope.region == *caller.region())
                     .ok_or(KmsError::InvalidCiphertext)?;
-                self.authorize(
-                    caller,
-                    &record,
-                    action,
-                    Facts {
-                        context: Some(context),
-                        ..Facts::default()
-                    },
-                )?;
+                self.authorize(caller, &record, action, facts)?;
                 record
             }
         };
         check_state(&record, KeyAction::RequiresEnabled)?;
+        check_usage(&record, KeyUsage::EncryptDecrypt, operation.name())?;
+        if let Some(algorithm) = asymmetric_algorithm {
+            return Err(KmsError::InvalidKeyUsage(
+                KeyUsageProblem::EncryptionAlgorithm(algorithm.as_str().to_owned()),
+            ));
+        }
         let material =
             self.material(&record, header.material_version, Missing::InvalidCiphertext)?;
-        let mut plaintext = ciphertext::decrypt(&material, blob, context)
+        let mut plaintext = ciphertext::decrypt(&material, source.blob, source.context)
             .map_err(|_| KmsError::InvalidCiphertext)?;
         let decrypted = Decrypted {
             // Moved, not copied: the zeroized buffer is handed over whole.
             plaintext: Plaintext::new(std::mem::take(&mut *plaintext)),
             key_arn: record.scope.key_arn(&record.key_id),
+            algorithm: EncryptionAlgorithm::SymmetricDefault,
+        };
+        Ok((decrypted, record.key_id))
+    }
+
+    /// RSAES-OAEP decryption with a named RSA key: without the algorithm, or
+    /// with another one, the ciphertext is simply not valid, as AWS answers.
+    fn rsa_decrypt(
+        &self,
+        record: &KeyRecord,
+        source: &Source<'_>,
+        operation: Operation,
+    ) -> Result<(Decrypted, KeyId), KmsError> {
+        check_state(record, KeyAction::RequiresEnabled)?;
+        check_usage(record, KeyUsage::EncryptDecrypt, operation.name())?;
+        if record.spec == KeySpec::SymmetricDefault {
+            return Err(KmsError::InvalidCiphertext);
+        }
+        if !source.context.is_empty() {
+            return Err(KmsError::Invalid(Invalid::ContextWithAsymmetricKey));
+        }
+        let algorithm = source
+            .algorithm
+            .filter(|algorithm| record.spec.rsa_oaep_max_plaintext_len(*algorithm).is_some())
+            .ok_or(KmsError::InvalidCiphertext)?;
+        let opened = self.opened_key(record)?;
+        let OpenedKey::Pair { private, .. } = opened.as_ref() else {
+            return Err(KmsError::internal_text("an RSA key opened as another kind"));
+        };
+        let mut plaintext = trent_crypto::oaep::decrypt(private, algorithm, source.blob)
+            .map_err(|_| KmsError::InvalidCiphertext)?;
+        let decrypted = Decrypted {
+            plaintext: Plaintext::new(std::mem::take(&mut *plaintext)),
+            key_arn: record.scope.key_arn(&record.key_id),
+            algorithm,
         };
         Ok((decrypted, record.key_id))
     }

@@ -31,7 +31,14 @@ impl Kms {
         )?;
         let plaintext = PlaintextDataKey::generate(length)
             .map_err(|error| KmsError::internal("generating a data key", error))?;
-        let encrypted = self.encrypt_with(&record, plaintext.expose(), context)?;
+        super::material::check_data_key_wrapping(&record, Operation::GenerateDataKey)?;
+        let encrypted = self.encrypt_with(
+            &record,
+            plaintext.expose(),
+            context,
+            trent_core::algorithm::EncryptionAlgorithm::SymmetricDefault,
+            Operation::GenerateDataKey,
+        )?;
         let data_key = super::unless_dry_run(
             dry_run,
             DataKey {

@@ -54,6 +54,54 @@ const WITHOUT_CONTEXT: &[&str] = &[
     "DeriveSharedSecret",
 ];
 
+/// The operations a grant for `key` may name, by the key's spec and usage.
+fn grantable_operations(key: &KeyRecord) -> &'static [&'static str] {
+    use trent_core::key::{KeySpec, KeyUsage};
+    match (key.spec, key.usage) {
+        (KeySpec::SymmetricDefault, _) => SYMMETRIC_GRANT_OPERATIONS,
+        (_, KeyUsage::GenerateVerifyMac) => &[
+            "CreateGrant",
+            "RetireGrant",
+            "DescribeKey",
+            "GenerateMac",
+            "VerifyMac",
+        ],
+        (_, KeyUsage::SignVerify) => &[
+            "CreateGrant",
+            "RetireGrant",
+            "DescribeKey",
+            "GetPublicKey",
+            "Sign",
+            "Verify",
+        ],
+        (_, KeyUsage::EncryptDecrypt) => &[
+            "CreateGrant",
+            "RetireGrant",
+            "DescribeKey",
+            "GetPublicKey",
+            "Encrypt",
+            "Decrypt",
+            "ReEncryptFrom",
+            "ReEncryptTo",
+        ],
+        (_, KeyUsage::KeyAgreement) => &[
+            "CreateGrant",
+            "RetireGrant",
+            "DescribeKey",
+            "GetPublicKey",
+            "DeriveSharedSecret",
+        ],
+        (_, KeyUsage::EncapsulateDecapsulate) => &[
+            "CreateGrant",
+            "RetireGrant",
+            "DescribeKey",
+            "GetPublicKey",
+            "Encapsulate",
+            "Decapsulate",
+        ],
+    }
+}
+
 /// A constraint kind as the store records it.
 fn stored_kind(kind: ConstraintKind) -> StoredConstraintKind {
     match kind {
@@ -205,8 +253,9 @@ impl Kms {
         };
         let record = self.resolve_grantable(caller, key, &input, facts)?;
         check_state(&record, KeyAction::RequiresEnabled)?;
+        let grantable = grantable_operations(&record);
         for operation in &input.operations {
-            if !SYMMETRIC_GRANT_OPERATIONS.contains(&operation.as_str()) {
+            if !grantable.contains(&operation.as_str()) {
                 return Err(KmsError::GrantOperation(
                     GrantOperationProblem::NotForKeySpec {
                         operation: operation.clone(),
@@ -221,6 +270,11 @@ impl Kms {
                     },
                 ));
             }
+        }
+        if input.constraint.is_some() && record.spec != trent_core::key::KeySpec::SymmetricDefault {
+            return Err(KmsError::Invalid(
+                trent_core::error::Invalid::GrantContextNotSymmetric,
+            ));
         }
         let constraint = input
             .constraint

@@ -2,11 +2,19 @@
 
 use std::sync::Arc;
 
+use trent_core::error::KeyUsageProblem;
 use trent_core::error::KmsError;
+use trent_core::id::KeyId;
+use trent_core::key::{KeySpec, KeyUsage};
+use trent_core::sealed::SealedKeyMaterial;
+use trent_crypto::asymmetric::PrivateKey;
+use trent_crypto::mac::HmacKey;
 use trent_crypto::material::KeyMaterial;
-use trent_crypto::root_key::open_key_material;
+use trent_crypto::root_key::{open_key_material, seal_key_material};
+use trent_crypto::sealed_key::{open_hmac_key, open_private_key, seal_hmac_key, seal_private_key};
 use trent_store::record::KeyRecord;
 
+use crate::cache::OpenedKey;
 use crate::{store_failed, Kms};
 
 /// Whether a missing material version means a bad ciphertext or a broken store.
@@ -52,4 +60,106 @@ impl Kms {
             .insert_material(seen, key.key_id, version, material.clone());
         Ok(material)
     }
+
+    /// Opens `key`'s asymmetric or HMAC material (its one version).
+    pub(crate) fn opened_key(&self, key: &KeyRecord) -> Result<Arc<OpenedKey>, KmsError> {
+        if let Some(opened) = self.cache.opened(&key.key_id) {
+            return Ok(opened);
+        }
+        let seen = self.cache.generation();
+        let version = key.current_material_version;
+        let sealed = self
+            .store
+            .key_material(&key.key_id, version)
+            .map_err(store_failed)?
+            .ok_or(KmsError::Internal(trent_core::error::InternalError {
+                context: "key material version missing from store",
+                source: None,
+            }))?;
+        let failed = |error| KmsError::internal("opening key material under the root key", error);
+        let opened = if key.spec.hmac_key_len().is_some() {
+            OpenedKey::Hmac(
+                open_hmac_key(
+                    self.root_key.as_ref(),
+                    &key.key_id,
+                    version,
+                    key.spec,
+                    &sealed,
+                )
+                .map_err(failed)?,
+            )
+        } else {
+            let private = open_private_key(
+                self.root_key.as_ref(),
+                &key.key_id,
+                version,
+                key.spec,
+                &sealed,
+            )
+            .map_err(failed)?;
+            let public = private.public_key().map_err(failed)?;
+            OpenedKey::Pair { private, public }
+        };
+        let opened = Arc::new(opened);
+        self.cache.insert_opened(seen, key.key_id, opened.clone());
+        Ok(opened)
+    }
+}
+
+/// Fresh material for a new key of `spec`, sealed as version 1. RSA key
+/// generation takes up to seconds: CreateKey runs on the blocking pool.
+pub(crate) fn new_material(
+    root_key: &dyn trent_crypto::root_key::RootKeyProvider,
+    key_id: &KeyId,
+    spec: KeySpec,
+) -> Result<SealedKeyMaterial, KmsError> {
+    let generating = |error| KmsError::internal("generating key material", error);
+    let sealing = |error| KmsError::internal("sealing key material", error);
+    if spec == KeySpec::SymmetricDefault {
+        let material = KeyMaterial::generate().map_err(generating)?;
+        seal_key_material(root_key, key_id, 1, &material).map_err(sealing)
+    } else if spec.hmac_key_len().is_some() {
+        let key = HmacKey::generate(spec).map_err(generating)?;
+        seal_hmac_key(root_key, key_id, 1, &key).map_err(sealing)
+    } else {
+        let key = PrivateKey::generate(spec).map_err(generating)?;
+        seal_private_key(root_key, key_id, 1, &key).map_err(sealing)
+    }
+}
+
+/// Refuses a key whose usage is not `usage` for `operation`, as AWS words it.
+pub(crate) fn check_usage(
+    record: &KeyRecord,
+    usage: KeyUsage,
+    operation: &'static str,
+) -> Result<(), KmsError> {
+    if record.usage == usage {
+        Ok(())
+    } else {
+        Err(KmsError::InvalidKeyUsage(KeyUsageProblem::Usage {
+            arn: record.scope.key_arn(&record.key_id),
+            usage: record.usage,
+            operation,
+        }))
+    }
+}
+
+/// Refuses a key that cannot wrap data keys or data key pairs for
+/// `operation`: not enabled, not for encryption, or asymmetric.
+pub(crate) fn check_data_key_wrapping(
+    record: &KeyRecord,
+    operation: trent_core::operation::Operation,
+) -> Result<(), KmsError> {
+    use trent_core::operation::Operation;
+    crate::resolve::check_state(record, trent_core::key::KeyAction::RequiresEnabled)?;
+    check_usage(record, KeyUsage::EncryptDecrypt, operation.name())?;
+    if record.spec == KeySpec::SymmetricDefault {
+        return Ok(());
+    }
+    Err(KmsError::InvalidKeyUsage(match operation {
+        Operation::GenerateDataKeyPair | Operation::GenerateDataKeyPairWithoutPlaintext => {
+            KeyUsageProblem::DataKeyPairUnderAsymmetricKey
+        }
+        _ => KeyUsageProblem::DataKeyUnderAsymmetricKey,
+    }))
 }

@@ -27,10 +27,9 @@ pub(crate) const DEFAULT_ROTATION_PERIOD_DAYS: u32 = 365;
 pub(crate) const MAX_ON_DEMAND_ROTATIONS: usize = 25;
 
 fn check_rotatable(key: &KeyRecord) -> Result<(), KmsError> {
+    // Asymmetric and HMAC keys do not rotate; AWS says nothing more.
     if key.spec != KeySpec::SymmetricDefault {
-        return Err(KmsError::UnsupportedOperation(Unsupported::KeySpec(
-            key.spec.as_str().to_owned(),
-        )));
+        return Err(KmsError::UnsupportedOperation(Unsupported::KeyKind));
     }
     if key.origin != Origin::AwsKms {
         return Err(KmsError::UnsupportedOperation(Unsupported::Origin(
@@ -85,7 +84,10 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
-        check_rotatable(&record)?;
+        // Asymmetric and HMAC keys never rotate: disabling succeeds, as on AWS.
+        if record.spec == KeySpec::SymmetricDefault {
+            check_rotatable(&record)?;
+        }
         record.rotation_enabled = false;
         record.next_rotation_at = None;
         self.save_key(&record)
@@ -139,7 +141,10 @@ impl Kms {
             Accepts::IdOrArn,
             Operation::ListKeyRotations.action(),
         )?;
-        check_rotatable(&record)?;
+        // Asymmetric and HMAC keys list no rotations, as on AWS.
+        if record.spec == KeySpec::SymmetricDefault {
+            check_rotatable(&record)?;
+        }
         let rotations: Vec<Rotation> = self
             .store
             .materials(&record.key_id)

@@ -1,0 +1,68 @@
+//! Encapsulate.
+
+use serde::Serialize;
+use trent_core::algorithm::EncapsulationAlgorithm;
+use trent_core::id::KeyReference;
+use trent_core::view::SharedSecret;
+
+use crate::blob::serialize_base64;
+use crate::check::Checks;
+use crate::dto::request;
+use crate::error::Failure;
+
+request!(/** Encapsulate input. */ EncapsulateRequest {
+    key_id: String, encapsulation_algorithm: String, grant_tokens: Vec<String>, dry_run: bool,
+});
+
+/// A checked Encapsulate request.
+#[derive(Debug)]
+pub struct Request {
+    /// The ML-KEM key.
+    pub key: KeyReference,
+    /// Grant tokens, still to be checked by the service.
+    pub grant_tokens: Vec<String>,
+    /// Only check; encapsulate nothing for the caller.
+    pub dry_run: bool,
+}
+
+/// Decodes and checks the request.
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
+    let request: EncapsulateRequest = crate::decode(body)?;
+    let mut checks = Checks::new();
+    let key_id = checks.required_key_id("keyId", &request.key_id);
+    checks.required_enum(
+        "encapsulationAlgorithm",
+        &request.encapsulation_algorithm,
+        EncapsulationAlgorithm::ALL,
+        EncapsulationAlgorithm::as_str,
+    );
+    checks.grant_tokens(request.grant_tokens.as_ref());
+    checks.finish()?;
+    Ok(Request {
+        key: super::checked_key(key_id)?,
+        grant_tokens: request.grant_tokens.unwrap_or_default(),
+        dry_run: request.dry_run.unwrap_or(false),
+    })
+}
+
+/// Holds a shared secret: no `Debug`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EncapsulateResponse<'a> {
+    key_id: &'a str,
+    #[serde(serialize_with = "serialize_base64")]
+    shared_secret: &'a [u8],
+    #[serde(serialize_with = "serialize_base64")]
+    shared_secret_ciphertext_blob: &'a [u8],
+    encapsulation_algorithm: &'static str,
+}
+
+/// Encodes the secret and its ciphertext.
+pub fn encode(secret: &SharedSecret) -> super::Reply {
+    crate::encode(&EncapsulateResponse {
+        key_id: &secret.key_arn,
+        shared_secret: secret.secret.expose(),
+        shared_secret_ciphertext_blob: secret.ciphertext.as_deref().unwrap_or_default(),
+        encapsulation_algorithm: EncapsulationAlgorithm::MlKem.as_str(),
+    })
+}

@@ -1,0 +1,109 @@
+//! GenerateMac and VerifyMac: HMAC with the key's secret.
+
+use trent_core::algorithm::MacAlgorithm;
+use trent_core::error::{KeyUsageProblem, KmsError};
+use trent_core::key::{KeyAction, KeyUsage};
+use trent_core::operation::Operation;
+use trent_core::view::{MacInput, MacTag, Verified};
+use trent_crypto::mac::HmacKey;
+use trent_crypto::Verification;
+use trent_store::record::KeyRecord;
+
+use super::material::check_usage;
+use crate::authorize::Facts;
+use crate::cache::OpenedKey;
+use crate::resolve::{check_state, Accepts};
+use crate::{Caller, Kms};
+
+impl Kms {
+    /// GenerateMac.
+    pub fn generate_mac(&self, caller: &Caller, input: &MacInput) -> Result<MacTag, KmsError> {
+        let (record, opened) = self.mac_key(caller, input, Operation::GenerateMac)?;
+        let mac = trent_crypto::mac::mac(hmac(&opened)?, input.algorithm, input.message.expose())
+            .map_err(|error| KmsError::internal("computing an HMAC", error))?;
+        let tag = super::unless_dry_run(
+            input.dry_run,
+            MacTag {
+                key_arn: record.scope.key_arn(&record.key_id),
+                mac,
+                algorithm: input.algorithm,
+            },
+        )?;
+        self.used(caller, record.key_id, Operation::GenerateMac);
+        Ok(tag)
+    }
+
+    /// VerifyMac: compared in constant time; a wrong MAC is
+    /// `KMSInvalidMacException`, even with `DryRun`.
+    pub fn verify_mac(
+        &self,
+        caller: &Caller,
+        input: &MacInput,
+        mac: &[u8],
+    ) -> Result<Verified<MacAlgorithm>, KmsError> {
+        let (record, opened) = self.mac_key(caller, input, Operation::VerifyMac)?;
+        let outcome = trent_crypto::mac::verify_mac(
+            hmac(&opened)?,
+            input.algorithm,
+            input.message.expose(),
+            mac,
+        )
+        .map_err(|error| KmsError::internal("checking an HMAC", error))?;
+        if outcome == Verification::Invalid {
+            return Err(KmsError::MacNotValid);
+        }
+        let verified = super::unless_dry_run(
+            input.dry_run,
+            Verified {
+                key_arn: record.scope.key_arn(&record.key_id),
+                algorithm: input.algorithm,
+            },
+        )?;
+        self.used(caller, record.key_id, Operation::VerifyMac);
+        Ok(verified)
+    }
+
+    /// The HMAC key of a request, authorized and checked as AWS checks it:
+    /// state, usage, then the one algorithm its spec offers.
+    fn mac_key(
+        &self,
+        caller: &Caller,
+        input: &MacInput,
+        operation: Operation,
+    ) -> Result<(std::sync::Arc<KeyRecord>, std::sync::Arc<OpenedKey>), KmsError> {
+        let request = [("kms:MacAlgorithm", input.algorithm.as_str())];
+        let record = self.resolve_with(
+            caller,
+            &input.key,
+            Accepts::AnyForm,
+            operation.action(),
+            Facts {
+                request: &request,
+                ..Facts::default()
+            },
+        )?;
+        check_state(&record, KeyAction::RequiresEnabled)?;
+        check_usage(&record, KeyUsage::GenerateVerifyMac, operation.name())?;
+        let offered = record
+            .spec
+            .algorithms(KeyUsage::GenerateVerifyMac)
+            .is_some_and(|algorithms| algorithms.mac.contains(&input.algorithm));
+        if !offered {
+            return Err(KmsError::InvalidKeyUsage(KeyUsageProblem::Algorithm {
+                algorithm: input.algorithm.as_str(),
+                spec: record.spec,
+            }));
+        }
+        let opened = self.opened_key(&record)?;
+        Ok((record, opened))
+    }
+}
+
+fn hmac(opened: &OpenedKey) -> Result<&HmacKey, KmsError> {
+    match opened {
+        OpenedKey::Hmac(key) => Ok(key),
+        OpenedKey::Pair { .. } => Err(KmsError::internal_text(
+            "an HMAC key opened as another kind",
+        )),
+    }
+}

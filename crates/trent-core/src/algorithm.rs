@@ -480,7 +480,10 @@ mod tests {
         let rsa_encrypt = Rsa4096.algorithms(KeyUsage::EncryptDecrypt).unwrap();
         assert_eq!(rsa_encrypt.encryption, RSA_ENCRYPTION);
         assert_eq!(
-            EccNistP521.algorithms(KeyUsage::SignVerify).unwrap().signing,
+            EccNistP521
+                .algorithms(KeyUsage::SignVerify)
+                .unwrap()
+                .signing,
             &[SigningAlgorithm::EcdsaSha512]
         );
         assert_eq!(

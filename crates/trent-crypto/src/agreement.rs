@@ -114,7 +114,12 @@ mod tests {
                         derive_shared_secret(&key, KeyAgreementAlgorithm::Ecdh, &case.public_key);
                     match (case.result, result) {
                         (TestResult::Valid, Ok(secret)) => {
-                            assert_eq!(secret.expose(), &case.shared_secret[..], "case {}", case.tc_id)
+                            assert_eq!(
+                                secret.expose(),
+                                &case.shared_secret[..],
+                                "case {}",
+                                case.tc_id
+                            )
                         }
                         (TestResult::Valid, Err(error)) => {
                             panic!("case {} refused: {error}", case.tc_id)
@@ -123,7 +128,12 @@ mod tests {
                             assert!(result.is_err(), "case {} accepted", case.tc_id)
                         }
                         (TestResult::Acceptable, Ok(secret)) => {
-                            assert_eq!(secret.expose(), &case.shared_secret[..], "case {}", case.tc_id)
+                            assert_eq!(
+                                secret.expose(),
+                                &case.shared_secret[..],
+                                "case {}",
+                                case.tc_id
+                            )
                         }
                         (TestResult::Acceptable, Err(_)) => acceptable_refused += 1,
                     }

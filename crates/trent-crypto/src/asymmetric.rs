@@ -124,7 +124,9 @@ fn ec_algorithms(
     }
 }
 
-pub(crate) fn ml_dsa_algorithm(spec: KeySpec) -> Option<&'static lc_signature::PqdsaSigningAlgorithm> {
+pub(crate) fn ml_dsa_algorithm(
+    spec: KeySpec,
+) -> Option<&'static lc_signature::PqdsaSigningAlgorithm> {
     match spec {
         KeySpec::MlDsa44 => Some(&lc_signature::ML_DSA_44_SIGNING),
         KeySpec::MlDsa65 => Some(&lc_signature::ML_DSA_65_SIGNING),
@@ -144,13 +146,13 @@ pub(crate) struct MlKemParameters {
 }
 
 pub(crate) fn ml_kem_parameters(spec: KeySpec) -> Option<MlKemParameters> {
-    let (algorithm, arc, decapsulation_key_len, encapsulation_key_len, ciphertext_len) =
-        match spec {
-            KeySpec::MlKem512 => (&lc_kem::ML_KEM_512, 1, 1632, 800, 768),
-            KeySpec::MlKem768 => (&lc_kem::ML_KEM_768, 2, 2400, 1184, 1088),
-            KeySpec::MlKem1024 => (&lc_kem::ML_KEM_1024, 3, 3168, 1568, 1568),
-            _ => return None,
-        };
+    let (algorithm, arc, decapsulation_key_len, encapsulation_key_len, ciphertext_len) = match spec
+    {
+        KeySpec::MlKem512 => (&lc_kem::ML_KEM_512, 1, 1632, 800, 768),
+        KeySpec::MlKem768 => (&lc_kem::ML_KEM_768, 2, 2400, 1184, 1088),
+        KeySpec::MlKem1024 => (&lc_kem::ML_KEM_1024, 3, 3168, 1568, 1568),
+        _ => return None,
+    };
     Some(MlKemParameters {
         algorithm,
         arc,
@@ -257,7 +259,8 @@ impl PrivateKey {
             }));
         }
         if let Some(algorithm) = ml_dsa_algorithm(spec) {
-            let signing = lc_signature::PqdsaKeyPair::from_pkcs8(algorithm, pkcs8).map_err(failed)?;
+            let signing =
+                lc_signature::PqdsaKeyPair::from_pkcs8(algorithm, pkcs8).map_err(failed)?;
             return Ok(Self::MlDsa(MlDsaPrivateKey {
                 spec,
                 pkcs8: copy(pkcs8),
@@ -393,7 +396,12 @@ macro_rules! family_spec_and_debug {
     };
 }
 
-family_spec_and_debug!(RsaPrivateKey, EcPrivateKey, MlDsaPrivateKey, MlKemPrivateKey);
+family_spec_and_debug!(
+    RsaPrivateKey,
+    EcPrivateKey,
+    MlDsaPrivateKey,
+    MlKemPrivateKey
+);
 
 impl std::fmt::Debug for Ed25519PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -426,8 +434,7 @@ impl PublicKey {
             let key = lc_signature::ParsedPublicKey::new(algorithm, der).map_err(bad)?;
             spki(&key)?
         } else if let Some(parameters) = ml_kem_parameters(spec) {
-            let raw =
-                der::ml_kem_spki_key(parameters.arc, parameters.encapsulation_key_len, der)?;
+            let raw = der::ml_kem_spki_key(parameters.arc, parameters.encapsulation_key_len, der)?;
             lc_kem::EncapsulationKey::new(parameters.algorithm, raw).map_err(bad)?;
             der.to_vec()
         } else {
@@ -525,7 +532,11 @@ mod tests {
     fn public_keys_of_another_shape_are_refused() {
         let p256 = PrivateKey::generate(KeySpec::EccNistP256).unwrap();
         let der = p256.public_key().unwrap().der().to_vec();
-        for spec in [KeySpec::EccNistP384, KeySpec::EccSecgP256k1, KeySpec::Rsa2048] {
+        for spec in [
+            KeySpec::EccNistP384,
+            KeySpec::EccSecgP256k1,
+            KeySpec::Rsa2048,
+        ] {
             assert_eq!(
                 PublicKey::from_der(spec, &der),
                 Err(CryptoError::InvalidInput)

@@ -40,14 +40,18 @@ mod tests {
                 continue;
             }
             if *spec == DataKeyPairSpec::Sm2 {
-                assert_eq!(generate_data_key_pair(*spec).unwrap_err(), CryptoError::Unsupported);
+                assert_eq!(
+                    generate_data_key_pair(*spec).unwrap_err(),
+                    CryptoError::Unsupported
+                );
                 continue;
             }
             let pair = generate_data_key_pair(*spec).unwrap();
             let public = PublicKey::from_der(spec.key_spec(), &pair.public_key).unwrap();
             assert_eq!(pair.private_key.expose()[0], 0x30, "{spec}");
             if spec.key_spec().is_asymmetric() && !spec.as_str().starts_with("ML_KEM") {
-                let private = PrivateKey::from_pkcs8(spec.key_spec(), pair.private_key.expose()).unwrap();
+                let private =
+                    PrivateKey::from_pkcs8(spec.key_spec(), pair.private_key.expose()).unwrap();
                 assert_eq!(private.public_key().unwrap(), public, "{spec}");
             }
         }
@@ -56,11 +60,18 @@ mod tests {
     #[test]
     fn a_data_key_pair_signs_and_its_public_key_verifies() {
         let pair = generate_data_key_pair(DataKeyPairSpec::EccSecgP256k1).unwrap();
-        let private = PrivateKey::from_pkcs8(KeySpec::EccSecgP256k1, pair.private_key.expose()).unwrap();
+        let private =
+            PrivateKey::from_pkcs8(KeySpec::EccSecgP256k1, pair.private_key.expose()).unwrap();
         let public = PublicKey::from_der(KeySpec::EccSecgP256k1, &pair.public_key).unwrap();
-        let signature = sign::sign(&private, SigningAlgorithm::EcdsaSha256, Message::Raw(b"m")).unwrap();
+        let signature =
+            sign::sign(&private, SigningAlgorithm::EcdsaSha256, Message::Raw(b"m")).unwrap();
         assert_eq!(
-            sign::verify(&public, SigningAlgorithm::EcdsaSha256, Message::Raw(b"m"), &signature),
+            sign::verify(
+                &public,
+                SigningAlgorithm::EcdsaSha256,
+                Message::Raw(b"m"),
+                &signature
+            ),
             Ok(crate::Verification::Valid)
         );
     }

@@ -37,7 +37,9 @@ fn len_of_len(len: usize) -> usize {
 /// A tag-length-value with `content` copied in, into a buffer that is
 /// zeroized when dropped (the content may be a private key).
 fn tlv(tag: u8, content: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(1 + len_of_len(content.len()) + content.len()));
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        1 + len_of_len(content.len()) + content.len(),
+    ));
     out.push(tag);
     push_len(&mut out, content.len());
     out.extend_from_slice(content);
@@ -98,7 +100,11 @@ mod tests {
 
     #[test]
     fn lengths_use_the_shortest_form() {
-        for (len, expected) in [(5, vec![5]), (200, vec![0x81, 200]), (300, vec![0x82, 1, 44])] {
+        for (len, expected) in [
+            (5, vec![5]),
+            (200, vec![0x81, 200]),
+            (300, vec![0x82, 1, 44]),
+        ] {
             let mut out = Vec::new();
             push_len(&mut out, len);
             assert_eq!(out, expected);

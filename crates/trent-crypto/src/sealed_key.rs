@@ -60,9 +60,13 @@ fn kind_of(spec: KeySpec) -> Result<u8, CryptoError> {
 }
 
 fn encoding_of(byte: u8) -> Option<Encoding> {
-    [Encoding::Pkcs8, Encoding::MlKemExpanded, Encoding::RawSecret]
-        .into_iter()
-        .find(|encoding| *encoding as u8 == byte)
+    [
+        Encoding::Pkcs8,
+        Encoding::MlKemExpanded,
+        Encoding::RawSecret,
+    ]
+    .into_iter()
+    .find(|encoding| *encoding as u8 == byte)
 }
 
 fn label(key_id: &KeyId, version: u32, header: &[u8; HEADER_LEN]) -> Vec<u8> {
@@ -96,7 +100,9 @@ fn open(
     sealed: &SealedKeyMaterial,
 ) -> Result<(Encoding, zeroize::Zeroizing<Vec<u8>>), CryptoError> {
     let bytes = sealed.as_bytes();
-    let (header, body) = bytes.split_at_checked(HEADER_LEN).ok_or(CryptoError::Failed)?;
+    let (header, body) = bytes
+        .split_at_checked(HEADER_LEN)
+        .ok_or(CryptoError::Failed)?;
     let header: [u8; HEADER_LEN] = header.try_into().map_err(|_| CryptoError::Failed)?;
     let expected_kind = kind_of(spec).map_err(|_| CryptoError::Failed)?;
     if header[0] != FORMAT_VERSION || header[1] != expected_kind {
@@ -150,7 +156,14 @@ pub fn seal_hmac_key(
     version: u32,
     key: &HmacKey,
 ) -> Result<SealedKeyMaterial, CryptoError> {
-    seal(provider, key_id, version, key.spec(), Encoding::RawSecret, key.secret())
+    seal(
+        provider,
+        key_id,
+        version,
+        key.spec(),
+        Encoding::RawSecret,
+        key.secret(),
+    )
 }
 
 /// Opens one version of an HMAC key, which must be of `spec`.
@@ -192,7 +205,10 @@ mod tests {
             let sealed = seal_private_key(&provider, &key_id, 1, &key).unwrap();
             assert_eq!(peek_spec(&sealed), Some(spec));
             let (_, payload) = key.encoded();
-            assert!(!sealed.as_bytes().windows(32).any(|w| payload.windows(32).any(|p| p == w)));
+            assert!(!sealed
+                .as_bytes()
+                .windows(32)
+                .any(|w| payload.windows(32).any(|p| p == w)));
             let opened = open_private_key(&provider, &key_id, 1, spec, &sealed).unwrap();
             assert_eq!(opened.public_key().unwrap(), key.public_key().unwrap());
             let fails = [
@@ -208,7 +224,9 @@ mod tests {
             let mut bytes = sealed.as_bytes().to_vec();
             bytes[1] = 0x11;
             let forged = SealedKeyMaterial::from_bytes(bytes);
-            assert!(open_private_key(&provider, &key_id, 1, KeySpec::EccNistP384, &forged).is_err());
+            assert!(
+                open_private_key(&provider, &key_id, 1, KeySpec::EccNistP384, &forged).is_err()
+            );
         }
         let hmac = HmacKey::generate(KeySpec::Hmac384).unwrap();
         let sealed = seal_hmac_key(&provider, &key_id, 7, &hmac).unwrap();
@@ -258,11 +276,15 @@ mod known_answer {
 
     #[test]
     fn version_1_blobs_written_earlier_still_open() {
-        let provider = FileRootKeyProvider::open_or_create(&fixtures().join("root-key"), false).unwrap();
+        let provider =
+            FileRootKeyProvider::open_or_create(&fixtures().join("root-key"), false).unwrap();
         let key_id = KeyId::from_bytes([7; 16]);
         for spec in ASYMMETRIC_SPECS {
             let sealed = SealedKeyMaterial::from_bytes(read(&format!("{spec}.sealed")));
-            assert_eq!(sealed.as_bytes()[..2], [FORMAT_VERSION, kind_of(*spec).unwrap()]);
+            assert_eq!(
+                sealed.as_bytes()[..2],
+                [FORMAT_VERSION, kind_of(*spec).unwrap()]
+            );
             assert_eq!(peek_spec(&sealed), Some(*spec));
             let key = open_private_key(&provider, &key_id, 1, *spec, &sealed).unwrap();
             let public = key.public_key().unwrap();
@@ -277,19 +299,27 @@ mod known_answer {
                 );
             }
             if spec.algorithms(KeyUsage::EncryptDecrypt).is_some() {
-                let ciphertext = oaep::encrypt(&public, EncryptionAlgorithm::RsaesOaepSha256, b"v1").unwrap();
+                let ciphertext =
+                    oaep::encrypt(&public, EncryptionAlgorithm::RsaesOaepSha256, b"v1").unwrap();
                 assert_eq!(
-                    &oaep::decrypt(&key, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext).unwrap()[..],
+                    &oaep::decrypt(&key, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext)
+                        .unwrap()[..],
                     b"v1"
                 );
             }
             if spec.algorithms(KeyUsage::EncapsulateDecapsulate).is_some() {
                 let ciphertext = read(&format!("{spec}.kem-ciphertext"));
-                let secret = kem::decapsulate(&key, EncapsulationAlgorithm::MlKem, &ciphertext).unwrap();
+                let secret =
+                    kem::decapsulate(&key, EncapsulationAlgorithm::MlKem, &ciphertext).unwrap();
                 assert_eq!(secret.expose(), &read(&format!("{spec}.kem-secret"))[..]);
             }
         }
-        for spec in [KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512] {
+        for spec in [
+            KeySpec::Hmac224,
+            KeySpec::Hmac256,
+            KeySpec::Hmac384,
+            KeySpec::Hmac512,
+        ] {
             let sealed = SealedKeyMaterial::from_bytes(read(&format!("{spec}.sealed")));
             let key: HmacKey = open_hmac_key(&provider, &key_id, 1, spec, &sealed).unwrap();
             let tag = read(&format!("{spec}.tag"));

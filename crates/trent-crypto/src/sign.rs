@@ -172,7 +172,12 @@ pub fn sign(
                     .map_err(failed)?,
                 _ => rsa
                     .signing
-                    .sign(signing, &SystemRandom::new(), message.bytes(), &mut signature)
+                    .sign(
+                        signing,
+                        &SystemRandom::new(),
+                        message.bytes(),
+                        &mut signature,
+                    )
                     .map_err(failed)?,
             }
             Ok(signature)
@@ -217,8 +222,7 @@ pub fn verify(
     signature: &[u8],
 ) -> Result<Verification, CryptoError> {
     let scheme = scheme(key.spec(), algorithm, &message)?;
-    let (verification, hash): (&'static dyn lc_signature::VerificationAlgorithm, _) = match scheme
-    {
+    let (verification, hash): (&'static dyn lc_signature::VerificationAlgorithm, _) = match scheme {
         Scheme::Rsa {
             verification, hash, ..
         } => (verification, Some(hash)),
@@ -282,7 +286,10 @@ mod tests {
                 let check = |message: Message<'_>, signature: &[u8]| {
                     verify(&public, *algorithm, message, signature).unwrap()
                 };
-                assert_eq!(check(Message::Raw(message), &signature), Verification::Valid);
+                assert_eq!(
+                    check(Message::Raw(message), &signature),
+                    Verification::Valid
+                );
                 assert_eq!(
                     check(Message::Raw(b"trent signs that"), &signature),
                     Verification::Invalid
@@ -305,7 +312,10 @@ mod tests {
                 }
                 let last = signature.len() - 1;
                 signature[last] ^= 1;
-                assert_eq!(check(Message::Raw(message), &signature), Verification::Invalid);
+                assert_eq!(
+                    check(Message::Raw(message), &signature),
+                    Verification::Invalid
+                );
             }
         }
     }
@@ -318,25 +328,45 @@ mod tests {
             Err(CryptoError::InvalidInput)
         );
         assert_eq!(
-            sign(&p256, SigningAlgorithm::EcdsaSha256, Message::ExternalMu(&[0; 64])),
+            sign(
+                &p256,
+                SigningAlgorithm::EcdsaSha256,
+                Message::ExternalMu(&[0; 64])
+            ),
             Err(CryptoError::InvalidInput)
         );
         let ml_dsa = PrivateKey::generate(KeySpec::MlDsa44).unwrap();
         assert_eq!(
-            sign(&ml_dsa, SigningAlgorithm::MlDsaShake256, Message::ExternalMu(&[0; 64])),
+            sign(
+                &ml_dsa,
+                SigningAlgorithm::MlDsaShake256,
+                Message::ExternalMu(&[0; 64])
+            ),
             Err(CryptoError::Unsupported)
         );
         assert_eq!(
-            sign(&ml_dsa, SigningAlgorithm::MlDsaShake256, Message::ExternalMu(&[0; 63])),
+            sign(
+                &ml_dsa,
+                SigningAlgorithm::MlDsaShake256,
+                Message::ExternalMu(&[0; 63])
+            ),
             Err(CryptoError::InvalidInput)
         );
         assert_eq!(
-            sign(&ml_dsa, SigningAlgorithm::MlDsaShake256, Message::Digest(&[0; 64])),
+            sign(
+                &ml_dsa,
+                SigningAlgorithm::MlDsaShake256,
+                Message::Digest(&[0; 64])
+            ),
             Err(CryptoError::InvalidInput)
         );
         let ed = PrivateKey::generate(KeySpec::EccNistEdwards25519).unwrap();
         assert_eq!(
-            sign(&ed, SigningAlgorithm::Ed25519Sha512, Message::Digest(&[0; 64])),
+            sign(
+                &ed,
+                SigningAlgorithm::Ed25519Sha512,
+                Message::Digest(&[0; 64])
+            ),
             Err(CryptoError::InvalidInput)
         );
         assert_eq!(
@@ -348,11 +378,31 @@ mod tests {
     #[test]
     fn signatures_have_the_shapes_aws_returns() {
         let cases = [
-            (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256, Some(256)),
-            (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519Sha512, Some(64)),
-            (KeySpec::MlDsa44, SigningAlgorithm::MlDsaShake256, Some(2420)),
-            (KeySpec::MlDsa65, SigningAlgorithm::MlDsaShake256, Some(3309)),
-            (KeySpec::MlDsa87, SigningAlgorithm::MlDsaShake256, Some(4627)),
+            (
+                KeySpec::Rsa2048,
+                SigningAlgorithm::RsassaPssSha256,
+                Some(256),
+            ),
+            (
+                KeySpec::EccNistEdwards25519,
+                SigningAlgorithm::Ed25519Sha512,
+                Some(64),
+            ),
+            (
+                KeySpec::MlDsa44,
+                SigningAlgorithm::MlDsaShake256,
+                Some(2420),
+            ),
+            (
+                KeySpec::MlDsa65,
+                SigningAlgorithm::MlDsaShake256,
+                Some(3309),
+            ),
+            (
+                KeySpec::MlDsa87,
+                SigningAlgorithm::MlDsaShake256,
+                Some(4627),
+            ),
             (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, None),
         ];
         for (spec, algorithm, len) in cases {
@@ -440,7 +490,14 @@ mod tests {
             for group in TestSet::load(name).unwrap().test_groups {
                 let public = PublicKey::from_der(rsa_spec(group.key_size), &group.der).unwrap();
                 for case in group.tests {
-                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                    if check_vector(
+                        &public,
+                        algorithm,
+                        case.result,
+                        &case.msg,
+                        &case.sig,
+                        case.tc_id,
+                    ) {
                         acceptable_refused += 1;
                     }
                     applied += 1;
@@ -473,14 +530,23 @@ mod tests {
             for group in TestSet::load(name).unwrap().test_groups {
                 let public = PublicKey::from_der(rsa_spec(group.key_size), &group.der).unwrap();
                 for case in group.tests {
-                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                    if check_vector(
+                        &public,
+                        algorithm,
+                        case.result,
+                        &case.msg,
+                        &case.sig,
+                        case.tc_id,
+                    ) {
                         acceptable_refused += 1;
                     }
                     applied += 1;
                 }
             }
         }
-        println!("wycheproof rsa-pkcs1: {applied} applied, {acceptable_refused} acceptable refused");
+        println!(
+            "wycheproof rsa-pkcs1: {applied} applied, {acceptable_refused} acceptable refused"
+        );
         assert!(applied > 500, "only {applied} vectors applied");
     }
 
@@ -491,17 +557,40 @@ mod tests {
         use wycheproof::ecdsa::{TestName, TestSet};
         use SigningAlgorithm::*;
         let sets = [
-            (TestName::EcdsaSecp256r1Sha256, KeySpec::EccNistP256, EcdsaSha256),
-            (TestName::EcdsaSecp384r1Sha384, KeySpec::EccNistP384, EcdsaSha384),
-            (TestName::EcdsaSecp521r1Sha512, KeySpec::EccNistP521, EcdsaSha512),
-            (TestName::EcdsaSecp256k1Sha256, KeySpec::EccSecgP256k1, EcdsaSha256),
+            (
+                TestName::EcdsaSecp256r1Sha256,
+                KeySpec::EccNistP256,
+                EcdsaSha256,
+            ),
+            (
+                TestName::EcdsaSecp384r1Sha384,
+                KeySpec::EccNistP384,
+                EcdsaSha384,
+            ),
+            (
+                TestName::EcdsaSecp521r1Sha512,
+                KeySpec::EccNistP521,
+                EcdsaSha512,
+            ),
+            (
+                TestName::EcdsaSecp256k1Sha256,
+                KeySpec::EccSecgP256k1,
+                EcdsaSha256,
+            ),
         ];
         let (mut applied, mut acceptable_refused) = (0, 0);
         for (name, spec, algorithm) in sets {
             for group in TestSet::load(name).unwrap().test_groups {
                 let public = PublicKey::from_der(spec, &group.der).unwrap();
                 for case in group.tests {
-                    if check_vector(&public, algorithm, case.result, &case.msg, &case.sig, case.tc_id) {
+                    if check_vector(
+                        &public,
+                        algorithm,
+                        case.result,
+                        &case.msg,
+                        &case.sig,
+                        case.tc_id,
+                    ) {
                         acceptable_refused += 1;
                     }
                     applied += 1;

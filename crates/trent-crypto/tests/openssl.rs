@@ -3,6 +3,8 @@
 //! `openssl` is absent, and the post-quantum checks skip when it predates
 //! ML-DSA and ML-KEM (OpenSSL 3.5).
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code fails loudly")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -45,13 +47,15 @@ fn openssl_present(test: &str) -> bool {
 /// Whether this OpenSSL lists `algorithm` (e.g. ML-DSA-65) among its
 /// signature or KEM algorithms.
 fn openssl_knows(algorithm: &str) -> bool {
-    ["-signature-algorithms", "-kem-algorithms"].iter().any(|list| {
-        let output = run(&["list", list]);
-        output.status.success()
-            && String::from_utf8_lossy(&output.stdout)
-                .to_ascii_uppercase()
-                .contains(&algorithm.to_ascii_uppercase())
-    })
+    ["-signature-algorithms", "-kem-algorithms"]
+        .iter()
+        .any(|list| {
+            let output = run(&["list", list]);
+            output.status.success()
+                && String::from_utf8_lossy(&output.stdout)
+                    .to_ascii_uppercase()
+                    .contains(&algorithm.to_ascii_uppercase())
+        })
 }
 
 struct Scratch(tempfile::TempDir);
@@ -101,23 +105,63 @@ fn openssl_verifies_trent_signatures() {
     let scratch = Scratch::new();
     let message = scratch.write("message", b"signed by trent, checked by openssl");
     let cases: &[(KeySpec, SigningAlgorithm, &str, &[&str])] = &[
-        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, "-sha256", &[]),
-        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384, "-sha384", &[]),
-        (KeySpec::EccNistP521, SigningAlgorithm::EcdsaSha512, "-sha512", &[]),
-        (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256, "-sha256", &[]),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha256, "-sha256", &[]),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha512, "-sha512", &[]),
+        (
+            KeySpec::EccNistP256,
+            SigningAlgorithm::EcdsaSha256,
+            "-sha256",
+            &[],
+        ),
+        (
+            KeySpec::EccNistP384,
+            SigningAlgorithm::EcdsaSha384,
+            "-sha384",
+            &[],
+        ),
+        (
+            KeySpec::EccNistP521,
+            SigningAlgorithm::EcdsaSha512,
+            "-sha512",
+            &[],
+        ),
+        (
+            KeySpec::EccSecgP256k1,
+            SigningAlgorithm::EcdsaSha256,
+            "-sha256",
+            &[],
+        ),
+        (
+            KeySpec::Rsa2048,
+            SigningAlgorithm::RsassaPkcs1V15Sha256,
+            "-sha256",
+            &[],
+        ),
+        (
+            KeySpec::Rsa2048,
+            SigningAlgorithm::RsassaPkcs1V15Sha512,
+            "-sha512",
+            &[],
+        ),
         (
             KeySpec::Rsa2048,
             SigningAlgorithm::RsassaPssSha256,
             "-sha256",
-            &["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"],
+            &[
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:32",
+            ],
         ),
         (
             KeySpec::Rsa3072,
             SigningAlgorithm::RsassaPssSha384,
             "-sha384",
-            &["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:48"],
+            &[
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:48",
+            ],
         ),
     ];
     let mut checked = 0;
@@ -135,7 +179,14 @@ fn openssl_verifies_trent_signatures() {
             .unwrap(),
         ] {
             let signature_path = scratch.write("signature", &signature);
-            let mut args = vec!["dgst", *hash, "-verify", &pem, "-signature", &signature_path];
+            let mut args = vec![
+                "dgst",
+                *hash,
+                "-verify",
+                &pem,
+                "-signature",
+                &signature_path,
+            ];
             args.extend_from_slice(options);
             args.push(&message);
             assert!(succeeds(&args), "{spec} {algorithm}");
@@ -145,10 +196,23 @@ fn openssl_verifies_trent_signatures() {
     let ed25519 = PrivateKey::generate(KeySpec::EccNistEdwards25519).unwrap();
     let pem = scratch.public_pem("ed25519", &ed25519.public_key().unwrap());
     let body = std::fs::read(&message).unwrap();
-    let signature = sign::sign(&ed25519, SigningAlgorithm::Ed25519Sha512, Message::Raw(&body)).unwrap();
+    let signature = sign::sign(
+        &ed25519,
+        SigningAlgorithm::Ed25519Sha512,
+        Message::Raw(&body),
+    )
+    .unwrap();
     let signature_path = scratch.write("signature", &signature);
     assert!(succeeds(&[
-        "pkeyutl", "-verify", "-pubin", "-inkey", &pem, "-rawin", "-in", &message, "-sigfile",
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        &pem,
+        "-rawin",
+        "-in",
+        &message,
+        "-sigfile",
         &signature_path
     ]));
     checked += 1;
@@ -216,13 +280,28 @@ fn openssl_and_trent_derive_the_same_ecdh_secret() {
         let trent_pem = scratch.public_pem("trent", &key.public_key().unwrap());
         let peer = scratch.path("peer.pem");
         assert!(succeeds(&[
-            "genpkey", "-algorithm", "EC", "-pkeyopt", &format!("ec_paramgen_curve:{curve}"), "-out", &peer
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            &format!("ec_paramgen_curve:{curve}"),
+            "-out",
+            &peer
         ]));
         let peer_der = scratch.path("peer-public.der");
-        assert!(succeeds(&["pkey", "-in", &peer, "-pubout", "-outform", "DER", "-out", &peer_der]));
+        assert!(succeeds(&[
+            "pkey", "-in", &peer, "-pubout", "-outform", "DER", "-out", &peer_der
+        ]));
         let secret_path = scratch.path("secret");
         assert!(succeeds(&[
-            "pkeyutl", "-derive", "-inkey", &peer, "-peerkey", &trent_pem, "-out", &secret_path
+            "pkeyutl",
+            "-derive",
+            "-inkey",
+            &peer,
+            "-peerkey",
+            &trent_pem,
+            "-out",
+            &secret_path
         ]));
         let ours = agreement::derive_shared_secret(
             &key,
@@ -245,18 +324,39 @@ fn data_key_pairs_work_offline() {
     let message = scratch.write("message", b"offline");
     for (spec, algorithm) in [
         (DataKeyPairSpec::EccNistP256, SigningAlgorithm::EcdsaSha256),
-        (DataKeyPairSpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256),
-        (DataKeyPairSpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha256),
+        (
+            DataKeyPairSpec::EccSecgP256k1,
+            SigningAlgorithm::EcdsaSha256,
+        ),
+        (
+            DataKeyPairSpec::Rsa2048,
+            SigningAlgorithm::RsassaPkcs1V15Sha256,
+        ),
     ] {
         let pair = data_key_pair::generate_data_key_pair(spec).unwrap();
         let private = scratch.write("private.der", pair.private_key.expose());
         let public = scratch.write("public.der", &pair.public_key);
         let signature_path = scratch.path("signature");
         assert!(succeeds(&[
-            "dgst", "-sha256", "-keyform", "DER", "-sign", &private, "-out", &signature_path, &message
+            "dgst",
+            "-sha256",
+            "-keyform",
+            "DER",
+            "-sign",
+            &private,
+            "-out",
+            &signature_path,
+            &message
         ]));
         assert!(succeeds(&[
-            "dgst", "-sha256", "-keyform", "DER", "-verify", &public, "-signature", &signature_path,
+            "dgst",
+            "-sha256",
+            "-keyform",
+            "DER",
+            "-verify",
+            &public,
+            "-signature",
+            &signature_path,
             &message
         ]));
         let public_key = PublicKey::from_der(spec.key_spec(), &pair.public_key).unwrap();
@@ -276,7 +376,16 @@ fn data_key_pairs_work_offline() {
     let private = scratch.write("ed-private.der", pair.private_key.expose());
     let signature_path = scratch.path("ed-signature");
     assert!(succeeds(&[
-        "pkeyutl", "-sign", "-keyform", "DER", "-inkey", &private, "-rawin", "-in", &message, "-out",
+        "pkeyutl",
+        "-sign",
+        "-keyform",
+        "DER",
+        "-inkey",
+        &private,
+        "-rawin",
+        "-in",
+        &message,
+        "-out",
         &signature_path
     ]));
     let public_key = PublicKey::from_der(KeySpec::EccNistEdwards25519, &pair.public_key).unwrap();
@@ -304,12 +413,28 @@ fn openssl_checks_post_quantum_keys_when_it_can() {
         for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
             let key = PrivateKey::generate(spec).unwrap();
             let pem = scratch.public_pem(spec.as_str(), &key.public_key().unwrap());
-            let signature = sign::sign(&key, SigningAlgorithm::MlDsaShake256, Message::Raw(b"post-quantum")).unwrap();
+            let signature = sign::sign(
+                &key,
+                SigningAlgorithm::MlDsaShake256,
+                Message::Raw(b"post-quantum"),
+            )
+            .unwrap();
             let signature_path = scratch.write("signature", &signature);
-            assert!(succeeds(&[
-                "pkeyutl", "-verify", "-pubin", "-inkey", &pem, "-rawin", "-in", &message,
-                "-sigfile", &signature_path
-            ]), "{spec}");
+            assert!(
+                succeeds(&[
+                    "pkeyutl",
+                    "-verify",
+                    "-pubin",
+                    "-inkey",
+                    &pem,
+                    "-rawin",
+                    "-in",
+                    &message,
+                    "-sigfile",
+                    &signature_path
+                ]),
+                "{spec}"
+            );
         }
     } else {
         eprintln!("note: ML-DSA OpenSSL check skipped: this OpenSSL has no ML-DSA (needs 3.5+)");
@@ -320,10 +445,26 @@ fn openssl_checks_post_quantum_keys_when_it_can() {
             let pem = scratch.public_pem(spec.as_str(), &key.public_key().unwrap());
             let ciphertext = scratch.path("kem-ciphertext");
             let secret = scratch.path("kem-secret");
-            assert!(succeeds(&[
-                "pkeyutl", "-encap", "-pubin", "-inkey", &pem, "-out", &ciphertext, "-secret", &secret
-            ]), "{spec}");
-            let ours = kem::decapsulate(&key, EncapsulationAlgorithm::MlKem, &scratch.read("kem-ciphertext")).unwrap();
+            assert!(
+                succeeds(&[
+                    "pkeyutl",
+                    "-encap",
+                    "-pubin",
+                    "-inkey",
+                    &pem,
+                    "-out",
+                    &ciphertext,
+                    "-secret",
+                    &secret
+                ]),
+                "{spec}"
+            );
+            let ours = kem::decapsulate(
+                &key,
+                EncapsulationAlgorithm::MlKem,
+                &scratch.read("kem-ciphertext"),
+            )
+            .unwrap();
             assert_eq!(ours.expose(), &scratch.read("kem-secret")[..], "{spec}");
         }
     } else {

@@ -40,7 +40,12 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, KmsError> {
         return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion));
     }
     let Some((spec, usage, origin)) = shape.filter(|shape| {
-        *shape == (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, Origin::AwsKms)
+        *shape
+            == (
+                KeySpec::SymmetricDefault,
+                KeyUsage::EncryptDecrypt,
+                Origin::AwsKms,
+            )
     }) else {
         return Err(check::unsupported_shape(
             request.key_spec.as_ref(),

@@ -3,6 +3,8 @@
 //! `openssl` is absent, and the post-quantum checks skip when it predates
 //! ML-DSA and ML-KEM (OpenSSL 3.5).
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test code fails loudly")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

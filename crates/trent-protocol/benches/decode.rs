@@ -17,6 +17,7 @@ fn benches(c: &mut Criterion) {
         ciphertext: vec![1; 81],
         key_arn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
             .into(),
+        algorithm: trent_core::algorithm::EncryptionAlgorithm::SymmetricDefault,
     };
     c.bench_function("encode_encrypt_response", |b| {
         b.iter(|| encrypt::encode(&response).unwrap())

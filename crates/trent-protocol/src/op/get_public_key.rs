@@ -1,35 +1,12 @@
 //! GetPublicKey.
 
 use serde::Serialize;
-use trent_core::id::KeyReference;
 use trent_core::view::PublicKeyInfo;
 
 use crate::blob::serialize_base64;
-use crate::check::Checks;
-use crate::dto::DescribeKeyRequest;
-use crate::error::Failure;
 
-/// A checked GetPublicKey request.
-#[derive(Debug)]
-pub struct Request {
-    /// The key.
-    pub key: KeyReference,
-    /// Grant tokens, still to be checked by the service.
-    pub grant_tokens: Vec<String>,
-}
-
-/// Decodes and checks the request (`KeyId` and `GrantTokens`, as DescribeKey).
-pub fn decode(body: &[u8]) -> Result<Request, Failure> {
-    let request: DescribeKeyRequest = crate::decode(body)?;
-    let mut checks = Checks::new();
-    let key_id = checks.required_key_id("keyId", &request.key_id);
-    checks.grant_tokens(request.grant_tokens.as_ref());
-    checks.finish()?;
-    Ok(Request {
-        key: super::checked_key(key_id)?,
-        grant_tokens: request.grant_tokens.unwrap_or_default(),
-    })
-}
+/// GetPublicKey takes exactly DescribeKey's members (`KeyId`, `GrantTokens`).
+pub use super::describe_key::{decode, Request};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]

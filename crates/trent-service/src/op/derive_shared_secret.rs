@@ -2,16 +2,13 @@
 //! public key; the raw shared x-coordinate, as AWS returns it.
 
 use trent_core::error::{Invalid, KmsError};
-use trent_core::key::{KeyAction, KeyUsage};
+use trent_core::key::KeyUsage;
 use trent_core::operation::Operation;
 use trent_core::secret::Plaintext;
 use trent_core::view::{DeriveSharedSecretInput, SharedSecret};
 use trent_crypto::CryptoError;
 
-use super::material::check_usage;
-use crate::authorize::Facts;
 use crate::cache::OpenedKey;
-use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -23,21 +20,12 @@ impl Kms {
         input: &DeriveSharedSecretInput,
     ) -> Result<SharedSecret, KmsError> {
         let request = [("kms:KeyAgreementAlgorithm", input.algorithm.as_str())];
-        let record = self.resolve_with(
+        let record = self.key_for(
             caller,
             &input.key,
-            Accepts::AnyForm,
-            Operation::DeriveSharedSecret.action(),
-            Facts {
-                request: &request,
-                ..Facts::default()
-            },
-        )?;
-        check_state(&record, KeyAction::RequiresEnabled)?;
-        check_usage(
-            &record,
+            Operation::DeriveSharedSecret,
             KeyUsage::KeyAgreement,
-            Operation::DeriveSharedSecret.name(),
+            &request,
         )?;
         let opened = self.opened_key(&record)?;
         let OpenedKey::Pair { private, .. } = opened.as_ref() else {

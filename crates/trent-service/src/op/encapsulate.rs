@@ -3,16 +3,14 @@
 use trent_core::algorithm::EncapsulationAlgorithm;
 use trent_core::error::KmsError;
 use trent_core::id::KeyReference;
-use trent_core::key::{KeyAction, KeyUsage};
+use trent_core::key::KeyUsage;
 use trent_core::operation::Operation;
 use trent_core::secret::Plaintext;
 use trent_core::view::SharedSecret;
 use trent_crypto::CryptoError;
 use trent_store::record::KeyRecord;
 
-use super::material::check_usage;
 use crate::cache::OpenedKey;
-use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -86,9 +84,13 @@ impl Kms {
         key: &KeyReference,
         operation: Operation,
     ) -> Result<(std::sync::Arc<KeyRecord>, std::sync::Arc<OpenedKey>), KmsError> {
-        let record = self.resolve(caller, key, Accepts::AnyForm, operation.action())?;
-        check_state(&record, KeyAction::RequiresEnabled)?;
-        check_usage(&record, KeyUsage::EncapsulateDecapsulate, operation.name())?;
+        let record = self.key_for(
+            caller,
+            key,
+            operation,
+            KeyUsage::EncapsulateDecapsulate,
+            &[],
+        )?;
         let opened = self.opened_key(&record)?;
         Ok((record, opened))
     }

@@ -2,17 +2,14 @@
 
 use trent_core::algorithm::MacAlgorithm;
 use trent_core::error::{KeyUsageProblem, KmsError};
-use trent_core::key::{KeyAction, KeyUsage};
+use trent_core::key::KeyUsage;
 use trent_core::operation::Operation;
 use trent_core::view::{MacInput, MacTag, Verified};
 use trent_crypto::mac::HmacKey;
 use trent_crypto::Verification;
 use trent_store::record::KeyRecord;
 
-use super::material::check_usage;
-use crate::authorize::Facts;
 use crate::cache::OpenedKey;
-use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -72,18 +69,13 @@ impl Kms {
         operation: Operation,
     ) -> Result<(std::sync::Arc<KeyRecord>, std::sync::Arc<OpenedKey>), KmsError> {
         let request = [("kms:MacAlgorithm", input.algorithm.as_str())];
-        let record = self.resolve_with(
+        let record = self.key_for(
             caller,
             &input.key,
-            Accepts::AnyForm,
-            operation.action(),
-            Facts {
-                request: &request,
-                ..Facts::default()
-            },
+            operation,
+            KeyUsage::GenerateVerifyMac,
+            &request,
         )?;
-        check_state(&record, KeyAction::RequiresEnabled)?;
-        check_usage(&record, KeyUsage::GenerateVerifyMac, operation.name())?;
         let offered = record
             .spec
             .algorithms(KeyUsage::GenerateVerifyMac)

@@ -61,6 +61,32 @@ impl Kms {
         Ok(material)
     }
 
+    /// The key of an operation of asymmetric, HMAC or ML-KEM keys, checked
+    /// in AWS's order: authorized (with the request's own condition keys),
+    /// enabled, and of `usage`.
+    pub(crate) fn key_for(
+        &self,
+        caller: &crate::Caller,
+        key: &trent_core::id::KeyReference,
+        operation: trent_core::operation::Operation,
+        usage: KeyUsage,
+        request: &[(&'static str, &'static str)],
+    ) -> Result<Arc<KeyRecord>, KmsError> {
+        let record = self.resolve_with(
+            caller,
+            key,
+            crate::resolve::Accepts::AnyForm,
+            operation.action(),
+            crate::authorize::Facts {
+                request,
+                ..crate::authorize::Facts::default()
+            },
+        )?;
+        crate::resolve::check_state(&record, trent_core::key::KeyAction::RequiresEnabled)?;
+        check_usage(&record, usage, operation.name())?;
+        Ok(record)
+    }
+
     /// Opens `key`'s asymmetric or HMAC material (its one version).
     pub(crate) fn opened_key(&self, key: &KeyRecord) -> Result<Arc<OpenedKey>, KmsError> {
         if let Some(opened) = self.cache.opened(&key.key_id) {

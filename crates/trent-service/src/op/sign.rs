@@ -4,17 +4,14 @@
 
 use trent_core::algorithm::{MessageType, SigningAlgorithm};
 use trent_core::error::{Invalid, KeyUsageProblem, KmsError, Unsupported};
-use trent_core::key::{KeyAction, KeySpec, KeyUsage};
+use trent_core::key::{KeySpec, KeyUsage};
 use trent_core::operation::Operation;
 use trent_core::view::{SignInput, Signed};
 use trent_crypto::sign::{self, Message};
 use trent_crypto::CryptoError;
 use trent_store::record::KeyRecord;
 
-use super::material::check_usage;
-use crate::authorize::Facts;
 use crate::cache::OpenedKey;
-use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -53,18 +50,13 @@ impl Kms {
             ("kms:SigningAlgorithm", input.algorithm.as_str()),
             ("kms:MessageType", input.message_type.as_str()),
         ];
-        let record = self.resolve_with(
+        let record = self.key_for(
             caller,
             &input.key,
-            Accepts::AnyForm,
-            operation.action(),
-            Facts {
-                request: &request,
-                ..Facts::default()
-            },
+            operation,
+            KeyUsage::SignVerify,
+            &request,
         )?;
-        check_state(&record, KeyAction::RequiresEnabled)?;
-        check_usage(&record, KeyUsage::SignVerify, operation.name())?;
         check_signing(record.spec, input)?;
         Ok(record)
     }

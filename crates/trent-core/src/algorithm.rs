@@ -251,9 +251,10 @@ impl KeySpec {
                 ..NONE
             },
             (EccNistEdwards25519, _) => KeyAlgorithms {
+                // AWS's order.
                 signing: &[
-                    SigningAlgorithm::Ed25519Sha512,
                     SigningAlgorithm::Ed25519PhSha512,
+                    SigningAlgorithm::Ed25519Sha512,
                 ],
                 ..NONE
             },
@@ -474,6 +475,16 @@ mod tests {
     #[test]
     fn metadata_lists_follow_aws_table() {
         use KeySpec::*;
+        assert_eq!(
+            EccNistEdwards25519
+                .algorithms(KeyUsage::SignVerify)
+                .unwrap()
+                .signing,
+            &[
+                SigningAlgorithm::Ed25519PhSha512,
+                SigningAlgorithm::Ed25519Sha512
+            ]
+        );
         let rsa_sign = Rsa2048.algorithms(KeyUsage::SignVerify).unwrap();
         assert_eq!(rsa_sign.signing.len(), 6);
         assert!(rsa_sign.encryption.is_empty());

@@ -274,8 +274,6 @@ pub enum TagProblem {
 /// An unsupported request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsupported {
-    /// A key spec or usage this build does not offer yet.
-    KeySpec(String),
     /// An origin this build does not offer yet.
     Origin(String),
     /// Multi-Region keys are not offered yet.
@@ -352,12 +350,16 @@ pub enum Invalid {
 /// Why a grant cannot include an operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantOperationProblem {
-    /// The operation is not one a key of this spec performs.
-    NotForKeySpec {
-        /// The operation, as the request names it.
-        operation: String,
-        /// The key's spec.
-        spec: KeySpec,
+    /// Operations a key of this kind does not perform.
+    NotForKey {
+        /// The refused operations, as the request names them.
+        operations: Vec<String>,
+        /// Whether the key is asymmetric (HMAC keys are symmetric).
+        asymmetric: bool,
+        /// The key's usage.
+        usage: KeyUsage,
+        /// The operations a grant for such a key may name.
+        valid: &'static [&'static str],
     },
     /// The operation takes no encryption context, and the grant has a context constraint.
     TakesNoContext {

@@ -146,15 +146,17 @@ wire_enum! {
 /// A family of operations that share one row of AWS's key-state table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyAction {
-    /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, EnableKeyRotation,
-    /// DisableKeyRotation, RotateKeyOnDemand, CreateGrant: the key must be
-    /// enabled (a disabled key is `DisabledException`).
+    /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, GenerateDataKeyPair*,
+    /// Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate,
+    /// Decapsulate, EnableKeyRotation, DisableKeyRotation, RotateKeyOnDemand,
+    /// CreateGrant: the key must be enabled (a disabled key is `DisabledException`).
     RequiresEnabled,
     /// DescribeKey, GetKeyPolicy, PutKeyPolicy, ListKeyPolicies, ListResourceTags,
     /// GetKeyRotationStatus, DeleteAlias: allowed in every state.
     Inspect,
     /// EnableKey, DisableKey, TagResource, UntagResource, UpdateKeyDescription,
-    /// CreateAlias, UpdateAlias, ScheduleKeyDeletion: refused while pending deletion.
+    /// CreateAlias, UpdateAlias, ScheduleKeyDeletion, GetPublicKey (which AWS
+    /// now answers for a disabled key): refused while pending deletion.
     Manage,
     /// CancelKeyDeletion: only while pending deletion.
     CancelDeletion,

@@ -507,8 +507,8 @@ pub struct SignInput {
     pub dry_run: bool,
 }
 
-/// A signature and the key that made it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A signature and the key that made it (`Debug` shows its length only).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The key ARN.
     pub key_arn: String,
@@ -552,8 +552,8 @@ pub struct MacInput {
     pub dry_run: bool,
 }
 
-/// A MAC and the key that made it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A MAC and the key that made it (`Debug` shows its length only).
+#[derive(Clone, PartialEq, Eq)]
 pub struct MacTag {
     /// The key ARN.
     pub key_arn: String,
@@ -617,4 +617,24 @@ pub struct SharedSecret {
     pub ciphertext: Option<Vec<u8>>,
     /// The key's origin (DeriveSharedSecret's `KeyOrigin`).
     pub origin: Origin,
+}
+
+impl std::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signed")
+            .field("key_arn", &self.key_arn)
+            .field("signature_len", &self.signature.len())
+            .field("algorithm", &self.algorithm)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for MacTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MacTag")
+            .field("key_arn", &self.key_arn)
+            .field("mac_len", &self.mac.len())
+            .field("algorithm", &self.algorithm)
+            .finish()
+    }
 }

@@ -366,23 +366,30 @@ pub fn render_kms(error: &KmsError) -> WireError {
             "InvalidGrantIdException",
             "The grant ID is not valid.".into(),
         ),
-        KmsError::GrantOperation(problem) => {
-            let (operation, constraint) = match problem {
-                GrantOperationProblem::NotForKeySpec { operation, spec } => (
-                    operation,
-                    format!("Grant operation {operation} is not valid for a {} key", spec.as_str()),
-                ),
-                GrantOperationProblem::TakesNoContext { operation } => (
-                    operation,
-                    format!("Grant operation {operation} does not accept an encryption context, so a grant with an encryption context constraint cannot include it"),
-                ),
-            };
-            (400, "ValidationException", validation_message(&[ValidationFailure {
+        KmsError::GrantOperation(GrantOperationProblem::NotForKey {
+            operations,
+            asymmetric,
+            usage,
+            valid,
+        }) => (
+            400,
+            "ValidationException",
+            format!(
+                "Operations [{}] are not supported when creating a grant for a{} KMS key with key usage {usage}. Valid operations are [{}]",
+                operations.join(", "),
+                if *asymmetric { "n asymmetric" } else { " symmetric" },
+                valid.join(", "),
+            ),
+        ),
+        KmsError::GrantOperation(GrantOperationProblem::TakesNoContext { operation }) => (
+            400,
+            "ValidationException",
+            validation_message(&[ValidationFailure {
                 member: "operations".into(),
                 value: ShownValue::Shown(operation.clone()),
-                constraint,
-            }]))
-        }
+                constraint: format!("Grant operation {operation} does not accept an encryption context, so a grant with an encryption context constraint cannot include it"),
+            }]),
+        ),
         KmsError::UnknownPrincipal { arn } => (
             400,
             "ValidationException",
@@ -401,7 +408,6 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "UnsupportedOperationException",
             match what {
-                Unsupported::KeySpec(spec) => format!("Key spec {spec} is not supported by this Trent server yet."),
                 Unsupported::Origin(origin) => format!("Origin {origin} is not supported by this Trent server yet."),
                 Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
@@ -555,13 +561,15 @@ mod tests {
     #[test]
     fn domain_refusals_of_members_render_as_validation_errors() {
         check(
-            KmsError::GrantOperation(GrantOperationProblem::NotForKeySpec {
-                operation: "Sign".into(),
-                spec: trent_core::key::KeySpec::SymmetricDefault,
+            KmsError::GrantOperation(GrantOperationProblem::NotForKey {
+                operations: vec!["Encrypt".into()],
+                asymmetric: false,
+                usage: trent_core::key::KeyUsage::GenerateVerifyMac,
+                valid: &["CreateGrant", "RetireGrant", "DescribeKey", "GenerateMac", "VerifyMac"],
             }),
             400,
             "ValidationException",
-            "1 validation error detected: Value 'Sign' at 'operations' failed to satisfy constraint: Grant operation Sign is not valid for a SYMMETRIC_DEFAULT key",
+            "Operations [Encrypt] are not supported when creating a grant for a symmetric KMS key with key usage GENERATE_VERIFY_MAC. Valid operations are [CreateGrant, RetireGrant, DescribeKey, GenerateMac, VerifyMac]",
         );
         check(
             KmsError::GrantOperation(GrantOperationProblem::TakesNoContext {

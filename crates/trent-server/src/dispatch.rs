@@ -229,20 +229,14 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
         Operation::GenerateDataKeyPair => {
             let request = op::generate_data_key_pair::decode(body)?;
             kms.check_grant_tokens(&request.grant_tokens)?;
-            op::generate_data_key_pair::encode(&kms.generate_data_key_pair(
-                caller,
-                &request.input,
-                true,
-            )?)
+            op::generate_data_key_pair::encode(&kms.generate_data_key_pair(caller, &request.input)?)
         }
         Operation::GenerateDataKeyPairWithoutPlaintext => {
             let request = op::generate_data_key_pair_without_plaintext::decode(body)?;
             kms.check_grant_tokens(&request.grant_tokens)?;
-            op::generate_data_key_pair_without_plaintext::encode(&kms.generate_data_key_pair(
-                caller,
-                &request.input,
-                false,
-            )?)
+            op::generate_data_key_pair_without_plaintext::encode(
+                &kms.generate_data_key_pair_without_plaintext(caller, &request.input)?,
+            )
         }
         Operation::DeriveSharedSecret => {
             let request = op::derive_shared_secret::decode(body)?;

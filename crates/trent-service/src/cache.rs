@@ -51,6 +51,28 @@ pub(crate) enum OpenedKey {
     Hmac(HmacKey),
 }
 
+impl OpenedKey {
+    /// The key pair; an HMAC key here means the store is inconsistent.
+    pub(crate) fn pair(&self) -> Result<(&PrivateKey, &PublicKey), trent_core::error::KmsError> {
+        match self {
+            Self::Pair { private, public } => Ok((private, public)),
+            Self::Hmac(_) => Err(trent_core::error::KmsError::internal_text(
+                "an asymmetric key opened as an HMAC key",
+            )),
+        }
+    }
+
+    /// The HMAC key; a key pair here means the store is inconsistent.
+    pub(crate) fn hmac(&self) -> Result<&HmacKey, trent_core::error::KmsError> {
+        match self {
+            Self::Hmac(key) => Ok(key),
+            Self::Pair { .. } => Err(trent_core::error::KmsError::internal_text(
+                "an HMAC key opened as a key pair",
+            )),
+        }
+    }
+}
+
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|p| p.into_inner())
 }

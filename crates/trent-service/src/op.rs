@@ -3,6 +3,7 @@
 mod cancel_key_deletion;
 mod create_alias;
 mod create_key;
+mod decapsulate;
 pub(crate) mod decrypt;
 mod delete_alias;
 mod derive_shared_secret;
@@ -13,6 +14,7 @@ mod encapsulate;
 mod encrypt;
 mod generate_data_key;
 mod generate_data_key_pair;
+mod generate_data_key_pair_without_plaintext;
 mod generate_data_key_without_plaintext;
 mod generate_mac;
 mod generate_random;
@@ -36,6 +38,7 @@ mod untag_resource;
 mod update_alias;
 mod update_key_description;
 mod verify;
+mod verify_mac;
 
 /// Decodes a marker this server issued: the decimal position after the last item.
 pub(crate) fn parse_marker(

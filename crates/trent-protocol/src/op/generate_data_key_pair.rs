@@ -28,6 +28,12 @@ pub struct Request {
 /// Decodes and checks the request; `Recipient` (Nitro Enclaves) is refused.
 pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: GenerateDataKeyPairRequest = crate::decode(body)?;
+    check::no_recipient(request.recipient.as_ref())?;
+    decode_members(request)
+}
+
+/// The members both forms share, checked (WithoutPlaintext has no `Recipient`).
+pub(crate) fn decode_members(request: GenerateDataKeyPairRequest) -> Result<Request, Failure> {
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
     let spec = checks.required_enum(
@@ -38,7 +44,6 @@ pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     );
     checks.grant_tokens(request.grant_tokens.as_ref());
     checks.finish()?;
-    check::no_recipient(request.recipient.as_ref())?;
     let context =
         check::encryption_context("encryptionContext", request.encryption_context.as_ref())?;
     Ok(Request {

@@ -1,10 +1,21 @@
 //! GenerateDataKeyPairWithoutPlaintext: GenerateDataKeyPair's members
-//! without `Recipient`, and its answer without the plaintext private key.
+//! but `Recipient` (which this operation does not have, so it is ignored as
+//! any unknown member is), and its answer without the plaintext private key.
 
 use trent_core::view::DataKeyPair;
 
-use super::generate_data_key_pair::GenerateDataKeyPairResponse;
-pub use super::generate_data_key_pair::{decode, Request};
+pub use super::generate_data_key_pair::Request;
+use super::generate_data_key_pair::{
+    decode_members, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+};
+use crate::error::Failure;
+
+/// Decodes and checks the request.
+pub fn decode(body: &[u8]) -> Result<Request, Failure> {
+    let mut request: GenerateDataKeyPairRequest = crate::decode(body)?;
+    request.recipient = None;
+    decode_members(request)
+}
 
 /// Encodes the key pair; the service made no plaintext private key.
 pub fn encode(pair: &DataKeyPair) -> super::Reply {

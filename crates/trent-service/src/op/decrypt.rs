@@ -15,7 +15,6 @@ use trent_store::record::KeyRecord;
 
 use super::material::{check_usage, Missing};
 use crate::authorize::Facts;
-use crate::cache::OpenedKey;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
@@ -28,8 +27,9 @@ pub(crate) struct Source<'a> {
 }
 
 impl Kms {
-    /// Decrypt: the key is the one named inside the blob. A `key` given by
-    /// the caller must be that key (`IncorrectKeyException` otherwise).
+    /// Decrypt. A symmetric ciphertext names its key inside the blob, and a
+    /// `key` given by the caller must be that key (`IncorrectKeyException`
+    /// otherwise); an RSA ciphertext needs its key and algorithm named.
     pub fn decrypt(&self, caller: &Caller, input: &DecryptInput) -> Result<Decrypted, KmsError> {
         let source = Source {
             blob: &input.ciphertext,
@@ -65,15 +65,16 @@ impl Kms {
         let asymmetric_algorithm = source
             .algorithm
             .filter(|algorithm| *algorithm != EncryptionAlgorithm::SymmetricDefault);
+        // An RSA ciphertext carries no key id: the caller must name the key.
+        if source.key.is_none() && asymmetric_algorithm.is_some() {
+            return Err(KmsError::Invalid(Invalid::KeyIdRequired));
+        }
         let Ok(header) = CiphertextHeader::peek(source.blob) else {
             return match source.key {
                 // Not Trent's blob: an RSA ciphertext of a named key, or nothing.
                 Some(key) => {
                     let record = self.resolve_with(caller, key, Accepts::AnyForm, action, facts)?;
                     self.rsa_decrypt(&record, source, operation)
-                }
-                None if asymmetric_algorithm.is_some() => {
-                    Err(KmsError::Invalid(Invalid::KeyIdRequired))
                 }
                 None => Err(KmsError::InvalidCiphertext),
             };
@@ -82,7 +83,12 @@ impl Kms {
             Some(key) => {
                 let named = self.resolve_with(caller, key, Accepts::AnyForm, action, facts)?;
                 if named.spec != KeySpec::SymmetricDefault {
-                    return self.rsa_decrypt(&named, source, operation);
+                    // A raw RSA ciphertext may look like a header by chance;
+                    // anything else is a symmetric blob sent to the wrong key.
+                    if named.spec.rsa_modulus_len() == Some(source.blob.len()) {
+                        return self.rsa_decrypt(&named, source, operation);
+                    }
+                    return Err(KmsError::IncorrectKey);
                 }
                 if named.key_id != header.key_id {
                     return Err(KmsError::IncorrectKey);
@@ -128,11 +134,12 @@ impl Kms {
         source: &Source<'_>,
         operation: Operation,
     ) -> Result<(Decrypted, KeyId), KmsError> {
-        check_state(record, KeyAction::RequiresEnabled)?;
-        check_usage(record, KeyUsage::EncryptDecrypt, operation.name())?;
+        // Not Trent's blob, and the key is symmetric: nothing to decrypt.
         if record.spec == KeySpec::SymmetricDefault {
             return Err(KmsError::InvalidCiphertext);
         }
+        check_state(record, KeyAction::RequiresEnabled)?;
+        check_usage(record, KeyUsage::EncryptDecrypt, operation.name())?;
         if !source.context.is_empty() {
             return Err(KmsError::Invalid(Invalid::ContextWithAsymmetricKey));
         }
@@ -141,9 +148,7 @@ impl Kms {
             .filter(|algorithm| record.spec.rsa_oaep_max_plaintext_len(*algorithm).is_some())
             .ok_or(KmsError::InvalidCiphertext)?;
         let opened = self.opened_key(record)?;
-        let OpenedKey::Pair { private, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text("an RSA key opened as another kind"));
-        };
+        let (private, _) = opened.pair()?;
         let mut plaintext = trent_crypto::oaep::decrypt(private, algorithm, source.blob)
             .map_err(|_| KmsError::InvalidCiphertext)?;
         let decrypted = Decrypted {

@@ -8,7 +8,6 @@ use trent_core::secret::Plaintext;
 use trent_core::view::{DeriveSharedSecretInput, SharedSecret};
 use trent_crypto::CryptoError;
 
-use crate::cache::OpenedKey;
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -28,11 +27,7 @@ impl Kms {
             &request,
         )?;
         let opened = self.opened_key(&record)?;
-        let OpenedKey::Pair { private, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "a key agreement key opened as another kind",
-            ));
-        };
+        let (private, _) = opened.pair()?;
         let secret = trent_crypto::agreement::derive_shared_secret(
             private,
             input.algorithm,

@@ -1,4 +1,5 @@
-//! Encapsulate and Decapsulate: ML-KEM with the key's parameter set.
+//! Encapsulate: ML-KEM with the key's parameter set, and the key checks
+//! Encapsulate and Decapsulate share.
 
 use trent_core::algorithm::EncapsulationAlgorithm;
 use trent_core::error::KmsError;
@@ -7,10 +8,8 @@ use trent_core::key::KeyUsage;
 use trent_core::operation::Operation;
 use trent_core::secret::Plaintext;
 use trent_core::view::SharedSecret;
-use trent_crypto::CryptoError;
 use trent_store::record::KeyRecord;
 
-use crate::cache::OpenedKey;
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -22,11 +21,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<SharedSecret, KmsError> {
         let (record, opened) = self.kem_key(caller, key, Operation::Encapsulate)?;
-        let OpenedKey::Pair { public, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "an ML-KEM key opened as another kind",
-            ));
-        };
+        let (_, public) = opened.pair()?;
         let (ciphertext, secret) =
             trent_crypto::kem::encapsulate(public, EncapsulationAlgorithm::MlKem)
                 .map_err(|error| KmsError::internal("encapsulating", error))?;
@@ -43,47 +38,19 @@ impl Kms {
         Ok(answer)
     }
 
-    /// Decapsulate. As FIPS 203 (and AWS) require, a changed ciphertext of
-    /// the right length gives an unrelated secret, not an error; only a
-    /// wrong length is `InvalidCiphertextException`.
-    pub fn decapsulate(
-        &self,
-        caller: &Caller,
-        key: &KeyReference,
-        ciphertext: &[u8],
-        dry_run: bool,
-    ) -> Result<SharedSecret, KmsError> {
-        let (record, opened) = self.kem_key(caller, key, Operation::Decapsulate)?;
-        let OpenedKey::Pair { private, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "an ML-KEM key opened as another kind",
-            ));
-        };
-        let secret =
-            trent_crypto::kem::decapsulate(private, EncapsulationAlgorithm::MlKem, ciphertext)
-                .map_err(|error| match error {
-                    CryptoError::InvalidInput => KmsError::InvalidCiphertext,
-                    other => KmsError::internal("decapsulating", other),
-                })?;
-        let answer = super::unless_dry_run(
-            dry_run,
-            SharedSecret {
-                key_arn: record.scope.key_arn(&record.key_id),
-                secret: Plaintext::copy_from(secret.expose()),
-                ciphertext: None,
-                origin: record.origin,
-            },
-        )?;
-        self.used(caller, record.key_id, Operation::Decapsulate);
-        Ok(answer)
-    }
-
-    fn kem_key(
+    /// The ML-KEM key of a request, checked in AWS's order.
+    pub(crate) fn kem_key(
         &self,
         caller: &Caller,
         key: &KeyReference,
         operation: Operation,
-    ) -> Result<(std::sync::Arc<KeyRecord>, std::sync::Arc<OpenedKey>), KmsError> {
+    ) -> Result<
+        (
+            std::sync::Arc<KeyRecord>,
+            std::sync::Arc<crate::cache::OpenedKey>,
+        ),
+        KmsError,
+    > {
         let record = self.key_for(
             caller,
             key,

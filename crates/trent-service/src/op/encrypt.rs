@@ -12,7 +12,6 @@ use trent_store::record::KeyRecord;
 
 use super::material::{check_usage, Missing};
 use crate::authorize::Facts;
-use crate::cache::OpenedKey;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
@@ -109,9 +108,7 @@ impl Kms {
             }));
         }
         let opened = self.opened_key(record)?;
-        let OpenedKey::Pair { public, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text("an RSA key opened as another kind"));
-        };
+        let (_, public) = opened.pair()?;
         trent_crypto::oaep::encrypt(public, algorithm, plaintext)
             .map_err(|error| KmsError::internal("encrypting with RSA-OAEP", error))
     }

@@ -14,10 +14,19 @@ use crate::resolve::Accepts;
 use crate::{Caller, Kms};
 
 impl Kms {
-    /// GenerateDataKeyPair (`with_plaintext`) or its WithoutPlaintext form.
-    /// RSA pairs take up to seconds to make: the operation runs on the
-    /// blocking pool (its table row says `Compute`).
+    /// GenerateDataKeyPair: the key pair with its private key in plaintext.
     pub fn generate_data_key_pair(
+        &self,
+        caller: &Caller,
+        input: &DataKeyPairInput,
+    ) -> Result<DataKeyPair, KmsError> {
+        self.data_key_pair(caller, input, true)
+    }
+
+    /// GenerateDataKeyPair (`with_plaintext`) or its WithoutPlaintext form.
+    /// RSA pairs take up to seconds to make: both run on the blocking pool
+    /// (their table rows say `Compute`).
+    pub(crate) fn data_key_pair(
         &self,
         caller: &Caller,
         input: &DataKeyPairInput,
@@ -46,6 +55,9 @@ impl Kms {
                 Unsupported::ChinaRegionsOnly(input.spec.key_spec()),
             ));
         }
+        // Every check has passed: a dry run makes no key pair (RSA_4096
+        // takes seconds).
+        super::unless_dry_run(input.dry_run, ())?;
         let pair = generate_data_key_pair(input.spec)
             .map_err(|error| KmsError::internal("generating a data key pair", error))?;
         let encrypted = self.encrypt_with(
@@ -55,17 +67,14 @@ impl Kms {
             EncryptionAlgorithm::SymmetricDefault,
             operation,
         )?;
-        let answer = super::unless_dry_run(
-            input.dry_run,
-            DataKeyPair {
-                key_arn: encrypted.key_arn,
-                spec: input.spec,
-                public_key: pair.public_key,
-                private_key_ciphertext: encrypted.ciphertext,
-                private_key_plaintext: with_plaintext
-                    .then(|| Plaintext::copy_from(pair.private_key.expose())),
-            },
-        )?;
+        let answer = DataKeyPair {
+            key_arn: encrypted.key_arn,
+            spec: input.spec,
+            public_key: pair.public_key,
+            private_key_ciphertext: encrypted.ciphertext,
+            private_key_plaintext: with_plaintext
+                .then(|| Plaintext::copy_from(pair.private_key.expose())),
+        };
         self.used(caller, record.key_id, operation);
         Ok(answer)
     }

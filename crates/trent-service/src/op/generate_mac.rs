@@ -1,12 +1,9 @@
-//! GenerateMac and VerifyMac: HMAC with the key's secret.
+//! GenerateMac, and the key checks GenerateMac and VerifyMac share.
 
-use trent_core::algorithm::MacAlgorithm;
 use trent_core::error::{KeyUsageProblem, KmsError};
 use trent_core::key::KeyUsage;
 use trent_core::operation::Operation;
-use trent_core::view::{MacInput, MacTag, Verified};
-use trent_crypto::mac::HmacKey;
-use trent_crypto::Verification;
+use trent_core::view::{MacInput, MacTag};
 use trent_store::record::KeyRecord;
 
 use crate::cache::OpenedKey;
@@ -16,7 +13,7 @@ impl Kms {
     /// GenerateMac.
     pub fn generate_mac(&self, caller: &Caller, input: &MacInput) -> Result<MacTag, KmsError> {
         let (record, opened) = self.mac_key(caller, input, Operation::GenerateMac)?;
-        let mac = trent_crypto::mac::mac(hmac(&opened)?, input.algorithm, input.message.expose())
+        let mac = trent_crypto::mac::mac(opened.hmac()?, input.algorithm, input.message.expose())
             .map_err(|error| KmsError::internal("computing an HMAC", error))?;
         let tag = super::unless_dry_run(
             input.dry_run,
@@ -30,39 +27,9 @@ impl Kms {
         Ok(tag)
     }
 
-    /// VerifyMac: compared in constant time; a wrong MAC is
-    /// `KMSInvalidMacException`, even with `DryRun`.
-    pub fn verify_mac(
-        &self,
-        caller: &Caller,
-        input: &MacInput,
-        mac: &[u8],
-    ) -> Result<Verified<MacAlgorithm>, KmsError> {
-        let (record, opened) = self.mac_key(caller, input, Operation::VerifyMac)?;
-        let outcome = trent_crypto::mac::verify_mac(
-            hmac(&opened)?,
-            input.algorithm,
-            input.message.expose(),
-            mac,
-        )
-        .map_err(|error| KmsError::internal("checking an HMAC", error))?;
-        if outcome == Verification::Invalid {
-            return Err(KmsError::MacNotValid);
-        }
-        let verified = super::unless_dry_run(
-            input.dry_run,
-            Verified {
-                key_arn: record.scope.key_arn(&record.key_id),
-                algorithm: input.algorithm,
-            },
-        )?;
-        self.used(caller, record.key_id, Operation::VerifyMac);
-        Ok(verified)
-    }
-
     /// The HMAC key of a request, authorized and checked as AWS checks it:
     /// state, usage, then the one algorithm its spec offers.
-    fn mac_key(
+    pub(crate) fn mac_key(
         &self,
         caller: &Caller,
         input: &MacInput,
@@ -88,14 +55,5 @@ impl Kms {
         }
         let opened = self.opened_key(&record)?;
         Ok((record, opened))
-    }
-}
-
-fn hmac(opened: &OpenedKey) -> Result<&HmacKey, KmsError> {
-    match opened {
-        OpenedKey::Hmac(key) => Ok(key),
-        OpenedKey::Pair { .. } => Err(KmsError::internal_text(
-            "an HMAC key opened as another kind",
-        )),
     }
 }

@@ -6,7 +6,6 @@ use trent_core::key::KeyAction;
 use trent_core::operation::Operation;
 use trent_core::view::PublicKeyInfo;
 
-use crate::cache::OpenedKey;
 use crate::resolve::{check_state, Accepts};
 use crate::{Caller, Kms};
 
@@ -30,11 +29,7 @@ impl Kms {
         // Enabled and disabled keys answer; others are refused (Manage's row).
         check_state(&record, KeyAction::Manage)?;
         let opened = self.opened_key(&record)?;
-        let OpenedKey::Pair { public, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "an asymmetric key opened as another kind",
-            ));
-        };
+        let (_, public) = opened.pair()?;
         Ok(PublicKeyInfo {
             key_arn: record.scope.key_arn(&record.key_id),
             public_key: public.der().to_vec(),

@@ -52,6 +52,8 @@ const WITHOUT_CONTEXT: &[&str] = &[
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
 ];
 
 /// The operations a grant for `key` may name, by the key's spec and usage.
@@ -253,16 +255,27 @@ impl Kms {
         };
         let record = self.resolve_grantable(caller, key, &input, facts)?;
         check_state(&record, KeyAction::RequiresEnabled)?;
-        let grantable = grantable_operations(&record);
+        let valid = grantable_operations(&record);
+        let refused: Vec<String> = input
+            .operations
+            .iter()
+            .filter(|operation| !valid.contains(&operation.as_str()))
+            .cloned()
+            .collect();
+        if !refused.is_empty() {
+            return Err(KmsError::GrantOperation(GrantOperationProblem::NotForKey {
+                operations: refused,
+                asymmetric: record.spec.is_asymmetric(),
+                usage: record.usage,
+                valid,
+            }));
+        }
+        if input.constraint.is_some() && record.spec != trent_core::key::KeySpec::SymmetricDefault {
+            return Err(KmsError::Invalid(
+                trent_core::error::Invalid::GrantContextNotSymmetric,
+            ));
+        }
         for operation in &input.operations {
-            if !grantable.contains(&operation.as_str()) {
-                return Err(KmsError::GrantOperation(
-                    GrantOperationProblem::NotForKeySpec {
-                        operation: operation.clone(),
-                        spec: record.spec,
-                    },
-                ));
-            }
             if input.constraint.is_some() && WITHOUT_CONTEXT.contains(&operation.as_str()) {
                 return Err(KmsError::GrantOperation(
                     GrantOperationProblem::TakesNoContext {
@@ -270,11 +283,6 @@ impl Kms {
                     },
                 ));
             }
-        }
-        if input.constraint.is_some() && record.spec != trent_core::key::KeySpec::SymmetricDefault {
-            return Err(KmsError::Invalid(
-                trent_core::error::Invalid::GrantContextNotSymmetric,
-            ));
         }
         let constraint = input
             .constraint

@@ -98,10 +98,7 @@ impl Kms {
             .store
             .key_material(&key.key_id, version)
             .map_err(store_failed)?
-            .ok_or(KmsError::Internal(trent_core::error::InternalError {
-                context: "key material version missing from store",
-                source: None,
-            }))?;
+            .ok_or_else(|| KmsError::internal_text("key material version missing from store"))?;
         let failed = |error| KmsError::internal("opening key material under the root key", error);
         let opened = if key.spec.hmac_key_len().is_some() {
             OpenedKey::Hmac(

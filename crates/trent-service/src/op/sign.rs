@@ -11,7 +11,6 @@ use trent_crypto::sign::{self, Message};
 use trent_crypto::CryptoError;
 use trent_store::record::KeyRecord;
 
-use crate::cache::OpenedKey;
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -19,11 +18,7 @@ impl Kms {
     pub fn sign(&self, caller: &Caller, input: &SignInput) -> Result<Signed, KmsError> {
         let record = self.signing_key(caller, input, Operation::Sign)?;
         let opened = self.opened_key(&record)?;
-        let OpenedKey::Pair { private, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "a signing key opened as another kind",
-            ));
-        };
+        let (private, _) = opened.pair()?;
         let signature = sign::sign(private, input.algorithm, message(input))
             .map_err(|error| crypto_refusal(error, input))?;
         let signed = super::unless_dry_run(
@@ -76,18 +71,22 @@ fn check_signing(spec: KeySpec, input: &SignInput) -> Result<(), KmsError> {
     }
     let message_type = input.message_type;
     if !algorithm.accepts(message_type) {
+        // AWS names the key spec for EXTERNAL_MU off ML-DSA and DIGEST on
+        // ML-DSA, and the algorithm for Ed25519's RAW/DIGEST mismatches.
         let ed25519 = matches!(
             algorithm,
             SigningAlgorithm::Ed25519Sha512 | SigningAlgorithm::Ed25519PhSha512
         );
-        return Err(KmsError::Invalid(if ed25519 {
-            Invalid::MessageTypeForAlgorithm {
-                message_type,
-                algorithm,
-            }
-        } else {
-            Invalid::MessageTypeForSpec { message_type, spec }
-        }));
+        return Err(KmsError::Invalid(
+            if ed25519 && message_type != MessageType::ExternalMu {
+                Invalid::MessageTypeForAlgorithm {
+                    message_type,
+                    algorithm,
+                }
+            } else {
+                Invalid::MessageTypeForSpec { message_type, spec }
+            },
+        ));
     }
     if let Some(len) = algorithm.required_message_len(message_type) {
         if input.message.expose().len() != len {

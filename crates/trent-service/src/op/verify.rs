@@ -9,7 +9,6 @@ use trent_crypto::sign;
 use trent_crypto::Verification;
 
 use super::sign::{crypto_refusal, message};
-use crate::cache::OpenedKey;
 use crate::{Caller, Kms};
 
 impl Kms {
@@ -22,11 +21,7 @@ impl Kms {
     ) -> Result<Verified<SigningAlgorithm>, KmsError> {
         let record = self.signing_key(caller, input, Operation::Verify)?;
         let opened = self.opened_key(&record)?;
-        let OpenedKey::Pair { public, .. } = opened.as_ref() else {
-            return Err(KmsError::internal_text(
-                "a signing key opened as another kind",
-            ));
-        };
+        let (_, public) = opened.pair()?;
         match sign::verify(public, input.algorithm, message(input), signature)
             .map_err(|error| crypto_refusal(error, input))?
         {

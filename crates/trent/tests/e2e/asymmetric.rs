@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use aws_sdk_kms::types::{
-    GrantConstraints, GrantOperation, KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType,
-    SigningAlgorithmSpec,
+    DataKeyPairSpec, GrantConstraints, GrantOperation, KeySpec, KeyUsageType, MacAlgorithmSpec,
+    MessageType, SigningAlgorithmSpec,
 };
 use base64::Engine as _;
 use serde_json::Value;
@@ -720,6 +720,27 @@ async fn disabled_and_pending_deletion_keys_refuse_the_new_operations() {
         expect_error(sign().await, "KMSInvalidStateException"),
         pending
     );
+    client
+        .schedule_key_deletion()
+        .key_id(&mac)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(
+        client
+            .generate_mac()
+            .key_id(&mac)
+            .message(blob(b"m"))
+            .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+            .send()
+            .await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(
+        message,
+        format!("{} is pending deletion.", arn(&server, &mac))
+    );
     // Cancelled, the key is Disabled again, then usable once enabled.
     client
         .cancel_key_deletion()
@@ -829,6 +850,83 @@ async fn a_message_type_condition_is_enforced() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn key_spec_mac_and_data_key_pair_conditions_are_enforced() {
+    let server = server();
+    let client = server.client();
+    let account = server.account();
+    let allow = format!(
+        r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"kms:*","Resource":"*"}}"#
+    );
+    let deny = |action: &str, key: &str, value: &str| {
+        key_policy(&format!(
+            r#"{allow},{{"Effect":"Deny","Principal":"*","Action":"{action}","Resource":"*",
+               "Condition":{{"StringEquals":{{"{key}":"{value}"}}}}}}"#
+        ))
+    };
+    let p256 = create(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
+    let p384 = create(&client, "ECC_NIST_P384", "SIGN_VERIFY").await;
+    let hmac = create(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await;
+    let symmetric = create_key(&client).await;
+    for (key, document) in [
+        (&p256, deny("kms:Sign", "kms:KeySpec", "ECC_NIST_P256")),
+        (&p384, deny("kms:Sign", "kms:KeySpec", "ECC_NIST_P256")),
+        (
+            &hmac,
+            deny("kms:GenerateMac", "kms:MacAlgorithm", "HMAC_SHA_256"),
+        ),
+        (
+            &symmetric,
+            deny("kms:GenerateDataKeyPair", "kms:DataKeyPairSpec", "RSA_2048"),
+        ),
+    ] {
+        client
+            .put_key_policy()
+            .key_id(key)
+            .policy(document)
+            .send()
+            .await
+            .unwrap();
+    }
+    let sign = |key: &str, algorithm: SigningAlgorithmSpec| {
+        client
+            .sign()
+            .key_id(key)
+            .message(blob(b"m"))
+            .signing_algorithm(algorithm)
+            .send()
+    };
+    expect_error(
+        sign(&p256, SigningAlgorithmSpec::EcdsaSha256).await,
+        "AccessDeniedException",
+    );
+    sign(&p384, SigningAlgorithmSpec::EcdsaSha384)
+        .await
+        .unwrap();
+    expect_error(
+        client
+            .generate_mac()
+            .key_id(&hmac)
+            .message(blob(b"m"))
+            .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+            .send()
+            .await,
+        "AccessDeniedException",
+    );
+    let pair = |spec: DataKeyPairSpec| {
+        client
+            .generate_data_key_pair()
+            .key_id(&symmetric)
+            .key_pair_spec(spec)
+            .send()
+    };
+    expect_error(
+        pair(DataKeyPairSpec::Rsa2048).await,
+        "AccessDeniedException",
+    );
+    pair(DataKeyPairSpec::EccNistP256).await.unwrap();
 }
 
 #[tokio::test]

@@ -40,6 +40,9 @@ fn member_names(value: &Value, names: &mut Vec<String>) {
     }
 }
 
+/// A request's event name, request id, and what its requestParameters must say.
+type Expected = (&'static str, String, Vec<(&'static str, &'static str)>);
+
 #[tokio::test]
 async fn the_audit_trail_records_no_message_signature_mac_secret_or_key() {
     let mut server = server();
@@ -50,8 +53,7 @@ async fn the_audit_trail_records_no_message_signature_mac_secret_or_key() {
     let kem = create(&client, "ML_KEM_768", "ENCAPSULATE_DECAPSULATE").await;
     let symmetric = create_key(&client).await;
     let message = b"the-signed-message-secret";
-    // (event name, request id, what its requestParameters must say)
-    let mut requests: Vec<(&str, String, Vec<(&str, &str)>)> = Vec::new();
+    let mut requests: Vec<Expected> = Vec::new();
     let mut secrets: Vec<Vec<u8>> = vec![message.to_vec()];
 
     let signed = client

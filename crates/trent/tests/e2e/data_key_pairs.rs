@@ -132,6 +132,10 @@ async fn data_key_pairs_are_sealed_with_the_context_and_work_offline() {
         assert_eq!(pair.key_pair_spec(), Some(&spec), "{what}");
         assert!(pair.ciphertext_for_recipient().is_none());
         let private = pair.private_key_plaintext().unwrap().as_ref().to_vec();
+        if spec == DataKeyPairSpec::EccNistEdwards25519 {
+            // RFC 8410's 48-byte form, as AWS writes it.
+            assert_eq!(private.len(), 48);
+        }
         let public = pair.public_key().unwrap().as_ref().to_vec();
         let sealed = pair.private_key_ciphertext_blob().unwrap().clone();
         let opened = client

@@ -4,7 +4,7 @@
 
 use aws_sdk_kms::types::EncryptionAlgorithmSpec;
 
-use crate::asymmetric::{arn, create, public_key, Openssl};
+use crate::asymmetric::{arn, b64, create, public_key, raw, Openssl};
 use crate::{blob, create_key, expect_error, server};
 
 const OAEP_256: EncryptionAlgorithmSpec = EncryptionAlgorithmSpec::RsaesOaepSha256;
@@ -220,6 +220,20 @@ async fn rsa_keys_encrypt_decrypt_and_interoperate_with_openssl() {
     );
     assert_eq!(message, context_refused);
 
+    // An empty context is no context (AWS accepts `{}`).
+    let (status, body) = raw(
+        &server,
+        "Encrypt",
+        &serde_json::json!({
+            "KeyId": key_id,
+            "Plaintext": b64(b"x"),
+            "EncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+            "EncryptionContext": {},
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
     // A signing key does not encrypt.
     let signing = create(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
     let message = expect_error(
@@ -299,6 +313,35 @@ async fn re_encrypt_moves_ciphertexts_between_symmetric_and_rsa_keys() {
         .decrypt()
         .ciphertext_blob(back.ciphertext_blob().unwrap().clone())
         .encryption_context("purpose", "back")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decrypted.plaintext().unwrap().as_ref(), plaintext);
+
+    // RSA to RSA (the same key, through an alias), SHA-256 to SHA-1.
+    client
+        .create_alias()
+        .alias_name("alias/rsa")
+        .target_key_id(&rsa)
+        .send()
+        .await
+        .unwrap();
+    let rsa_to_rsa = client
+        .re_encrypt()
+        .ciphertext_blob(rsa_ciphertext.clone())
+        .source_key_id("alias/rsa")
+        .source_encryption_algorithm(OAEP_256)
+        .destination_key_id("alias/rsa")
+        .destination_encryption_algorithm(OAEP_1)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(rsa_to_rsa.ciphertext_blob().unwrap(), &rsa_ciphertext);
+    let decrypted = client
+        .decrypt()
+        .key_id("alias/rsa")
+        .ciphertext_blob(rsa_to_rsa.ciphertext_blob().unwrap().clone())
+        .encryption_algorithm(OAEP_1)
         .send()
         .await
         .unwrap();

@@ -11,20 +11,28 @@
 )]
 
 mod aliases;
+mod asymmetric;
+mod asymmetric_audit;
 mod audit;
 mod cli;
 mod crash;
 mod crypto;
+mod data_key_pairs;
 mod grants;
+mod hmac;
 mod identity;
+mod key_agreement;
 mod key_last_usage;
 mod key_policies;
 mod key_states;
 mod keys;
 mod lifecycle;
+mod ml_kem;
 mod operability;
 mod policy;
+mod rsa_encryption;
 mod scenario_rds_key;
+mod signing;
 mod tags;
 mod terraform;
 mod wire;

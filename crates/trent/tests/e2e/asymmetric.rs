@@ -1041,7 +1041,6 @@ async fn grants_let_grantees_use_asymmetric_and_hmac_keys_within_their_kind() {
 }
 
 #[tokio::test]
-#[ignore = "bug: the grant-operation refusal is not AWS's sentence (reported)"]
 async fn grant_operation_refusal_uses_aws_words() {
     let server = server();
     let client = server.client();
@@ -1063,7 +1062,6 @@ async fn grant_operation_refusal_uses_aws_words() {
 }
 
 #[tokio::test]
-#[ignore = "bug: an operation-takes-no-context refusal wins over AWS's non-symmetric-key refusal (reported)"]
 async fn grant_context_refusal_on_signing_and_hmac_keys() {
     let server = server();
     let client = server.client();
@@ -1101,7 +1099,6 @@ async fn grant_context_refusal_on_signing_and_hmac_keys() {
 }
 
 #[tokio::test]
-#[ignore = "bug: Ed25519's SigningAlgorithms are not in AWS's order (reported)"]
 async fn ed25519_algorithms_are_listed_in_aws_order() {
     let server = server();
     let client = server.client();

@@ -602,7 +602,6 @@ async fn sign_refuses_what_aws_refuses() {
 }
 
 #[tokio::test]
-#[ignore = "bug: EXTERNAL_MU on Ed25519 is refused with the algorithm sentence, not the key-spec one (reported)"]
 async fn external_mu_on_ed25519_names_the_key_spec() {
     let server = server();
     let client = server.client();

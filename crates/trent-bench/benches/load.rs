@@ -3,9 +3,12 @@
 //! figure comes with its ratio to a minimal hyper server measured in the
 //! same run.
 //!
-//! `cargo bench -p trent-bench --bench load` runs every workload for
-//! `TRENT_BENCH_SECONDS` (default 10) at `TRENT_BENCH_CONNECTIONS` (default
-//! 64) connections; `-- --test` is a two-second smoke run (CI). The server is
+//! `cargo bench -p trent-bench --bench load` runs `TRENT_BENCH_WORKLOAD`
+//! (default `all`; `asymmetric` for Sign, Verify, GenerateMac and
+//! GenerateDataKeyPair) for `TRENT_BENCH_SECONDS` (default 10) per workload
+//! at `TRENT_BENCH_CONNECTIONS` (default 64) connections; `-- --test` is a
+//! smoke run (CI): one second of each of `all`, then a quarter of a second
+//! of each asymmetric workload with `--strict`. The server is
 //! the `trent` binary as `cargo build --release -p trent` makes it (built
 //! first), or the one `TRENT_BIN` names.
 
@@ -35,25 +38,42 @@ fn main() {
     };
     let warmup = if smoke { "0" } else { "2" };
     let server = TestServer::builder(trent_binary()).start();
-    let status = Command::new(env!("CARGO_BIN_EXE_trent-bench"))
-        .args(["--baseline", "--endpoint", server.endpoint()])
-        .arg("--credentials")
-        .arg(server.data_dir().join("root-credentials"))
-        .args([
-            "--duration",
-            &seconds,
-            "--warmup",
-            warmup,
-            "--connections",
-            &connections,
-        ])
-        .args([
-            "--server-pid",
-            &server.pid().expect("server pid").to_string(),
-        ])
-        .status()
-        .expect("running trent-bench");
-    assert!(status.success(), "trent-bench failed: {status:?}");
+    let run = |workload: &str, seconds: &str, warmup: &str, extra: &[&str]| {
+        let status = Command::new(env!("CARGO_BIN_EXE_trent-bench"))
+            .args(["--workload", workload, "--endpoint", server.endpoint()])
+            .arg("--credentials")
+            .arg(server.data_dir().join("root-credentials"))
+            .args([
+                "--duration",
+                seconds,
+                "--warmup",
+                warmup,
+                "--connections",
+                &connections,
+            ])
+            .args([
+                "--server-pid",
+                &server.pid().expect("server pid").to_string(),
+            ])
+            .args(extra)
+            .status()
+            .expect("running trent-bench");
+        assert!(
+            status.success(),
+            "trent-bench {workload} failed: {status:?}"
+        );
+    };
+    let workload = if smoke {
+        "all".to_owned()
+    } else {
+        env_or("TRENT_BENCH_WORKLOAD", "all")
+    };
+    run(&workload, &seconds, warmup, &["--baseline"]);
+    if smoke {
+        // Sign, Verify, GenerateMac and GenerateDataKeyPair: a fraction of
+        // a second each, and every request must succeed.
+        run("asymmetric", "0.25", "0", &["--strict"]);
+    }
 }
 
 /// The server to measure. A bench sees only its own package's binaries

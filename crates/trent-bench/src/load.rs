@@ -41,12 +41,12 @@ pub(crate) struct BenchArgs {
     /// Keep-alive connections.
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    /// Measured seconds per workload.
-    #[arg(long, default_value_t = 10)]
-    duration: u64,
-    /// Unmeasured warm-up seconds per workload.
-    #[arg(long, default_value_t = 2)]
-    warmup: u64,
+    /// Measured seconds per workload (fractions allowed).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Unmeasured warm-up seconds per workload (fractions allowed).
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
     /// How many distinct keys the requests spread over (created by the bench).
     #[arg(long, default_value_t = 1)]
     keys: usize,
@@ -56,6 +56,9 @@ pub(crate) struct BenchArgs {
     /// Also measure a minimal hyper server with a fixed response, side by side.
     #[arg(long)]
     baseline: bool,
+    /// Exit with an error when a workload had a failed request (CI).
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +79,90 @@ enum Workload {
     CreateAlias,
     /// Each of the above in turn.
     All,
+    /// Sign, ECDSA_SHA_256 with an ECC_NIST_P256 key, 32-byte RAW message.
+    #[value(name = "sign-ecdsa-p256")]
+    SignEcdsaP256,
+    /// Sign, RSASSA_PSS_SHA_256 with an RSA_2048 key, 32-byte RAW message.
+    #[value(name = "sign-rsa-2048-pss")]
+    SignRsa2048Pss,
+    /// Sign, ED25519_SHA_512 with an ECC_NIST_EDWARDS25519 key, 32-byte RAW message.
+    #[value(name = "sign-ed25519")]
+    SignEd25519,
+    /// Sign, ML_DSA_SHAKE_256 with an ML_DSA_65 key, 32-byte RAW message.
+    #[value(name = "sign-ml-dsa-65")]
+    SignMlDsa65,
+    /// Verify of a signature made in setup (ECDSA P-256).
+    #[value(name = "verify-ecdsa-p256")]
+    VerifyEcdsaP256,
+    /// Verify of a signature made in setup (RSA-2048 PSS).
+    #[value(name = "verify-rsa-2048-pss")]
+    VerifyRsa2048Pss,
+    /// Verify of a signature made in setup (Ed25519).
+    #[value(name = "verify-ed25519")]
+    VerifyEd25519,
+    /// Verify of a signature made in setup (ML-DSA-65).
+    #[value(name = "verify-ml-dsa-65")]
+    VerifyMlDsa65,
+    /// GenerateMac, HMAC_SHA_256 with an HMAC_256 key, 32-byte message.
+    #[value(name = "generate-mac")]
+    GenerateMac,
+    /// GenerateDataKeyPair, RSA_2048 (a fresh key pair per request).
+    #[value(name = "generate-data-key-pair-rsa-2048")]
+    GenerateDataKeyPairRsa2048,
+    /// GenerateDataKeyPair, ECC_NIST_P256.
+    #[value(name = "generate-data-key-pair-p256")]
+    GenerateDataKeyPairP256,
+    /// Each sign, verify, generate-mac and generate-data-key-pair workload in turn.
+    Asymmetric,
+}
+
+impl Workload {
+    /// The new set, in the order `asymmetric` runs it.
+    const ASYMMETRIC: [Workload; 11] = [
+        Workload::SignEcdsaP256,
+        Workload::SignRsa2048Pss,
+        Workload::SignEd25519,
+        Workload::SignMlDsa65,
+        Workload::VerifyEcdsaP256,
+        Workload::VerifyRsa2048Pss,
+        Workload::VerifyEd25519,
+        Workload::VerifyMlDsa65,
+        Workload::GenerateMac,
+        Workload::GenerateDataKeyPairRsa2048,
+        Workload::GenerateDataKeyPairP256,
+    ];
+
+    /// For Sign and Verify: the key's spec, the signing algorithm, and
+    /// whether the requests verify (rather than sign).
+    fn signing(self) -> Option<(&'static str, &'static str, bool)> {
+        Some(match self {
+            Workload::SignEcdsaP256 => ("ECC_NIST_P256", "ECDSA_SHA_256", false),
+            Workload::SignRsa2048Pss => ("RSA_2048", "RSASSA_PSS_SHA_256", false),
+            Workload::SignEd25519 => ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512", false),
+            Workload::SignMlDsa65 => ("ML_DSA_65", "ML_DSA_SHAKE_256", false),
+            Workload::VerifyEcdsaP256 => ("ECC_NIST_P256", "ECDSA_SHA_256", true),
+            Workload::VerifyRsa2048Pss => ("RSA_2048", "RSASSA_PSS_SHA_256", true),
+            Workload::VerifyEd25519 => ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512", true),
+            Workload::VerifyMlDsa65 => ("ML_DSA_65", "ML_DSA_SHAKE_256", true),
+            _ => return None,
+        })
+    }
+
+    /// For GenerateDataKeyPair: the `KeyPairSpec`.
+    fn key_pair_spec(self) -> Option<&'static str> {
+        match self {
+            Workload::GenerateDataKeyPairRsa2048 => Some("RSA_2048"),
+            Workload::GenerateDataKeyPairP256 => Some("ECC_NIST_P256"),
+            _ => None,
+        }
+    }
+}
+
+/// The 32-byte message of Sign, Verify and GenerateMac.
+const MESSAGE: [u8; 32] = [0x5a; 32];
+
+fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 struct Outcome {
@@ -97,6 +184,12 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .trim_end_matches('/')
         .parse()
         .context("--endpoint must be http://IP:PORT")?;
+    for (name, seconds) in [("--duration", args.duration), ("--warmup", args.warmup)] {
+        anyhow::ensure!(
+            seconds.is_finite() && (0.0..=86_400.0).contains(&seconds),
+            "{name} must be between 0 and 86400 seconds"
+        );
+    }
     let credentials = read_credentials(&args.credentials)?;
     let signer = Signer {
         address,
@@ -121,9 +214,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let mut ciphertexts = Vec::new();
     for key_id in &key_ids {
-        let response = signer
-            .call("Encrypt", serde_json::json!({"KeyId": key_id, "Plaintext": base64::engine::general_purpose::STANDARD.encode([7u8; 32]), "EncryptionContext": {"bench": "trent"}}))
-            .await?;
+        let response = signer.call("Encrypt", encrypt_body(key_id)).await?;
         ciphertexts.push(
             response["CiphertextBlob"]
                 .as_str()
@@ -142,6 +233,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Workload::CreateKey,
             Workload::CreateAlias,
         ],
+        Workload::Asymmetric => Workload::ASYMMETRIC.to_vec(),
         one => vec![one],
     };
     println!(
@@ -153,7 +245,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.endpoint
     );
     println!(
-        "{:<18} {:>10} {:>9} {:>9} {:>9} {:>8} {:>14}",
+        "{:<26} {:>10} {:>9} {:>9} {:>9} {:>8} {:>14}",
         "workload", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "server µs/req"
     );
 
@@ -174,13 +266,14 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         baseline_rate = Some(report.rate);
         report.print("baseline (hyper)", None);
     }
+    let mut failed = Vec::new();
     for workload in workloads {
         let mut pools = Vec::with_capacity(args.connections);
         if workload == Workload::CreateAlias {
             // Every alias needs its own name, so every request is signed
             // ahead: enough for 5,000 aliases a second.
             let per_connection =
-                (args.duration + args.warmup) as usize * 5_000 / args.connections + 1;
+                ((args.duration + args.warmup).ceil() * 5_000.0) as usize / args.connections + 1;
             for connection in 0..args.connections {
                 let mut pool = Vec::with_capacity(per_connection);
                 for n in 0..per_connection {
@@ -194,6 +287,13 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             let report = measure(address, pools, &args, args.server_pid).await?;
             report.print(&format!("{workload:?}"), baseline_rate);
+            failed.extend(report.failed(workload));
+            continue;
+        }
+        if let Some(pools) = asymmetric_pools(workload, &signer, &key_ids, &args).await? {
+            let report = measure(address, pools, &args, args.server_pid).await?;
+            report.print(&format!("{workload:?}"), baseline_rate);
+            failed.extend(report.failed(workload));
             continue;
         }
         for connection in 0..args.connections {
@@ -225,13 +325,12 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     &serde_json::json!({"Description": "trent bench"}),
                     "KeyMetadata",
                 )?],
-                Workload::Mixed | Workload::All | Workload::CreateAlias => {
-                    vec![encrypt, decrypt, data_key, describe]
-                }
+                _ => vec![encrypt, decrypt, data_key, describe],
             });
         }
         let report = measure(address, pools, &args, args.server_pid).await?;
         report.print(&format!("{workload:?}"), baseline_rate);
+        failed.extend(report.failed(workload));
     }
     if let (Some(baseline), Some(first)) = (&baseline, baseline_rate) {
         // The machine drifts: measure the reference again and say how much.
@@ -244,13 +343,102 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             (report.rate / first - 1.0) * 100.0
         );
     }
+    if args.strict && !failed.is_empty() {
+        anyhow::bail!("failed requests in: {}", failed.join(", "));
+    }
     Ok(())
+}
+
+/// The keys a Sign, Verify or GenerateMac workload works on (one per
+/// `--keys`, created now), and the requests of every connection; `None` for
+/// the symmetric workloads. GenerateDataKeyPair encrypts the private key
+/// under the bench's symmetric keys.
+async fn asymmetric_pools(
+    workload: Workload,
+    signer: &Signer,
+    symmetric_keys: &[String],
+    args: &BenchArgs,
+) -> anyhow::Result<Option<Vec<Vec<Prepared>>>> {
+    let (operation, expect, spec, usage) = if let Some((spec, _, verify)) = workload.signing() {
+        let (operation, expect) = if verify {
+            ("Verify", "SignatureValid")
+        } else {
+            ("Sign", "Signature")
+        };
+        (operation, expect, spec, "SIGN_VERIFY")
+    } else if workload == Workload::GenerateMac {
+        ("GenerateMac", "Mac", "HMAC_256", "GENERATE_VERIFY_MAC")
+    } else if let Some(pair_spec) = workload.key_pair_spec() {
+        let mut pools = Vec::with_capacity(args.connections);
+        for connection in 0..args.connections {
+            let body = serde_json::json!({
+                "KeyId": symmetric_keys[connection % symmetric_keys.len()],
+                "KeyPairSpec": pair_spec,
+                "EncryptionContext": {"bench": "trent"},
+            });
+            pools.push(vec![signer.prepare(
+                "GenerateDataKeyPair",
+                &body,
+                "PrivateKeyPlaintext",
+            )?]);
+        }
+        return Ok(Some(pools));
+    } else {
+        return Ok(None);
+    };
+
+    // One body per key: the key, and for Verify a signature made now.
+    let mut bodies = Vec::new();
+    for _ in 0..args.keys.max(1) {
+        let created = signer
+            .call(
+                "CreateKey",
+                serde_json::json!({
+                    "Description": "trent bench",
+                    "KeySpec": spec,
+                    "KeyUsage": usage,
+                }),
+            )
+            .await?;
+        let key_id = created["KeyMetadata"]["KeyId"]
+            .as_str()
+            .context("CreateKey response")?
+            .to_owned();
+        let body = match workload.signing() {
+            Some((_, algorithm, verify)) => {
+                let mut body = serde_json::json!({
+                    "KeyId": key_id,
+                    "Message": base64(&MESSAGE),
+                    "MessageType": "RAW",
+                    "SigningAlgorithm": algorithm,
+                });
+                if verify {
+                    let signed = signer.call("Sign", body.clone()).await?;
+                    body["Signature"] = signed["Signature"].clone();
+                    anyhow::ensure!(body["Signature"].is_string(), "Sign response");
+                }
+                body
+            }
+            None => serde_json::json!({
+                "KeyId": key_id,
+                "Message": base64(&MESSAGE),
+                "MacAlgorithm": "HMAC_SHA_256",
+            }),
+        };
+        bodies.push(body);
+    }
+    let mut pools = Vec::with_capacity(args.connections);
+    for connection in 0..args.connections {
+        let body = &bodies[connection % bodies.len()];
+        pools.push(vec![signer.prepare(operation, body, expect)?]);
+    }
+    Ok(Some(pools))
 }
 
 fn encrypt_body(key_id: &str) -> serde_json::Value {
     serde_json::json!({
         "KeyId": key_id,
-        "Plaintext": base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+        "Plaintext": base64(&[7u8; 32]),
         "EncryptionContext": {"bench": "trent"},
     })
 }
@@ -264,6 +452,11 @@ struct Report {
 }
 
 impl Report {
+    /// The workload's name when any of its requests failed, or none succeeded.
+    fn failed(&self, workload: Workload) -> Option<String> {
+        (self.errors > 0 || self.latencies_us.is_empty()).then(|| format!("{workload:?}"))
+    }
+
     fn print(&self, name: &str, baseline_rate: Option<f64>) {
         let percentile = |p: f64| {
             if self.latencies_us.is_empty() {
@@ -284,7 +477,7 @@ impl Report {
             .map(|mib| format!("  rss {mib:.0} MiB"))
             .unwrap_or_default();
         println!(
-            "{:<18} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}{rss}",
+            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}{rss}",
             name,
             self.rate,
             percentile(0.50),
@@ -302,8 +495,8 @@ async fn measure(
     args: &BenchArgs,
     pid: Option<u32>,
 ) -> anyhow::Result<Report> {
-    let warmup_end = Instant::now() + Duration::from_secs(args.warmup);
-    let end = warmup_end + Duration::from_secs(args.duration);
+    let warmup_end = Instant::now() + Duration::from_secs_f64(args.warmup);
+    let end = warmup_end + Duration::from_secs_f64(args.duration);
     let mut tasks = Vec::new();
     for pool in pools {
         tasks.push(tokio::spawn(connection(address, pool, warmup_end, end)));

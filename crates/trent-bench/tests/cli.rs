@@ -27,10 +27,47 @@ fn help_lists_the_flags_and_hides_the_baseline_server() {
         "--keys",
         "--server-pid",
         "--baseline",
+        "--strict",
     ] {
         assert!(text.contains(flag), "{flag} missing from --help: {text}");
     }
     assert!(!text.contains("reference server"), "{text}");
+}
+
+#[test]
+fn help_lists_the_asymmetric_workloads() {
+    let output = trent_bench().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for workload in [
+        "sign-ecdsa-p256",
+        "sign-rsa-2048-pss",
+        "sign-ed25519",
+        "sign-ml-dsa-65",
+        "verify-ecdsa-p256",
+        "verify-rsa-2048-pss",
+        "verify-ed25519",
+        "verify-ml-dsa-65",
+        "generate-mac",
+        "generate-data-key-pair-rsa-2048",
+        "generate-data-key-pair-p256",
+        "asymmetric",
+    ] {
+        assert!(
+            text.contains(workload),
+            "{workload} missing from --help: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_negative_duration_is_refused_before_any_request() {
+    let output = trent_bench()
+        .args(["--duration=-1", "--endpoint", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("--duration"), "{text}");
 }
 
 /// `trent-bench baseline` answers every request with a fixed Encrypt-sized

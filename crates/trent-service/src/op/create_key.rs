@@ -91,7 +91,7 @@ impl Kms {
         (spec, usage, origin): (KeySpec, KeyUsage, Origin),
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
         let now = self.clock.now();
-        let sealed = super::material::new_material(self.root_key.as_ref(), &key_id, spec)?;
+        let sealed = self.new_material(&key_id, spec)?;
         let record = KeyRecord {
             key_id,
             scope: scope.clone(),

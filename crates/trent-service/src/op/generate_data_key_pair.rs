@@ -58,8 +58,11 @@ impl Kms {
         // Every check has passed: a dry run makes no key pair (RSA_4096
         // takes seconds).
         super::unless_dry_run(input.dry_run, ())?;
-        let pair = generate_data_key_pair(input.spec)
-            .map_err(|error| KmsError::internal("generating a data key pair", error))?;
+        let pair = {
+            let _turn = self.generating(input.spec.key_spec());
+            generate_data_key_pair(input.spec)
+                .map_err(|error| KmsError::internal("generating a data key pair", error))?
+        };
         let encrypted = self.encrypt_with(
             &record,
             pair.private_key.expose(),

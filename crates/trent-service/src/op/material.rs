@@ -127,26 +127,31 @@ impl Kms {
         self.cache.insert_opened(seen, key.key_id, opened.clone());
         Ok(opened)
     }
-}
 
-/// Fresh material for a new key of `spec`, sealed as version 1. RSA key
-/// generation takes up to seconds: CreateKey runs on the blocking pool.
-pub(crate) fn new_material(
-    root_key: &dyn trent_crypto::root_key::RootKeyProvider,
-    key_id: &KeyId,
-    spec: KeySpec,
-) -> Result<SealedKeyMaterial, KmsError> {
-    let generating = |error| KmsError::internal("generating key material", error);
-    let sealing = |error| KmsError::internal("sealing key material", error);
-    if spec == KeySpec::SymmetricDefault {
-        let material = KeyMaterial::generate().map_err(generating)?;
-        seal_key_material(root_key, key_id, 1, &material).map_err(sealing)
-    } else if spec.hmac_key_len().is_some() {
-        let key = HmacKey::generate(spec).map_err(generating)?;
-        seal_hmac_key(root_key, key_id, 1, &key).map_err(sealing)
-    } else {
-        let key = PrivateKey::generate(spec).map_err(generating)?;
-        seal_private_key(root_key, key_id, 1, &key).map_err(sealing)
+    /// Fresh material for a new key of `spec`, sealed as version 1. RSA key
+    /// generation takes up to seconds: CreateKey runs on the blocking pool,
+    /// and RSA generations take turns ([`Kms::generating`]).
+    pub(crate) fn new_material(
+        &self,
+        key_id: &KeyId,
+        spec: KeySpec,
+    ) -> Result<SealedKeyMaterial, KmsError> {
+        let root_key = self.root_key.as_ref();
+        let generating = |error| KmsError::internal("generating key material", error);
+        let sealing = |error| KmsError::internal("sealing key material", error);
+        if spec == KeySpec::SymmetricDefault {
+            let material = KeyMaterial::generate().map_err(generating)?;
+            seal_key_material(root_key, key_id, 1, &material).map_err(sealing)
+        } else if spec.hmac_key_len().is_some() {
+            let key = HmacKey::generate(spec).map_err(generating)?;
+            seal_hmac_key(root_key, key_id, 1, &key).map_err(sealing)
+        } else {
+            let key = {
+                let _turn = self.generating(spec);
+                PrivateKey::generate(spec).map_err(generating)?
+            };
+            seal_private_key(root_key, key_id, 1, &key).map_err(sealing)
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! ML-KEM), one type per family, and the public key as DER
 //! `SubjectPublicKeyInfo` (what GetPublicKey returns).
 //!
-//! Every private key keeps its serialized form (see [`PrivateKey::encoded`])
+//! Every private key keeps its serialized form (see `PrivateKey::encoded`)
 //! in a zeroizing buffer, beside the parsed aws-lc object that does the work
 //! (aws-lc cleanses that object's memory when it is freed). No `Debug`
 //! shows more than the key spec.

@@ -103,9 +103,9 @@ impl SealedBy {
     /// Reads the root key a sealed value names; `None` if it is not a value
     /// any provider sealed.
     pub fn of(sealed: &[u8]) -> Option<Self> {
-        match sealed.first()? {
-            &SEALED_VERSION => Some(Self::Unnamed),
-            &NAMED_VERSION => {
+        match *sealed.first()? {
+            SEALED_VERSION => Some(Self::Unnamed),
+            NAMED_VERSION => {
                 let id: [u8; 8] = sealed.get(1..9)?.try_into().ok()?;
                 Some(Self::Key(RootKeyId(id)))
             }
@@ -281,6 +281,19 @@ pub fn open_key_material(
 ) -> Result<KeyMaterial, CryptoError> {
     let bytes = provider.open(&material_label(key_id, version), sealed.as_bytes())?;
     KeyMaterial::from_slice(&bytes)
+}
+
+/// Re-seals one version of a symmetric key's material under the current
+/// root key; `None` when it already is.
+pub fn reseal_key_material(
+    keys: &RootKeys,
+    key_id: &KeyId,
+    version: u32,
+    sealed: &SealedKeyMaterial,
+) -> Result<Option<SealedKeyMaterial>, CryptoError> {
+    Ok(keys
+        .reseal(&material_label(key_id, version), sealed.as_bytes())?
+        .map(SealedKeyMaterial::from_bytes))
 }
 
 fn material_label(key_id: &KeyId, version: u32) -> Vec<u8> {
@@ -495,7 +508,10 @@ mod tests {
         let sealed = keys.seal(b"label", b"secret").unwrap();
         assert_eq!(SealedBy::of(&sealed), Some(SealedBy::Key(a.id())));
         assert_eq!(&keys.open(b"label", &sealed).unwrap()[..], b"secret");
-        assert_eq!(keys.open(b"other", &sealed).unwrap_err(), CryptoError::Failed);
+        assert_eq!(
+            keys.open(b"other", &sealed).unwrap_err(),
+            CryptoError::Failed
+        );
         // What the provider sealed directly (every value before ids) opens too.
         let unnamed = a.seal(b"label", b"old").unwrap();
         assert_eq!(SealedBy::of(&unnamed), Some(SealedBy::Unnamed));
@@ -512,7 +528,10 @@ mod tests {
         let old = keys.seal(b"l", b"one").unwrap();
         let unnamed = a.seal(b"l", b"two").unwrap();
         keys.begin_rotation(b.clone()).unwrap();
-        assert!(keys.begin_rotation(b.clone()).is_err(), "one rotation at a time");
+        assert!(
+            keys.begin_rotation(b.clone()).is_err(),
+            "one rotation at a time"
+        );
         assert_eq!(keys.id(), b.id());
         let new = keys.seal(b"l", b"three").unwrap();
         assert_eq!(SealedBy::of(&new), Some(SealedBy::Key(b.id())));
@@ -522,7 +541,10 @@ mod tests {
         let moved_unnamed = keys.reseal(b"l", &unnamed).unwrap().unwrap();
         assert!(keys.reseal(b"wrong label", &old).is_err());
         keys.retire_previous().unwrap();
-        assert_eq!(keys.open(b"l", &old).unwrap_err(), CryptoError::RootKeyUnavailable);
+        assert_eq!(
+            keys.open(b"l", &old).unwrap_err(),
+            CryptoError::RootKeyUnavailable
+        );
         assert!(keys.open(b"l", &unnamed).is_err());
         assert_eq!(&keys.open(b"l", &moved).unwrap()[..], b"one");
         assert_eq!(&keys.open(b"l", &moved_unnamed).unwrap()[..], b"two");

@@ -113,6 +113,39 @@ fn open(
     Ok((encoding, payload))
 }
 
+/// Re-seals one version of an asymmetric or HMAC key under the current root
+/// key, header unchanged; `None` when it already is. The header must say
+/// `spec`.
+pub fn reseal(
+    keys: &crate::root_key::RootKeys,
+    key_id: &KeyId,
+    version: u32,
+    spec: KeySpec,
+    sealed: &SealedKeyMaterial,
+) -> Result<Option<SealedKeyMaterial>, CryptoError> {
+    let (header, body) = sealed
+        .as_bytes()
+        .split_at_checked(HEADER_LEN)
+        .ok_or(CryptoError::Failed)?;
+    let header: [u8; HEADER_LEN] = header.try_into().map_err(|_| CryptoError::Failed)?;
+    if header[0] != FORMAT_VERSION || Some(header[1]) != kind_of(spec).ok() {
+        return Err(CryptoError::Failed);
+    }
+    Ok(keys
+        .reseal(&label(key_id, version, &header), body)?
+        .map(|body| {
+            let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+            out.extend_from_slice(&header);
+            out.extend_from_slice(&body);
+            SealedKeyMaterial::from_bytes(out)
+        }))
+}
+
+/// The root key that sealed an asymmetric or HMAC key's blob.
+pub fn sealed_by(sealed: &SealedKeyMaterial) -> Option<crate::root_key::SealedBy> {
+    crate::root_key::SealedBy::of(sealed.as_bytes().get(HEADER_LEN..)?)
+}
+
 /// The key spec a sealed blob says it holds, before it is authenticated:
 /// use it to report or route, trust it only once the blob opens.
 pub fn peek_spec(sealed: &SealedKeyMaterial) -> Option<KeySpec> {
@@ -235,6 +268,52 @@ mod tests {
         assert!(open_hmac_key(&provider, &key_id, 7, KeySpec::Hmac512, &sealed).is_err());
         assert!(open_private_key(&provider, &key_id, 7, KeySpec::Hmac384, &sealed).is_err());
         assert_eq!(peek_spec(&SealedKeyMaterial::from_bytes(vec![1])), None);
+    }
+
+    #[test]
+    fn a_root_key_rotation_reseals_the_payload_and_keeps_the_header() {
+        use crate::root_key::{RootKeyProvider, RootKeys, SealedBy};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let old: Arc<dyn RootKeyProvider> = Arc::new(provider_with(dir.path(), 1));
+        let new: Arc<dyn RootKeyProvider> = Arc::new(provider_with(dir.path(), 2));
+        let keys = RootKeys::new(old.clone());
+        let key_id = KeyId::from_bytes([3; 16]);
+        let key = PrivateKey::generate(KeySpec::EccNistP256).unwrap();
+        let sealed = seal_private_key(&keys, &key_id, 1, &key).unwrap();
+        // Sealed by the provider itself, as before root keys had ids.
+        let unnamed = seal_hmac_key(
+            &*old,
+            &key_id,
+            2,
+            &HmacKey::generate(KeySpec::Hmac256).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(sealed_by(&sealed), Some(SealedBy::Key(old.id())));
+        assert_eq!(sealed_by(&unnamed), Some(SealedBy::Unnamed));
+        keys.begin_rotation(new.clone()).unwrap();
+        let moved = reseal(&keys, &key_id, 1, KeySpec::EccNistP256, &sealed)
+            .unwrap()
+            .unwrap();
+        let moved_hmac = reseal(&keys, &key_id, 2, KeySpec::Hmac256, &unnamed)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            reseal(&keys, &key_id, 1, KeySpec::EccNistP256, &moved).unwrap(),
+            None
+        );
+        assert!(reseal(&keys, &key_id, 1, KeySpec::EccNistP384, &sealed).is_err());
+        assert!(reseal(&keys, &key_id, 9, KeySpec::EccNistP256, &sealed).is_err());
+        assert_eq!(
+            moved.as_bytes()[..HEADER_LEN],
+            sealed.as_bytes()[..HEADER_LEN]
+        );
+        assert_eq!(sealed_by(&moved), Some(SealedBy::Key(new.id())));
+        let alone = RootKeys::new(new);
+        let opened = open_private_key(&alone, &key_id, 1, KeySpec::EccNistP256, &moved).unwrap();
+        assert_eq!(opened.public_key().unwrap(), key.public_key().unwrap());
+        assert!(open_hmac_key(&alone, &key_id, 2, KeySpec::Hmac256, &moved_hmac).is_ok());
+        assert!(open_private_key(&alone, &key_id, 1, KeySpec::EccNistP256, &sealed).is_err());
     }
 
     #[test]

@@ -2,13 +2,16 @@
 
 use trent_core::error::{InternalError, KmsError};
 use trent_core::id::AccountId;
+use trent_crypto::root_key::RootKeyProvider as _;
 use trent_store::record::AccessKeyRecord;
 use zeroize::Zeroizing;
 
 use crate::{store_failed, Kms};
 
-const ROOT_KEY_CHECK: &str = "root_key_check";
-const ROOT_KEY_CHECK_LABEL: &[u8] = b"trent/root-key-check/v1";
+pub(crate) const ROOT_KEY_CHECK: &str = "root_key_check";
+pub(crate) const ROOT_KEY_CHECK_LABEL: &[u8] = b"trent/root-key-check/v1";
+pub(crate) const AUDIT_SIGNING_KEY: &str = "audit_signing_key";
+pub(crate) const AUDIT_SIGNING_KEY_LABEL: &[u8] = b"trent/audit-signing-key/v1";
 const ACCESS_KEY_LABEL_PREFIX: &str = "trent/access-key-secret/v1/";
 
 pub use trent_core::secret::SecretAccessKey;
@@ -36,6 +39,7 @@ impl Kms {
                     KmsError::internal("the root key does not open this data folder", error)
                 }),
             None => {
+                let _sealing = self.sealing();
                 let sealed = self
                     .root_key
                     .seal(ROOT_KEY_CHECK_LABEL, b"trent")
@@ -85,8 +89,8 @@ impl Kms {
     /// The server's audit signing key: made, sealed under the root key and
     /// stored on first use.
     pub fn audit_signer(&self) -> Result<trent_crypto::audit::AuditSigner, KmsError> {
-        const META: &str = "audit_signing_key";
-        const LABEL: &[u8] = b"trent/audit-signing-key/v1";
+        const META: &str = AUDIT_SIGNING_KEY;
+        const LABEL: &[u8] = AUDIT_SIGNING_KEY_LABEL;
         if let Some(sealed) = self.store.meta(META).map_err(store_failed)? {
             let pkcs8 = self
                 .root_key
@@ -95,6 +99,7 @@ impl Kms {
             return trent_crypto::audit::AuditSigner::from_pkcs8(&pkcs8)
                 .map_err(|error| KmsError::internal("reading the audit signing key", error));
         }
+        let _sealing = self.sealing();
         let (signer, pkcs8) = trent_crypto::audit::AuditSigner::generate()
             .map_err(|error| KmsError::internal("generating the audit signing key", error))?;
         let sealed = self
@@ -165,6 +170,7 @@ impl Kms {
         access_key_id: &str,
         secret: &SecretAccessKey,
     ) -> Result<AccessKeyRecord, KmsError> {
+        let _sealing = self.sealing();
         let sealed_secret = self
             .root_key
             .seal(
@@ -206,7 +212,7 @@ impl Kms {
     }
 }
 
-fn access_key_label(access_key_id: &str) -> String {
+pub(crate) fn access_key_label(access_key_id: &str) -> String {
     format!("{ACCESS_KEY_LABEL_PREFIX}{access_key_id}")
 }
 

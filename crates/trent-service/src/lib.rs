@@ -20,14 +20,15 @@ mod metadata;
 pub mod op;
 mod permits;
 mod resolve;
+pub mod root_key;
 mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use trent_core::clock::Clock;
 use trent_core::error::KmsError;
-use trent_crypto::root_key::RootKeyProvider;
+use trent_crypto::root_key::{RootKeyProvider, RootKeys};
 use trent_store::{KeyStore, StoreError};
 
 pub use caller::{Caller, Identity, RequestIds, UserId};
@@ -35,8 +36,12 @@ pub use caller::{Caller, Identity, RequestIds, UserId};
 /// The KMS service: store, root key and clock, shared by every request.
 pub struct Kms {
     store: Arc<dyn KeyStore>,
-    root_key: Arc<dyn RootKeyProvider>,
+    root_key: Arc<RootKeys>,
     clock: Arc<dyn Clock>,
+    /// Held (shared) from sealing a value to storing it, and (exclusively)
+    /// while a root-key rotation switches keys: once the switch is done, no
+    /// value sealed under the previous key is still on its way to the store.
+    sealing: RwLock<()>,
     /// Serializes read-check-write sequences (state changes, alias and tag
     /// edits) so two requests never act on the same stale read. Reads and
     /// cryptographic operations do not take it.
@@ -69,10 +74,21 @@ impl Kms {
         root_key: Arc<dyn RootKeyProvider>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        Self::with_root_keys(store, Arc::new(RootKeys::new(root_key)), clock)
+    }
+
+    /// A service over `store` sealing with `root_keys` (two keys while a
+    /// rotation is under way).
+    pub fn with_root_keys(
+        store: Arc<dyn KeyStore>,
+        root_keys: Arc<RootKeys>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
-            root_key,
+            root_key: root_keys,
             clock,
+            sealing: RwLock::new(()),
             write_lock: Mutex::new(()),
             rsa_generation: permits::Permits::new(
                 std::thread::available_parallelism()
@@ -98,6 +114,11 @@ impl Kms {
 
     fn identities_changed(&self) {
         self.identity_generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Held from sealing a value under the root key to storing it.
+    fn sealing(&self) -> RwLockReadGuard<'_, ()> {
+        self.sealing.read().unwrap_or_else(|p| p.into_inner())
     }
 
     fn writing(&self) -> MutexGuard<'_, ()> {

@@ -76,6 +76,27 @@ pub trait KeyStore: Send + Sync {
     fn meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Sets a metadata value.
     fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
+    /// Sets (`Some`) and removes (`None`) metadata values in one transaction.
+    fn update_meta(&self, changes: &[(&str, Option<&[u8]>)]) -> StoreResult<()>;
+
+    /// The values sealed under the root key that records hold (key
+    /// materials, then access key secrets; not metadata), in a fixed order,
+    /// after `after`, at most `limit`.
+    fn sealed_values(
+        &self,
+        after: Option<&record::SealedPlace>,
+        limit: u32,
+    ) -> StoreResult<Vec<record::SealedValue>>;
+    /// How many values [`KeyStore::sealed_values`] walks.
+    fn count_sealed_values(&self) -> StoreResult<u64>;
+    /// Replaces a sealed value if it still holds `expected`: `false` when it
+    /// changed or is gone, so a re-seal never overwrites a newer write.
+    fn replace_sealed(
+        &self,
+        place: &record::SealedPlace,
+        expected: &[u8],
+        sealed: &[u8],
+    ) -> StoreResult<bool>;
 
     /// Creates an account; `Conflict` if it exists.
     fn insert_account(

@@ -265,3 +265,45 @@ pub struct IdentityPolicyRecord {
     /// The policy document, as given.
     pub document: String,
 }
+
+/// Where a value sealed under the root key is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealedPlace {
+    /// One version of a key's material.
+    KeyMaterial {
+        /// The key.
+        key_id: KeyId,
+        /// The material version.
+        version: u32,
+    },
+    /// An access key's secret.
+    AccessKey {
+        /// The access key id.
+        access_key_id: String,
+    },
+    /// A value of the metadata table (the service knows which are sealed).
+    Meta {
+        /// The value's name.
+        name: String,
+    },
+}
+
+/// A value sealed under the root key, and where it is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedValue {
+    /// Where it is.
+    pub place: SealedPlace,
+    /// The sealed bytes.
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SealedValue({:?}, {} bytes)",
+            self.place,
+            self.sealed.len()
+        )
+    }
+}

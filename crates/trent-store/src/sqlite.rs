@@ -17,6 +17,7 @@ mod keys;
 mod meta;
 mod page;
 mod schema;
+mod sealed;
 mod tags;
 mod usage;
 
@@ -175,6 +176,39 @@ impl KeyStore for SqliteStore {
 
     fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()> {
         self.timed("set_meta", || meta::set_meta(&self.lock(), name, value))
+    }
+
+    fn update_meta(&self, changes: &[(&str, Option<&[u8]>)]) -> StoreResult<()> {
+        self.timed("update_meta", || {
+            meta::update_meta(&mut self.lock(), changes)
+        })
+    }
+
+    fn sealed_values(
+        &self,
+        after: Option<&crate::record::SealedPlace>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::record::SealedValue>> {
+        self.timed("sealed_values", || {
+            sealed::sealed_values(&self.read(), after, limit)
+        })
+    }
+
+    fn count_sealed_values(&self) -> StoreResult<u64> {
+        self.timed("count_sealed_values", || {
+            sealed::count_sealed_values(&self.read())
+        })
+    }
+
+    fn replace_sealed(
+        &self,
+        place: &crate::record::SealedPlace,
+        expected: &[u8],
+        sealed: &[u8],
+    ) -> StoreResult<bool> {
+        self.timed("replace_sealed", || {
+            sealed::replace_sealed(&self.lock(), place, expected, sealed)
+        })
     }
 
     fn insert_account(&self, account: &AccountId, created_at: Timestamp) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 //! opened here.
 
 use std::sync::Arc;
+use trent_crypto::root_key::RootKeyProvider as _;
 
 use base64::Engine as _;
 use trent_core::clock::Timestamp;

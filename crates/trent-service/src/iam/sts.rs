@@ -5,6 +5,7 @@ use trent_core::action::Action;
 use trent_core::clock::Timestamp;
 use trent_core::error::{DenialReason, IamError, IamInvalid, KmsError};
 use trent_core::id::AccountId;
+use trent_crypto::root_key::RootKeyProvider as _;
 use trent_policy::document::{PolicyDocument, PolicyKind};
 use trent_policy::evaluate::{decide, Request};
 use trent_store::record::PrincipalKind;

@@ -46,6 +46,7 @@ impl Kms {
             None => default_key_policy(&scope.root_arn()),
         };
         let shape = (input.spec, input.usage, input.origin);
+        let _sealing = self.sealing();
         let (record, material) = self.new_key(key_id, scope, input.description, policy, shape)?;
         self.store
             .insert_key(&record, &material, &input.tags)
@@ -72,6 +73,7 @@ impl Kms {
         let mut created = 0;
         while created < count {
             let size = batch.max(1).min(count - created);
+            let _sealing = self.sealing();
             let rows = (0..size)
                 .map(|_| self.new_key(new_key_id()?, scope, String::new(), policy.clone(), shape))
                 .collect::<Result<Vec<_>, _>>()?;

@@ -19,6 +19,7 @@ use trent_core::operation::{Operation, GRANT_OPERATIONS};
 use trent_core::view::{
     ConstraintKind, CreateGrantInput, CreatedGrant, Grant, Listing, RetireTarget,
 };
+use trent_crypto::root_key::RootKeyProvider as _;
 use trent_store::record::{ConstraintKind as StoredConstraintKind, GrantRecord, KeyRecord};
 use trent_store::StoreErrorKind;
 

@@ -25,3 +25,21 @@ pub(super) fn set_meta(connection: &Connection, name: &str, value: &[u8]) -> Sto
         .map(drop)
         .map_err(unavailable)
 }
+
+/// Sets (`Some`) and removes (`None`) metadata values in one transaction.
+pub(super) fn update_meta(
+    connection: &mut Connection,
+    changes: &[(&str, Option<&[u8]>)],
+) -> StoreResult<()> {
+    let transaction = connection.transaction().map_err(unavailable)?;
+    for (name, value) in changes {
+        match value {
+            Some(value) => set_meta(&transaction, name, value)?,
+            None => transaction
+                .execute("DELETE FROM meta WHERE name = ?1", [name])
+                .map(drop)
+                .map_err(unavailable)?,
+        }
+    }
+    transaction.commit().map_err(unavailable)
+}

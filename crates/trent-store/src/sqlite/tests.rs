@@ -174,6 +174,107 @@ fn access_keys_and_meta(store: &dyn KeyStore) {
     assert_eq!(store.accounts().unwrap(), vec![scope().account]);
 }
 
+fn sealed_values_are_walked_in_order_and_replaced_only_if_unchanged(store: &dyn KeyStore) {
+    use crate::record::SealedPlace;
+    seeded(store);
+    for n in [2, 1] {
+        store.insert_key(&key(n), &material(), &[]).unwrap();
+    }
+    let mut rotated = key(1);
+    rotated.current_material_version = 2;
+    let second = MaterialRecord {
+        version: 2,
+        sealed: SealedKeyMaterial::from_bytes(vec![7]),
+        ..material()
+    };
+    store.add_material(&rotated, &second).unwrap();
+    for id in ["AKIAB", "AKIAA"] {
+        store
+            .insert_access_key(&AccessKeyRecord {
+                access_key_id: id.into(),
+                account: scope().account,
+                user: None,
+                sealed_secret: id.as_bytes().to_vec(),
+                created_at: Timestamp::from_millis(3),
+                active: true,
+            })
+            .unwrap();
+    }
+    let material_at = |n: u8, version| SealedPlace::KeyMaterial {
+        key_id: KeyId::from_bytes([n; 16]),
+        version,
+    };
+    let access_key = |id: &str| SealedPlace::AccessKey {
+        access_key_id: id.into(),
+    };
+    let expected = [
+        material_at(1, 1),
+        material_at(1, 2),
+        material_at(2, 1),
+        access_key("AKIAA"),
+        access_key("AKIAB"),
+    ];
+    assert_eq!(store.count_sealed_values().unwrap(), 5);
+    // Walked two at a time, each page continuing after the last place.
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.sealed_values(after.as_ref(), 2).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2);
+        after = page.last().map(|value| value.place.clone());
+        walked.extend(page);
+    }
+    let places: Vec<_> = walked.iter().map(|value| value.place.clone()).collect();
+    assert_eq!(places, expected);
+    assert_eq!(walked[1].sealed, vec![7]);
+    assert_eq!(walked[3].sealed, b"AKIAA".to_vec());
+    assert!(
+        !format!("{:?}", walked[3]).contains("65"),
+        "no bytes in Debug"
+    );
+
+    // Replaced only while it holds what the caller read.
+    assert!(store
+        .replace_sealed(&material_at(1, 2), &[7], &[8])
+        .unwrap());
+    assert!(!store
+        .replace_sealed(&material_at(1, 2), &[7], &[9])
+        .unwrap());
+    assert_eq!(
+        store
+            .key_material(&KeyId::from_bytes([1; 16]), 2)
+            .unwrap()
+            .unwrap(),
+        SealedKeyMaterial::from_bytes(vec![8])
+    );
+    assert!(store
+        .replace_sealed(&access_key("AKIAA"), b"AKIAA", b"new")
+        .unwrap());
+    assert_eq!(
+        store.access_key("AKIAA").unwrap().unwrap().sealed_secret,
+        b"new"
+    );
+    assert!(!store
+        .replace_sealed(&access_key("AKIAZ"), b"x", b"y")
+        .unwrap());
+    store.set_meta("m", b"old").unwrap();
+    let meta = SealedPlace::Meta { name: "m".into() };
+    assert!(!store.replace_sealed(&meta, b"other", b"new").unwrap());
+    assert!(store.replace_sealed(&meta, b"old", b"new").unwrap());
+    assert_eq!(store.meta("m").unwrap().unwrap(), b"new");
+
+    // Several metadata changes land together.
+    store
+        .update_meta(&[("m", None), ("n", Some(b"1")), ("o", Some(b"2"))])
+        .unwrap();
+    assert_eq!(store.meta("m").unwrap(), None);
+    assert_eq!(store.meta("n").unwrap().unwrap(), b"1");
+    assert_eq!(store.meta("o").unwrap().unwrap(), b"2");
+}
+
 fn bulk_insert_is_all_or_nothing(store: &dyn KeyStore) {
     seeded(store);
     let batch: Vec<_> = (1..=3).map(|n| (key(n), material())).collect();
@@ -517,6 +618,7 @@ const SUITE: &[Check] = &[
     rotations_and_deletion,
     grants_round_trip,
     key_usage_keeps_the_newest_and_goes_with_its_key,
+    sealed_values_are_walked_in_order_and_replaced_only_if_unchanged,
 ];
 
 #[test]

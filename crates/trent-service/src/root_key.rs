@@ -1,0 +1,514 @@
+//! Which root key seals a data folder, and moving every sealed value to
+//! another one while the server keeps serving.
+//!
+//! The store records the root key (`root_key`: its id and where it is) and,
+//! during a rotation, the move (`root_key_rotation`: from, to, since when).
+//! A rotation is written down before anything is sealed under the new key,
+//! so a start after a crash knows both keys and resumes; it is settled (the
+//! record names the new key, the move record is gone, in one transaction)
+//! only after a walk of every sealed value found none left under the old
+//! key. Each value names the key that sealed it, so the walk is idempotent:
+//! what was moved is skipped.
+
+use std::sync::Arc;
+
+use trent_core::clock::Timestamp;
+use trent_core::key::KeySpec;
+use trent_crypto::root_key::{reseal_key_material, RootKeyId, RootKeyProvider, RootKeys, SealedBy};
+use trent_crypto::sealed_key;
+use trent_store::record::{SealedPlace, SealedValue};
+use trent_store::KeyStore;
+
+use crate::Kms;
+
+const RECORD: &str = "root_key";
+const ROTATION: &str = "root_key_rotation";
+/// How many values one step of the walk re-seals (one store page).
+const STEP: u32 = 256;
+
+/// The metadata values sealed under the root key, with their labels.
+pub(crate) const SEALED_META: &[(&str, &[u8])] = &[
+    (
+        crate::bootstrap::ROOT_KEY_CHECK,
+        crate::bootstrap::ROOT_KEY_CHECK_LABEL,
+    ),
+    (
+        crate::bootstrap::AUDIT_SIGNING_KEY,
+        crate::bootstrap::AUDIT_SIGNING_KEY_LABEL,
+    ),
+];
+
+/// A root key as the store records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootKeyRecord {
+    /// Its id, as it prefixes what it sealed.
+    pub id: RootKeyId,
+    /// Where it is: a file path or a PKCS#11 URI (never a PIN).
+    pub location: String,
+}
+
+impl RootKeyRecord {
+    /// The record of `provider`.
+    pub fn of(provider: &dyn RootKeyProvider) -> Self {
+        Self {
+            id: provider.id(),
+            location: provider.location(),
+        }
+    }
+}
+
+/// A root-key rotation under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationRecord {
+    /// The key being retired.
+    pub from: RootKeyRecord,
+    /// The key that seals from now on.
+    pub to: RootKeyRecord,
+    /// When it began.
+    pub started_at: Timestamp,
+}
+
+/// What a data folder says of its root key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootKeyState {
+    /// Nothing yet: a new folder, or one from before root keys were recorded.
+    Unrecorded,
+    /// This key seals everything.
+    Settled(RootKeyRecord),
+    /// A rotation is moving every value between two keys.
+    Rotating(RotationRecord),
+}
+
+/// Why a root-key rotation could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RootKeyError {
+    /// Another rotation has not finished.
+    #[error("a root-key rotation to {to} is under way; wait for it to finish")]
+    AlreadyRotating {
+        /// Where it goes.
+        to: String,
+    },
+    /// The new key is the current one.
+    #[error("{location} is already this data folder's root key")]
+    SameKey {
+        /// The key asked for.
+        location: String,
+    },
+    /// The new key does not seal and open.
+    #[error("the new root key at {location} does not work: {reason}")]
+    NotWorking {
+        /// The key asked for.
+        location: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A location that cannot be recorded.
+    #[error("a root key location must be one line: {0:?}")]
+    Location(String),
+    /// A value could not be opened or sealed, or the store failed.
+    #[error("{context}: {source}")]
+    Failed {
+        /// What was being done.
+        context: String,
+        /// The cause, free of secrets.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The stored record is unreadable.
+    #[error("the data folder's root key record is damaged")]
+    Damaged,
+}
+
+fn failed(
+    context: impl Into<String>,
+) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> RootKeyError {
+    let context = context.into();
+    move |source| RootKeyError::Failed { context, source }
+}
+
+/// Progress of a walk: values looked at, and how many there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RotationProgress {
+    /// Values looked at so far (moved or found moved).
+    pub done: u64,
+    /// Values re-sealed by this walk.
+    pub resealed: u64,
+    /// All values (key materials, access keys, sealed metadata).
+    pub total: u64,
+}
+
+/// Reads what `store` says of its root key.
+pub fn root_key_state(store: &dyn KeyStore) -> Result<RootKeyState, RootKeyError> {
+    let read = |name| {
+        store
+            .meta(name)
+            .map_err(|error| failed("reading the root key record")(Box::new(error)))
+    };
+    if let Some(bytes) = read(ROTATION)? {
+        return decode_rotation(&bytes).map(RootKeyState::Rotating);
+    }
+    match read(RECORD)? {
+        Some(bytes) => decode_record(&bytes).map(RootKeyState::Settled),
+        None => Ok(RootKeyState::Unrecorded),
+    }
+}
+
+fn encode_record(record: &RootKeyRecord) -> String {
+    format!("v1\n{}\n{}", record.id, record.location)
+}
+
+fn decode_record(bytes: &[u8]) -> Result<RootKeyRecord, RootKeyError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| RootKeyError::Damaged)?;
+    match text.split('\n').collect::<Vec<_>>().as_slice() {
+        ["v1", id, location] => Ok(RootKeyRecord {
+            id: RootKeyId::parse(id).ok_or(RootKeyError::Damaged)?,
+            location: (*location).to_owned(),
+        }),
+        _ => Err(RootKeyError::Damaged),
+    }
+}
+
+fn encode_rotation(rotation: &RotationRecord) -> String {
+    format!(
+        "v1\n{}\n{}\n{}\n{}\n{}",
+        rotation.from.id,
+        rotation.from.location,
+        rotation.to.id,
+        rotation.to.location,
+        rotation.started_at.as_millis()
+    )
+}
+
+fn decode_rotation(bytes: &[u8]) -> Result<RotationRecord, RootKeyError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| RootKeyError::Damaged)?;
+    match text.split('\n').collect::<Vec<_>>().as_slice() {
+        ["v1", from_id, from_location, to_id, to_location, started] => Ok(RotationRecord {
+            from: RootKeyRecord {
+                id: RootKeyId::parse(from_id).ok_or(RootKeyError::Damaged)?,
+                location: (*from_location).to_owned(),
+            },
+            to: RootKeyRecord {
+                id: RootKeyId::parse(to_id).ok_or(RootKeyError::Damaged)?,
+                location: (*to_location).to_owned(),
+            },
+            started_at: Timestamp::from_millis(started.parse().map_err(|_| RootKeyError::Damaged)?),
+        }),
+        _ => Err(RootKeyError::Damaged),
+    }
+}
+
+fn one_line(location: &str) -> Result<(), RootKeyError> {
+    if location.contains(['\n', '\r']) {
+        return Err(RootKeyError::Location(location.to_owned()));
+    }
+    Ok(())
+}
+
+impl Kms {
+    /// The root keys this service seals and opens with.
+    pub fn root_keys(&self) -> &Arc<RootKeys> {
+        &self.root_key
+    }
+
+    /// What the store says of its root key.
+    pub fn root_key_state(&self) -> Result<RootKeyState, RootKeyError> {
+        root_key_state(self.store.as_ref())
+    }
+
+    /// Records the current root key in a folder that has no record yet
+    /// (call after [`Kms::check_root_key`] passed).
+    pub fn record_root_key(&self) -> Result<(), RootKeyError> {
+        if self.root_key_state()? != RootKeyState::Unrecorded {
+            return Ok(());
+        }
+        let current = self.current_root_key()?;
+        let record = RootKeyRecord::of(current.as_ref());
+        one_line(&record.location)?;
+        self.store
+            .set_meta(RECORD, encode_record(&record).as_bytes())
+            .map_err(|error| failed("recording the root key")(Box::new(error)))
+    }
+
+    fn current_root_key(&self) -> Result<Arc<dyn RootKeyProvider>, RootKeyError> {
+        self.root_key
+            .current()
+            .map_err(|error| failed("reading the root keys")(Box::new(error)))
+    }
+
+    /// Starts moving every sealed value to `next`: records the move, then
+    /// seals everything new under `next`. The walk is [`Kms::reseal_all`].
+    pub fn begin_root_key_rotation(
+        &self,
+        next: Arc<dyn RootKeyProvider>,
+    ) -> Result<RotationRecord, RootKeyError> {
+        let _writing = self.writing();
+        let current = self.current_root_key()?;
+        let from = match self.root_key_state()? {
+            RootKeyState::Rotating(rotation) => {
+                return Err(RootKeyError::AlreadyRotating {
+                    to: rotation.to.location,
+                })
+            }
+            RootKeyState::Settled(record) => record,
+            RootKeyState::Unrecorded => RootKeyRecord::of(current.as_ref()),
+        };
+        let to = RootKeyRecord::of(next.as_ref());
+        one_line(&to.location)?;
+        if to.id == from.id {
+            return Err(RootKeyError::SameKey {
+                location: to.location,
+            });
+        }
+        // The new key must seal and open before anything depends on it.
+        let not_working = |reason: String| RootKeyError::NotWorking {
+            location: to.location.clone(),
+            reason,
+        };
+        let probe = next
+            .seal(b"trent/root-key-probe/v1", b"probe")
+            .map_err(|error| not_working(error.to_string()))?;
+        match next.open(b"trent/root-key-probe/v1", &probe) {
+            Ok(opened) if opened.as_slice() == b"probe" => {}
+            Ok(_) => return Err(not_working("it opened another value".into())),
+            Err(error) => return Err(not_working(error.to_string())),
+        }
+        let rotation = RotationRecord {
+            from,
+            to,
+            started_at: self.clock.now(),
+        };
+        self.store
+            .set_meta(ROTATION, encode_rotation(&rotation).as_bytes())
+            .map_err(|error| failed("recording the rotation")(Box::new(error)))?;
+        // Wait out every value sealed under the current key and not yet
+        // stored, then switch: the walk will see all of them.
+        let _switching = self.sealing.write().unwrap_or_else(|p| p.into_inner());
+        self.root_key
+            .begin_rotation(next)
+            .map_err(|error| failed("switching root keys")(Box::new(error)))?;
+        tracing::info!(
+            from = %rotation.from.location,
+            to = %rotation.to.location,
+            "root-key rotation started"
+        );
+        Ok(rotation)
+    }
+
+    /// Re-seals every value still under the previous root key, then settles
+    /// the rotation: the record names the new key and the previous one is
+    /// retired. Resumable: values already moved are skipped. `progress` is
+    /// told after each step.
+    pub fn reseal_all(
+        &self,
+        progress: &mut dyn FnMut(RotationProgress),
+    ) -> Result<RotationProgress, RootKeyError> {
+        let RootKeyState::Rotating(rotation) = self.root_key_state()? else {
+            return Ok(RotationProgress::default());
+        };
+        let count = self
+            .store
+            .count_sealed_values()
+            .map_err(|error| failed("counting sealed values")(Box::new(error)))?;
+        let mut state = RotationProgress {
+            total: count + SEALED_META.len() as u64,
+            ..RotationProgress::default()
+        };
+        // Walk until a whole pass moves nothing: a value written with the
+        // previous key while the walk ran is caught by the next pass.
+        loop {
+            let before = state.resealed;
+            state.done = 0;
+            self.reseal_pass(&mut state, progress)?;
+            if state.resealed == before {
+                break;
+            }
+        }
+        let record = encode_record(&rotation.to);
+        self.store
+            .update_meta(&[(RECORD, Some(record.as_bytes())), (ROTATION, None)])
+            .map_err(|error| failed("settling the rotation")(Box::new(error)))?;
+        self.root_key
+            .retire_previous()
+            .map_err(|error| failed("retiring the previous root key")(Box::new(error)))?;
+        tracing::info!(
+            to = %rotation.to.location,
+            resealed = state.resealed,
+            "root-key rotation finished"
+        );
+        Ok(state)
+    }
+
+    fn reseal_pass(
+        &self,
+        state: &mut RotationProgress,
+        progress: &mut dyn FnMut(RotationProgress),
+    ) -> Result<(), RootKeyError> {
+        for (name, label) in SEALED_META {
+            let sealed = self
+                .store
+                .meta(name)
+                .map_err(|error| failed("reading sealed metadata")(Box::new(error)))?;
+            if let Some(sealed) = sealed {
+                let place = SealedPlace::Meta {
+                    name: (*name).to_owned(),
+                };
+                let moved = self.root_key.reseal(label, &sealed);
+                self.replace(&place, &sealed, moved, state)?;
+            }
+            state.done += 1;
+        }
+        let mut after = None;
+        let mut spec: Option<(trent_core::id::KeyId, KeySpec)> = None;
+        loop {
+            let page = self
+                .store
+                .sealed_values(after.as_ref(), STEP)
+                .map_err(|error| failed("walking sealed values")(Box::new(error)))?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.place.clone());
+            for value in page {
+                self.reseal_value(value, &mut spec, state)?;
+                state.done += 1;
+            }
+            progress(*state);
+        }
+        Ok(())
+    }
+
+    fn reseal_value(
+        &self,
+        value: SealedValue,
+        spec: &mut Option<(trent_core::id::KeyId, KeySpec)>,
+        state: &mut RotationProgress,
+    ) -> Result<(), RootKeyError> {
+        let moved = match &value.place {
+            SealedPlace::KeyMaterial { key_id, version } => {
+                let key_spec = match spec {
+                    Some((id, spec)) if id == key_id => *spec,
+                    _ => {
+                        let Some(record) = self
+                            .store
+                            .key(key_id)
+                            .map_err(|error| failed("reading a key record")(Box::new(error)))?
+                        else {
+                            return Ok(()); // deleted meanwhile
+                        };
+                        *spec = Some((*key_id, record.spec));
+                        record.spec
+                    }
+                };
+                let sealed =
+                    trent_core::sealed::SealedKeyMaterial::from_bytes(value.sealed.clone());
+                let moved = if key_spec == KeySpec::SymmetricDefault {
+                    reseal_key_material(&self.root_key, key_id, *version, &sealed)
+                } else {
+                    sealed_key::reseal(&self.root_key, key_id, *version, key_spec, &sealed)
+                };
+                moved.map(|moved| moved.map(|moved| moved.as_bytes().to_vec()))
+            }
+            SealedPlace::AccessKey { access_key_id } => self.root_key.reseal(
+                crate::bootstrap::access_key_label(access_key_id).as_bytes(),
+                &value.sealed,
+            ),
+            SealedPlace::Meta { .. } => return Ok(()),
+        };
+        self.replace(&value.place, &value.sealed, moved, state)
+    }
+
+    fn replace(
+        &self,
+        place: &SealedPlace,
+        sealed: &[u8],
+        moved: Result<Option<Vec<u8>>, trent_crypto::CryptoError>,
+        state: &mut RotationProgress,
+    ) -> Result<(), RootKeyError> {
+        let what = || format!("re-sealing {}", describe(place));
+        let Some(moved) = moved.map_err(|error| failed(what())(Box::new(error)))? else {
+            return Ok(());
+        };
+        // A value changed or deleted since it was read is left alone: its
+        // new value was sealed under the new key.
+        if self
+            .store
+            .replace_sealed(place, sealed, &moved)
+            .map_err(|error| failed(what())(Box::new(error)))?
+        {
+            state.resealed += 1;
+        }
+        Ok(())
+    }
+
+    /// How many values each root key seals, for status reports.
+    pub fn sealed_by_counts(&self) -> Result<Vec<(Option<RootKeyId>, u64)>, RootKeyError> {
+        let mut counts: std::collections::BTreeMap<Option<RootKeyId>, u64> = Default::default();
+        let mut count = |by: Option<SealedBy>| {
+            let id = match by {
+                Some(SealedBy::Key(id)) => Some(id),
+                _ => None,
+            };
+            *counts.entry(id).or_default() += 1;
+        };
+        for (name, _) in SEALED_META {
+            if let Some(sealed) = self
+                .store
+                .meta(name)
+                .map_err(|error| failed("reading sealed metadata")(Box::new(error)))?
+            {
+                count(SealedBy::of(&sealed));
+            }
+        }
+        let mut after = None;
+        let mut spec: Option<(trent_core::id::KeyId, KeySpec)> = None;
+        loop {
+            let page = self
+                .store
+                .sealed_values(after.as_ref(), STEP)
+                .map_err(|error| failed("walking sealed values")(Box::new(error)))?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.place.clone());
+            for value in page {
+                let by = match &value.place {
+                    SealedPlace::KeyMaterial { key_id, .. } => {
+                        let symmetric = match spec {
+                            Some((id, spec)) if &id == key_id => spec == KeySpec::SymmetricDefault,
+                            _ => {
+                                let record = self.store.key(key_id).map_err(|error| {
+                                    failed("reading a key record")(Box::new(error))
+                                })?;
+                                let Some(record) = record else { continue };
+                                spec = Some((*key_id, record.spec));
+                                record.spec == KeySpec::SymmetricDefault
+                            }
+                        };
+                        let sealed =
+                            trent_core::sealed::SealedKeyMaterial::from_bytes(value.sealed);
+                        if symmetric {
+                            SealedBy::of(sealed.as_bytes())
+                        } else {
+                            sealed_key::sealed_by(&sealed)
+                        }
+                    }
+                    _ => SealedBy::of(&value.sealed),
+                };
+                count(by);
+            }
+        }
+        Ok(counts.into_iter().collect())
+    }
+}
+
+fn describe(place: &SealedPlace) -> String {
+    match place {
+        SealedPlace::KeyMaterial { key_id, version } => {
+            format!("version {version} of key {key_id}")
+        }
+        SealedPlace::AccessKey { access_key_id } => format!("access key {access_key_id}"),
+        SealedPlace::Meta { name } => format!("the {name} record"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

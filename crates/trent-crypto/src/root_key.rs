@@ -3,7 +3,7 @@
 //! A [`RootKeyProvider`] seals and opens small secrets (key material, access
 //! key secrets) under a label that names what the secret is, so a sealed
 //! value moved to another record does not open. The default provider keeps a
-//! random 256-bit key in a file (mode 0600); an HSM provider (`trent-hsm`)
+//! random 256-bit key in a file (mode 0600); an HSM provider (`trent-pkcs11`)
 //! can take its place.
 //!
 //! [`RootKeys`] is what the service seals with: one current provider and,
@@ -69,7 +69,7 @@ impl fmt::Debug for RootKeyId {
 pub enum RootKeyKind {
     /// [`FileRootKeyProvider`]: 32 bytes in a file.
     File,
-    /// A key inside a PKCS#11 token (`trent-hsm`).
+    /// A key inside a PKCS#11 token (`trent-pkcs11`).
     Pkcs11,
 }
 

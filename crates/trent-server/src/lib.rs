@@ -57,6 +57,9 @@ pub struct Config {
     /// When the audit log cannot be written: `false` (the default) fails
     /// the request; `true` serves it anyway and logs the failure.
     pub audit_fail_open: bool,
+    /// Opens the target of an online root-key rotation
+    /// (`TrentAdmin.RotateRootKey`); without it the operation is refused.
+    pub root_key_opener: Option<Arc<trent_service::root_key::RootKeyOpener>>,
 }
 
 impl Config {
@@ -71,6 +74,7 @@ impl Config {
             metrics: Arc::new(Metrics::new()),
             audit: None,
             audit_fail_open: false,
+            root_key_opener: None,
         }
     }
 }
@@ -87,6 +91,7 @@ struct AppState {
     audit: Option<trent_audit::log::AuditLog>,
     audit_fail_open: bool,
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
+    root_key_opener: Option<Arc<trent_service::root_key::RootKeyOpener>>,
     auth: auth::Authenticator,
     request_ids: RequestIds,
 }
@@ -138,6 +143,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState {
         test_clock: config.test_clock.clone(),
+        root_key_opener: config.root_key_opener.clone(),
         metrics: config.metrics.clone(),
         audit: config.audit.clone(),
         audit_fail_open: config.audit_fail_open,
@@ -584,7 +590,10 @@ async fn serve(
         return tokio::task::spawn_blocking(move || {
             admin::dispatch(
                 &state.kms,
-                state.test_clock.as_deref(),
+                admin::Extras {
+                    test_clock: state.test_clock.as_deref(),
+                    root_key_opener: state.root_key_opener.as_deref(),
+                },
                 &caller,
                 &target,
                 &body,

@@ -42,6 +42,8 @@ pub struct Kms {
     /// while a root-key rotation switches keys: once the switch is done, no
     /// value sealed under the previous key is still on its way to the store.
     sealing: RwLock<()>,
+    /// The walk of a root-key rotation running in the background, if any.
+    rotation: Mutex<root_key::Walk>,
     /// Serializes read-check-write sequences (state changes, alias and tag
     /// edits) so two requests never act on the same stale read. Reads and
     /// cryptographic operations do not take it.
@@ -89,6 +91,7 @@ impl Kms {
             root_key: root_keys,
             clock,
             sealing: RwLock::new(()),
+            rotation: Mutex::new(root_key::Walk::default()),
             write_lock: Mutex::new(()),
             rsa_generation: permits::Permits::new(
                 std::thread::available_parallelism()

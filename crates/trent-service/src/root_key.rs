@@ -136,6 +136,47 @@ pub struct RotationProgress {
     pub total: u64,
 }
 
+/// Opens a root key from its location (a path or a PKCS#11 URI): the
+/// binary supplies it, so the service knows no provider but the trait.
+pub struct RootKeyOpener(Box<OpenRootKey>);
+
+type OpenRootKey = dyn Fn(&str) -> Result<Arc<dyn RootKeyProvider>, String> + Send + Sync;
+
+impl RootKeyOpener {
+    /// An opener calling `open` with the location; its error is shown to the operator.
+    pub fn new(
+        open: impl Fn(&str) -> Result<Arc<dyn RootKeyProvider>, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Box::new(open))
+    }
+
+    /// Opens the root key at `location` (creating it if absent).
+    pub fn open(&self, location: &str) -> Result<Arc<dyn RootKeyProvider>, String> {
+        (self.0)(location)
+    }
+}
+
+impl std::fmt::Debug for RootKeyOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RootKeyOpener")
+    }
+}
+
+/// The background walk of a rotation, as the admin API reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walk {
+    /// A walk is running.
+    pub running: bool,
+    /// Its progress so far.
+    pub progress: RotationProgress,
+    /// The last failure, retried after a pause.
+    pub last_error: Option<String>,
+}
+
+/// Pause before a failed walk (a token gone, the store unreachable) is
+/// tried again.
+const RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Reads what `store` says of its root key.
 pub fn root_key_state(store: &dyn KeyStore) -> Result<RootKeyState, RootKeyError> {
     let read = |name| {
@@ -226,6 +267,11 @@ impl Kms {
         self.store
             .set_meta(RECORD, encode_record(&record).as_bytes())
             .map_err(|error| failed("recording the root key")(Box::new(error)))
+    }
+
+    /// The key that seals now.
+    pub fn current_root_key_record(&self) -> Result<RootKeyRecord, RootKeyError> {
+        Ok(RootKeyRecord::of(self.current_root_key()?.as_ref()))
     }
 
     fn current_root_key(&self) -> Result<Arc<dyn RootKeyProvider>, RootKeyError> {
@@ -437,6 +483,79 @@ impl Kms {
             state.resealed += 1;
         }
         Ok(())
+    }
+
+    /// Starts a rotation to `next` and walks it in a background thread,
+    /// retried until it finishes; the server keeps serving meanwhile.
+    pub fn rotate_root_key_in_background(
+        self: &Arc<Self>,
+        next: Arc<dyn RootKeyProvider>,
+    ) -> Result<RotationRecord, RootKeyError> {
+        if self.walk().running {
+            return Err(RootKeyError::AlreadyRotating {
+                to: next.location(),
+            });
+        }
+        let rotation = self.begin_root_key_rotation(next)?;
+        self.resume_root_key_rotation();
+        Ok(rotation)
+    }
+
+    /// Walks an unfinished rotation in a background thread (at start, after
+    /// a crash), retried until it finishes. Does nothing when none is under
+    /// way or a walk already runs.
+    pub fn resume_root_key_rotation(self: &Arc<Self>) {
+        {
+            let mut walk = self.rotation.lock().unwrap_or_else(|p| p.into_inner());
+            if walk.running || !matches!(self.root_key_state(), Ok(RootKeyState::Rotating(_))) {
+                return;
+            }
+            *walk = Walk {
+                running: true,
+                ..Walk::default()
+            };
+        }
+        let kms = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("trent-root-key-rotation".into())
+            .spawn(move || loop {
+                let result = kms.reseal_all(&mut |progress| {
+                    kms.rotation
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .progress = progress;
+                });
+                let mut walk = kms.rotation.lock().unwrap_or_else(|p| p.into_inner());
+                match result {
+                    Ok(progress) => {
+                        *walk = Walk {
+                            running: false,
+                            progress,
+                            last_error: None,
+                        };
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "root-key rotation failed; retrying");
+                        walk.last_error = Some(error.to_string());
+                    }
+                }
+                drop(walk);
+                std::thread::sleep(RETRY);
+            });
+        if let Err(error) = spawned {
+            let mut walk = self.rotation.lock().unwrap_or_else(|p| p.into_inner());
+            walk.running = false;
+            walk.last_error = Some(format!("starting the rotation thread: {error}"));
+        }
+    }
+
+    /// The background walk's state.
+    pub fn walk(&self) -> Walk {
+        self.rotation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How many values each root key seals, for status reports.

@@ -14,6 +14,7 @@ use trent_protocol::query::check;
 use trent_service::Caller;
 
 use crate::client::{read_credentials, Client};
+use crate::root_key::{Location, ProgressBar, RootKeyArgs};
 use crate::serve::{open_data_folder, write_credentials};
 
 #[derive(Debug, Args)]
@@ -21,15 +22,39 @@ pub(crate) struct AdminArgs {
     /// The data folder (the server must not be running on it).
     #[arg(long, default_value = "trent-data", env = "TRENT_DATA_DIR")]
     data_dir: PathBuf,
-    /// The root key file, as for `serve`.
-    #[arg(long, env = "TRENT_ROOT_KEY_FILE")]
-    root_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    root_key: RootKeyArgs,
     #[command(subcommand)]
     command: AdminCommand,
 }
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// Re-seal every sealed value (key material of every version, access
+    /// key secrets, the audit signing key) under a new root key, then retire
+    /// the old one. Offline on a stopped data folder, or with --endpoint
+    /// through a running server, which keeps serving meanwhile. Resumable:
+    /// after a crash, run it again (or start the server) and it goes on
+    /// where it stopped. Also the way from a root key file to an HSM.
+    RotateRootKey {
+        /// The new root key: a file path (created if absent) or a PKCS#11
+        /// URI (the key is generated in the token if absent).
+        #[arg(long, value_parser = Location::parse)]
+        to: Location,
+        /// Rotate through the running server at this address instead of
+        /// opening the data folder (which the server holds).
+        #[arg(long)]
+        endpoint: Option<std::net::SocketAddr>,
+        /// With --endpoint: the first account root's credentials.
+        #[arg(long, default_value = "trent-data/root-credentials")]
+        credentials: PathBuf,
+    },
+    /// Show which root key seals the data folder, a rotation under way,
+    /// and how many values each root key seals.
+    DescribeRootKey,
+    /// Create the root key inside a PKCS#11 token (given by --root-key)
+    /// if it is absent, and show its attributes as the token reports them.
+    InitHsm,
     /// Create another account and its root access key; the credentials are
     /// written (mode 0600, shared-credentials format) to --credentials-file.
     CreateAccount {
@@ -112,7 +137,16 @@ fn root(account_id: &str) -> anyhow::Result<Caller> {
 }
 
 pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
-    let folder = open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
+    match &args.command {
+        AdminCommand::RotateRootKey {
+            to,
+            endpoint: Some(endpoint),
+            credentials,
+        } => return rotate_online(to, *endpoint, credentials),
+        AdminCommand::InitHsm => return init_hsm(&args.root_key, &args.data_dir),
+        _ => {}
+    }
+    let folder = open_data_folder(&args.data_dir, &args.root_key)?;
     let kms = &folder.kms;
     let iam = |error: trent_core::error::IamError| anyhow::anyhow!("{}", iam_message(&error));
     match args.command {
@@ -129,6 +163,9 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             println!("created account {created}");
             println!("root credentials in {}", credentials_file.display());
         }
+        AdminCommand::RotateRootKey { to, .. } => rotate_offline(kms, &to)?,
+        AdminCommand::DescribeRootKey => describe_root_key(kms)?,
+        AdminCommand::InitHsm => {}
         AdminCommand::ListAccounts => {
             for account in kms.accounts().map_err(|error| anyhow::anyhow!("{error}"))? {
                 println!("{account}");
@@ -319,5 +356,152 @@ pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
             &policy["Statements"],
         );
     }
+    Ok(())
+}
+
+/// Offline: starts (or resumes) a rotation to `to` and walks it to the end.
+fn rotate_offline(kms: &std::sync::Arc<trent_service::Kms>, to: &Location) -> anyhow::Result<()> {
+    use trent_service::root_key::RootKeyState;
+    let next = crate::root_key::open(to, true)?;
+    match kms.root_key_state().map_err(|error| anyhow::anyhow!("{error}"))? {
+        RootKeyState::Rotating(rotation) if rotation.to.id == next.id() => {
+            eprintln!(
+                "resuming the rotation from {} to {}",
+                rotation.from.location, rotation.to.location
+            );
+        }
+        _ => {
+            let rotation = kms
+                .begin_root_key_rotation(next)
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            eprintln!(
+                "rotating the root key from {} to {}",
+                rotation.from.location, rotation.to.location
+            );
+        }
+    }
+    let mut bar = ProgressBar::new();
+    let done = kms
+        .reseal_all(&mut |progress| bar.show(progress))
+        .map_err(|error| anyhow::anyhow!("{error} (run the command again to resume)"))?;
+    bar.show(trent_service::root_key::RotationProgress {
+        done: done.total,
+        ..done
+    });
+    bar.finish();
+    println!(
+        "re-sealed {} of {} values; the root key is now {}",
+        done.resealed,
+        done.total,
+        to
+    );
+    println!("start the server with --root-key {to}; the previous root key opens nothing any more");
+    Ok(())
+}
+
+/// Online: asks the running server to rotate, then follows its progress.
+fn rotate_online(
+    to: &Location,
+    endpoint: std::net::SocketAddr,
+    credentials: &std::path::Path,
+) -> anyhow::Result<()> {
+    let client = Client {
+        address: endpoint,
+        region: "us-east-1".into(),
+        credentials: read_credentials(credentials)?,
+    };
+    let location = match to {
+        Location::File(path) => Location::File(std::path::absolute(path)?),
+        other => other.clone(),
+    };
+    let started = client.call(
+        "TrentAdmin.RotateRootKey",
+        &serde_json::json!({ "To": location.to_string() }),
+    )?;
+    eprintln!(
+        "rotating the root key from {} to {}",
+        started["From"].as_str().unwrap_or_default(),
+        started["To"].as_str().unwrap_or_default()
+    );
+    let mut bar = ProgressBar::new();
+    loop {
+        let status = client.call("TrentAdmin.DescribeRootKey", &serde_json::json!({}))?;
+        let rotation = &status["Rotation"];
+        if rotation.is_null() {
+            bar.finish();
+            println!(
+                "the root key is now {} (id {})",
+                status["Location"].as_str().unwrap_or_default(),
+                status["RootKeyId"].as_str().unwrap_or_default()
+            );
+            return Ok(());
+        }
+        if let Some(error) = rotation["LastError"].as_str() {
+            eprintln!("the server retries after: {error}");
+        }
+        bar.show(trent_service::root_key::RotationProgress {
+            done: rotation["Done"].as_u64().unwrap_or(0),
+            resealed: rotation["Resealed"].as_u64().unwrap_or(0),
+            total: rotation["Total"].as_u64().unwrap_or(0),
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+fn describe_root_key(kms: &trent_service::Kms) -> anyhow::Result<()> {
+    use trent_service::root_key::RootKeyState;
+    match kms.root_key_state().map_err(|error| anyhow::anyhow!("{error}"))? {
+        RootKeyState::Unrecorded => println!("root key: not recorded yet"),
+        RootKeyState::Settled(record) => {
+            println!("root key: {} (id {})", record.location, record.id);
+        }
+        RootKeyState::Rotating(rotation) => {
+            println!(
+                "rotation under way since {:.0} (Unix time): from {} (id {}) to {} (id {})",
+                rotation.started_at.as_epoch_seconds(), rotation.from.location, rotation.from.id, rotation.to.location, rotation.to.id
+            );
+        }
+    }
+    for (id, count) in kms
+        .sealed_by_counts()
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+    {
+        match id {
+            Some(id) => println!("  {count} values sealed by root key {id}"),
+            None => println!("  {count} values sealed before root keys had ids"),
+        }
+    }
+    Ok(())
+}
+
+/// Creates the root key in the token if absent and prints its attributes.
+fn init_hsm(root_key: &RootKeyArgs, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let Location::Pkcs11(uri) = root_key.location(data_dir) else {
+        anyhow::bail!("init-hsm needs --root-key pkcs11:… (a PKCS#11 URI)");
+    };
+    let provider = trent_pkcs11::Pkcs11RootKeyProvider::open(&uri, true)
+        .map_err(|error| anyhow::anyhow!("the root key {uri}: {error}"))?;
+    let attributes = provider
+        .key_attributes()
+        .map_err(|error| anyhow::anyhow!("reading the key's attributes: {error}"))?;
+    let origin = match provider.key_origin() {
+        trent_pkcs11::KeyOrigin::Created => "created",
+        trent_pkcs11::KeyOrigin::Found => "found",
+    };
+    use trent_crypto::root_key::RootKeyProvider as _;
+    println!("root key {origin} in token {:?}: id {}", provider.token_label(), provider.id());
+    println!("  location     {uri}");
+    println!("  mechanism    {}", provider.mechanism());
+    println!("  AES key of   {} bytes", attributes.value_len);
+    println!("  sensitive    {}", attributes.sensitive);
+    println!("  extractable  {}", attributes.extractable);
+    println!("  never extractable {}", attributes.never_extractable);
+    println!(
+        "  value read   {}",
+        match attributes.value {
+            trent_pkcs11::ValueRead::Refused => "refused by the token",
+            trent_pkcs11::ValueRead::Returned => "RETURNED (the token gave out the key)",
+        }
+    );
     Ok(())
 }

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod client;
 mod config;
+mod root_key;
 mod serve;
 
 use clap::{Parser, Subcommand};

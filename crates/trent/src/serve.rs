@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use trent_core::clock::SystemClock;
 use trent_core::id::AccountId;
-use trent_crypto::root_key::FileRootKeyProvider;
+use crate::root_key::RootKeyArgs;
 use trent_server::{AuthMode, Config};
 use trent_service::bootstrap::SecretAccessKey;
 use trent_service::Kms;
@@ -70,16 +70,13 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = DEFAULT_ADMIN_LISTEN, value_parser = parse_admin_listen, env = "TRENT_ADMIN_LISTEN")]
     admin_listen: AdminListen,
 
-    /// Data folder: the SQLite store, the root key (unless --root-key-file)
-    /// and the root credentials. Created on first start.
+    /// Data folder: the SQLite store, the root key (unless --root-key or
+    /// --root-key-file) and the root credentials. Created on first start.
     #[arg(long, default_value = "trent-data", env = "TRENT_DATA_DIR")]
     data_dir: PathBuf,
 
-    /// The root key file (256 random bits, mode 0600). Defaults to
-    /// DATA_DIR/root-key. Keep it apart from backups of the data folder: a
-    /// data folder without its root key reveals no key material.
-    #[arg(long, env = "TRENT_ROOT_KEY_FILE")]
-    root_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    root_key: RootKeyArgs,
 
     /// The 12-digit id of the account created at first start (random if
     /// omitted). Ignored once the data folder exists.
@@ -159,13 +156,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => Arc::new(SystemClock),
     };
     let metrics = Arc::new(trent_server::Metrics::new());
-    let DataFolder { lock, store, kms } = open_data_folder_with(
-        &args.data_dir,
-        args.root_key_file.as_deref(),
-        clock,
-        Some(&metrics),
-    )?;
+    let DataFolder { lock, store, kms } =
+        open_data_folder_with(&args.data_dir, &args.root_key, clock, Some(&metrics))?;
     start_service(&kms, &args.data_dir, requested_account)?;
+    // A rotation a crash interrupted goes on in the background.
+    kms.resume_root_key_rotation();
     let auth = auth_mode(&args);
 
     // At least two workers: the audit writer syncs on one while the others
@@ -203,6 +198,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             metrics,
             audit: Some(audit.clone()),
             audit_fail_open: args.audit_fail_open,
+            root_key_opener: Some(crate::root_key::opener()),
             ..Config::new(auth)
         };
         let maintenance = tokio::spawn(maintain(
@@ -419,15 +415,15 @@ async fn maintain(kms: Arc<Kms>, interval: std::time::Duration) {
 /// the check that the root key opens the store.
 pub(crate) fn open_data_folder(
     data_dir: &Path,
-    root_key_file: Option<&Path>,
+    root_key: &RootKeyArgs,
 ) -> anyhow::Result<DataFolder> {
-    open_data_folder_with(data_dir, root_key_file, Arc::new(SystemClock), None)
+    open_data_folder_with(data_dir, root_key, Arc::new(SystemClock), None)
 }
 
 /// [`open_data_folder`] with a given clock.
 fn open_data_folder_with(
     data_dir: &Path,
-    root_key_file: Option<&Path>,
+    root_key: &RootKeyArgs,
     clock: Arc<dyn trent_core::clock::Clock>,
     metrics: Option<&Arc<trent_server::Metrics>>,
 ) -> anyhow::Result<DataFolder> {
@@ -437,15 +433,8 @@ fn open_data_folder_with(
         .map_err(|_| anyhow::anyhow!("another trent process is using {}", data_dir.display()))?;
     let db_path = data_dir.join("trent.db");
     let fresh = !db_path.exists();
-    let root_key_path = root_key_file
-        .map(Path::to_owned)
-        .unwrap_or_else(|| data_dir.join("root-key"));
-    let root_key = FileRootKeyProvider::open_or_create(&root_key_path, fresh).map_err(|_| {
-        anyhow::anyhow!(
-            "cannot read the root key at {} (it must exist, hold 32 bytes, and be readable)",
-            root_key_path.display()
-        )
-    })?;
+    let location = root_key.location(data_dir);
+    let configured = crate::root_key::open(&location, fresh)?;
     let store = SqliteStore::open(&db_path)
         .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?;
     // The server times every store call (`/metrics`).
@@ -453,13 +442,12 @@ fn open_data_folder_with(
         Some(metrics) => store.with_observer(metrics.clone()),
         None => store,
     });
-    let kms = Arc::new(Kms::new(store.clone(), Arc::new(root_key), clock));
-    kms.check_root_key().map_err(|_| {
-        anyhow::anyhow!(
-            "the root key at {} does not open this data folder",
-            root_key_path.display()
-        )
-    })?;
+    let keys = crate::root_key::reconcile(store.as_ref(), configured)?;
+    let kms = Arc::new(Kms::with_root_keys(store.clone(), keys, clock));
+    kms.check_root_key()
+        .map_err(|_| anyhow::anyhow!("the root key at {location} does not open this data folder"))?;
+    kms.record_root_key()
+        .map_err(|error| anyhow::anyhow!("recording the root key: {error}"))?;
     Ok(DataFolder { lock, store, kms })
 }
 
@@ -468,9 +456,8 @@ pub(crate) struct SeedArgs {
     /// The data folder to fill (created if new).
     #[arg(long, default_value = "trent-data")]
     data_dir: PathBuf,
-    /// The root key file, as for `serve`.
-    #[arg(long)]
-    root_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    root_key: RootKeyArgs,
     /// How many keys to add.
     #[arg(long)]
     keys: usize,
@@ -483,7 +470,7 @@ pub(crate) struct SeedArgs {
 /// account, 10,000 per transaction.
 pub(crate) fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let DataFolder { lock, store, kms } =
-        open_data_folder(&args.data_dir, args.root_key_file.as_deref())?;
+        open_data_folder(&args.data_dir, &args.root_key)?;
     let credentials_path = args.data_dir.join("root-credentials");
     let bootstrap = kms
         .bootstrap(None, |_, access_key_id, secret| {

@@ -22,8 +22,8 @@ use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 use trent_crypto::root_key::{RootKeyId, RootKeyKind, RootKeyProvider};
 use trent_crypto::CryptoError;
-use trent_hsm::uri::Pkcs11Uri;
-use trent_hsm::{
+use trent_pkcs11::uri::Pkcs11Uri;
+use trent_pkcs11::{
     HsmError, KeyAttributes, KeyFault, KeyOrigin, Pkcs11RootKeyProvider, SealMechanism, ValueRead,
 };
 

@@ -17,12 +17,12 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
+use std::sync::Arc;
 use trent_core::clock::OffsetClock;
 use trent_core::error::{DenialReason, KmsError};
 use trent_policy::evaluate::{StatementOutcome, StatementTrace};
 use trent_protocol::check;
 use trent_protocol::error::{Failure, RequestError, SerializationProblem};
-use std::sync::Arc;
 use trent_protocol::error::{ShownValue, ValidationFailure};
 use trent_service::root_key::{RootKeyOpener, RootKeyState};
 use trent_service::{Caller, Kms};
@@ -134,7 +134,6 @@ fn describe_root_key(kms: &Kms) -> Result<Vec<u8>, Failure> {
     });
     serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error).into())
 }
-
 
 /// `TrentAdmin.AdvanceClock {"Seconds": n}`: moves the test clock forward
 /// and runs maintenance at once (deletions and rotations now due).

@@ -16,7 +16,7 @@ use trent_core::clock::Timestamp;
 use trent_core::key::KeySpec;
 use trent_crypto::root_key::{reseal_key_material, RootKeyId, RootKeyProvider, RootKeys, SealedBy};
 use trent_crypto::sealed_key;
-use trent_store::record::{SealedPlace, SealedValue};
+use trent_store::record::{SealedChange, SealedPlace, SealedValue};
 use trent_store::KeyStore;
 
 use crate::Kms;
@@ -388,6 +388,7 @@ impl Kms {
         state: &mut RotationProgress,
         progress: &mut dyn FnMut(RotationProgress),
     ) -> Result<(), RootKeyError> {
+        let mut changes = Vec::new();
         for (name, label) in SEALED_META {
             let sealed = self
                 .store
@@ -398,10 +399,11 @@ impl Kms {
                     name: (*name).to_owned(),
                 };
                 let moved = self.root_key.reseal(label, &sealed);
-                self.replace(&place, &sealed, moved, state)?;
+                changes.extend(change(place, sealed, moved)?);
             }
             state.done += 1;
         }
+        self.replace(&changes, state)?;
         let mut after = None;
         let mut spec: Option<(trent_core::id::KeyId, KeySpec)> = None;
         loop {
@@ -413,10 +415,13 @@ impl Kms {
                 break;
             };
             after = Some(last.place.clone());
+            let mut changes = Vec::with_capacity(page.len());
             for value in page {
-                self.reseal_value(value, &mut spec, state)?;
+                changes.extend(self.reseal_value(value, &mut spec)?);
                 state.done += 1;
             }
+            // One transaction per page.
+            self.replace(&changes, state)?;
             progress(*state);
         }
         Ok(())
@@ -426,8 +431,7 @@ impl Kms {
         &self,
         value: SealedValue,
         spec: &mut Option<(trent_core::id::KeyId, KeySpec)>,
-        state: &mut RotationProgress,
-    ) -> Result<(), RootKeyError> {
+    ) -> Result<Option<SealedChange>, RootKeyError> {
         let moved = match &value.place {
             SealedPlace::KeyMaterial { key_id, version } => {
                 let key_spec = match spec {
@@ -438,7 +442,7 @@ impl Kms {
                             .key(key_id)
                             .map_err(|error| failed("reading a key record")(Box::new(error)))?
                         else {
-                            return Ok(()); // deleted meanwhile
+                            return Ok(None); // deleted meanwhile
                         };
                         *spec = Some((*key_id, record.spec));
                         record.spec
@@ -457,31 +461,25 @@ impl Kms {
                 crate::bootstrap::access_key_label(access_key_id).as_bytes(),
                 &value.sealed,
             ),
-            SealedPlace::Meta { .. } => return Ok(()),
+            SealedPlace::Meta { .. } => return Ok(None),
         };
-        self.replace(&value.place, &value.sealed, moved, state)
+        change(value.place, value.sealed, moved)
     }
 
     fn replace(
         &self,
-        place: &SealedPlace,
-        sealed: &[u8],
-        moved: Result<Option<Vec<u8>>, trent_crypto::CryptoError>,
+        changes: &[SealedChange],
         state: &mut RotationProgress,
     ) -> Result<(), RootKeyError> {
-        let what = || format!("re-sealing {}", describe(place));
-        let Some(moved) = moved.map_err(|error| failed(what())(Box::new(error)))? else {
+        if changes.is_empty() {
             return Ok(());
-        };
+        }
         // A value changed or deleted since it was read is left alone: its
         // new value was sealed under the new key.
-        if self
+        state.resealed += self
             .store
-            .replace_sealed(place, sealed, &moved)
-            .map_err(|error| failed(what())(Box::new(error)))?
-        {
-            state.resealed += 1;
-        }
+            .replace_sealed(changes)
+            .map_err(|error| failed("storing re-sealed values")(Box::new(error)))?;
         Ok(())
     }
 
@@ -616,6 +614,25 @@ impl Kms {
             }
         }
         Ok(counts.into_iter().collect())
+    }
+}
+
+/// The change that stores `moved` in place of `sealed`, if it moved.
+fn change(
+    place: SealedPlace,
+    sealed: Vec<u8>,
+    moved: Result<Option<Vec<u8>>, trent_crypto::CryptoError>,
+) -> Result<Option<SealedChange>, RootKeyError> {
+    match moved {
+        Ok(Some(moved)) => Ok(Some(SealedChange {
+            place,
+            expected: sealed,
+            sealed: moved,
+        })),
+        Ok(None) => Ok(None),
+        Err(error) => Err(failed(format!("re-sealing {}", describe(&place)))(
+            Box::new(error),
+        )),
     }
 }
 

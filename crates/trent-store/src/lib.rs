@@ -89,14 +89,11 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<Vec<record::SealedValue>>;
     /// How many values [`KeyStore::sealed_values`] walks.
     fn count_sealed_values(&self) -> StoreResult<u64>;
-    /// Replaces a sealed value if it still holds `expected`: `false` when it
-    /// changed or is gone, so a re-seal never overwrites a newer write.
-    fn replace_sealed(
-        &self,
-        place: &record::SealedPlace,
-        expected: &[u8],
-        sealed: &[u8],
-    ) -> StoreResult<bool>;
+    /// Replaces each sealed value that still holds what the change expects,
+    /// in one transaction, and returns how many were replaced: a value that
+    /// changed or is gone is left alone, so a re-seal never overwrites a
+    /// newer write.
+    fn replace_sealed(&self, changes: &[record::SealedChange]) -> StoreResult<u64>;
 
     /// Creates an account; `Conflict` if it exists.
     fn insert_account(

@@ -297,6 +297,23 @@ pub struct SealedValue {
     pub sealed: Vec<u8>,
 }
 
+/// A sealed value to replace, if it still holds `expected`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedChange {
+    /// Where it is.
+    pub place: SealedPlace,
+    /// What it must still hold.
+    pub expected: Vec<u8>,
+    /// What it gets.
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedChange({:?})", self.place)
+    }
+}
+
 impl std::fmt::Debug for SealedValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -200,14 +200,9 @@ impl KeyStore for SqliteStore {
         })
     }
 
-    fn replace_sealed(
-        &self,
-        place: &crate::record::SealedPlace,
-        expected: &[u8],
-        sealed: &[u8],
-    ) -> StoreResult<bool> {
+    fn replace_sealed(&self, changes: &[crate::record::SealedChange]) -> StoreResult<u64> {
         self.timed("replace_sealed", || {
-            sealed::replace_sealed(&self.lock(), place, expected, sealed)
+            sealed::replace_sealed(&mut self.lock(), changes)
         })
     }
 

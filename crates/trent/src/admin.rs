@@ -363,7 +363,10 @@ pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
 fn rotate_offline(kms: &std::sync::Arc<trent_service::Kms>, to: &Location) -> anyhow::Result<()> {
     use trent_service::root_key::RootKeyState;
     let next = crate::root_key::open(to, true)?;
-    match kms.root_key_state().map_err(|error| anyhow::anyhow!("{error}"))? {
+    match kms
+        .root_key_state()
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+    {
         RootKeyState::Rotating(rotation) if rotation.to.id == next.id() => {
             eprintln!(
                 "resuming the rotation from {} to {}",
@@ -391,9 +394,7 @@ fn rotate_offline(kms: &std::sync::Arc<trent_service::Kms>, to: &Location) -> an
     bar.finish();
     println!(
         "re-sealed {} of {} values; the root key is now {}",
-        done.resealed,
-        done.total,
-        to
+        done.resealed, done.total, to
     );
     println!("start the server with --root-key {to}; the previous root key opens nothing any more");
     Ok(())
@@ -450,7 +451,10 @@ fn rotate_online(
 
 fn describe_root_key(kms: &trent_service::Kms) -> anyhow::Result<()> {
     use trent_service::root_key::RootKeyState;
-    match kms.root_key_state().map_err(|error| anyhow::anyhow!("{error}"))? {
+    match kms
+        .root_key_state()
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+    {
         RootKeyState::Unrecorded => println!("root key: not recorded yet"),
         RootKeyState::Settled(record) => {
             println!("root key: {} (id {})", record.location, record.id);
@@ -458,7 +462,11 @@ fn describe_root_key(kms: &trent_service::Kms) -> anyhow::Result<()> {
         RootKeyState::Rotating(rotation) => {
             println!(
                 "rotation under way since {:.0} (Unix time): from {} (id {}) to {} (id {})",
-                rotation.started_at.as_epoch_seconds(), rotation.from.location, rotation.from.id, rotation.to.location, rotation.to.id
+                rotation.started_at.as_epoch_seconds(),
+                rotation.from.location,
+                rotation.from.id,
+                rotation.to.location,
+                rotation.to.id
             );
         }
     }
@@ -489,7 +497,11 @@ fn init_hsm(root_key: &RootKeyArgs, data_dir: &std::path::Path) -> anyhow::Resul
         trent_pkcs11::KeyOrigin::Found => "found",
     };
     use trent_crypto::root_key::RootKeyProvider as _;
-    println!("root key {origin} in token {:?}: id {}", provider.token_label(), provider.id());
+    println!(
+        "root key {origin} in token {:?}: id {}",
+        provider.token_label(),
+        provider.id()
+    );
     println!("  location     {uri}");
     println!("  mechanism    {}", provider.mechanism());
     println!("  AES key of   {} bytes", attributes.value_len);

@@ -225,12 +225,17 @@ mod tests {
 
     #[test]
     fn locations_read_as_paths_or_uris() {
-        assert!(matches!(Location::parse("/etc/trent/root-key"), Ok(Location::File(p)) if p == Path::new("/etc/trent/root-key")));
-        assert!(matches!(Location::parse("file:/k"), Ok(Location::File(p)) if p == Path::new("/k")));
+        assert!(
+            matches!(Location::parse("/etc/trent/root-key"), Ok(Location::File(p)) if p == Path::new("/etc/trent/root-key"))
+        );
+        assert!(
+            matches!(Location::parse("file:/k"), Ok(Location::File(p)) if p == Path::new("/k"))
+        );
         assert!(Location::parse("file:").is_err());
         let uri = "pkcs11:token=trent;object=root?module-path=/usr/lib/softhsm/libsofthsm2.so";
         assert!(matches!(Location::parse(uri), Ok(Location::Pkcs11(_))));
-        let refused = Location::parse("pkcs11:token=t?module-path=/m.so&pin-value=1234").unwrap_err();
+        let refused =
+            Location::parse("pkcs11:token=t?module-path=/m.so&pin-value=1234").unwrap_err();
         assert!(!refused.contains("1234"), "{refused}");
     }
 }

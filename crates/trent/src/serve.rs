@@ -6,11 +6,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::root_key::RootKeyArgs;
 use anyhow::{bail, Context};
 use clap::Args;
 use trent_core::clock::SystemClock;
 use trent_core::id::AccountId;
-use crate::root_key::RootKeyArgs;
 use trent_server::{AuthMode, Config};
 use trent_service::bootstrap::SecretAccessKey;
 use trent_service::Kms;
@@ -444,8 +444,9 @@ fn open_data_folder_with(
     });
     let keys = crate::root_key::reconcile(store.as_ref(), configured)?;
     let kms = Arc::new(Kms::with_root_keys(store.clone(), keys, clock));
-    kms.check_root_key()
-        .map_err(|_| anyhow::anyhow!("the root key at {location} does not open this data folder"))?;
+    kms.check_root_key().map_err(|_| {
+        anyhow::anyhow!("the root key at {location} does not open this data folder")
+    })?;
     kms.record_root_key()
         .map_err(|error| anyhow::anyhow!("recording the root key: {error}"))?;
     Ok(DataFolder { lock, store, kms })
@@ -469,8 +470,7 @@ pub(crate) struct SeedArgs {
 /// `trent bench-seed`: adds default symmetric keys to the data folder's
 /// account, 10,000 per transaction.
 pub(crate) fn seed(args: SeedArgs) -> anyhow::Result<()> {
-    let DataFolder { lock, store, kms } =
-        open_data_folder(&args.data_dir, &args.root_key)?;
+    let DataFolder { lock, store, kms } = open_data_folder(&args.data_dir, &args.root_key)?;
     let credentials_path = args.data_dir.join("root-credentials");
     let bootstrap = kms
         .bootstrap(None, |_, access_key_id, secret| {

@@ -226,10 +226,12 @@ fn an_interrupted_rotation_resumes_from_either_key_and_skips_what_moved() {
             }
             .unwrap()
             .unwrap();
-            assert!(folder
-                .store
-                .replace_sealed(&value.place, &value.sealed, moved.as_bytes())
-                .unwrap());
+            let change = trent_store::record::SealedChange {
+                place: value.place.clone(),
+                expected: value.sealed.clone(),
+                sealed: moved.as_bytes().to_vec(),
+            };
+            assert_eq!(folder.store.replace_sealed(&[change]).unwrap(), 1);
         }
     }
     drop(kms);

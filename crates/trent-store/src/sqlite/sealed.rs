@@ -5,7 +5,7 @@ use rusqlite::{params, Connection};
 use trent_core::id::KeyId;
 
 use super::{corrupt, unavailable};
-use crate::record::{SealedPlace, SealedValue};
+use crate::record::{SealedChange, SealedPlace, SealedValue};
 use crate::StoreResult;
 
 /// Key materials by (key id, version), then access keys by id: the values
@@ -119,8 +119,29 @@ pub(super) fn count_sealed_values(connection: &Connection) -> StoreResult<u64> {
         .map_err(unavailable)
 }
 
-/// Replaces a sealed value if it still holds `expected`.
+/// Replaces each value that still holds what its change expects, in one
+/// transaction; returns how many were.
 pub(super) fn replace_sealed(
+    connection: &mut Connection,
+    changes: &[SealedChange],
+) -> StoreResult<u64> {
+    let transaction = connection.transaction().map_err(unavailable)?;
+    let mut replaced = 0;
+    for change in changes {
+        if replace_one(
+            &transaction,
+            &change.place,
+            &change.expected,
+            &change.sealed,
+        )? {
+            replaced += 1;
+        }
+    }
+    transaction.commit().map_err(unavailable)?;
+    Ok(replaced)
+}
+
+fn replace_one(
     connection: &Connection,
     place: &SealedPlace,
     expected: &[u8],

@@ -237,12 +237,18 @@ fn sealed_values_are_walked_in_order_and_replaced_only_if_unchanged(store: &dyn 
     );
 
     // Replaced only while it holds what the caller read.
-    assert!(store
-        .replace_sealed(&material_at(1, 2), &[7], &[8])
-        .unwrap());
-    assert!(!store
-        .replace_sealed(&material_at(1, 2), &[7], &[9])
-        .unwrap());
+    let change = |place: &SealedPlace, expected: &[u8], sealed: &[u8]| {
+        store
+            .replace_sealed(&[crate::record::SealedChange {
+                place: place.clone(),
+                expected: expected.to_vec(),
+                sealed: sealed.to_vec(),
+            }])
+            .unwrap()
+            == 1
+    };
+    assert!(change(&material_at(1, 2), &[7], &[8]));
+    assert!(!change(&material_at(1, 2), &[7], &[9]));
     assert_eq!(
         store
             .key_material(&KeyId::from_bytes([1; 16]), 2)
@@ -250,20 +256,35 @@ fn sealed_values_are_walked_in_order_and_replaced_only_if_unchanged(store: &dyn 
             .unwrap(),
         SealedKeyMaterial::from_bytes(vec![8])
     );
-    assert!(store
-        .replace_sealed(&access_key("AKIAA"), b"AKIAA", b"new")
-        .unwrap());
+    assert!(change(&access_key("AKIAA"), b"AKIAA", b"new"));
     assert_eq!(
         store.access_key("AKIAA").unwrap().unwrap().sealed_secret,
         b"new"
     );
-    assert!(!store
-        .replace_sealed(&access_key("AKIAZ"), b"x", b"y")
-        .unwrap());
+    assert!(!change(&access_key("AKIAZ"), b"x", b"y"));
     store.set_meta("m", b"old").unwrap();
     let meta = SealedPlace::Meta { name: "m".into() };
-    assert!(!store.replace_sealed(&meta, b"other", b"new").unwrap());
-    assert!(store.replace_sealed(&meta, b"old", b"new").unwrap());
+    assert!(!change(&meta, b"other", b"new"));
+    assert!(change(&meta, b"old", b"new"));
+    // Several in one call: the stale one is skipped, the others land.
+    let several = [
+        (material_at(2, 1), vec![1, 2, 3], vec![4]),
+        (material_at(1, 1), vec![0], vec![5]),
+        (access_key("AKIAB"), b"AKIAB".to_vec(), b"b2".to_vec()),
+    ]
+    .map(|(place, expected, sealed)| crate::record::SealedChange {
+        place,
+        expected,
+        sealed,
+    });
+    assert_eq!(store.replace_sealed(&several).unwrap(), 2);
+    assert_eq!(
+        store
+            .key_material(&KeyId::from_bytes([2; 16]), 1)
+            .unwrap()
+            .unwrap(),
+        SealedKeyMaterial::from_bytes(vec![4])
+    );
     assert_eq!(store.meta("m").unwrap().unwrap(), b"new");
 
     // Several metadata changes land together.

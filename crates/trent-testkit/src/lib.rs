@@ -56,9 +56,16 @@ pub struct Builder {
     dev: bool,
     account_id: Option<String>,
     extra_args: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 impl Builder {
+    /// Sets an environment variable for the server (and for [`TestServer::run_cli`]).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Passes more arguments to `trent serve`.
     pub fn arg(mut self, arg: &str) -> Self {
         self.extra_args.push(arg.to_owned());
@@ -145,6 +152,7 @@ impl TestServer {
             dev: false,
             account_id: None,
             extra_args: Vec::new(),
+            envs: Vec::new(),
         }
     }
 
@@ -174,6 +182,7 @@ impl TestServer {
             command.arg("--account-id").arg(account_id);
         }
         command.args(&self.options.extra_args);
+        command.envs(self.options.envs.iter().map(|(k, v)| (k, v)));
         if self
             .options
             .extra_args
@@ -404,6 +413,14 @@ impl TestServer {
         self.launch();
     }
 
+    /// Stops the server cleanly and starts it again with `args` in place
+    /// of the extra arguments it was built with.
+    pub fn restart_with_args(&mut self, args: &[&str]) {
+        self.terminate();
+        self.options.extra_args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        self.launch();
+    }
+
     /// Moves the server's test clock forward by `seconds` (the server runs
     /// its maintenance at once) and makes this harness's clients sign as of
     /// the new time. Returns the server's answer (`Deleted`, `Rotated`).
@@ -445,6 +462,7 @@ impl TestServer {
     pub fn run_cli(&self, args: &[&str]) -> String {
         let output = Command::new(&self.options.binary)
             .args(args)
+            .envs(self.options.envs.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("running trent");
         assert!(

@@ -39,8 +39,8 @@ enum AdminCommand {
     RotateRootKey {
         /// The new root key: a file path (created if absent) or a PKCS#11
         /// URI (the key is generated in the token if absent).
-        #[arg(long, value_parser = Location::parse)]
-        to: Location,
+        #[arg(long)]
+        to: String,
         /// Rotate through the running server at this address instead of
         /// opening the data folder (which the server holds).
         #[arg(long)]
@@ -142,7 +142,7 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             to,
             endpoint: Some(endpoint),
             credentials,
-        } => return rotate_online(to, *endpoint, credentials),
+        } => return rotate_online(&parse_to(to)?, *endpoint, credentials),
         AdminCommand::InitHsm => return init_hsm(&args.root_key, &args.data_dir),
         _ => {}
     }
@@ -163,7 +163,7 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             println!("created account {created}");
             println!("root credentials in {}", credentials_file.display());
         }
-        AdminCommand::RotateRootKey { to, .. } => rotate_offline(kms, &to)?,
+        AdminCommand::RotateRootKey { to, .. } => rotate_offline(kms, &parse_to(&to)?)?,
         AdminCommand::DescribeRootKey => describe_root_key(kms)?,
         AdminCommand::InitHsm => {}
         AdminCommand::ListAccounts => {
@@ -359,6 +359,10 @@ pub(crate) fn explain(args: ExplainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn parse_to(text: &str) -> anyhow::Result<Location> {
+    Location::parse(text).map_err(|error| anyhow::anyhow!("--to: {error}"))
+}
+
 /// Offline: starts (or resumes) a rotation to `to` and walks it to the end.
 fn rotate_offline(kms: &std::sync::Arc<trent_service::Kms>, to: &Location) -> anyhow::Result<()> {
     use trent_service::root_key::RootKeyState;
@@ -484,7 +488,7 @@ fn describe_root_key(kms: &trent_service::Kms) -> anyhow::Result<()> {
 
 /// Creates the root key in the token if absent and prints its attributes.
 fn init_hsm(root_key: &RootKeyArgs, data_dir: &std::path::Path) -> anyhow::Result<()> {
-    let Location::Pkcs11(uri) = root_key.location(data_dir) else {
+    let Location::Pkcs11(uri) = root_key.location(data_dir)? else {
         anyhow::bail!("init-hsm needs --root-key pkcs11:… (a PKCS#11 URI)");
     };
     let provider = trent_pkcs11::Pkcs11RootKeyProvider::open(&uri, true)

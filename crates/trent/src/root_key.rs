@@ -58,8 +58,10 @@ pub(crate) struct RootKeyArgs {
     /// The PIN comes from pin-source (file:PATH or env:NAME) or from
     /// TRENT_PKCS11_PIN, never from the command line. On first start the key
     /// is generated inside the token (non-extractable, sensitive).
-    #[arg(long, env = "TRENT_ROOT_KEY", value_parser = Location::parse, conflicts_with = "root_key_file")]
-    pub(crate) root_key: Option<Location>,
+    // Read as text and parsed later: clap would echo a refused value, and a
+    // refused URI may hold a PIN.
+    #[arg(long, env = "TRENT_ROOT_KEY", conflicts_with = "root_key_file")]
+    pub(crate) root_key: Option<String>,
 
     /// The root key file (256 random bits, mode 0600). Defaults to
     /// DATA_DIR/root-key. Keep it apart from backups of the data folder: a
@@ -70,12 +72,14 @@ pub(crate) struct RootKeyArgs {
 
 impl RootKeyArgs {
     /// The location given, or DATA_DIR/root-key.
-    pub(crate) fn location(&self, data_dir: &Path) -> Location {
-        match (&self.root_key, &self.root_key_file) {
-            (Some(location), _) => location.clone(),
+    pub(crate) fn location(&self, data_dir: &Path) -> anyhow::Result<Location> {
+        Ok(match (&self.root_key, &self.root_key_file) {
+            (Some(text), _) => {
+                Location::parse(text).map_err(|error| anyhow::anyhow!("--root-key: {error}"))?
+            }
             (None, Some(path)) => Location::File(path.clone()),
             (None, None) => Location::File(data_dir.join("root-key")),
-        }
+        })
     }
 }
 
@@ -133,6 +137,14 @@ pub(crate) fn reconcile(
     match state {
         RootKeyState::Unrecorded => Ok(Arc::new(RootKeys::new(configured))),
         RootKeyState::Settled(record) => {
+            if record.id != configured.id() && record.location == configured.location() {
+                bail!(
+                    "the root key at {} does not open this data folder: it is key {}, the folder is sealed by key {}",
+                    record.location,
+                    configured.id(),
+                    record.id
+                );
+            }
             if record.id != configured.id() {
                 bail!(
                     "this data folder's root key is {} (id {}), not {} (id {}); start with --root-key {}",

@@ -433,7 +433,7 @@ fn open_data_folder_with(
         .map_err(|_| anyhow::anyhow!("another trent process is using {}", data_dir.display()))?;
     let db_path = data_dir.join("trent.db");
     let fresh = !db_path.exists();
-    let location = root_key.location(data_dir);
+    let location = root_key.location(data_dir)?;
     let configured = crate::root_key::open(&location, fresh)?;
     let store = SqliteStore::open(&db_path)
         .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?;

@@ -20,6 +20,7 @@ mod crypto;
 mod data_key_pairs;
 mod grants;
 mod hmac;
+mod hsm;
 mod identity;
 mod key_agreement;
 mod key_last_usage;

@@ -31,6 +31,7 @@ pub mod oaep;
 pub mod root_key;
 pub mod sealed_key;
 pub mod sign;
+pub mod token;
 
 /// The one opaque error of this crate. It never says which check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -12,6 +12,8 @@ pub(crate) const ROOT_KEY_CHECK: &str = "root_key_check";
 pub(crate) const ROOT_KEY_CHECK_LABEL: &[u8] = b"trent/root-key-check/v1";
 pub(crate) const AUDIT_SIGNING_KEY: &str = "audit_signing_key";
 pub(crate) const AUDIT_SIGNING_KEY_LABEL: &[u8] = b"trent/audit-signing-key/v1";
+pub(crate) const TOKEN_KEY: &str = "token_key";
+pub(crate) const TOKEN_KEY_LABEL: &[u8] = b"trent/token-key/v1";
 const ACCESS_KEY_LABEL_PREFIX: &str = "trent/access-key-secret/v1/";
 
 pub use trent_core::secret::SecretAccessKey;
@@ -108,6 +110,63 @@ impl Kms {
             .map_err(|error| KmsError::internal("sealing the audit signing key", error))?;
         self.store.set_meta(META, &sealed).map_err(store_failed)?;
         Ok(signer)
+    }
+
+    /// The key that seals session and grant tokens: made, sealed under the
+    /// root key and stored on first use, then held open.
+    pub(crate) fn token_key(&self) -> Result<&trent_crypto::token::TokenKey, KmsError> {
+        use trent_crypto::token::TokenKey;
+        if let Some(key) = self.token_key.get() {
+            return Ok(key);
+        }
+        let _init = self
+            .token_key_init
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(key) = self.token_key.get() {
+            return Ok(key);
+        }
+        let key = match self.store.meta(TOKEN_KEY).map_err(store_failed)? {
+            Some(sealed) => {
+                let secret = self
+                    .root_key
+                    .open(TOKEN_KEY_LABEL, &sealed)
+                    .map_err(|error| KmsError::internal("opening the token key", error))?;
+                TokenKey::from_secret(&secret)
+                    .map_err(|error| KmsError::internal("reading the token key", error))?
+            }
+            None => {
+                let _sealing = self.sealing();
+                let key = TokenKey::generate()
+                    .map_err(|error| KmsError::internal("generating the token key", error))?;
+                let sealed = self
+                    .root_key
+                    .seal(TOKEN_KEY_LABEL, key.secret())
+                    .map_err(|error| KmsError::internal("sealing the token key", error))?;
+                self.store
+                    .set_meta(TOKEN_KEY, &sealed)
+                    .map_err(store_failed)?;
+                key
+            }
+        };
+        Ok(self.token_key.get_or_init(|| key))
+    }
+
+    /// Seals a token handed to a caller.
+    pub(crate) fn seal_token(&self, label: &[u8], data: &[u8]) -> Result<Vec<u8>, KmsError> {
+        self.token_key()?
+            .seal(label, data)
+            .map_err(|error| KmsError::internal("sealing a token", error))
+    }
+
+    /// Opens a token a caller presented: sealed by the token key, or (a
+    /// token issued before there was one) by the root key.
+    pub(crate) fn open_token(&self, label: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if trent_crypto::token::TokenKey::sealed_it(sealed) {
+            self.token_key().ok()?.open(label, sealed).ok()
+        } else {
+            self.root_key.open(label, sealed).ok()
+        }
     }
 
     /// How many keys are in each state, for metrics.

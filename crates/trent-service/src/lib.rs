@@ -44,6 +44,9 @@ pub struct Kms {
     sealing: RwLock<()>,
     /// The walk of a root-key rotation running in the background, if any.
     rotation: Mutex<root_key::Walk>,
+    /// The key sealing session and grant tokens, opened on first use.
+    token_key: std::sync::OnceLock<trent_crypto::token::TokenKey>,
+    token_key_init: Mutex<()>,
     /// Serializes read-check-write sequences (state changes, alias and tag
     /// edits) so two requests never act on the same stale read. Reads and
     /// cryptographic operations do not take it.
@@ -92,6 +95,8 @@ impl Kms {
             clock,
             sealing: RwLock::new(()),
             rotation: Mutex::new(root_key::Walk::default()),
+            token_key: std::sync::OnceLock::new(),
+            token_key_init: Mutex::new(()),
             write_lock: Mutex::new(()),
             rsa_generation: permits::Permits::new(
                 std::thread::available_parallelism()

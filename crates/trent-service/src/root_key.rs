@@ -36,6 +36,10 @@ pub(crate) const SEALED_META: &[(&str, &[u8])] = &[
         crate::bootstrap::AUDIT_SIGNING_KEY,
         crate::bootstrap::AUDIT_SIGNING_KEY_LABEL,
     ),
+    (
+        crate::bootstrap::TOKEN_KEY,
+        crate::bootstrap::TOKEN_KEY_LABEL,
+    ),
 ];
 
 /// A root key as the store records it.

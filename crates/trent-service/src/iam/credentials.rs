@@ -3,7 +3,6 @@
 //! opened here.
 
 use std::sync::Arc;
-use trent_crypto::root_key::RootKeyProvider as _;
 
 use base64::Engine as _;
 use trent_core::clock::Timestamp;
@@ -79,7 +78,7 @@ impl Kms {
         let Ok(sealed) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token) else {
             return Err(KmsError::UnrecognizedClient);
         };
-        let Ok(opened) = self.root_key.open(SESSION_LABEL, &sealed) else {
+        let Some(opened) = self.open_token(SESSION_LABEL, &sealed) else {
             return Err(KmsError::UnrecognizedClient);
         };
         let text = Zeroizing::new(String::from_utf8_lossy(&opened).into_owned());

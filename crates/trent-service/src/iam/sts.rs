@@ -5,7 +5,6 @@ use trent_core::action::Action;
 use trent_core::clock::Timestamp;
 use trent_core::error::{DenialReason, IamError, IamInvalid, KmsError};
 use trent_core::id::AccountId;
-use trent_crypto::root_key::RootKeyProvider as _;
 use trent_policy::document::{PolicyDocument, PolicyKind};
 use trent_policy::evaluate::{decide, Request};
 use trent_store::record::PrincipalKind;
@@ -109,10 +108,7 @@ impl Kms {
             expiration.as_millis(),
             secret.expose()
         ));
-        let sealed = self
-            .root_key
-            .seal(SESSION_LABEL, plain.as_bytes())
-            .map_err(|error| KmsError::internal("sealing a session token", error))?;
+        let sealed = self.seal_token(SESSION_LABEL, plain.as_bytes())?;
         Ok(SessionCredentials {
             access_key_id,
             secret,

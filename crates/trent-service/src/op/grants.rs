@@ -19,7 +19,6 @@ use trent_core::operation::{Operation, GRANT_OPERATIONS};
 use trent_core::view::{
     ConstraintKind, CreateGrantInput, CreatedGrant, Grant, Listing, RetireTarget,
 };
-use trent_crypto::root_key::RootKeyProvider as _;
 use trent_store::record::{ConstraintKind as StoredConstraintKind, GrantRecord, KeyRecord};
 use trent_store::StoreErrorKind;
 
@@ -221,17 +220,13 @@ impl Kms {
             .decode(token)
             .map_err(|_| KmsError::InvalidGrantToken)?;
         let opened = self
-            .root_key
-            .open(GRANT_TOKEN_LABEL, &sealed)
-            .map_err(|_| KmsError::InvalidGrantToken)?;
+            .open_token(GRANT_TOKEN_LABEL, &sealed)
+            .ok_or(KmsError::InvalidGrantToken)?;
         String::from_utf8(opened.to_vec()).map_err(|_| KmsError::InvalidGrantToken)
     }
 
     fn grant_token(&self, grant_id: &str) -> Result<String, KmsError> {
-        let sealed = self
-            .root_key
-            .seal(GRANT_TOKEN_LABEL, grant_id.as_bytes())
-            .map_err(|error| KmsError::internal("sealing a grant token", error))?;
+        let sealed = self.seal_token(GRANT_TOKEN_LABEL, grant_id.as_bytes())?;
         Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
     }
 

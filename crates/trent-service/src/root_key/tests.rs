@@ -87,6 +87,7 @@ struct Folder {
     ciphertexts: Vec<Vec<u8>>,
     hmac: KeyReference,
     tag: Vec<u8>,
+    grant_token: String,
 }
 
 fn folder() -> Folder {
@@ -120,6 +121,18 @@ fn folder() -> Folder {
     create(&kms, KeySpec::EccNistP256, KeyUsage::SignVerify);
     let hmac = create(&kms, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
     let tag = mac(&kms, &hmac);
+    let grant_token = kms
+        .create_grant(
+            &root(),
+            &symmetric,
+            trent_core::view::CreateGrantInput {
+                grantee: "arn:aws:iam::111122223333:user/app".into(),
+                operations: vec!["Decrypt".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .grant_token;
     Folder {
         _dir: dir,
         store,
@@ -128,6 +141,7 @@ fn folder() -> Folder {
         ciphertexts: vec![first, second],
         hmac,
         tag,
+        grant_token,
     }
 }
 
@@ -139,9 +153,10 @@ fn a_rotation_moves_every_sealed_value_and_the_old_key_can_go() {
         kms.root_key_state().unwrap(),
         RootKeyState::Settled(RootKeyRecord::of(folder.old.as_ref()))
     );
-    // Three key versions of three keys, two material versions, one access key, two metadata values.
+    // Four material versions of three keys, one access key, three sealed
+    // metadata values (root-key check, audit signing key, token key).
     let before = kms.sealed_by_counts().unwrap();
-    assert_eq!(before, vec![(Some(folder.old.id()), 7)]);
+    assert_eq!(before, vec![(Some(folder.old.id()), 8)]);
 
     let rotation = kms.begin_root_key_rotation(folder.new.clone()).unwrap();
     assert_eq!(rotation.to, RootKeyRecord::of(folder.new.as_ref()));
@@ -160,12 +175,12 @@ fn a_rotation_moves_every_sealed_value_and_the_old_key_can_go() {
     let done = kms
         .reseal_all(&mut |progress| reports.push(progress))
         .unwrap();
-    assert_eq!(done.resealed, 7);
-    assert_eq!(done.total, 8);
+    assert_eq!(done.resealed, 8);
+    assert_eq!(done.total, 9);
     assert!(!reports.is_empty());
     assert_eq!(
         kms.sealed_by_counts().unwrap(),
-        vec![(Some(folder.new.id()), 8)]
+        vec![(Some(folder.new.id()), 9)]
     );
     assert_eq!(
         kms.root_key_state().unwrap(),
@@ -181,6 +196,10 @@ fn a_rotation_moves_every_sealed_value_and_the_old_key_can_go() {
         assert_eq!(decrypt(&fresh, ciphertext).unwrap(), b"secret");
     }
     assert_eq!(mac(&fresh, &folder.hmac), folder.tag);
+    // A token a caller holds was sealed by the token key, which moved.
+    fresh
+        .check_grant_tokens(std::slice::from_ref(&folder.grant_token))
+        .unwrap();
     let (access_key, _) = fresh
         .store
         .sealed_values(None, 100)
@@ -245,7 +264,7 @@ fn an_interrupted_rotation_resumes_from_either_key_and_skips_what_moved() {
         b"secret"
     );
     let done = resumed.reseal_all(&mut |_| {}).unwrap();
-    assert_eq!(done.resealed, 7 - page.len() as u64);
+    assert_eq!(done.resealed, 8 - page.len() as u64);
     let fresh = self::kms(&folder.store, RootKeys::new(folder.new.clone()));
     for ciphertext in &folder.ciphertexts {
         assert_eq!(decrypt(&fresh, ciphertext).unwrap(), b"secret");

@@ -223,6 +223,53 @@ async fn keys_sealed_inside_softhsm_survive_a_restart_and_the_root_key_cannot_be
     assert!(message.contains("token=trent-restart"), "{message}");
 }
 
+/// The token goes away under a running server: what needs it fails closed
+/// (`KMSInternalException`, `/readyz` 503) while cached keys keep working;
+/// when the token is back, service resumes without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_goes_away_fails_closed_and_service_resumes_when_it_returns() {
+    let Some(hsm) = SoftHsm::new("trent-gone") else {
+        return;
+    };
+    let server = hsm.builder().arg("--root-key").arg(&hsm.uri()).start();
+    let client = server.client();
+    let cached = create_key(&client).await;
+    encrypt(&client, &cached, b"opened before").await;
+    let (status, _) = crate::operability::get(server.admin_endpoint(), "/readyz").await;
+    assert_eq!(status, 200);
+
+    // SoftHSM2 keeps each token in a folder of its token directory.
+    let tokens = hsm.dir.path().join("tokens");
+    let token = std::fs::read_dir(&tokens)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let away = hsm.dir.path().join("away");
+    std::fs::rename(&token, &away).unwrap();
+
+    let refused = client.create_key().send().await;
+    crate::expect_error(refused, "KMSInternalException");
+    let (status, why) = crate::operability::get(server.admin_endpoint(), "/readyz").await;
+    assert_eq!(status, 503, "{why}");
+    // Material opened before is cached: no round trip into the token.
+    encrypt(&client, &cached, b"still served").await;
+    assert!(!server.log().contains(PIN));
+
+    std::fs::rename(&away, &token).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if client.create_key().send().await.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "service did not resume");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (status, why) = crate::operability::get(server.admin_endpoint(), "/readyz").await;
+    assert_eq!(status, 200, "{why}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_pin_or_a_missing_token_is_a_clear_start_up_error() {
     let Some(hsm) = SoftHsm::new("trent-errors") else {

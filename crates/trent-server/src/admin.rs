@@ -90,6 +90,8 @@ fn rotate_root_key(
     let Some(opener) = opener else {
         return Err(refused("to", "this server cannot open root keys".into()));
     };
+    kms.check_can_rotate()
+        .map_err(|error| refused("to", error.to_string()))?;
     let next = opener.open(to).map_err(|error| refused("to", error))?;
     let rotation = kms
         .rotate_root_key_in_background(next)

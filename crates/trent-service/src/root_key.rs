@@ -117,6 +117,14 @@ pub enum RootKeyError {
         /// The cause, free of secrets.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The keys held are not the two the rotation record names.
+    #[error("the root keys held are not those of the rotation from {from} to {to}; restart to resume it")]
+    Mismatch {
+        /// The record's previous key.
+        from: String,
+        /// The record's new key.
+        to: String,
+    },
     /// The stored record is unreadable.
     #[error("the data folder's root key record is damaged")]
     Damaged,
@@ -332,9 +340,11 @@ impl Kms {
         // Wait out every value sealed under the current key and not yet
         // stored, then switch: the walk will see all of them.
         let _switching = self.sealing.write().unwrap_or_else(|p| p.into_inner());
-        self.root_key
-            .begin_rotation(next)
-            .map_err(|error| failed("switching root keys")(Box::new(error)))?;
+        if let Err(error) = self.root_key.begin_rotation(next) {
+            // Nothing was sealed under the new key: the record goes too.
+            let _ = self.store.update_meta(&[(ROTATION, None)]);
+            return Err(failed("switching root keys")(Box::new(error)));
+        }
         tracing::info!(
             from = %rotation.from.location,
             to = %rotation.to.location,
@@ -352,8 +362,27 @@ impl Kms {
         progress: &mut dyn FnMut(RotationProgress),
     ) -> Result<RotationProgress, RootKeyError> {
         let RootKeyState::Rotating(rotation) = self.root_key_state()? else {
+            // Settled (perhaps by a walk whose settle reported an error):
+            // nothing to move, and the previous key opens nothing.
+            self.root_key
+                .retire_previous()
+                .map_err(|error| failed("retiring the previous root key")(Box::new(error)))?;
             return Ok(RotationProgress::default());
         };
+        // The keys held must be the two the record names, or the walk
+        // would settle a record naming a key that seals nothing.
+        let current = self.current_root_key()?.id();
+        let previous = self
+            .root_key
+            .previous()
+            .map_err(|error| failed("reading the root keys")(Box::new(error)))?
+            .map(|key| key.id());
+        if current != rotation.to.id || previous != Some(rotation.from.id) {
+            return Err(RootKeyError::Mismatch {
+                from: rotation.from.location,
+                to: rotation.to.location,
+            });
+        }
         let count = self
             .store
             .count_sealed_values()
@@ -493,14 +522,26 @@ impl Kms {
         self: &Arc<Self>,
         next: Arc<dyn RootKeyProvider>,
     ) -> Result<RotationRecord, RootKeyError> {
-        if self.walk().running {
-            return Err(RootKeyError::AlreadyRotating {
-                to: next.location(),
-            });
-        }
+        self.check_can_rotate()?;
         let rotation = self.begin_root_key_rotation(next)?;
         self.resume_root_key_rotation();
         Ok(rotation)
+    }
+
+    /// Refuses a rotation while another is under way (before the new key is
+    /// opened, so a refused call creates none).
+    pub fn check_can_rotate(&self) -> Result<(), RootKeyError> {
+        if let RootKeyState::Rotating(rotation) = self.root_key_state()? {
+            return Err(RootKeyError::AlreadyRotating {
+                to: rotation.to.location,
+            });
+        }
+        if self.walk().running {
+            return Err(RootKeyError::AlreadyRotating {
+                to: "another key".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Walks an unfinished rotation in a background thread (at start, after

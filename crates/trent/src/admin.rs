@@ -400,7 +400,7 @@ fn rotate_offline(kms: &std::sync::Arc<trent_service::Kms>, to: &Location) -> an
         "re-sealed {} of {} values; the root key is now {}",
         done.resealed, done.total, to
     );
-    println!("start the server with --root-key {to}; the previous root key opens nothing any more");
+    println!("start the server with --root-key {to}; the previous root key opens nothing in the data folder any more, but backups taken before this still need it: keep it until they expire");
     Ok(())
 }
 

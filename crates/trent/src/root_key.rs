@@ -109,20 +109,45 @@ pub(crate) fn open(location: &Location, create: bool) -> anyhow::Result<Arc<dyn 
     }
 }
 
-/// What the server uses to open the target of an online rotation.
-pub(crate) fn opener() -> Arc<RootKeyOpener> {
-    Arc::new(RootKeyOpener::new(|text: &str| {
+/// What the server uses to open the target of an online rotation. A
+/// caller of the admin API holds an API credential, not the machine: it may
+/// only have the server make a new root key file (so no key it knows), or
+/// use a PKCS#11 module the operator allowed at start (`modules`), since
+/// loading a module runs its code in the server.
+pub(crate) fn opener(modules: Vec<PathBuf>) -> Arc<RootKeyOpener> {
+    Arc::new(RootKeyOpener::new(move |text: &str| {
         let location = Location::parse(text)?;
-        if let Location::File(path) = &location {
-            if !path.is_absolute() {
+        match &location {
+            Location::File(path) if !path.is_absolute() => {
                 return Err(format!(
                     "{} is relative: give the server an absolute path",
                     path.display()
                 ));
             }
+            Location::File(path) if path.exists() => {
+                return Err(format!(
+                    "{} exists: an online rotation makes a new root key file (rotate offline to use an existing one)",
+                    path.display()
+                ));
+            }
+            Location::Pkcs11(uri) if !modules.iter().any(|m| m == uri.module_path()) => {
+                return Err(format!(
+                    "the PKCS#11 module {} was not allowed at start (trent serve --allow-pkcs11-module PATH)",
+                    uri.module_path().display()
+                ));
+            }
+            _ => {}
         }
         open(&location, true).map_err(|error| format!("{error:#}"))
     }))
+}
+
+/// The PKCS#11 module of a root key location, if it is in a token.
+pub(crate) fn module_of(location: &Location) -> Option<PathBuf> {
+    match location {
+        Location::Pkcs11(uri) => Some(uri.module_path().to_owned()),
+        Location::File(_) => None,
+    }
 }
 
 /// The root keys a data folder is opened with: the configured one, and

@@ -78,6 +78,12 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     root_key: RootKeyArgs,
 
+    /// A PKCS#11 module (path) an online root-key rotation
+    /// (`trent admin rotate-root-key --endpoint`) may load, besides the one
+    /// of the current root key. Repeatable.
+    #[arg(long)]
+    allow_pkcs11_module: Vec<PathBuf>,
+
     /// The 12-digit id of the account created at first start (random if
     /// omitted). Ignored once the data folder exists.
     #[arg(long)]
@@ -198,7 +204,18 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             metrics,
             audit: Some(audit.clone()),
             audit_fail_open: args.audit_fail_open,
-            root_key_opener: Some(crate::root_key::opener()),
+            // In --dev mode any local caller is a root: no online rotation.
+            root_key_opener: (!args.dev).then(|| {
+                let mut modules = args.allow_pkcs11_module.clone();
+                modules.extend(
+                    args.root_key
+                        .location(&args.data_dir)
+                        .ok()
+                        .as_ref()
+                        .and_then(crate::root_key::module_of),
+                );
+                crate::root_key::opener(modules)
+            }),
             ..Config::new(auth)
         };
         let maintenance = tokio::spawn(maintain(
@@ -444,8 +461,17 @@ fn open_data_folder_with(
     });
     let keys = crate::root_key::reconcile(store.as_ref(), configured)?;
     let kms = Arc::new(Kms::with_root_keys(store.clone(), keys, clock));
-    kms.check_root_key().map_err(|_| {
-        anyhow::anyhow!("the root key at {location} does not open this data folder")
+    kms.check_root_key().map_err(|error| {
+        // The root key unreachable (a token gone) is not a wrong root key.
+        let cause = match &error {
+            trent_core::error::KmsError::Internal(internal) => internal
+                .source
+                .as_ref()
+                .map(|source| source.to_string())
+                .unwrap_or_default(),
+            other => other.to_string(),
+        };
+        anyhow::anyhow!("the root key at {location} does not open this data folder ({cause})")
     })?;
     kms.record_root_key()
         .map_err(|error| anyhow::anyhow!("recording the root key: {error}"))?;

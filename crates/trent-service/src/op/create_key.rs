@@ -46,8 +46,11 @@ impl Kms {
             None => default_key_policy(&scope.root_arn()),
         };
         let shape = (input.spec, input.usage, input.origin);
+        // Generated first (RSA takes seconds), sealed and stored under the gate.
+        let fresh = self.new_material(input.spec)?;
         let _sealing = self.sealing();
-        let (record, material) = self.new_key(key_id, scope, input.description, policy, shape)?;
+        let (record, material) =
+            self.new_key(key_id, scope, input.description, policy, shape, &fresh)?;
         self.store
             .insert_key(&record, &material, &input.tags)
             .map_err(store_failed)?;
@@ -75,7 +78,17 @@ impl Kms {
             let size = batch.max(1).min(count - created);
             let _sealing = self.sealing();
             let rows = (0..size)
-                .map(|_| self.new_key(new_key_id()?, scope, String::new(), policy.clone(), shape))
+                .map(|_| {
+                    let fresh = self.new_material(shape.0)?;
+                    self.new_key(
+                        new_key_id()?,
+                        scope,
+                        String::new(),
+                        policy.clone(),
+                        shape,
+                        &fresh,
+                    )
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             self.store.insert_keys(&rows).map_err(store_failed)?;
             created += size;
@@ -91,9 +104,10 @@ impl Kms {
         description: String,
         policy: String,
         (spec, usage, origin): (KeySpec, KeyUsage, Origin),
+        fresh: &super::material::FreshMaterial,
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
         let now = self.clock.now();
-        let sealed = self.new_material(&key_id, spec)?;
+        let sealed = self.seal_new_material(&key_id, fresh)?;
         let record = KeyRecord {
             key_id,
             scope: scope.clone(),

@@ -131,28 +131,43 @@ impl Kms {
     /// Fresh material for a new key of `spec`, sealed as version 1. RSA key
     /// generation takes up to seconds: CreateKey runs on the blocking pool,
     /// and RSA generations take turns ([`Kms::generating`]).
-    pub(crate) fn new_material(
+    pub(crate) fn new_material(&self, spec: KeySpec) -> Result<FreshMaterial, KmsError> {
+        let generating = |error| KmsError::internal("generating key material", error);
+        Ok(if spec == KeySpec::SymmetricDefault {
+            FreshMaterial::Symmetric(KeyMaterial::generate().map_err(generating)?)
+        } else if spec.hmac_key_len().is_some() {
+            FreshMaterial::Hmac(Box::new(HmacKey::generate(spec).map_err(generating)?))
+        } else {
+            let _turn = self.generating(spec);
+            FreshMaterial::Pair(PrivateKey::generate(spec).map_err(generating)?)
+        })
+    }
+
+    /// Seals fresh material as version 1 of `key_id`. Callers hold
+    /// [`Kms::sealing`] from here until the material is stored.
+    pub(crate) fn seal_new_material(
         &self,
         key_id: &KeyId,
-        spec: KeySpec,
+        fresh: &FreshMaterial,
     ) -> Result<SealedKeyMaterial, KmsError> {
         let root_key = self.root_key.as_ref();
-        let generating = |error| KmsError::internal("generating key material", error);
-        let sealing = |error| KmsError::internal("sealing key material", error);
-        if spec == KeySpec::SymmetricDefault {
-            let material = KeyMaterial::generate().map_err(generating)?;
-            seal_key_material(root_key, key_id, 1, &material).map_err(sealing)
-        } else if spec.hmac_key_len().is_some() {
-            let key = HmacKey::generate(spec).map_err(generating)?;
-            seal_hmac_key(root_key, key_id, 1, &key).map_err(sealing)
-        } else {
-            let key = {
-                let _turn = self.generating(spec);
-                PrivateKey::generate(spec).map_err(generating)?
-            };
-            seal_private_key(root_key, key_id, 1, &key).map_err(sealing)
+        match fresh {
+            FreshMaterial::Symmetric(material) => seal_key_material(root_key, key_id, 1, material),
+            FreshMaterial::Hmac(key) => seal_hmac_key(root_key, key_id, 1, key),
+            FreshMaterial::Pair(key) => seal_private_key(root_key, key_id, 1, key),
         }
+        .map_err(|error| KmsError::internal("sealing key material", error))
     }
+}
+
+/// New key material, not yet sealed (zeroized on drop).
+pub(crate) enum FreshMaterial {
+    /// A symmetric key's 256 bits.
+    Symmetric(KeyMaterial),
+    /// An HMAC key (boxed: aws-lc's HMAC key is large).
+    Hmac(Box<HmacKey>),
+    /// An asymmetric key pair.
+    Pair(PrivateKey),
 }
 
 /// Refuses a key whose usage is not `usage` for `operation`, as AWS words it.

@@ -318,7 +318,25 @@ async fn rotation_from_a_file_to_softhsm_under_load_fails_no_request() {
     let Some(hsm) = SoftHsm::new("trent-rotate") else {
         return;
     };
-    let mut server = hsm.builder().start();
+    let module = hsm.module.to_string_lossy().into_owned();
+    let mut server = hsm
+        .builder()
+        .arg("--allow-pkcs11-module")
+        .arg(&module)
+        .start();
+    // An API caller may not bring a root key it knows, nor a module the
+    // operator did not allow.
+    let existing = server
+        .data_dir()
+        .join("root-key")
+        .to_string_lossy()
+        .into_owned();
+    let message = rotate_refused(&server, &existing).await;
+    assert!(message.contains("exists"), "{message}");
+    let other_module = hsm.uri().replace(&module, "/tmp/evil.so");
+    let message = rotate_refused(&server, &other_module).await;
+    assert!(message.contains("was not allowed"), "{message}");
+    assert!(!std::path::Path::new("/tmp/evil.so").exists());
     let client = server.client();
     let mut keys = Vec::new();
     for n in 0..20 {
@@ -564,6 +582,23 @@ async fn a_rotation_killed_midway_resumes_and_loses_nothing() {
         .parse()
         .unwrap();
     assert!(count > 20_000, "{counts}");
+}
+
+/// TrentAdmin.RotateRootKey refused with a ValidationException; its message.
+async fn rotate_refused(server: &TestServer, to: &str) -> String {
+    let body = serde_json::json!({ "To": to }).to_string();
+    let mut request = trent_testkit::RawRequest::kms("RotateRootKey", &body);
+    request.target = Some("TrentAdmin.RotateRootKey".into());
+    let response = request.send(server, &server.root_credentials()).await;
+    assert_eq!(
+        response.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let json = response.json();
+    assert_eq!(json["__type"], "ValidationException", "{json}");
+    json["message"].as_str().unwrap().to_owned()
 }
 
 async fn describe_online(server: &TestServer) -> serde_json::Value {

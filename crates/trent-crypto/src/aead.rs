@@ -40,6 +40,35 @@ pub(crate) fn seal(
     Ok((iv, out))
 }
 
+/// Seals `plaintext` as `version || IV || ciphertext || tag`, the framing of
+/// the root key file's and the token key's sealed values.
+pub(crate) fn seal_framed(
+    key: &[u8; KEY_LEN],
+    version: u8,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let (iv, sealed) = seal(key, aad, plaintext)?;
+    let mut out = Vec::with_capacity(1 + IV_LEN + sealed.len());
+    out.push(version);
+    out.extend_from_slice(&iv);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Opens what [`seal_framed`] made with the same `version` byte.
+pub(crate) fn open_framed(
+    key: &[u8; KEY_LEN],
+    version: u8,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < 1 + IV_LEN || sealed[0] != version {
+        return Err(CryptoError::Failed);
+    }
+    open(key, &sealed[1..1 + IV_LEN], aad, &sealed[1 + IV_LEN..])
+}
+
 /// Encrypts `in_out` in place with a fresh random IV, appending the tag.
 pub(crate) fn seal_in_place(
     key: &LessSafeKey,

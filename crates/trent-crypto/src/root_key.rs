@@ -21,7 +21,7 @@ use trent_core::id::KeyId;
 use trent_core::sealed::SealedKeyMaterial;
 use zeroize::Zeroizing;
 
-use crate::aead::{self, fill_random, IV_LEN, KEY_LEN};
+use crate::aead::{self, fill_random, KEY_LEN};
 use crate::material::KeyMaterial;
 use crate::CryptoError;
 
@@ -410,24 +410,11 @@ impl RootKeyProvider for FileRootKeyProvider {
     }
 
     fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let (iv, sealed) = aead::seal(&self.key.0, label, secret)?;
-        let mut out = Vec::with_capacity(1 + IV_LEN + sealed.len());
-        out.push(SEALED_VERSION);
-        out.extend_from_slice(&iv);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        aead::seal_framed(&self.key.0, SEALED_VERSION, label, secret)
     }
 
     fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        if sealed.len() < 1 + IV_LEN || sealed[0] != SEALED_VERSION {
-            return Err(CryptoError::Failed);
-        }
-        aead::open(
-            self.key.0.as_ref(),
-            &sealed[1..1 + IV_LEN],
-            label,
-            &sealed[1 + IV_LEN..],
-        )
+        aead::open_framed(&self.key.0, SEALED_VERSION, label, sealed)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::aead::{self, fill_random, IV_LEN, KEY_LEN};
+use crate::aead::{self, fill_random, KEY_LEN};
 use crate::CryptoError;
 
 /// The first byte of a value this key sealed: `0x03 || IV || ciphertext ||
@@ -48,25 +48,12 @@ impl TokenKey {
 
     /// Encrypts `data`, binding `label`.
     pub fn seal(&self, label: &[u8], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let (iv, sealed) = aead::seal(&self.0, label, data)?;
-        let mut out = Vec::with_capacity(1 + IV_LEN + sealed.len());
-        out.push(TOKEN_VERSION);
-        out.extend_from_slice(&iv);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        aead::seal_framed(&self.0, TOKEN_VERSION, label, data)
     }
 
     /// Decrypts what [`TokenKey::seal`] returned for the same label.
     pub fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        if sealed.len() < 1 + IV_LEN || !Self::sealed_it(sealed) {
-            return Err(CryptoError::Failed);
-        }
-        aead::open(
-            self.0.as_ref(),
-            &sealed[1..1 + IV_LEN],
-            label,
-            &sealed[1 + IV_LEN..],
-        )
+        aead::open_framed(&self.0, TOKEN_VERSION, label, sealed)
     }
 }
 

@@ -437,64 +437,84 @@ impl Kms {
             state.done += 1;
         }
         self.replace(&changes, state)?;
+        self.walk_sealed(&mut |page| {
+            let mut changes = Vec::with_capacity(page.len());
+            for (value, spec) in page {
+                changes.extend(self.reseal_value(value, spec)?);
+                state.done += 1;
+            }
+            // One transaction per page.
+            self.replace(&changes, state)?;
+            progress(*state);
+            Ok(())
+        })
+    }
+
+    /// Hands `visit` each page of the values the store holds sealed, each
+    /// key material with its key's spec (those of keys deleted meanwhile
+    /// left out).
+    fn walk_sealed(
+        &self,
+        visit: &mut dyn FnMut(Vec<WithSpec>) -> Result<(), RootKeyError>,
+    ) -> Result<(), RootKeyError> {
         let mut after = None;
-        let mut spec: Option<(trent_core::id::KeyId, KeySpec)> = None;
+        let mut last_key: Option<(trent_core::id::KeyId, Option<KeySpec>)> = None;
         loop {
             let page = self
                 .store
                 .sealed_values(after.as_ref(), STEP)
                 .map_err(|error| failed("walking sealed values")(Box::new(error)))?;
             let Some(last) = page.last() else {
-                break;
+                return Ok(());
             };
             after = Some(last.place.clone());
-            let mut changes = Vec::with_capacity(page.len());
+            let mut with_specs = Vec::with_capacity(page.len());
             for value in page {
-                changes.extend(self.reseal_value(value, &mut spec)?);
-                state.done += 1;
+                let SealedPlace::KeyMaterial { key_id, .. } = &value.place else {
+                    with_specs.push((value, None));
+                    continue;
+                };
+                let spec = match &last_key {
+                    Some((id, spec)) if id == key_id => *spec,
+                    _ => {
+                        let spec = self
+                            .store
+                            .key(key_id)
+                            .map_err(|error| failed("reading a key record")(Box::new(error)))?
+                            .map(|record| record.spec);
+                        last_key = Some((*key_id, spec));
+                        spec
+                    }
+                };
+                if spec.is_some() {
+                    with_specs.push((value, spec));
+                }
             }
-            // One transaction per page.
-            self.replace(&changes, state)?;
-            progress(*state);
+            visit(with_specs)?;
         }
-        Ok(())
     }
 
     fn reseal_value(
         &self,
         value: SealedValue,
-        spec: &mut Option<(trent_core::id::KeyId, KeySpec)>,
+        spec: Option<KeySpec>,
     ) -> Result<Option<SealedChange>, RootKeyError> {
-        let moved = match &value.place {
-            SealedPlace::KeyMaterial { key_id, version } => {
-                let key_spec = match spec {
-                    Some((id, spec)) if id == key_id => *spec,
-                    _ => {
-                        let Some(record) = self
-                            .store
-                            .key(key_id)
-                            .map_err(|error| failed("reading a key record")(Box::new(error)))?
-                        else {
-                            return Ok(None); // deleted meanwhile
-                        };
-                        *spec = Some((*key_id, record.spec));
-                        record.spec
-                    }
-                };
+        let moved = match (&value.place, spec) {
+            (SealedPlace::KeyMaterial { key_id, version }, Some(spec)) => {
                 let sealed =
                     trent_core::sealed::SealedKeyMaterial::from_bytes(value.sealed.clone());
-                let moved = if key_spec == KeySpec::SymmetricDefault {
+                let moved = if spec == KeySpec::SymmetricDefault {
                     reseal_key_material(&self.root_key, key_id, *version, &sealed)
                 } else {
-                    sealed_key::reseal(&self.root_key, key_id, *version, key_spec, &sealed)
+                    sealed_key::reseal(&self.root_key, key_id, *version, spec, &sealed)
                 };
                 moved.map(|moved| moved.map(|moved| moved.as_bytes().to_vec()))
             }
-            SealedPlace::AccessKey { access_key_id } => self.root_key.reseal(
+            (SealedPlace::AccessKey { access_key_id }, _) => self.root_key.reseal(
                 crate::bootstrap::access_key_label(access_key_id).as_bytes(),
                 &value.sealed,
             ),
-            SealedPlace::Meta { .. } => return Ok(None),
+            _ => return Ok(None),
         };
         change(value.place, value.sealed, moved)
     }
@@ -620,47 +640,27 @@ impl Kms {
                 count(SealedBy::of(&sealed));
             }
         }
-        let mut after = None;
-        let mut spec: Option<(trent_core::id::KeyId, KeySpec)> = None;
-        loop {
-            let page = self
-                .store
-                .sealed_values(after.as_ref(), STEP)
-                .map_err(|error| failed("walking sealed values")(Box::new(error)))?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = Some(last.place.clone());
-            for value in page {
-                let by = match &value.place {
-                    SealedPlace::KeyMaterial { key_id, .. } => {
-                        let symmetric = match spec {
-                            Some((id, spec)) if &id == key_id => spec == KeySpec::SymmetricDefault,
-                            _ => {
-                                let record = self.store.key(key_id).map_err(|error| {
-                                    failed("reading a key record")(Box::new(error))
-                                })?;
-                                let Some(record) = record else { continue };
-                                spec = Some((*key_id, record.spec));
-                                record.spec == KeySpec::SymmetricDefault
-                            }
-                        };
-                        let sealed =
-                            trent_core::sealed::SealedKeyMaterial::from_bytes(value.sealed);
-                        if symmetric {
-                            SealedBy::of(sealed.as_bytes())
-                        } else {
-                            sealed_key::sealed_by(&sealed)
-                        }
+        self.walk_sealed(&mut |page| {
+            for (value, spec) in page {
+                count(match (&value.place, spec) {
+                    (SealedPlace::KeyMaterial { .. }, Some(spec))
+                        if spec != KeySpec::SymmetricDefault =>
+                    {
+                        sealed_key::sealed_by(&trent_core::sealed::SealedKeyMaterial::from_bytes(
+                            value.sealed,
+                        ))
                     }
                     _ => SealedBy::of(&value.sealed),
-                };
-                count(by);
+                });
             }
-        }
+            Ok(())
+        })?;
         Ok(counts.into_iter().collect())
     }
 }
+
+/// A sealed value and, for key material, its key's spec.
+type WithSpec = (SealedValue, Option<KeySpec>);
 
 /// The change that stores `moved` in place of `sealed`, if it moved.
 fn change(

@@ -130,11 +130,15 @@ pub enum RootKeyError {
     Damaged,
 }
 
+/// What was being done, and why it failed.
 fn failed(
     context: impl Into<String>,
-) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> RootKeyError {
-    let context = context.into();
-    move |source| RootKeyError::Failed { context, source }
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> RootKeyError {
+    RootKeyError::Failed {
+        context: context.into(),
+        source: Box::new(source),
+    }
 }
 
 /// Progress of a walk: values looked at, and how many there are.
@@ -194,7 +198,7 @@ pub fn root_key_state(store: &dyn KeyStore) -> Result<RootKeyState, RootKeyError
     let read = |name| {
         store
             .meta(name)
-            .map_err(|error| failed("reading the root key record")(Box::new(error)))
+            .map_err(|error| failed("reading the root key record", error))
     };
     if let Some(bytes) = read(ROTATION)? {
         return decode_rotation(&bytes).map(RootKeyState::Rotating);
@@ -278,7 +282,7 @@ impl Kms {
         one_line(&record.location)?;
         self.store
             .set_meta(RECORD, encode_record(&record).as_bytes())
-            .map_err(|error| failed("recording the root key")(Box::new(error)))
+            .map_err(|error| failed("recording the root key", error))
     }
 
     /// The key that seals now.
@@ -289,7 +293,7 @@ impl Kms {
     fn current_root_key(&self) -> Result<Arc<dyn RootKeyProvider>, RootKeyError> {
         self.root_key
             .current()
-            .map_err(|error| failed("reading the root keys")(Box::new(error)))
+            .map_err(|error| failed("reading the root keys", error))
     }
 
     /// Starts moving every sealed value to `next`: records the move, then
@@ -336,14 +340,14 @@ impl Kms {
         };
         self.store
             .set_meta(ROTATION, encode_rotation(&rotation).as_bytes())
-            .map_err(|error| failed("recording the rotation")(Box::new(error)))?;
+            .map_err(|error| failed("recording the rotation", error))?;
         // Wait out every value sealed under the current key and not yet
         // stored, then switch: the walk will see all of them.
         let _switching = self.sealing.write().unwrap_or_else(|p| p.into_inner());
         if let Err(error) = self.root_key.begin_rotation(next) {
             // Nothing was sealed under the new key: the record goes too.
             let _ = self.store.update_meta(&[(ROTATION, None)]);
-            return Err(failed("switching root keys")(Box::new(error)));
+            return Err(failed("switching root keys", error));
         }
         tracing::info!(
             from = %rotation.from.location,
@@ -366,7 +370,7 @@ impl Kms {
             // nothing to move, and the previous key opens nothing.
             self.root_key
                 .retire_previous()
-                .map_err(|error| failed("retiring the previous root key")(Box::new(error)))?;
+                .map_err(|error| failed("retiring the previous root key", error))?;
             return Ok(RotationProgress::default());
         };
         // The keys held must be the two the record names, or the walk
@@ -375,7 +379,7 @@ impl Kms {
         let previous = self
             .root_key
             .previous()
-            .map_err(|error| failed("reading the root keys")(Box::new(error)))?
+            .map_err(|error| failed("reading the root keys", error))?
             .map(|key| key.id());
         if current != rotation.to.id || previous != Some(rotation.from.id) {
             return Err(RootKeyError::Mismatch {
@@ -386,7 +390,7 @@ impl Kms {
         let count = self
             .store
             .count_sealed_values()
-            .map_err(|error| failed("counting sealed values")(Box::new(error)))?;
+            .map_err(|error| failed("counting sealed values", error))?;
         let mut state = RotationProgress {
             total: count + SEALED_META.len() as u64,
             ..RotationProgress::default()
@@ -404,10 +408,10 @@ impl Kms {
         let record = encode_record(&rotation.to);
         self.store
             .update_meta(&[(RECORD, Some(record.as_bytes())), (ROTATION, None)])
-            .map_err(|error| failed("settling the rotation")(Box::new(error)))?;
+            .map_err(|error| failed("settling the rotation", error))?;
         self.root_key
             .retire_previous()
-            .map_err(|error| failed("retiring the previous root key")(Box::new(error)))?;
+            .map_err(|error| failed("retiring the previous root key", error))?;
         tracing::info!(
             to = %rotation.to.location,
             resealed = state.resealed,
@@ -426,7 +430,7 @@ impl Kms {
             let sealed = self
                 .store
                 .meta(name)
-                .map_err(|error| failed("reading sealed metadata")(Box::new(error)))?;
+                .map_err(|error| failed("reading sealed metadata", error))?;
             if let Some(sealed) = sealed {
                 let place = SealedPlace::Meta {
                     name: (*name).to_owned(),
@@ -463,7 +467,7 @@ impl Kms {
             let page = self
                 .store
                 .sealed_values(after.as_ref(), STEP)
-                .map_err(|error| failed("walking sealed values")(Box::new(error)))?;
+                .map_err(|error| failed("walking sealed values", error))?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
@@ -480,7 +484,7 @@ impl Kms {
                         let spec = self
                             .store
                             .key(key_id)
-                            .map_err(|error| failed("reading a key record")(Box::new(error)))?
+                            .map_err(|error| failed("reading a key record", error))?
                             .map(|record| record.spec);
                         last_key = Some((*key_id, spec));
                         spec
@@ -532,7 +536,7 @@ impl Kms {
         state.resealed += self
             .store
             .replace_sealed(changes)
-            .map_err(|error| failed("storing re-sealed values")(Box::new(error)))?;
+            .map_err(|error| failed("storing re-sealed values", error))?;
         Ok(())
     }
 
@@ -635,7 +639,7 @@ impl Kms {
             if let Some(sealed) = self
                 .store
                 .meta(name)
-                .map_err(|error| failed("reading sealed metadata")(Box::new(error)))?
+                .map_err(|error| failed("reading sealed metadata", error))?
             {
                 count(SealedBy::of(&sealed));
             }
@@ -675,9 +679,7 @@ fn change(
             sealed: moved,
         })),
         Ok(None) => Ok(None),
-        Err(error) => Err(failed(format!("re-sealing {}", describe(&place)))(
-            Box::new(error),
-        )),
+        Err(error) => Err(failed(format!("re-sealing {}", describe(&place)), error)),
     }
 }
 

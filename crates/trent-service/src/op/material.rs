@@ -128,9 +128,10 @@ impl Kms {
         Ok(opened)
     }
 
-    /// Fresh material for a new key of `spec`, sealed as version 1. RSA key
-    /// generation takes up to seconds: CreateKey runs on the blocking pool,
-    /// and RSA generations take turns ([`Kms::generating`]).
+    /// Fresh material for a new key of `spec`, not yet sealed
+    /// ([`Kms::seal_new_material`]). RSA key generation takes up to seconds:
+    /// CreateKey runs on the blocking pool, and RSA generations take turns
+    /// ([`Kms::generating`]).
     pub(crate) fn new_material(&self, spec: KeySpec) -> Result<FreshMaterial, KmsError> {
         let generating = |error| KmsError::internal("generating key material", error);
         Ok(if spec == KeySpec::SymmetricDefault {

@@ -190,6 +190,9 @@ pub const OTHER_SECRET_MEMBERS: &[&str] = &[
     "OldPassword",
     "SAMLAssertion",
     "WebIdentityToken",
+    // The admin API's root key location (`TrentAdmin.RotateRootKey`): a
+    // wrongly written URI may carry a PIN (`pin-value`, refused).
+    "NewRootKey",
 ];
 
 impl Operation {

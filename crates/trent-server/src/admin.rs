@@ -7,7 +7,7 @@
 //! policies. A denied caller never sees this; only the root of the key's
 //! account may ask.
 //!
-//! `TrentAdmin.RotateRootKey {"To": LOCATION}` starts moving every sealed
+//! `TrentAdmin.RotateRootKey {"NewRootKey": LOCATION}` starts moving every sealed
 //! value to another root key (a file path or a PKCS#11 URI, as the server
 //! sees it) in the background; `TrentAdmin.DescribeRootKey` reports the root
 //! key and the rotation's progress. Only the root of the data folder's first
@@ -86,7 +86,7 @@ fn rotate_root_key(
     body: &[u8],
 ) -> Result<Vec<u8>, Failure> {
     let request: Value = trent_protocol::decode(body)?;
-    let to = text(&request, "To")?;
+    let to = text(&request, "NewRootKey")?;
     let Some(opener) = opener else {
         return Err(refused("to", "this server cannot open root keys".into()));
     };

@@ -421,7 +421,7 @@ fn rotate_online(
     };
     let started = client.call(
         "TrentAdmin.RotateRootKey",
-        &serde_json::json!({ "To": location.to_string() }),
+        &serde_json::json!({ "NewRootKey": location.to_string() }),
     )?;
     eprintln!(
         "rotating the root key from {} to {}",

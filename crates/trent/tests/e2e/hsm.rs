@@ -337,6 +337,24 @@ async fn rotation_from_a_file_to_softhsm_under_load_fails_no_request() {
     let message = rotate_refused(&server, &other_module).await;
     assert!(message.contains("was not allowed"), "{message}");
     assert!(!std::path::Path::new("/tmp/evil.so").exists());
+    // A PIN wrongly put in the URI is refused, and reaches no audit event.
+    let with_pin = format!("{}&pin-value=PIN-IN-URI-9313", hsm.uri());
+    let message = rotate_refused(&server, &with_pin).await;
+    assert!(
+        message.contains("pin-value") && !message.contains("PIN-IN-URI-9313"),
+        "{message}"
+    );
+    let events = crate::audit_events(&server.data_dir().join("audit"));
+    assert!(
+        events.iter().any(|e| e["eventName"] == "TrentAdmin"),
+        "admin calls are audited"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.to_string().contains("PIN-IN-URI-9313")),
+        "the PIN reached the audit trail"
+    );
     let client = server.client();
     let mut keys = Vec::new();
     for n in 0..20 {
@@ -586,7 +604,7 @@ async fn a_rotation_killed_midway_resumes_and_loses_nothing() {
 
 /// TrentAdmin.RotateRootKey refused with a ValidationException; its message.
 async fn rotate_refused(server: &TestServer, to: &str) -> String {
-    let body = serde_json::json!({ "To": to }).to_string();
+    let body = serde_json::json!({ "NewRootKey": to }).to_string();
     let mut request = trent_testkit::RawRequest::kms("RotateRootKey", &body);
     request.target = Some("TrentAdmin.RotateRootKey".into());
     let response = request.send(server, &server.root_credentials()).await;

@@ -3,7 +3,8 @@
 //! figures are the log's own).
 //!
 //! `cargo bench -p trent-audit --bench audit` runs 1, 8, 64 and 256
-//! concurrent appenders for `TRENT_BENCH_SECONDS` (default 3) each, in a
+//! concurrent appenders for `TRENT_BENCH_SECONDS` (default 3) each, with
+//! every event synced (`always`) and then synced every 10 ms (`interval`), in a
 //! fresh folder under the system temp dir (set `TMPDIR` to measure another
 //! disk); `-- --test` is a short smoke run (CI). CPU time is the whole
 //! process's (Linux `/proc/self/stat`), so it includes the kernel's work for
@@ -21,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use trent_audit::log::AuditLog;
+use trent_audit::log::{AuditLog, Durability, Options};
 use trent_crypto::audit::AuditSigner;
 
 /// A typical Encrypt event as the server records it (about 760 bytes).
@@ -68,17 +69,31 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (signer, _pkcs8) = AuditSigner::generate().unwrap();
-    let log = {
-        let _entered = runtime.enter();
-        AuditLog::open(dir.path(), signer, 64 * 1024 * 1024).unwrap()
-    };
     println!(
-        "audit log in {} ({} s per row, {} runtime workers)",
-        dir.path().display(),
+        "{} s per row, {} runtime workers",
         seconds,
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for durability in [
+        Durability::Always,
+        Durability::Interval(Duration::from_millis(10)),
+    ] {
+        run(&runtime, durability, seconds);
+    }
+}
+
+fn run(runtime: &tokio::runtime::Runtime, durability: Durability, seconds: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+    let options = Options {
+        durability,
+        ..Options::new()
+    };
+    let log = AuditLog::open_with(dir.path(), signer, options).unwrap();
+    println!(
+        "\n{} (audit log in {})",
+        durability.name(),
+        dir.path().display()
     );
     println!(
         "{:>10} {:>12} {:>12} {:>12} {:>14}",

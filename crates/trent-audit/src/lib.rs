@@ -2,7 +2,7 @@
 //!
 //! Owns the files of an audit folder: the hash-chained JSON lines
 //! (`audit-NNNNNN.jsonl`, `trentSeq`/`trentPrev`), their group-committed
-//! writer ([`log::AuditLog`], a task of the caller's Tokio runtime), the
+//! writer ([`log::AuditLog`], an OS thread of its own), the
 //! signed digests of the chain head (`digests.jsonl`, `public-key`), and
 //! the offline check of all of it ([`verify::verify`]), which needs only the
 //! public key.

@@ -1,21 +1,27 @@
 //! The audit log: JSON lines in `DATA_DIR/audit/`, hash-chained, written
-//! and synced before the response leaves, with signed digests of the chain.
+//! (and, by default, synced) before the response leaves, with signed
+//! digests of the chain.
 //!
 //! Each line is one event with two fields of ours: `trentSeq` (1, 2, …) and
 //! `trentPrev`, the SHA-256 (hex) of the previous line's bytes (64 zeros for
 //! the first). Files are `audit-NNNNNN.jsonl`, a new one when the current
-//! passes the size limit. A writer task takes events in batches: it
-//! writes a batch, syncs the file once, then acknowledges every event of
-//! the batch (group commit). `digests.jsonl` holds, every few seconds while
-//! there are new events, the sequence number and hash of the chain head
-//! signed with the server's Ed25519 key (`public-key` holds its public half,
-//! hex). `trent audit verify` checks all of it without the root key.
+//! passes the size limit. One OS thread of its own owns the files: it takes
+//! whatever events arrived since its last batch, chains them, writes them
+//! and syncs the file once, then publishes the batch's last ticket and wakes
+//! every request waiting on it with one call (group commit). With
+//! [`Durability::Interval`] it writes each batch before waking its waiters
+//! but syncs at most once per interval. `digests.jsonl` holds, every few
+//! seconds while there are new events, the sequence number and hash of the
+//! chain head signed with the server's Ed25519 key (`public-key` holds its
+//! public half, hex). `trent audit verify` checks all of it without the
+//! root key.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -28,8 +34,9 @@ pub const DEFAULT_SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
 pub const DIGEST_INTERVAL: Duration = Duration::from_secs(5);
 /// The chain's starting point.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-/// Events written per sync at most.
-const MAX_BATCH: usize = 4096;
+/// Failed batches remembered for the requests still to learn of them; a
+/// request older than all of them is told its event may be lost.
+const REMEMBERED_FAILURES: usize = 1024;
 
 /// Why an event could not be recorded.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -43,44 +50,211 @@ impl AuditError {
     }
 }
 
-type Ack = tokio::sync::oneshot::Sender<Result<(), AuditError>>;
-
-enum Message {
-    /// An event serialized by the request's task, without its opening `{`
-    /// (the writer puts the chain fields first).
-    Event(Vec<u8>, Ack),
-    /// Write a digest now if anything is uncovered, then acknowledge.
-    Flush(tokio::sync::oneshot::Sender<()>),
+/// When an event counts as recorded, and so when its request may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Written and synced to the disk (the default): a power loss loses
+    /// nothing acknowledged.
+    Always,
+    /// Written to the file (so it survives the process being killed), and
+    /// synced at most this long after: a power loss or kernel crash can
+    /// lose the events of that window.
+    Interval(Duration),
 }
 
-/// The handle requests append through.
-#[derive(Debug, Clone)]
-pub struct AuditLog {
-    sender: tokio::sync::mpsc::UnboundedSender<Message>,
-    dir: PathBuf,
-    syncs: Arc<AtomicU64>,
-}
-
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Message")
+impl Durability {
+    /// `always`, or `interval` (in the words of `--audit-sync`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Always => "always",
+            Self::Interval(_) => "interval",
+        }
     }
 }
 
-/// The chain, kept by the writer task.
+/// How a log is opened.
+pub struct Options {
+    /// A new file once the current one is larger than this.
+    pub segment_bytes: u64,
+    /// When an event counts as recorded.
+    pub durability: Durability,
+    /// Called on the writer thread after each batch synced (the caller's
+    /// metrics count syncs with it).
+    pub on_sync: Box<dyn Fn() + Send>,
+}
+
+impl Options {
+    /// Synced before each answer, [`DEFAULT_SEGMENT_BYTES`] per file.
+    pub fn new() -> Self {
+        Self {
+            segment_bytes: DEFAULT_SEGMENT_BYTES,
+            durability: Durability::Always,
+            on_sync: Box::new(|| {}),
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("segment_bytes", &self.segment_bytes)
+            .field("durability", &self.durability)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The handle requests append through. Clones share one writer thread,
+/// which stops once the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    handle: Arc<Handle>,
+}
+
+/// Owned by the clones of an [`AuditLog`]; its drop stops the writer.
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+    dir: PathBuf,
+    durability: Durability,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.lock_queue().closed = true;
+        self.shared.writer_wake.notify_one();
+    }
+}
+
+/// What the requests and the writer thread share.
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Signalled when the writer, idle, has work.
+    writer_wake: Condvar,
+    /// Every ticket up to this one has been through the writer (written and
+    /// synced, or failed: see `failures`).
+    done: AtomicU64,
+    /// Woken, all at once, after each batch.
+    batch_done: tokio::sync::Notify,
+    /// Whether `failures` holds anything (read without its lock).
+    any_failure: AtomicBool,
+    failures: Mutex<Failures>,
+    /// The writer thread has stopped (for good).
+    stopped: AtomicBool,
+    /// Batches synced since the log was opened.
+    syncs: AtomicU64,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    fn lock_queue(&self) -> MutexGuard<'_, Queue> {
+        // The queue is a Vec and counters, consistent after any panic.
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_failures(&self) -> MutexGuard<'_, Failures> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Called by the writer after each batch: `last` and every ticket
+    /// before it are done, those from `first` failed with `error` if given.
+    fn finish(&self, first: u64, last: u64, error: Option<AuditError>) {
+        if let Some(error) = error {
+            let mut failures = self.lock_failures();
+            if failures.batches.len() == REMEMBERED_FAILURES {
+                if let Some((_, forgotten, _)) = failures.batches.pop_front() {
+                    failures.forgotten_through = forgotten;
+                }
+            }
+            failures.batches.push_back((first, last, error));
+            self.any_failure.store(true, Ordering::Release);
+        }
+        self.done.store(last, Ordering::Release);
+        self.batch_done.notify_waiters();
+    }
+
+    /// The outcome of `ticket`, once done.
+    fn outcome(&self, ticket: u64) -> Result<(), AuditError> {
+        if !self.any_failure.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let failures = self.lock_failures();
+        if let Some((_, _, error)) = failures
+            .batches
+            .iter()
+            .find(|(first, last, _)| (*first..=*last).contains(&ticket))
+        {
+            return Err(error.clone());
+        }
+        if ticket <= failures.forgotten_through {
+            // Too old to tell: assume the worst (fail closed).
+            return Err(AuditError(
+                "the audit writer failed repeatedly; this event may not be recorded".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Events waiting for the writer, in ticket order.
+#[derive(Default)]
+struct Queue {
+    /// Each serialized by its request's task, starting with its `{` (the
+    /// writer puts the chain fields first).
+    events: Vec<Vec<u8>>,
+    /// Tickets handed out: the last event in `events` has this one.
+    tickets: u64,
+    /// The writer is waiting on `writer_wake`.
+    writer_idle: bool,
+    /// Asked to write a digest now and cut the segment (at shutdown).
+    flushes: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// The last handle is gone: write what is queued, then stop.
+    closed: bool,
+}
+
+/// Failed batches, as ticket ranges.
+#[derive(Default)]
+struct Failures {
+    batches: VecDeque<(u64, u64, AuditError)>,
+    /// Tickets up to this one may have failed without being remembered.
+    forgotten_through: u64,
+}
+
+/// The chain, kept by the writer thread.
 struct Chain {
     dir: PathBuf,
-    /// Batches written and synced since the log was opened.
-    syncs: Arc<AtomicU64>,
+    shared: Arc<Shared>,
     /// Called after each batch written and synced.
     on_sync: Box<dyn Fn() + Send>,
+    durability: Durability,
     seq: u64,
     /// `seq` when the log was opened.
     first_seq: u64,
-    head: String,
+    head: [u8; 64],
     signer: AuditSigner,
     covered: u64,
     uncovered_since: Option<Instant>,
+    /// Interval mode: when events were first written without a sync since.
+    unsynced_since: Option<Instant>,
+    /// Interval mode: the last background sync failed; batches fail until
+    /// one succeeds.
+    sync_failed: Option<AuditError>,
 }
 
 /// The file being written.
@@ -129,36 +303,46 @@ fn stopped() -> AuditError {
 }
 
 impl AuditLog {
-    /// Opens (or starts) the log in `dir`, recovering the chain head from
-    /// its last line; a last line cut short by a crash (never acknowledged)
-    /// is dropped. The writer runs as a task of the current Tokio runtime
-    /// (it must be called inside one).
+    /// Opens (or starts) the log in `dir`, synced before each answer,
+    /// recovering the chain head from its last line; a last line cut short
+    /// by a crash (never acknowledged) is dropped.
     pub fn open(dir: &Path, signer: AuditSigner, segment_bytes: u64) -> Result<Self, AuditError> {
-        Self::start(dir, signer, segment_bytes, true, Box::new(|| {}))
+        Self::open_with(
+            dir,
+            signer,
+            Options {
+                segment_bytes,
+                ..Options::new()
+            },
+        )
     }
 
-    /// [`AuditLog::open`], calling `on_sync` on the writer task after each
-    /// batch written and synced (the caller's metrics count syncs with it).
-    pub fn open_counted(
+    /// [`AuditLog::open`] with every setting given. The writer is an OS
+    /// thread of its own: no runtime worker waits on the disk.
+    pub fn open_with(
         dir: &Path,
         signer: AuditSigner,
-        segment_bytes: u64,
-        on_sync: impl Fn() + Send + 'static,
+        options: Options,
     ) -> Result<Self, AuditError> {
-        Self::start(dir, signer, segment_bytes, true, Box::new(on_sync))
+        Self::start(dir, signer, options, true)
     }
 
-    /// [`AuditLog::open_counted`], with direct writes tried (`try_direct`)
-    /// or not.
+    /// [`AuditLog::open_with`], with direct writes (`O_DIRECT`) tried where
+    /// possible (`try_direct`) or not.
     fn start(
         dir: &Path,
         signer: AuditSigner,
-        segment_bytes: u64,
+        options: Options,
         try_direct: bool,
-        on_sync: Box<dyn Fn() + Send>,
     ) -> Result<Self, AuditError> {
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| AuditError("the audit writer needs a Tokio runtime".into()))?;
+        let Options {
+            segment_bytes,
+            durability,
+            on_sync,
+        } = options;
+        // Direct writes wait for the device; without a sync per batch the
+        // page cache is the cheaper way to the file.
+        let try_direct = try_direct && durability == Durability::Always;
         fs::create_dir_all(dir).map_err(|e| io("creating the audit folder", e))?;
         fs::write(
             dir.join("public-key"),
@@ -188,6 +372,10 @@ impl AuditLog {
                 }
             }
         }
+        let head: [u8; 64] = head
+            .as_bytes()
+            .try_into()
+            .map_err(|_| AuditError("the chain head is not a SHA-256 in hex".into()))?;
         // Each start writes to a new segment; the old ones were cut to
         // their used length by `recover`.
         if !existing.is_empty() {
@@ -205,61 +393,109 @@ impl AuditLog {
             scratch: Vec::new(),
             next: None,
         };
-        let syncs = Arc::new(AtomicU64::new(0));
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            writer_wake: Condvar::new(),
+            done: AtomicU64::new(0),
+            batch_done: tokio::sync::Notify::new(),
+            any_failure: AtomicBool::new(false),
+            failures: Mutex::new(Failures::default()),
+            stopped: AtomicBool::new(false),
+            syncs: AtomicU64::new(0),
+        });
         let chain = Chain {
             dir: dir.to_owned(),
-            syncs: syncs.clone(),
+            shared: shared.clone(),
             on_sync,
+            durability,
             seq,
             first_seq: seq,
             head,
             signer,
             covered: seq,
             uncovered_since: None,
+            unsynced_since: None,
+            sync_failed: None,
         };
-        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        runtime.spawn(chain.run(segment, receiver));
+        std::thread::Builder::new()
+            .name("trent-audit".into())
+            .spawn(move || chain.run(segment))
+            .map_err(|e| io("starting the audit writer", e))?;
         Ok(Self {
-            sender,
-            dir: dir.to_owned(),
-            syncs,
+            handle: Arc::new(Handle {
+                shared,
+                dir: dir.to_owned(),
+                durability,
+            }),
         })
     }
 
     /// The folder of the log.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.handle.dir
     }
 
-    /// How many batches have been written and synced since the log was
-    /// opened (events per sync is the group commit's batch size).
+    /// When an event counts as recorded.
+    pub fn durability(&self) -> Durability {
+        self.handle.durability
+    }
+
+    /// How many batches have been synced since the log was opened (events
+    /// per sync is the group commit's batch size).
     pub fn syncs(&self) -> u64 {
-        self.syncs.load(Ordering::Relaxed)
+        self.handle.shared.syncs.load(Ordering::Relaxed)
     }
 
     /// Records `event`, one JSON object on one line (serialized by the
     /// caller, so the writer only chains, writes and syncs); returns once it
-    /// is on disk.
+    /// is recorded as [`Durability`] says.
     pub async fn append(&self, event: Vec<u8>) -> Result<(), AuditError> {
         if event.first() != Some(&b'{') || event.contains(&b'\n') {
             return Err(AuditError(
                 "an event must be one JSON object on one line".into(),
             ));
         }
-        let (ack, done) = tokio::sync::oneshot::channel();
-        self.sender
-            .send(Message::Event(event, ack))
-            .map_err(|_| stopped())?;
-        done.await.map_err(|_| stopped())?
+        let shared = &self.handle.shared;
+        let ticket = {
+            let mut queue = shared.lock_queue();
+            queue.events.push(event);
+            queue.tickets += 1;
+            if std::mem::take(&mut queue.writer_idle) {
+                shared.writer_wake.notify_one();
+            }
+            queue.tickets
+        };
+        loop {
+            let batch_done = shared.batch_done.notified();
+            let mut batch_done = std::pin::pin!(batch_done);
+            // Registered before the check, so a batch finishing in between
+            // still wakes this request.
+            batch_done.as_mut().enable();
+            if shared.done.load(Ordering::Acquire) >= ticket {
+                return shared.outcome(ticket);
+            }
+            if shared.stopped.load(Ordering::Acquire) {
+                return Err(stopped());
+            }
+            batch_done.await;
+        }
     }
 
-    /// Writes a digest of everything written so far and cuts the current
-    /// segment to its used length (at shutdown).
+    /// Syncs, writes a digest of everything written so far and cuts the
+    /// current segment to its used length (at shutdown).
     pub async fn flush(&self) {
         let (done, wait) = tokio::sync::oneshot::channel();
-        if self.sender.send(Message::Flush(done)).is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
+        if self.handle.shared.stopped.load(Ordering::Acquire) {
+            return;
         }
+        {
+            let mut queue = self.handle.shared.lock_queue();
+            queue.flushes.push(done);
+            if std::mem::take(&mut queue.writer_idle) {
+                self.handle.shared.writer_wake.notify_one();
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), wait).await;
     }
 }
 
@@ -417,78 +653,110 @@ fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
 }
 
 impl Chain {
-    /// The writer task. Events are taken in batches (whatever arrived while
-    /// the previous batch was being synced); each batch is chained, written,
-    /// synced once, then acknowledged. Running on the runtime's own workers,
-    /// it wakes the waiting requests without a cross-thread hand-off.
-    async fn run(
-        mut self,
-        mut segment: Segment,
-        mut receiver: tokio::sync::mpsc::UnboundedReceiver<Message>,
-    ) {
+    /// The writer thread. Each turn takes every event queued since the
+    /// last (a batch), chains, writes and syncs it once, then wakes all its
+    /// waiters with one call; between batches it sleeps on a condition
+    /// variable that a request signals only when it finds the writer idle.
+    fn run(mut self, mut segment: Segment) {
+        let shared = self.shared.clone();
+        let mut taken: Vec<Vec<u8>> = Vec::new();
         loop {
-            let first = match tokio::time::timeout(DIGEST_INTERVAL, receiver.recv()).await {
-                Ok(Some(message)) => message,
-                Err(_elapsed) => {
-                    self.digest_if_due(true).await;
-                    continue;
-                }
-                Ok(None) => {
-                    self.digest_if_due(true).await;
-                    return;
-                }
-            };
-            let mut events = Vec::new();
-            let mut acks = Vec::new();
-            let mut flushes = Vec::new();
-            let mut next = Some(first);
-            while let Some(message) = next.take() {
-                match message {
-                    Message::Event(event, ack) => {
-                        events.push(event);
-                        acks.push(ack);
+            let (last_ticket, flushes, closed) = {
+                let mut queue = shared.lock_queue();
+                while queue.events.is_empty() && queue.flushes.is_empty() && !queue.closed {
+                    let Some(wait) = self.next_deadline() else {
+                        queue.writer_idle = true;
+                        queue = shared
+                            .writer_wake
+                            .wait(queue)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        continue;
+                    };
+                    if wait.is_zero() {
+                        break;
                     }
-                    Message::Flush(done) => flushes.push(done),
+                    queue.writer_idle = true;
+                    queue = shared
+                        .writer_wake
+                        .wait_timeout(queue, wait)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .0;
+                    queue.writer_idle = false;
+                    if self.next_deadline().is_some_and(|wait| wait.is_zero()) {
+                        break;
+                    }
                 }
-                if events.len() < MAX_BATCH {
-                    next = receiver.try_recv().ok();
-                }
+                queue.writer_idle = false;
+                std::mem::swap(&mut queue.events, &mut taken);
+                (
+                    queue.tickets,
+                    std::mem::take(&mut queue.flushes),
+                    queue.closed,
+                )
+            };
+            if !taken.is_empty() {
+                let first_ticket = last_ticket + 1 - taken.len() as u64;
+                let result = self.write(&mut segment, &taken);
+                shared.finish(first_ticket, last_ticket, result.err());
+                taken.clear();
             }
-            if !events.is_empty() {
-                let result = self.write(&mut segment, &events);
-                for ack in acks {
-                    let _ = ack.send(result.clone());
-                }
-                // Let the acknowledged requests answer (they are queued on
-                // this worker) before the next batch's sync holds it.
-                tokio::task::yield_now().await;
-            }
-            self.digest_if_due(!flushes.is_empty()).await;
-            if !flushes.is_empty() {
-                // Shutting down.
+            self.sync_if_due(&mut segment, false);
+            let shutting_down = !flushes.is_empty() || closed;
+            self.digest_if_due(&mut segment, shutting_down);
+            if shutting_down {
                 segment.close();
-                // Events per sync is how well the group commit batches.
-                tracing::info!(
-                    events = self.seq - self.first_seq,
-                    syncs = self.syncs.load(Ordering::Relaxed),
-                    "audit log closed"
-                );
             }
             for done in flushes {
                 let _ = done.send(());
             }
+            if closed {
+                // Events per sync is how well the group commit batches.
+                tracing::info!(
+                    events = self.seq - self.first_seq,
+                    syncs = shared.syncs.load(Ordering::Relaxed),
+                    "audit log closed"
+                );
+                shared.stopped.store(true, Ordering::Release);
+                shared.batch_done.notify_waiters();
+                return;
+            }
         }
     }
 
-    /// Chains `events` into lines, then writes and syncs them as one batch;
-    /// the chain only advances if the whole batch reached the disk.
+    /// How long the writer may sleep before periodic work (an interval
+    /// sync, a digest) is due; `None`: until woken.
+    fn next_deadline(&self) -> Option<Duration> {
+        let sync = match (self.durability, self.unsynced_since) {
+            (Durability::Interval(every), Some(since)) => {
+                Some(every.saturating_sub(since.elapsed()))
+            }
+            _ => None,
+        };
+        let digest = self
+            .uncovered_since
+            .map(|since| DIGEST_INTERVAL.saturating_sub(since.elapsed()));
+        match (sync, digest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Chains `events` into lines, then writes them as one batch and, in
+    /// [`Durability::Always`], syncs it; the chain only advances if the
+    /// whole batch reached the file.
     fn write(&mut self, segment: &mut Segment, events: &[Vec<u8>]) -> Result<(), AuditError> {
+        if let Some(error) = &self.sync_failed {
+            // Interval mode after a failed background sync: what was
+            // written may not be on the disk; nothing more is acknowledged
+            // until a sync succeeds.
+            let error = error.clone();
+            self.sync_if_due(segment, true);
+            if self.sync_failed.is_some() {
+                return Err(error);
+            }
+        }
         let mut seq = self.seq;
-        let mut head: [u8; 64] = self
-            .head
-            .as_bytes()
-            .try_into()
-            .map_err(|_| AuditError("the chain head is not a SHA-256 in hex".into()))?;
+        let mut head = self.head;
         let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
         for event in events {
             seq += 1;
@@ -510,27 +778,61 @@ impl Chain {
                 .map_err(|_| AuditError("encoding an audit hash".into()))?;
             buffer.push(b'\n');
         }
-        // Written and synced here, on the writer task's worker thread: every
-        // request waiting on this batch waits for this sync anyway, the
-        // runtime's other workers go on serving meanwhile, and a hop to a
-        // blocking thread and back costs more CPU than the sync itself
-        // (measured by `cargo bench -p trent-audit --bench audit`).
-        segment.append(&buffer)?;
-        self.syncs.fetch_add(1, Ordering::Relaxed);
-        (self.on_sync)();
+        let sync = self.durability == Durability::Always;
+        segment.append(&buffer, sync)?;
+        if sync {
+            self.counted_sync();
+        } else {
+            self.unsynced_since.get_or_insert_with(Instant::now);
+        }
         self.seq = seq;
-        self.head = String::from_utf8_lossy(&head).into_owned();
+        self.head = head;
         self.uncovered_since.get_or_insert_with(Instant::now);
         Ok(())
     }
 
+    fn counted_sync(&self) {
+        self.shared.syncs.fetch_add(1, Ordering::Relaxed);
+        (self.on_sync)();
+    }
+
+    /// Interval mode: syncs what was written without a sync, once the
+    /// interval has passed (or `now`).
+    fn sync_if_due(&mut self, segment: &mut Segment, now: bool) {
+        let (Durability::Interval(every), Some(since)) = (self.durability, self.unsynced_since)
+        else {
+            return;
+        };
+        if !now && since.elapsed() < every && self.sync_failed.is_none() {
+            return;
+        }
+        match segment.file.file.sync_data() {
+            Ok(()) => {
+                self.unsynced_since = None;
+                self.sync_failed = None;
+                self.counted_sync();
+            }
+            Err(error) => {
+                tracing::error!(%error, "syncing the audit log failed; events are refused until a sync succeeds");
+                self.sync_failed = Some(io("syncing the audit log", error));
+                // Tried again an interval later, or with the next batch.
+                self.unsynced_since = Some(Instant::now());
+            }
+        }
+    }
+
     /// Signs the chain head when events are uncovered and the interval has
-    /// passed (or `now` is asked).
-    async fn digest_if_due(&mut self, now: bool) {
+    /// passed (or `now` is asked). What it signs is synced first, so a
+    /// digest never covers events a power loss could take back.
+    fn digest_if_due(&mut self, segment: &mut Segment, now: bool) {
         let Some(since) = self.uncovered_since else {
             return;
         };
         if self.seq == self.covered || (!now && since.elapsed() < DIGEST_INTERVAL) {
+            return;
+        }
+        self.sync_if_due(segment, true);
+        if self.sync_failed.is_some() {
             return;
         }
         #[allow(
@@ -541,48 +843,52 @@ impl Chain {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let message = digest_message(self.seq, &self.head, time);
+        let head = String::from_utf8_lossy(&self.head).into_owned();
+        let message = digest_message(self.seq, &head, time);
         let signature =
             base64::engine::general_purpose::STANDARD.encode(self.signer.sign(message.as_bytes()));
         let line = serde_json::json!({
             "seq": self.seq,
-            "head": self.head,
+            "head": head,
             "time": time,
             "signature": signature,
         });
-        let path = self.dir.join("digests.jsonl");
-        let written = tokio::task::spawn_blocking(move || {
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .and_then(|mut file| {
-                    file.write_all(format!("{line}\n").as_bytes())?;
-                    file.sync_data()
-                })
-        })
-        .await
-        .unwrap_or_else(|error| Err(std::io::Error::other(error)));
+        let written = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("digests.jsonl"))
+            .and_then(|mut file| {
+                file.write_all(format!("{line}\n").as_bytes())?;
+                file.sync_data()
+            });
         match written {
             Ok(()) => {
                 self.covered = self.seq;
                 self.uncovered_since = None;
             }
-            Err(error) => tracing::error!(%error, "writing an audit digest failed"),
+            Err(error) => {
+                tracing::error!(%error, "writing an audit digest failed");
+                // Tried again an interval later.
+                self.uncovered_since = Some(Instant::now());
+            }
         }
     }
 }
 
 impl Segment {
-    /// Writes `buffer` after the lines already in the file and syncs it,
-    /// starting a new file first if this one is full.
-    fn append(&mut self, buffer: &[u8]) -> Result<(), AuditError> {
+    /// Writes `buffer` after the lines already in the file and syncs it if
+    /// asked, starting a new file first if this one is full.
+    fn append(&mut self, buffer: &[u8], sync: bool) -> Result<(), AuditError> {
         if self.file_len > 0 && self.file_len + buffer.len() as u64 > self.segment_bytes {
             self.rotate()?;
         }
-        let written = self
-            .write_at_end(buffer)
-            .and_then(|()| self.file.file.sync_data());
+        let written = self.write_at_end(buffer).and_then(|()| {
+            if sync {
+                self.file.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
         if let Err(error) = written {
             // Leave no half-written batch behind for the next one to chain on.
             let _ = self.write_at_end(&vec![0u8; buffer.len()]);
@@ -759,7 +1065,7 @@ mod tests {
     /// Appends events of awkward sizes (ending on, just before and just past
     /// block boundaries, and larger than a block), one at a time and then
     /// many at once, and checks the files hold exactly them, chained.
-    fn files_hold_exactly_the_events(try_direct: bool) {
+    fn files_hold_exactly_the_events(try_direct: bool, durability: Durability) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -767,10 +1073,12 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let (signer, _pkcs8) = AuditSigner::generate().unwrap();
-        let log = {
-            let _entered = runtime.enter();
-            AuditLog::start(dir.path(), signer, 32 * 1024, try_direct, Box::new(|| {})).unwrap()
+        let options = Options {
+            segment_bytes: 32 * 1024,
+            durability,
+            ..Options::new()
         };
+        let log = AuditLog::start(dir.path(), signer, options, try_direct).unwrap();
         let mut sizes = vec![30, 4000, 100, 4096, 2, 5000, 300, 4095, 9000, 1, 4097];
         sizes.extend((0..300).map(|i| 40 + (i * 397) % 6000));
         let sent: Vec<Vec<u8>> = sizes
@@ -853,13 +1161,94 @@ mod tests {
                 .unwrap();
             assert_ne!(flags & libc::O_DIRECT, 0, "{fdinfo}");
         }
-        files_hold_exactly_the_events(true);
+        files_hold_exactly_the_events(true, Durability::Always);
     }
 
     #[test]
     fn buffered_files_hold_exactly_the_events() {
         let dir = tempfile::tempdir().unwrap();
         assert!(!preallocated(dir.path(), 1, 8192, false).unwrap().direct);
-        files_hold_exactly_the_events(false);
+        files_hold_exactly_the_events(false, Durability::Always);
+    }
+
+    #[test]
+    fn interval_files_hold_exactly_the_events() {
+        files_hold_exactly_the_events(true, Durability::Interval(Duration::from_millis(5)));
+    }
+
+    /// In interval mode an event is in the file when `append` returns, and
+    /// syncs come at most about once per interval, however many events.
+    #[test]
+    fn interval_mode_writes_before_answering_and_syncs_once_per_interval() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let options = Options {
+            durability: Durability::Interval(Duration::from_millis(50)),
+            ..Options::new()
+        };
+        let log = AuditLog::open_with(dir.path(), signer, options).unwrap();
+        assert_eq!(log.durability().name(), "interval");
+        let started = Instant::now();
+        runtime.block_on(async {
+            for n in 0..300 {
+                log.append(event(n, 200)).await.unwrap();
+                // Already in the file (the page cache), before any sync.
+                let files = segments(dir.path()).unwrap();
+                let written = lines(files.last().unwrap()).unwrap();
+                assert_eq!(written.len(), n + 1);
+            }
+        });
+        let elapsed = started.elapsed();
+        let allowed = elapsed.as_millis() / 50 + 2;
+        assert!(
+            u128::from(log.syncs()) <= allowed,
+            "{} syncs in {elapsed:?}",
+            log.syncs()
+        );
+        // And the background sync does come.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(log.syncs() >= 1);
+    }
+
+    /// Many requests at once: each is acknowledged once its batch is
+    /// synced, batches hold many events, and every event is in the file.
+    #[test]
+    fn concurrent_appends_share_syncs() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let log = AuditLog::open(dir.path(), signer, DEFAULT_SEGMENT_BYTES).unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..64)
+                .map(|task| {
+                    let log = log.clone();
+                    tokio::spawn(async move {
+                        for n in 0..50 {
+                            log.append(event(task * 1000 + n, 300)).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        let files = segments(dir.path()).unwrap();
+        let written: usize = files.iter().map(|f| lines(f).unwrap().len()).sum();
+        assert_eq!(written, 64 * 50);
+        assert!(log.syncs() < 64 * 50 / 2, "{} syncs", log.syncs());
+        // Dropping the last handle stops the writer, cutting the file.
+        drop(log);
+        std::thread::sleep(Duration::from_millis(200));
+        let bytes = fs::read(files.last().unwrap()).unwrap();
+        assert!(!bytes.contains(&0), "not cut to size at close");
     }
 }

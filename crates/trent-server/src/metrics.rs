@@ -40,6 +40,13 @@ struct StoreLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AuditConfigLabels {
+    sync: &'static str,
+    sync_interval_ms: String,
+    fail_open: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
 }
@@ -53,6 +60,7 @@ pub struct Metrics {
     audit_latency: Histogram,
     audit_failures: Counter,
     audit_syncs: Counter,
+    audit_config: Family<AuditConfigLabels, Gauge>,
     store_latency: Family<StoreLabels, Histogram>,
 }
 
@@ -92,7 +100,7 @@ impl Metrics {
         let audit_latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 17));
         registry.register(
             "audit_write_duration_seconds",
-            "Time from handing an audit event to the writer to its sync",
+            "Time from building an audit event to its being recorded (synced, or with --audit-sync=interval written)",
             audit_latency.clone(),
         );
         let audit_failures = Counter::default();
@@ -104,8 +112,14 @@ impl Metrics {
         let audit_syncs = Counter::default();
         registry.register(
             "audit_syncs",
-            "Audit batches written and synced (group commits); events per sync is trent_audit_write_duration_seconds_count over this",
+            "Audit log syncs (group commits: one per batch, or with --audit-sync=interval one per interval); events per sync is trent_audit_write_duration_seconds_count over this",
             audit_syncs.clone(),
+        );
+        let audit_config = Family::<AuditConfigLabels, Gauge>::default();
+        registry.register(
+            "audit_config",
+            "How audit events are recorded (1 for the settings in force): sync always (written and synced before the answer) or interval (written before, synced within sync_interval_ms), and whether requests are served when their event cannot be written",
+            audit_config.clone(),
         );
         let store_latency = Family::<StoreLabels, Histogram>::new_with_constructor(|| {
             // 5 µs to about 2.6 s.
@@ -124,6 +138,7 @@ impl Metrics {
             audit_latency,
             audit_failures,
             audit_syncs,
+            audit_config,
             store_latency,
         }
     }
@@ -138,9 +153,23 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// The hook the audit log calls after each batch written and synced,
-    /// counting it in `trent_audit_syncs_total`; see
-    /// [`trent_audit::log::AuditLog::open_counted`].
+    /// Shows the audit settings in force as `trent_audit_config`.
+    pub fn record_audit_config(&self, durability: trent_audit::log::Durability, fail_open: bool) {
+        let sync_interval_ms = match durability {
+            trent_audit::log::Durability::Always => "0".to_owned(),
+            trent_audit::log::Durability::Interval(every) => every.as_millis().to_string(),
+        };
+        self.audit_config
+            .get_or_create(&AuditConfigLabels {
+                sync: durability.name(),
+                sync_interval_ms,
+                fail_open: if fail_open { "true" } else { "false" },
+            })
+            .set(1);
+    }
+
+    /// The hook the audit log calls after each batch synced, counting it in
+    /// `trent_audit_syncs_total`; see [`trent_audit::log::Options`].
     pub fn audit_sync_hook(&self) -> impl Fn() + Send + Sync + 'static {
         let syncs = self.audit_syncs.clone();
         move || {

@@ -22,6 +22,15 @@ pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7979";
 const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:7980";
 
 /// Log line formats.
+/// `--audit-sync`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuditSync {
+    /// Written and synced before each answer.
+    Always,
+    /// Written before each answer, synced in the background.
+    Interval,
+}
+
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum LogFormat {
     /// Readable lines.
@@ -119,6 +128,22 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     audit_fail_open: bool,
 
+    /// When a request's audit event counts as recorded. `always` (the
+    /// default): written and synced to the disk before the answer leaves,
+    /// so nothing answered is lost, even to a power cut. `interval`:
+    /// written to the file before the answer (it survives the process
+    /// being killed) and synced in the background every
+    /// --audit-sync-interval-ms, so a power cut or kernel crash can lose
+    /// that window's events. The choice is recorded as the first event of
+    /// every start and shown in /metrics and `trent audit verify`.
+    #[arg(long, value_enum, default_value_t = AuditSync::Always, value_name = "MODE")]
+    audit_sync: AuditSync,
+
+    /// With --audit-sync=interval: the most time between an event being
+    /// written and its sync (milliseconds).
+    #[arg(long, default_value_t = 10, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    audit_sync_interval_ms: u64,
+
     /// Start a new audit file when the current one passes this size (MiB).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     audit_segment_mib: u64,
@@ -169,11 +194,9 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     kms.resume_root_key_rotation();
     let auth = auth_mode(&args);
 
-    // At least two workers: the audit writer syncs on one while the others
-    // serve.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+    // One worker per core (no worker waits on the disk: the audit writer
+    // is a thread of its own).
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -181,11 +204,8 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .audit_dir
         .clone()
         .unwrap_or_else(|| args.data_dir.join("audit"));
-    // The audit writer is a task of the runtime.
-    let audit = {
-        let _entered = runtime.enter();
-        open_audit_log(&args, &kms, &audit_dir, &metrics)?
-    };
+    // The audit writer is a thread of its own.
+    let audit = open_audit_log(&args, &kms, &audit_dir, &metrics)?;
     runtime.block_on(async {
         record_audit_mode(&audit, &kms, args.audit_fail_open).await?;
         if let AdminListen(Some(admin_address)) = args.admin_listen {
@@ -202,7 +222,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
             test_clock,
             metrics,
-            audit: Some(audit.clone()),
+            audit: recorded(&audit),
             audit_fail_open: args.audit_fail_open,
             // In --dev mode any local caller is a root: no online rotation.
             root_key_opener: (!args.dev).then(|| {
@@ -309,7 +329,7 @@ fn auth_mode(args: &ServeArgs) -> AuthMode {
     AuthMode::Dev
 }
 
-/// Opens the audit log (inside the runtime: its writer is a task).
+/// Opens the audit log and says at start how it records.
 fn open_audit_log(
     args: &ServeArgs,
     kms: &Kms,
@@ -319,14 +339,37 @@ fn open_audit_log(
     let signer = kms
         .audit_signer()
         .map_err(|error| anyhow::anyhow!("audit signing key: {error}"))?;
-    let audit = trent_audit::log::AuditLog::open_counted(
+    let durability = durability(args);
+    let audit = trent_audit::log::AuditLog::open_with(
         audit_dir,
         signer,
-        args.audit_segment_bytes
-            .unwrap_or(args.audit_segment_mib * 1024 * 1024),
-        metrics.audit_sync_hook(),
+        trent_audit::log::Options {
+            segment_bytes: args
+                .audit_segment_bytes
+                .unwrap_or(args.audit_segment_mib * 1024 * 1024),
+            durability,
+            on_sync: Box::new(metrics.audit_sync_hook()),
+        },
     )
     .map_err(|error| anyhow::anyhow!("{error}"))?;
+    metrics.record_audit_config(durability, args.audit_fail_open);
+    match durability {
+        trent_audit::log::Durability::Always => {
+            println!(
+                "audit: every event written and synced before its answer ({})",
+                audit_dir.display()
+            );
+        }
+        trent_audit::log::Durability::Interval(every) => {
+            println!(
+                "audit: events written before their answer, synced every {} ms ({}); a power cut can lose the last {} ms of events",
+                every.as_millis(),
+                audit_dir.display(),
+                every.as_millis()
+            );
+            eprintln!("WARNING: --audit-sync=interval: a power cut or kernel crash can lose up to {} ms of acknowledged audit events.", every.as_millis());
+        }
+    }
     if args.audit_fail_open {
         eprintln!(
             "WARNING: --audit-fail-open: requests are served even when they cannot be audited."
@@ -335,12 +378,43 @@ fn open_audit_log(
     Ok(audit)
 }
 
+/// The audit log requests are recorded in: always, except in a build made
+/// to measure what the audit trail costs (`--features
+/// measure-without-audit`, never shipped), where no event is built,
+/// written or synced.
+fn recorded(audit: &trent_audit::log::AuditLog) -> Option<trent_audit::log::AuditLog> {
+    if cfg!(feature = "measure-without-audit") {
+        eprintln!("MEASUREMENT BUILD: requests are not audited (built with measure-without-audit)");
+        return None;
+    }
+    Some(audit.clone())
+}
+
+/// `--audit-sync` and its interval.
+fn durability(args: &ServeArgs) -> trent_audit::log::Durability {
+    match args.audit_sync {
+        AuditSync::Always => trent_audit::log::Durability::Always,
+        AuditSync::Interval => trent_audit::log::Durability::Interval(
+            std::time::Duration::from_millis(args.audit_sync_interval_ms),
+        ),
+    }
+}
+
 /// The audit mode is itself on record: the first event of every start.
 async fn record_audit_mode(
     audit: &trent_audit::log::AuditLog,
     kms: &Kms,
     fail_open: bool,
 ) -> anyhow::Result<()> {
+    let mut parameters = serde_json::Map::new();
+    parameters.insert("failOpen".into(), fail_open.into());
+    parameters.insert("sync".into(), audit.durability().name().into());
+    if let trent_audit::log::Durability::Interval(every) = audit.durability() {
+        parameters.insert(
+            "syncIntervalMs".into(),
+            u64::try_from(every.as_millis()).unwrap_or(u64::MAX).into(),
+        );
+    }
     let mut mode = serde_json::Map::new();
     mode.insert("eventVersion".into(), "1.08".into());
     mode.insert(
@@ -351,7 +425,7 @@ async fn record_audit_mode(
     mode.insert("eventName".into(), "AuditConfiguration".into());
     mode.insert(
         "requestParameters".into(),
-        serde_json::json!({ "failOpen": fail_open }),
+        serde_json::Value::Object(parameters),
     );
     audit
         .append(serde_json::to_vec(&serde_json::Value::Object(mode))?)

@@ -14,6 +14,7 @@ mod aliases;
 mod asymmetric;
 mod asymmetric_audit;
 mod audit;
+mod audit_durability;
 mod cli;
 mod crash;
 mod crypto;

@@ -206,6 +206,58 @@ async fn every_request_leaves_one_event_and_no_secret() {
     server.restart();
 }
 
+#[tokio::test]
+async fn request_and_event_ids_are_random_version_4_uuids() {
+    let mut server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let mut answered = Vec::new();
+    for _ in 0..20 {
+        let described = client.describe_key().key_id(&key_id).send().await.unwrap();
+        answered.push(described.request_id().unwrap().to_owned());
+    }
+    server.terminate();
+    let all = events(&server.data_dir().join("audit"));
+    let requests: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["eventSource"] == "kms.amazonaws.com")
+        .collect();
+    assert_eq!(requests.len(), 21, "CreateKey and 20 DescribeKey");
+    let v4 = |event: &Value, field: &str| {
+        let text = event[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field}: {event}"));
+        let uuid = uuid::Uuid::parse_str(text).unwrap_or_else(|_| panic!("{field}: {text}"));
+        assert_eq!(uuid.get_version_num(), 4, "{field}: {text}");
+        assert_eq!(
+            uuid.get_variant(),
+            uuid::Variant::RFC4122,
+            "{field}: {text}"
+        );
+        assert_eq!(text, uuid.hyphenated().to_string(), "lower-case");
+        text.to_owned()
+    };
+    let request_ids: Vec<String> = requests.iter().map(|e| v4(e, "requestID")).collect();
+    let event_ids: Vec<String> = requests.iter().map(|e| v4(e, "eventID")).collect();
+    // The id the client was given is the one on record.
+    for id in &answered {
+        assert!(request_ids.contains(id), "{id} not on record");
+    }
+    for ids in [&request_ids, &event_ids] {
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "distinct: {ids:?}");
+        // Not a shared prefix and a counter: consecutive ids differ from
+        // their first digits on.
+        assert!(
+            ids.windows(2).all(|pair| pair[0][..8] != pair[1][..8]),
+            "sequential: {ids:?}"
+        );
+    }
+    assert!(request_ids.iter().all(|id| !event_ids.contains(id)));
+}
+
 /// Runs some requests, stops the server (which signs the chain head), and
 /// returns a copy of the audit folder to tamper with.
 async fn finished_log() -> (tempfile::TempDir, PathBuf) {

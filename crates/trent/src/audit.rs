@@ -119,10 +119,17 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
                     }
                     let resource = text("/resources/0/ARN");
                     if let Some(key) = key.as_deref() {
+                        // Any key the event names: a failed Decrypt names the
+                        // ciphertext's key first and the one asked for second.
+                        let mut resources = value
+                            .get("resources")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|resource| resource.get("ARN").and_then(Value::as_str));
                         let requested = text("/requestParameters/keyId");
-                        if !(resource == key
-                            || resource.ends_with(&format!("/{key}"))
-                            || requested == key)
+                        if !(requested == key
+                            || resources.any(|arn| arn == key || arn.ends_with(&format!("/{key}"))))
                         {
                             continue;
                         }

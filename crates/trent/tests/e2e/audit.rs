@@ -258,6 +258,140 @@ async fn request_and_event_ids_are_random_version_4_uuids() {
     assert!(request_ids.iter().all(|id| !event_ids.contains(id)));
 }
 
+#[tokio::test]
+async fn a_failed_decrypt_is_on_record_against_the_key_of_its_ciphertext() {
+    let mut server = server();
+    let account = server.account().to_owned();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let other = create_key(&client).await;
+    let arn = |id: &str| format!("arn:aws:kms:us-east-1:{account}:key/{id}");
+    let ciphertext = client
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(blob(b"x"))
+        .encryption_context("Purpose", "right")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob()
+        .unwrap()
+        .clone();
+    // Nothing names the key but the ciphertext.
+    let wrong_context = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "wrong")
+        .send()
+        .await;
+    let wrong_context_id = wrong_context
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(wrong_context, "InvalidCiphertextException");
+    let wrong_key = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "right")
+        .key_id(arn(&other))
+        .send()
+        .await;
+    let wrong_key_id = wrong_key
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(wrong_key, "IncorrectKeyException");
+    let moved = client
+        .re_encrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .source_encryption_context("Purpose", "wrong")
+        .destination_key_id(&other)
+        .send()
+        .await;
+    let moved_id = moved.as_ref().unwrap_err().request_id().unwrap().to_owned();
+    expect_error(moved, "InvalidCiphertextException");
+    client.disable_key().key_id(&key_id).send().await.unwrap();
+    let disabled = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "right")
+        .send()
+        .await;
+    let disabled_id = disabled
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(disabled, "DisabledException");
+    server.terminate();
+
+    let dir = server.data_dir().join("audit");
+    let all = events(&dir);
+    let event = |id: &str| {
+        all.iter()
+            .find(|e| e["requestID"] == id)
+            .unwrap_or_else(|| panic!("no event for {id}"))
+    };
+    let resources = |id: &str| -> Vec<String> {
+        event(id)["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|resource| {
+                assert_eq!(resource["type"], "AWS::KMS::Key");
+                assert_eq!(resource["accountId"], account.as_str());
+                resource["ARN"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        event(&wrong_context_id)["errorCode"],
+        "InvalidCiphertextException"
+    );
+    assert_eq!(resources(&wrong_context_id), [arn(&key_id)]);
+    assert_eq!(event(&wrong_key_id)["errorCode"], "IncorrectKeyException");
+    assert_eq!(resources(&wrong_key_id), [arn(&key_id), arn(&other)]);
+    assert_eq!(event(&moved_id)["eventName"], "ReEncrypt");
+    assert_eq!(resources(&moved_id), [arn(&key_id)]);
+    assert_eq!(event(&disabled_id)["errorCode"], "DisabledException");
+    assert_eq!(resources(&disabled_id), [arn(&key_id)]);
+    // Still no ciphertext in the log.
+    let ciphertext_b64 = base64::engine::general_purpose::STANDARD.encode(ciphertext.as_ref());
+    let text: String = all.iter().map(Value::to_string).collect();
+    assert!(!text.contains(&ciphertext_b64));
+
+    // Who failed to decrypt with the key: one query.
+    let query = |args: &[&str]| -> Vec<String> {
+        let mut all_args = vec!["audit", "query", dir.to_str().unwrap()];
+        all_args.extend_from_slice(args);
+        let output = trent(&all_args);
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<Value>(line).unwrap()["requestID"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        query(&["--key", &key_id, "--error", "InvalidCiphertextException"]),
+        [wrong_context_id.clone(), moved_id]
+    );
+    // The key asked for, named second, is found too.
+    assert_eq!(
+        query(&["--key", &other, "--event", "Decrypt"]),
+        [wrong_key_id]
+    );
+}
+
 /// Runs some requests, stops the server (which signs the chain head), and
 /// returns a copy of the audit folder to tamper with.
 async fn finished_log() -> (tempfile::TempDir, PathBuf) {

@@ -438,6 +438,103 @@ fn edit_lines(dir: &Path, change: impl FnOnce(&mut Vec<String>)) {
 }
 
 #[tokio::test]
+async fn verify_and_query_take_the_data_folder_for_its_audit_folder() {
+    let (_keep, dir) = finished_log().await;
+    let data = dir.parent().unwrap();
+    let (ok, from_audit) = verify(&dir);
+    assert!(ok, "{from_audit}");
+    let (ok, from_data) = verify(data);
+    assert!(ok, "{from_data}");
+    assert_eq!(from_data, from_audit);
+    // The report says which folder it read, and how the one start recorded.
+    assert!(
+        from_data.contains(&format!(" events in {};", dir.display())),
+        "{from_data}"
+    );
+    assert!(from_data.contains("starts: 1 (last: sync="), "{from_data}");
+    assert!(
+        from_data.contains(", fail-open=false, from event 1)"),
+        "{from_data}"
+    );
+    assert!(
+        !from_data.contains("fail-open (or not saying)"),
+        "{from_data}"
+    );
+    let query = |folder: &Path| {
+        let output = trent(&[
+            "audit",
+            "query",
+            folder.to_str().unwrap(),
+            "--event",
+            "Encrypt",
+        ]);
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let encrypts = query(data);
+    assert_eq!(encrypts.lines().count(), 5, "{encrypts}");
+    assert_eq!(encrypts, query(&dir));
+}
+
+#[tokio::test]
+async fn verify_warns_of_a_fail_open_start() {
+    let mut server = trent_testkit::TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--audit-fail-open")
+        .start();
+    create_key(&server.client()).await;
+    server.terminate();
+    let (ok, report) = verify(server.data_dir());
+    assert!(ok, "{report}");
+    assert!(
+        report.contains(", fail-open=true, from event 1)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("warning: start(s) at event(s) 1 fail-open"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_is_one_line_naming_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let missing = scratch.path().join("no-such-folder");
+    let missing_error = format!(
+        "error: reading {}: No such file or directory (os error 2)\n",
+        missing.display()
+    );
+    let not_audit_error = format!(
+        "error: {} is not an audit folder or a data folder: no public-key or audit/ found\n",
+        scratch.path().display()
+    );
+    for (folder, expected) in [
+        (missing.as_path(), &missing_error),
+        (scratch.path(), &not_audit_error),
+    ] {
+        // Whatever RUST_BACKTRACE says: a user's mistake is no crash.
+        for backtrace in [None, Some("1"), Some("full")] {
+            for command in ["verify", "query"] {
+                let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
+                run.args(["audit", command, folder.to_str().unwrap()])
+                    .env_remove("RUST_BACKTRACE")
+                    .env_remove("RUST_LIB_BACKTRACE");
+                if let Some(backtrace) = backtrace {
+                    run.env("RUST_BACKTRACE", backtrace);
+                }
+                let output = run.output().unwrap();
+                assert_eq!(output.status.code(), Some(1), "{command} {backtrace:?}");
+                assert_eq!(
+                    String::from_utf8_lossy(&output.stderr),
+                    expected.as_str(),
+                    "{command} {backtrace:?}"
+                );
+                assert!(output.stdout.is_empty(), "{command} {backtrace:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn callers_are_recorded_as_cloudtrail_records_them() {
     let mut server = server();
     let account = server.account().to_owned();
@@ -755,6 +852,9 @@ async fn segments_rotate_without_gaps_and_the_chain_survives_restarts() {
     let dir = server.data_dir().join("audit");
     let (ok, report) = verify(&dir);
     assert!(ok, "{report}");
+    // The second start's configuration follows the key and 40 requests.
+    assert!(report.contains("starts: 2 (last: sync="), "{report}");
+    assert!(report.contains(", from event 43)"), "{report}");
     let all = events(&dir);
     // The configuration event of each start, the key, 40 + 10 requests.
     assert_eq!(all.len(), 2 + 1 + 40 + 10, "{report}");

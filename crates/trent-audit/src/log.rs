@@ -660,6 +660,7 @@ impl Chain {
     fn run(mut self, mut segment: Segment) {
         let shared = self.shared.clone();
         let mut taken: Vec<Vec<u8>> = Vec::new();
+        let mut reported_through = None;
         loop {
             let (last_ticket, flushes, closed) = {
                 let mut queue = shared.lock_queue();
@@ -705,17 +706,21 @@ impl Chain {
             self.digest_if_due(&mut segment, shutting_down);
             if shutting_down {
                 segment.close();
+                // Once per shutdown (a flush, then the last handle's drop).
+                if reported_through != Some(self.seq) {
+                    reported_through = Some(self.seq);
+                    // Events per sync is how well the group commit batches.
+                    tracing::info!(
+                        events = self.seq - self.first_seq,
+                        syncs = shared.syncs.load(Ordering::Relaxed),
+                        "audit log closed"
+                    );
+                }
             }
             for done in flushes {
                 let _ = done.send(());
             }
             if closed {
-                // Events per sync is how well the group commit batches.
-                tracing::info!(
-                    events = self.seq - self.first_seq,
-                    syncs = shared.syncs.load(Ordering::Relaxed),
-                    "audit log closed"
-                );
                 shared.stopped.store(true, Ordering::Release);
                 shared.batch_done.notify_waiters();
                 return;

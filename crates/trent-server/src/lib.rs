@@ -85,52 +85,29 @@ struct Peer(std::net::IpAddr);
 
 struct AppState {
     kms: Arc<Kms>,
-    /// Ids of audit events (a second sequence, like request ids).
-    event_ids: RequestIds,
     metrics: Arc<Metrics>,
     audit: Option<trent_audit::log::AuditLog>,
     audit_fail_open: bool,
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
     root_key_opener: Option<Arc<trent_service::root_key::RootKeyOpener>>,
     auth: auth::Authenticator,
-    request_ids: RequestIds,
 }
 
-/// Request ids shaped like UUIDs: a random per-process prefix and a counter,
-/// so that naming a request costs no system call.
-struct RequestIds {
-    prefix: u64,
-    counter: std::sync::atomic::AtomicU64,
-}
-
-impl RequestIds {
-    fn new() -> Self {
-        let random = uuid::Uuid::new_v4().as_u64_pair().0;
-        Self {
-            prefix: random,
-            counter: std::sync::atomic::AtomicU64::new(0),
-        }
-    }
-
-    fn next(&self) -> Arc<str> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let n = self
-            .counter
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // 8-4-4-4-12 hex digits: 64 bits of prefix, a version nibble, then 60 bits of counter.
-        let mut text = [b'-'; 36];
-        let digits =
-            (u128::from(self.prefix) << 64) | (4u128 << 60) | u128::from(n & ((1 << 60) - 1));
-        let mut at = 0;
-        for index in 0..32 {
-            if matches!(index, 8 | 12 | 16 | 20) {
-                at += 1;
-            }
-            text[at] = HEX[((digits >> (124 - 4 * index)) & 0xf) as usize];
-            at += 1;
-        }
-        Arc::from(String::from_utf8_lossy(&text).as_ref())
-    }
+/// A fresh request or event id: a random version-4 UUID, as AWS's are,
+/// lower-case and hyphenated. Its 122 random bits come from aws-lc-rs's
+/// generator, which works in user space once seeded, so that naming a
+/// request costs no system call (`uuid::Uuid::new_v4` reads the kernel's
+/// generator every time).
+fn random_id() -> Arc<str> {
+    let mut bytes = [0u8; 16];
+    let uuid = match trent_crypto::aead::fill_random(&mut bytes) {
+        Ok(()) => uuid::Builder::from_random_bytes(bytes).into_uuid(),
+        // aws-lc-rs does not fail once seeded; should it, the kernel's
+        // generator still gives an id rather than none.
+        Err(_) => uuid::Uuid::new_v4(),
+    };
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    Arc::from(&*uuid.hyphenated().encode_lower(&mut text))
 }
 
 /// Serves `kms` on `listener` until `shutdown` completes; requests in flight
@@ -148,8 +125,6 @@ pub async fn run(
         audit: config.audit.clone(),
         audit_fail_open: config.audit_fail_open,
         auth: auth::Authenticator::new(config.auth),
-        request_ids: RequestIds::new(),
-        event_ids: RequestIds::new(),
         kms,
     });
     let app = Router::new().fallback(handle).with_state(state);
@@ -219,7 +194,7 @@ struct Seen {
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
-    let request_id = state.request_ids.next();
+    let request_id = random_id();
     // The server's own log lines of a request name its id. A span (0.35 to
     // 0.5 µs a request) adds it to the lines of the layers below too, but
     // only when debug lines are on: at the default level the few lines
@@ -241,7 +216,7 @@ async fn handle_request(
 ) -> Response<Body> {
     let started = std::time::Instant::now();
     let arrival = Arrival::of(&request);
-    let event_id = state.audit.as_ref().map(|_| state.event_ids.next());
+    let event_id = state.audit.as_ref().map(|_| random_id());
     let mut seen = Seen::default();
     let served = if arrival.query {
         serve_query(state.clone(), request, &request_id, &mut seen).await
@@ -664,15 +639,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn request_ids_are_distinct_and_uuid_shaped() {
-        let ids = RequestIds::new();
-        let first = ids.next();
-        let second = ids.next();
-        assert_ne!(first, second);
-        for id in [&first, &second] {
+    fn request_ids_are_random_version_4_uuids() {
+        let ids: Vec<Arc<str>> = (0..1000).map(|_| random_id()).collect();
+        for id in &ids {
             let parsed = uuid::Uuid::parse_str(id).unwrap();
-            assert_eq!(parsed.get_version_num(), 4, "{id}");
+            assert_eq!(parsed.get_version(), Some(uuid::Version::Random), "{id}");
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(
+                **id,
+                *parsed.hyphenated().to_string(),
+                "lower-case, hyphenated"
+            );
         }
-        assert_eq!(first[..18], second[..18], "same process prefix");
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "distinct");
+        // No shared prefix and no counter: the first group (32 random bits)
+        // takes about as many values as there are ids, and consecutive ids
+        // differ in it.
+        let mut first_groups: Vec<&str> = ids.iter().map(|id| &id[..8]).collect();
+        first_groups.sort_unstable();
+        first_groups.dedup();
+        assert!(
+            first_groups.len() > 990,
+            "{} first groups",
+            first_groups.len()
+        );
+        assert!(ids.windows(2).all(|pair| pair[0][..8] != pair[1][..8]));
+        // Nor do they count up at the end.
+        let last = |id: &str| u64::from_str_radix(&id[24..], 16).unwrap();
+        assert!(ids
+            .windows(2)
+            .all(|pair| last(&pair[1]).wrapping_sub(last(&pair[0])) != 1));
     }
 }

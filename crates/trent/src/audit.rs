@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use trent_audit::log::{lines, segments};
+use trent_audit::verify::{Start, SyncMode};
 
 #[derive(Debug, Args)]
 pub(crate) struct AuditArgs {
@@ -17,16 +17,17 @@ pub(crate) struct AuditArgs {
 enum AuditCommand {
     /// Check the hash chain and the signed digests. Reports the first
     /// altered, inserted, removed or reordered event, or a truncation, and
-    /// up to which event the signed digests cover the log. Exits 1 if the
-    /// log is not intact.
+    /// up to which event the signed digests cover the log, and how the
+    /// server recorded events at each start (warning of fail-open and
+    /// interval syncs). Exits 1 if the log is not intact.
     Verify {
-        /// The audit folder (DATA_DIR/audit).
+        /// The audit folder (DATA_DIR/audit), or the data folder.
         dir: PathBuf,
     },
     /// Print events matching every filter given, as JSON lines (default)
     /// or a table.
     Query {
-        /// The audit folder (DATA_DIR/audit).
+        /// The audit folder (DATA_DIR/audit), or the data folder.
         dir: PathBuf,
         /// Events at or after this time (RFC 3339, e.g. 2026-11-28T00:00:00Z).
         #[arg(long)]
@@ -59,8 +60,11 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
             match &report.problem {
                 None => {
                     println!(
-                        "intact: {} events; signed digests cover events 1-{} ({} digests)",
-                        report.events, report.covered_through, report.digests
+                        "intact: {} events in {}; signed digests cover events 1-{} ({} digests)",
+                        report.events,
+                        report.dir.display(),
+                        report.covered_through,
+                        report.digests
                     );
                     if report.covered_through < report.events {
                         println!(
@@ -69,14 +73,18 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
                             report.events
                         );
                     }
+                    print_starts(&report.starts);
                     Ok(())
                 }
                 Some(problem) => {
                     println!("NOT INTACT: {problem}");
                     println!(
-                        "(events before the problem: {}; signed digests cover events 1-{})",
-                        report.events, report.covered_through
+                        "(events before the problem in {}: {}; signed digests cover events 1-{})",
+                        report.dir.display(),
+                        report.events,
+                        report.covered_through
                     );
+                    print_starts(&report.starts);
                     anyhow::bail!("the audit log is not intact");
                 }
             }
@@ -97,8 +105,9 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
                     "time", "event", "principal", "error"
                 );
             }
-            for path in segments(&dir)? {
-                for line in lines(&path)? {
+            let dir = trent_audit::verify::locate(&dir)?;
+            for path in trent_audit::verify::segment_files(&dir)? {
+                for line in trent_audit::verify::segment_lines(&path)? {
                     let Ok(value) = serde_json::from_slice::<Value>(&line) else {
                         continue;
                     };
@@ -119,10 +128,17 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
                     }
                     let resource = text("/resources/0/ARN");
                     if let Some(key) = key.as_deref() {
+                        // Any key the event names: a failed Decrypt names the
+                        // ciphertext's key first and the one asked for second.
+                        let mut resources = value
+                            .get("resources")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|resource| resource.get("ARN").and_then(Value::as_str));
                         let requested = text("/requestParameters/keyId");
-                        if !(resource == key
-                            || resource.ends_with(&format!("/{key}"))
-                            || requested == key)
+                        if !(requested == key
+                            || resources.any(|arn| arn == key || arn.ends_with(&format!("/{key}"))))
                         {
                             continue;
                         }
@@ -144,4 +160,56 @@ pub(crate) fn audit(args: AuditArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// How many starts the log records, the last one's settings, and a warning
+/// for every setting under which events may be missing from the log.
+fn print_starts(starts: &[Start]) {
+    let Some(last) = starts.last() else {
+        println!("starts: 0 (no AuditConfiguration event)");
+        return;
+    };
+    println!(
+        "starts: {} (last: {}, from event {})",
+        starts.len(),
+        settings(last),
+        last.seq
+    );
+    let at = |matching: &dyn Fn(&Start) -> bool| -> Vec<String> {
+        starts
+            .iter()
+            .filter(|start| matching(start))
+            .map(|start| start.seq.to_string())
+            .collect()
+    };
+    let fail_open = at(&|start| start.fail_open != Some(false));
+    if !fail_open.is_empty() {
+        println!(
+            "warning: start(s) at event(s) {} fail-open (or not saying): requests whose event could not be written were still served",
+            fail_open.join(", ")
+        );
+    }
+    let unsynced = at(&|start| start.sync != SyncMode::Always);
+    if !unsynced.is_empty() {
+        println!(
+            "warning: start(s) at event(s) {} not syncing before each answer: events of requests answered shortly before a crash may be missing",
+            unsynced.join(", ")
+        );
+    }
+}
+
+fn settings(start: &Start) -> String {
+    let sync = match &start.sync {
+        SyncMode::Always => "sync=always".to_owned(),
+        SyncMode::Interval {
+            millis: Some(millis),
+        } => format!("sync=interval every {millis} ms"),
+        SyncMode::Interval { millis: None } => "sync=interval".to_owned(),
+        SyncMode::Unknown(mode) => format!("sync={mode} (unknown)"),
+    };
+    let fail_open = match start.fail_open {
+        Some(fail_open) => fail_open.to_string(),
+        None => "unknown".to_owned(),
+    };
+    format!("{sync}, fail-open={fail_open}")
 }

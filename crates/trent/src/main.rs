@@ -33,7 +33,7 @@ enum Command {
     /// Administer a stopped data folder offline: accounts, users, access
     /// keys, identity policies (bootstrap and recovery).
     Admin(admin::AdminArgs),
-    /// Verify or query an audit folder (offline).
+    /// Verify or query an audit folder, or the one in a data folder (offline).
     Audit(audit::AuditArgs),
     /// Ask a running server, as an account root, why a principal would be
     /// allowed or denied an action on a key: every statement of the key
@@ -45,7 +45,20 @@ enum Command {
     BenchSeed(serve::SeedArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: the error and its causes. Returning it from `main`
+            // would print its `Debug` form instead, a backtrace included
+            // whenever RUST_BACKTRACE is set.
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse_from(config::expand(std::env::args_os().collect())?);
     match cli.command {
         Command::Serve(args) => serve::serve(args),

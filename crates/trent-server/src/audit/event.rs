@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use base64::Engine as _;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap as _, Serializer};
 use serde::{Deserialize, Serialize};
@@ -360,13 +361,54 @@ fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
         .and_then(|raw| serde_json::from_str::<Metadata<'a>>(raw.get()).ok())
         .and_then(|metadata| metadata.arn);
     from_metadata
-        .or_else(|| {
-            members
-                .get("KeyId")
-                .and_then(|raw| serde_json::from_str::<Text<'a>>(raw.get()).ok())
-        })
+        .or_else(|| string_member(members, "KeyId"))
         .map(|Text(text)| text)
         .filter(|text| is_key_arn(text))
+}
+
+fn string_member<'a>(members: &RawObject<'a>, name: &str) -> Option<Text<'a>> {
+    members
+        .get(name)
+        .and_then(|raw| serde_json::from_str::<Text<'a>>(raw.get()).ok())
+}
+
+/// The keys a failed Decrypt or ReEncrypt was about: the key its
+/// `CiphertextBlob` names first (so that a failure to decrypt is on record
+/// against the key that made the ciphertext), then the key the caller named
+/// (`KeyId`, ReEncrypt's `SourceKeyId`) when it is another key's ARN.
+///
+/// The blob's own bytes are only read, never recorded. It names only a key
+/// id: the key is in the caller's account and region, where the service
+/// looks for it, so without an authenticated caller there is no ARN to name.
+/// An RSA ciphertext (an asymmetric algorithm named) has no header to read.
+fn ciphertext_keys<'a>(facts: &Facts<'_>, members: &RawObject<'a>) -> Vec<Cow<'a, str>> {
+    let (named, algorithm) = match (facts.source, facts.name) {
+        ("kms.amazonaws.com", "Decrypt") => ("KeyId", "EncryptionAlgorithm"),
+        ("kms.amazonaws.com", "ReEncrypt") => ("SourceKeyId", "SourceEncryptionAlgorithm"),
+        _ => return key_arn(members).into_iter().collect(),
+    };
+    let symmetric = string_member(members, algorithm)
+        .is_none_or(|Text(algorithm)| algorithm == "SYMMETRIC_DEFAULT");
+    let from_blob = facts.caller.filter(|_| symmetric).and_then(|caller| {
+        let Text(blob) = string_member(members, "CiphertextBlob")?;
+        let blob = base64::engine::general_purpose::STANDARD
+            .decode(blob.as_bytes())
+            .ok()?;
+        let header = trent_crypto::ciphertext::CiphertextHeader::peek(&blob).ok()?;
+        Some(caller.scope().key_arn(&header.key_id))
+    });
+    let named = string_member(members, named)
+        .map(|Text(text)| text)
+        .filter(|text| is_key_arn(text));
+    let mut keys: Vec<Cow<'a, str>> = from_blob.map(Cow::Owned).into_iter().collect();
+    if let Some(named) = named {
+        // Key ids are read case-insensitively: the same key in capitals is
+        // still the same key.
+        if !keys.iter().any(|key| key.eq_ignore_ascii_case(&named)) {
+            keys.push(named);
+        }
+    }
+    keys
 }
 
 /// The event as one line of JSON (no line break).
@@ -376,15 +418,23 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
         _ => None,
     };
     let response = facts.response.and_then(RawObject::parse);
-    let resource = response
-        .as_ref()
-        .and_then(key_arn)
-        .or_else(|| request.as_ref().and_then(key_arn));
-    let resource = resource.as_deref().map(|arn| Resource {
-        arn,
-        account_id: arn.split(':').nth(4).unwrap_or_default(),
-        kind: "AWS::KMS::Key",
-    });
+    // A response that names a key names the one that acted; otherwise the
+    // request says which keys it was about.
+    let keys: Vec<Cow<'_, str>> = match response.as_ref().and_then(key_arn) {
+        Some(arn) => vec![arn],
+        None => request
+            .as_ref()
+            .map(|members| ciphertext_keys(facts, members))
+            .unwrap_or_default(),
+    };
+    let resources: Vec<Resource<'_>> = keys
+        .iter()
+        .map(|arn| Resource {
+            arn,
+            account_id: arn.split(':').nth(4).unwrap_or_default(),
+            kind: "AWS::KMS::Key",
+        })
+        .collect();
     let request_parameters = match facts.request {
         Members::Json(_) => request.as_ref().map(Parameters::Json),
         Members::Form(pairs) => Some(Parameters::Form(pairs)),
@@ -412,7 +462,7 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
         request_id: facts.request_id,
         event_id: facts.event_id,
         read_only: facts.read_only,
-        resources: resource.as_slice(),
+        resources: &resources,
         event_type: "AwsApiCall",
     };
     let mut line = Vec::with_capacity(1024);
@@ -577,5 +627,225 @@ mod tests {
         assert_eq!(parameters["m5"], 5);
         assert_eq!(text.matches(r#""keyId":"#).count(), 1);
         assert!(text.contains(r#""requestParameters":{"keyId":"last","limit":1,"m0":0,"#));
+    }
+
+    /// A real ciphertext of the key `key_id`, base64 as on the wire.
+    fn ciphertext_of(key_id: &str) -> String {
+        use base64::Engine as _;
+        let header = trent_crypto::ciphertext::CiphertextHeader {
+            key_id: trent_core::id::KeyId::parse(key_id).unwrap(),
+            material_version: 1,
+        };
+        let material = trent_crypto::material::KeyMaterial::generate().unwrap();
+        let blob = trent_crypto::ciphertext::encrypt(
+            &material,
+            header,
+            &trent_core::context::EncryptionContext::new(),
+            b"secret",
+        )
+        .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(blob)
+    }
+
+    const KEY: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    const OTHER: &str = "0000ffff-12ab-34cd-56ef-1234567890ab";
+
+    fn arn(key_id: &str) -> String {
+        format!("arn:aws:kms:eu-west-1:111122223333:key/{key_id}")
+    }
+
+    /// The `resources` ARNs of a failed `name` request with `body` (and,
+    /// when given, the response that named a key), from the root of
+    /// 111122223333 calling in eu-west-1 or from nobody.
+    fn check(name: &str, body: &str, response: Option<&str>, signed: bool, expected: &[String]) {
+        let caller = trent_service::Caller::account_root(
+            trent_core::id::AccountId::parse("111122223333").unwrap(),
+            trent_core::id::Region::parse("eu-west-1").unwrap(),
+        );
+        let mut failed = facts(Members::Json(body.as_bytes()), response.map(str::as_bytes));
+        failed.name = name;
+        failed.caller = signed.then_some(&caller);
+        if response.is_none() {
+            failed.error = Some(("InvalidCiphertextException", ""));
+        }
+        let (text, event) = parsed(&failed);
+        let resources: Vec<String> = event["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|resource| {
+                assert_eq!(resource["type"], "AWS::KMS::Key", "{resource}");
+                assert_eq!(resource["accountId"], "111122223333", "{resource}");
+                resource["ARN"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(resources, expected, "{name} {body}");
+        // The blob itself is a secret: only the key it names is recorded.
+        if let Some(blob) =
+            serde_json::from_str::<serde_json::Value>(body).unwrap()["CiphertextBlob"].as_str()
+        {
+            assert!(!text.contains(blob), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_failed_decrypt_names_the_key_of_its_ciphertext() {
+        let blob = ciphertext_of(KEY);
+        // Wrong context, disabled key, access denied: the blob names the key.
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{blob}","EncryptionContext":{{"a":"b"}}}}"#),
+            None,
+            true,
+            &[arn(KEY)],
+        );
+        // The caller named another key: the ciphertext's first, then theirs.
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{blob}","KeyId":"{}"}}"#, arn(OTHER)),
+            None,
+            true,
+            &[arn(KEY), arn(OTHER)],
+        );
+        // The same key, even in capitals, once; a bare id or an alias is no ARN.
+        check(
+            "Decrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"{blob}","KeyId":"{}"}}"#,
+                arn(&KEY.to_uppercase())
+            ),
+            None,
+            true,
+            &[arn(KEY)],
+        );
+        for named in [OTHER, "alias/other"] {
+            check(
+                "Decrypt",
+                &format!(r#"{{"CiphertextBlob":"{blob}","KeyId":"{named}"}}"#),
+                None,
+                true,
+                &[arn(KEY)],
+            );
+        }
+        // A blob written with escapes is still read.
+        check(
+            "Decrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"\u{:04x}{}"}}"#,
+                blob.as_bytes()[0],
+                blob[1..].replace('/', r"\/")
+            ),
+            None,
+            true,
+            &[arn(KEY)],
+        );
+    }
+
+    #[test]
+    fn a_failed_re_encrypt_names_the_key_of_its_source_ciphertext() {
+        let blob = ciphertext_of(KEY);
+        check(
+            "ReEncrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"{blob}","DestinationKeyId":"{}"}}"#,
+                arn(OTHER)
+            ),
+            None,
+            true,
+            &[arn(KEY)],
+        );
+        check(
+            "ReEncrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"{blob}","SourceKeyId":"{}","DestinationKeyId":"{}"}}"#,
+                arn(OTHER),
+                arn(KEY)
+            ),
+            None,
+            true,
+            &[arn(KEY), arn(OTHER)],
+        );
+    }
+
+    #[test]
+    fn only_a_signed_symmetric_trent_ciphertext_names_a_key() {
+        let blob = ciphertext_of(KEY);
+        // No caller: no account or region to name the key in.
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{blob}"}}"#),
+            None,
+            false,
+            &[],
+        );
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{blob}","KeyId":"{}"}}"#, arn(OTHER)),
+            None,
+            false,
+            &[arn(OTHER)],
+        );
+        // An RSA ciphertext has no header, whatever its first bytes.
+        check(
+            "Decrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"{blob}","KeyId":"{}","EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#,
+                arn(OTHER)
+            ),
+            None,
+            true,
+            &[arn(OTHER)],
+        );
+        check(
+            "ReEncrypt",
+            &format!(
+                r#"{{"CiphertextBlob":"{blob}","SourceEncryptionAlgorithm":"RSAES_OAEP_SHA_1"}}"#
+            ),
+            None,
+            true,
+            &[],
+        );
+        // Not base64, too short, another format version, not a string.
+        for body in [
+            r#"{"CiphertextBlob":"not base64!"}"#,
+            r#"{"CiphertextBlob":"AQID"}"#,
+            r#"{"CiphertextBlob":7}"#,
+        ] {
+            check("Decrypt", body, None, true, &[]);
+        }
+        let mut other_version = base64::engine::general_purpose::STANDARD
+            .decode(&blob)
+            .unwrap();
+        other_version[0] = 2;
+        let other_version = base64::engine::general_purpose::STANDARD.encode(other_version);
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{other_version}"}}"#),
+            None,
+            true,
+            &[],
+        );
+        // Only Decrypt and ReEncrypt read a blob.
+        check(
+            "GenerateDataKey",
+            &format!(r#"{{"CiphertextBlob":"{blob}"}}"#),
+            None,
+            true,
+            &[],
+        );
+    }
+
+    #[test]
+    fn a_response_that_names_its_key_names_the_resource() {
+        // A Decrypt that succeeded: the key that decrypted, as before.
+        let blob = ciphertext_of(KEY);
+        let response = format!(r#"{{"KeyId":"{}"}}"#, arn(KEY));
+        check(
+            "Decrypt",
+            &format!(r#"{{"CiphertextBlob":"{blob}","KeyId":"{}"}}"#, arn(OTHER)),
+            Some(&response),
+            true,
+            &[arn(KEY)],
+        );
     }
 }

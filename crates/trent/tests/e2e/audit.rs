@@ -206,6 +206,192 @@ async fn every_request_leaves_one_event_and_no_secret() {
     server.restart();
 }
 
+#[tokio::test]
+async fn request_and_event_ids_are_random_version_4_uuids() {
+    let mut server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let mut answered = Vec::new();
+    for _ in 0..20 {
+        let described = client.describe_key().key_id(&key_id).send().await.unwrap();
+        answered.push(described.request_id().unwrap().to_owned());
+    }
+    server.terminate();
+    let all = events(&server.data_dir().join("audit"));
+    let requests: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["eventSource"] == "kms.amazonaws.com")
+        .collect();
+    assert_eq!(requests.len(), 21, "CreateKey and 20 DescribeKey");
+    let v4 = |event: &Value, field: &str| {
+        let text = event[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field}: {event}"));
+        let uuid = uuid::Uuid::parse_str(text).unwrap_or_else(|_| panic!("{field}: {text}"));
+        assert_eq!(uuid.get_version_num(), 4, "{field}: {text}");
+        assert_eq!(
+            uuid.get_variant(),
+            uuid::Variant::RFC4122,
+            "{field}: {text}"
+        );
+        assert_eq!(text, uuid.hyphenated().to_string(), "lower-case");
+        text.to_owned()
+    };
+    let request_ids: Vec<String> = requests.iter().map(|e| v4(e, "requestID")).collect();
+    let event_ids: Vec<String> = requests.iter().map(|e| v4(e, "eventID")).collect();
+    // The id the client was given is the one on record.
+    for id in &answered {
+        assert!(request_ids.contains(id), "{id} not on record");
+    }
+    for ids in [&request_ids, &event_ids] {
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "distinct: {ids:?}");
+        // Not a shared prefix and a counter: consecutive ids differ from
+        // their first digits on.
+        assert!(
+            ids.windows(2).all(|pair| pair[0][..8] != pair[1][..8]),
+            "sequential: {ids:?}"
+        );
+    }
+    assert!(request_ids.iter().all(|id| !event_ids.contains(id)));
+}
+
+#[tokio::test]
+async fn a_failed_decrypt_is_on_record_against_the_key_of_its_ciphertext() {
+    let mut server = server();
+    let account = server.account().to_owned();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let other = create_key(&client).await;
+    let arn = |id: &str| format!("arn:aws:kms:us-east-1:{account}:key/{id}");
+    let ciphertext = client
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(blob(b"x"))
+        .encryption_context("Purpose", "right")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob()
+        .unwrap()
+        .clone();
+    // Nothing names the key but the ciphertext.
+    let wrong_context = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "wrong")
+        .send()
+        .await;
+    let wrong_context_id = wrong_context
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(wrong_context, "InvalidCiphertextException");
+    let wrong_key = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "right")
+        .key_id(arn(&other))
+        .send()
+        .await;
+    let wrong_key_id = wrong_key
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(wrong_key, "IncorrectKeyException");
+    let moved = client
+        .re_encrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .source_encryption_context("Purpose", "wrong")
+        .destination_key_id(&other)
+        .send()
+        .await;
+    let moved_id = moved.as_ref().unwrap_err().request_id().unwrap().to_owned();
+    expect_error(moved, "InvalidCiphertextException");
+    client.disable_key().key_id(&key_id).send().await.unwrap();
+    let disabled = client
+        .decrypt()
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_context("Purpose", "right")
+        .send()
+        .await;
+    let disabled_id = disabled
+        .as_ref()
+        .unwrap_err()
+        .request_id()
+        .unwrap()
+        .to_owned();
+    expect_error(disabled, "DisabledException");
+    server.terminate();
+
+    let dir = server.data_dir().join("audit");
+    let all = events(&dir);
+    let event = |id: &str| {
+        all.iter()
+            .find(|e| e["requestID"] == id)
+            .unwrap_or_else(|| panic!("no event for {id}"))
+    };
+    let resources = |id: &str| -> Vec<String> {
+        event(id)["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|resource| {
+                assert_eq!(resource["type"], "AWS::KMS::Key");
+                assert_eq!(resource["accountId"], account.as_str());
+                resource["ARN"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        event(&wrong_context_id)["errorCode"],
+        "InvalidCiphertextException"
+    );
+    assert_eq!(resources(&wrong_context_id), [arn(&key_id)]);
+    assert_eq!(event(&wrong_key_id)["errorCode"], "IncorrectKeyException");
+    assert_eq!(resources(&wrong_key_id), [arn(&key_id), arn(&other)]);
+    assert_eq!(event(&moved_id)["eventName"], "ReEncrypt");
+    assert_eq!(resources(&moved_id), [arn(&key_id)]);
+    assert_eq!(event(&disabled_id)["errorCode"], "DisabledException");
+    assert_eq!(resources(&disabled_id), [arn(&key_id)]);
+    // Still no ciphertext in the log.
+    let ciphertext_b64 = base64::engine::general_purpose::STANDARD.encode(ciphertext.as_ref());
+    let text: String = all.iter().map(Value::to_string).collect();
+    assert!(!text.contains(&ciphertext_b64));
+
+    // Who failed to decrypt with the key: one query.
+    let query = |args: &[&str]| -> Vec<String> {
+        let mut all_args = vec!["audit", "query", dir.to_str().unwrap()];
+        all_args.extend_from_slice(args);
+        let output = trent(&all_args);
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<Value>(line).unwrap()["requestID"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        query(&["--key", &key_id, "--error", "InvalidCiphertextException"]),
+        [wrong_context_id.clone(), moved_id]
+    );
+    // The key asked for, named second, is found too.
+    assert_eq!(
+        query(&["--key", &other, "--event", "Decrypt"]),
+        [wrong_key_id]
+    );
+}
+
 /// Runs some requests, stops the server (which signs the chain head), and
 /// returns a copy of the audit folder to tamper with.
 async fn finished_log() -> (tempfile::TempDir, PathBuf) {
@@ -249,6 +435,103 @@ fn edit_lines(dir: &Path, change: impl FnOnce(&mut Vec<String>)) {
         .collect();
     change(&mut lines);
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+#[tokio::test]
+async fn verify_and_query_take_the_data_folder_for_its_audit_folder() {
+    let (_keep, dir) = finished_log().await;
+    let data = dir.parent().unwrap();
+    let (ok, from_audit) = verify(&dir);
+    assert!(ok, "{from_audit}");
+    let (ok, from_data) = verify(data);
+    assert!(ok, "{from_data}");
+    assert_eq!(from_data, from_audit);
+    // The report says which folder it read, and how the one start recorded.
+    assert!(
+        from_data.contains(&format!(" events in {};", dir.display())),
+        "{from_data}"
+    );
+    assert!(from_data.contains("starts: 1 (last: sync="), "{from_data}");
+    assert!(
+        from_data.contains(", fail-open=false, from event 1)"),
+        "{from_data}"
+    );
+    assert!(
+        !from_data.contains("fail-open (or not saying)"),
+        "{from_data}"
+    );
+    let query = |folder: &Path| {
+        let output = trent(&[
+            "audit",
+            "query",
+            folder.to_str().unwrap(),
+            "--event",
+            "Encrypt",
+        ]);
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let encrypts = query(data);
+    assert_eq!(encrypts.lines().count(), 5, "{encrypts}");
+    assert_eq!(encrypts, query(&dir));
+}
+
+#[tokio::test]
+async fn verify_warns_of_a_fail_open_start() {
+    let mut server = trent_testkit::TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--audit-fail-open")
+        .start();
+    create_key(&server.client()).await;
+    server.terminate();
+    let (ok, report) = verify(server.data_dir());
+    assert!(ok, "{report}");
+    assert!(
+        report.contains(", fail-open=true, from event 1)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("warning: start(s) at event(s) 1 fail-open"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_is_one_line_naming_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let missing = scratch.path().join("no-such-folder");
+    let missing_error = format!(
+        "error: reading {}: No such file or directory (os error 2)\n",
+        missing.display()
+    );
+    let not_audit_error = format!(
+        "error: {} is not an audit folder or a data folder: no public-key or audit/ found\n",
+        scratch.path().display()
+    );
+    for (folder, expected) in [
+        (missing.as_path(), &missing_error),
+        (scratch.path(), &not_audit_error),
+    ] {
+        // Whatever RUST_BACKTRACE says: a user's mistake is no crash.
+        for backtrace in [None, Some("1"), Some("full")] {
+            for command in ["verify", "query"] {
+                let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
+                run.args(["audit", command, folder.to_str().unwrap()])
+                    .env_remove("RUST_BACKTRACE")
+                    .env_remove("RUST_LIB_BACKTRACE");
+                if let Some(backtrace) = backtrace {
+                    run.env("RUST_BACKTRACE", backtrace);
+                }
+                let output = run.output().unwrap();
+                assert_eq!(output.status.code(), Some(1), "{command} {backtrace:?}");
+                assert_eq!(
+                    String::from_utf8_lossy(&output.stderr),
+                    expected.as_str(),
+                    "{command} {backtrace:?}"
+                );
+                assert!(output.stdout.is_empty(), "{command} {backtrace:?}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -569,6 +852,9 @@ async fn segments_rotate_without_gaps_and_the_chain_survives_restarts() {
     let dir = server.data_dir().join("audit");
     let (ok, report) = verify(&dir);
     assert!(ok, "{report}");
+    // The second start's configuration follows the key and 40 requests.
+    assert!(report.contains("starts: 2 (last: sync="), "{report}");
+    assert!(report.contains(", from event 43)"), "{report}");
     let all = events(&dir);
     // The configuration event of each start, the key, 40 + 10 requests.
     assert_eq!(all.len(), 2 + 1 + 40 + 10, "{report}");

@@ -148,6 +148,15 @@ struct Shared {
     stopped: AtomicBool,
     /// Batches synced since the log was opened.
     syncs: AtomicU64,
+    /// The chain head and its file: the writer thread's in
+    /// [`Durability::Always`], the requests' in turn in
+    /// [`Durability::Interval`].
+    writer: Mutex<Writer>,
+    /// Requests write their own events ([`Durability::Interval`]).
+    requests_write: bool,
+    /// Interval mode: a request wrote to a synced file (the thread's cue
+    /// to sync an interval later).
+    dirtied: AtomicBool,
 }
 
 impl std::fmt::Debug for Shared {
@@ -236,25 +245,37 @@ struct Failures {
     forgotten_through: u64,
 }
 
-/// The chain, kept by the writer thread.
-struct Chain {
-    dir: PathBuf,
-    shared: Arc<Shared>,
-    /// Called after each batch written and synced.
-    on_sync: Box<dyn Fn() + Send>,
-    durability: Durability,
+/// The chain's head and the file it is written to.
+struct Writer {
+    segment: Segment,
     seq: u64,
-    /// `seq` when the log was opened.
-    first_seq: u64,
     head: [u8; 64],
-    signer: AuditSigner,
-    covered: u64,
-    uncovered_since: Option<Instant>,
-    /// Interval mode: when events were first written without a sync since.
-    unsynced_since: Option<Instant>,
+    /// Room for a batch's lines, reused.
+    buffer: Vec<u8>,
+    /// Interval mode: written since the last sync began.
+    unsynced: bool,
     /// Interval mode: the last background sync failed; batches fail until
     /// one succeeds.
     sync_failed: Option<AuditError>,
+}
+
+/// What the writer thread keeps: digests, syncs, and the signing key.
+struct Chain {
+    dir: PathBuf,
+    shared: Arc<Shared>,
+    /// Called after each sync.
+    on_sync: Box<dyn Fn() + Send>,
+    durability: Durability,
+    /// The chain's `seq` when the log was opened.
+    first_seq: u64,
+    /// The last sequence number known synced, and its line's hash.
+    synced: (u64, [u8; 64]),
+    signer: AuditSigner,
+    covered: u64,
+    /// When `synced` first went past `covered`.
+    uncovered_since: Option<Instant>,
+    /// Interval mode: when the current unsynced writes began.
+    unsynced_since: Option<Instant>,
 }
 
 /// The file being written.
@@ -402,24 +423,32 @@ impl AuditLog {
             failures: Mutex::new(Failures::default()),
             stopped: AtomicBool::new(false),
             syncs: AtomicU64::new(0),
+            writer: Mutex::new(Writer {
+                segment,
+                seq,
+                head,
+                buffer: Vec::new(),
+                unsynced: false,
+                sync_failed: None,
+            }),
+            requests_write: durability != Durability::Always,
+            dirtied: AtomicBool::new(false),
         });
         let chain = Chain {
             dir: dir.to_owned(),
             shared: shared.clone(),
             on_sync,
             durability,
-            seq,
             first_seq: seq,
-            head,
+            synced: (seq, head),
             signer,
             covered: seq,
             uncovered_since: None,
             unsynced_since: None,
-            sync_failed: None,
         };
         std::thread::Builder::new()
             .name("trent-audit".into())
-            .spawn(move || chain.run(segment))
+            .spawn(move || chain.run())
             .map_err(|e| io("starting the audit writer", e))?;
         Ok(Self {
             handle: Arc::new(Handle {
@@ -460,11 +489,14 @@ impl AuditLog {
             let mut queue = shared.lock_queue();
             queue.events.push(event);
             queue.tickets += 1;
-            if std::mem::take(&mut queue.writer_idle) {
+            if !shared.requests_write && std::mem::take(&mut queue.writer_idle) {
                 shared.writer_wake.notify_one();
             }
             queue.tickets
         };
+        if shared.requests_write {
+            shared.lead();
+        }
         loop {
             let batch_done = shared.batch_done.notified();
             let mut batch_done = std::pin::pin!(batch_done);
@@ -652,117 +684,22 @@ fn recover(path: &Path) -> Result<Option<(u64, String)>, AuditError> {
     Ok(Some((seq, hex::encode(sha256(line)))))
 }
 
-impl Chain {
-    /// The writer thread. Each turn takes every event queued since the
-    /// last (a batch), chains, writes and syncs it once, then wakes all its
-    /// waiters with one call; between batches it sleeps on a condition
-    /// variable that a request signals only when it finds the writer idle.
-    fn run(mut self, mut segment: Segment) {
-        let shared = self.shared.clone();
-        let mut taken: Vec<Vec<u8>> = Vec::new();
-        let mut reported_through = None;
-        loop {
-            let (last_ticket, flushes, closed) = {
-                let mut queue = shared.lock_queue();
-                while queue.events.is_empty() && queue.flushes.is_empty() && !queue.closed {
-                    let Some(wait) = self.next_deadline() else {
-                        queue.writer_idle = true;
-                        queue = shared
-                            .writer_wake
-                            .wait(queue)
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        continue;
-                    };
-                    if wait.is_zero() {
-                        break;
-                    }
-                    queue.writer_idle = true;
-                    queue = shared
-                        .writer_wake
-                        .wait_timeout(queue, wait)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0;
-                    queue.writer_idle = false;
-                    if self.next_deadline().is_some_and(|wait| wait.is_zero()) {
-                        break;
-                    }
-                }
-                queue.writer_idle = false;
-                std::mem::swap(&mut queue.events, &mut taken);
-                (
-                    queue.tickets,
-                    std::mem::take(&mut queue.flushes),
-                    queue.closed,
-                )
-            };
-            if !taken.is_empty() {
-                let first_ticket = last_ticket + 1 - taken.len() as u64;
-                let result = self.write(&mut segment, &taken);
-                shared.finish(first_ticket, last_ticket, result.err());
-                taken.clear();
-            }
-            self.sync_if_due(&mut segment, false);
-            let shutting_down = !flushes.is_empty() || closed;
-            self.digest_if_due(&mut segment, shutting_down);
-            if shutting_down {
-                segment.close();
-                // Once per shutdown (a flush, then the last handle's drop).
-                if reported_through != Some(self.seq) {
-                    reported_through = Some(self.seq);
-                    // Events per sync is how well the group commit batches.
-                    tracing::info!(
-                        events = self.seq - self.first_seq,
-                        syncs = shared.syncs.load(Ordering::Relaxed),
-                        "audit log closed"
-                    );
-                }
-            }
-            for done in flushes {
-                let _ = done.send(());
-            }
-            if closed {
-                shared.stopped.store(true, Ordering::Release);
-                shared.batch_done.notify_waiters();
-                return;
-            }
-        }
-    }
-
-    /// How long the writer may sleep before periodic work (an interval
-    /// sync, a digest) is due; `None`: until woken.
-    fn next_deadline(&self) -> Option<Duration> {
-        let sync = match (self.durability, self.unsynced_since) {
-            (Durability::Interval(every), Some(since)) => {
-                Some(every.saturating_sub(since.elapsed()))
-            }
-            _ => None,
-        };
-        let digest = self
-            .uncovered_since
-            .map(|since| DIGEST_INTERVAL.saturating_sub(since.elapsed()));
-        match (sync, digest) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Chains `events` into lines, then writes them as one batch and, in
-    /// [`Durability::Always`], syncs it; the chain only advances if the
-    /// whole batch reached the file.
-    fn write(&mut self, segment: &mut Segment, events: &[Vec<u8>]) -> Result<(), AuditError> {
+impl Writer {
+    /// Chains `events` into lines and writes them as one batch, syncing it
+    /// if `sync`; the chain only advances if the whole batch reached the
+    /// file.
+    fn write(&mut self, events: &[Vec<u8>], sync: bool) -> Result<(), AuditError> {
         if let Some(error) = &self.sync_failed {
             // Interval mode after a failed background sync: what was
             // written may not be on the disk; nothing more is acknowledged
             // until a sync succeeds.
-            let error = error.clone();
-            self.sync_if_due(segment, true);
-            if self.sync_failed.is_some() {
-                return Err(error);
-            }
+            return Err(error.clone());
         }
         let mut seq = self.seq;
         let mut head = self.head;
-        let mut buffer = Vec::with_capacity(events.iter().map(|e| e.len() + 120).sum());
+        let buffer = &mut self.buffer;
+        buffer.clear();
+        buffer.reserve(events.iter().map(|e| e.len() + 120).sum());
         for event in events {
             seq += 1;
             // `{"trentSeq":N,"trentPrev":"…",` then the event without its `{`.
@@ -783,17 +720,185 @@ impl Chain {
                 .map_err(|_| AuditError("encoding an audit hash".into()))?;
             buffer.push(b'\n');
         }
-        let sync = self.durability == Durability::Always;
-        segment.append(&buffer, sync)?;
-        if sync {
-            self.counted_sync();
-        } else {
-            self.unsynced_since.get_or_insert_with(Instant::now);
-        }
+        self.segment.append(buffer, sync)?;
         self.seq = seq;
         self.head = head;
-        self.uncovered_since.get_or_insert_with(Instant::now);
+        if !sync {
+            self.unsynced = true;
+        }
         Ok(())
+    }
+}
+
+impl Shared {
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        // The writer's state only advances once a batch is written whole.
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Interval mode: writes what is queued, unless another request is
+    /// already doing so (it then writes this request's event too). Runs on
+    /// the request's own worker: a write to the page cache costs less than
+    /// the two thread hops a writer thread would add.
+    fn lead(&self) {
+        loop {
+            let mut writer = match self.writer.try_lock() {
+                Ok(writer) => writer,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            };
+            loop {
+                let (events, last_ticket) = {
+                    let mut queue = self.lock_queue();
+                    if queue.events.is_empty() {
+                        break;
+                    }
+                    (std::mem::take(&mut queue.events), queue.tickets)
+                };
+                let first_dirty = !writer.unsynced;
+                let result = writer.write(&events, false);
+                if first_dirty && result.is_ok() {
+                    // The background sync is due an interval from now.
+                    self.dirtied.store(true, Ordering::Release);
+                    self.writer_wake.notify_one();
+                }
+                self.finish(
+                    last_ticket + 1 - events.len() as u64,
+                    last_ticket,
+                    result.err(),
+                );
+            }
+            drop(writer);
+            // An event queued after the last look, by a request that found
+            // the writer taken, is written by whoever looks next: this one.
+            if self.lock_queue().events.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+impl Chain {
+    /// The writer thread. With [`Durability::Always`], each turn takes
+    /// every event queued since the last (a batch), chains, writes and
+    /// syncs it once, then wakes all its waiters with one call; between
+    /// batches it sleeps on a condition variable that a request signals
+    /// only when it finds the thread idle. With [`Durability::Interval`]
+    /// requests write their events themselves ([`Shared::lead`]) and this
+    /// thread only syncs, an interval after the first unsynced write. In
+    /// both, it signs digests and closes the log.
+    fn run(mut self) {
+        let shared = self.shared.clone();
+        let always = self.durability == Durability::Always;
+        let mut taken: Vec<Vec<u8>> = Vec::new();
+        let mut reported_through = None;
+        loop {
+            let (last_ticket, flushes, closed) = {
+                let mut queue = shared.lock_queue();
+                loop {
+                    if (always && !queue.events.is_empty())
+                        || !queue.flushes.is_empty()
+                        || queue.closed
+                    {
+                        break;
+                    }
+                    let wait = self.next_deadline();
+                    if wait.is_some_and(|wait| wait.is_zero()) {
+                        break;
+                    }
+                    queue.writer_idle = true;
+                    queue = match wait {
+                        Some(wait) => {
+                            shared
+                                .writer_wake
+                                .wait_timeout(queue, wait)
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .0
+                        }
+                        None => shared
+                            .writer_wake
+                            .wait(queue)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    };
+                    queue.writer_idle = false;
+                }
+                queue.writer_idle = false;
+                if always {
+                    std::mem::swap(&mut queue.events, &mut taken);
+                }
+                (
+                    queue.tickets,
+                    std::mem::take(&mut queue.flushes),
+                    queue.closed,
+                )
+            };
+            if !taken.is_empty() {
+                let first_ticket = last_ticket + 1 - taken.len() as u64;
+                let mut writer = shared.lock_writer();
+                let result = writer.write(&taken, true);
+                if result.is_ok() {
+                    self.synced = (writer.seq, writer.head);
+                    self.uncovered_since.get_or_insert_with(Instant::now);
+                }
+                drop(writer);
+                if result.is_ok() {
+                    self.counted_sync();
+                }
+                shared.finish(first_ticket, last_ticket, result.err());
+                taken.clear();
+            }
+            let shutting_down = !flushes.is_empty() || closed;
+            if shutting_down && !always {
+                // What requests queued but no request wrote yet.
+                shared.lead();
+            }
+            self.sync_if_due(shutting_down);
+            self.digest_if_due(shutting_down);
+            if shutting_down {
+                shared.lock_writer().segment.close();
+                // Once per shutdown (a flush, then the last handle's drop).
+                if reported_through != Some(self.synced.0) {
+                    reported_through = Some(self.synced.0);
+                    // Events per sync is how well the group commit batches.
+                    tracing::info!(
+                        events = self.synced.0 - self.first_seq,
+                        syncs = shared.syncs.load(Ordering::Relaxed),
+                        "audit log closed"
+                    );
+                }
+            }
+            for done in flushes {
+                let _ = done.send(());
+            }
+            if closed {
+                shared.stopped.store(true, Ordering::Release);
+                shared.batch_done.notify_waiters();
+                return;
+            }
+        }
+    }
+
+    /// How long the thread may sleep before periodic work (an interval
+    /// sync, a digest) is due; `None`: until woken.
+    fn next_deadline(&mut self) -> Option<Duration> {
+        if self.unsynced_since.is_none() && self.shared.dirtied.swap(false, Ordering::AcqRel) {
+            self.unsynced_since = Some(Instant::now());
+        }
+        let sync = match (self.durability, self.unsynced_since) {
+            (Durability::Interval(every), Some(since)) => {
+                Some(every.saturating_sub(since.elapsed()))
+            }
+            _ => None,
+        };
+        let digest = self
+            .uncovered_since
+            .map(|since| DIGEST_INTERVAL.saturating_sub(since.elapsed()));
+        match (sync, digest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn counted_sync(&self) {
@@ -801,43 +906,66 @@ impl Chain {
         (self.on_sync)();
     }
 
-    /// Interval mode: syncs what was written without a sync, once the
-    /// interval has passed (or `now`).
-    fn sync_if_due(&mut self, segment: &mut Segment, now: bool) {
-        let (Durability::Interval(every), Some(since)) = (self.durability, self.unsynced_since)
-        else {
+    /// Interval mode: syncs what requests wrote, an interval after the
+    /// first write since the last sync (or `now`). The sync runs on a copy
+    /// of the file's descriptor, without the writer's lock, so requests go
+    /// on writing meanwhile; it covers the chain as it was when it began.
+    fn sync_if_due(&mut self, now: bool) {
+        let Durability::Interval(every) = self.durability else {
             return;
         };
-        if !now && since.elapsed() < every && self.sync_failed.is_none() {
-            return;
-        }
-        match segment.file.file.sync_data() {
-            Ok(()) => {
+        let snapshot = {
+            let mut writer = self.shared.lock_writer();
+            if !writer.unsynced {
                 self.unsynced_since = None;
-                self.sync_failed = None;
+                return;
+            }
+            let since = *self.unsynced_since.get_or_insert_with(Instant::now);
+            if !now && since.elapsed() < every {
+                return;
+            }
+            writer.unsynced = false;
+            writer
+                .segment
+                .file
+                .file
+                .try_clone()
+                .map(|file| (file, writer.seq, writer.head))
+        };
+        let synced = snapshot.and_then(|(file, seq, head)| {
+            file.sync_data()?;
+            Ok((seq, head))
+        });
+        match synced {
+            Ok(synced) => {
+                self.unsynced_since = None;
+                if synced.0 > self.synced.0 {
+                    self.synced = synced;
+                    self.uncovered_since.get_or_insert_with(Instant::now);
+                }
+                self.shared.lock_writer().sync_failed = None;
                 self.counted_sync();
             }
             Err(error) => {
                 tracing::error!(%error, "syncing the audit log failed; events are refused until a sync succeeds");
-                self.sync_failed = Some(io("syncing the audit log", error));
-                // Tried again an interval later, or with the next batch.
+                let mut writer = self.shared.lock_writer();
+                writer.sync_failed = Some(io("syncing the audit log", error));
+                // Tried again an interval later.
+                writer.unsynced = true;
                 self.unsynced_since = Some(Instant::now());
             }
         }
     }
 
-    /// Signs the chain head when events are uncovered and the interval has
-    /// passed (or `now` is asked). What it signs is synced first, so a
-    /// digest never covers events a power loss could take back.
-    fn digest_if_due(&mut self, segment: &mut Segment, now: bool) {
+    /// Signs the synced chain head when events are uncovered and the
+    /// interval has passed (or `now` is asked): a digest never covers
+    /// events a power loss could take back.
+    fn digest_if_due(&mut self, now: bool) {
         let Some(since) = self.uncovered_since else {
             return;
         };
-        if self.seq == self.covered || (!now && since.elapsed() < DIGEST_INTERVAL) {
-            return;
-        }
-        self.sync_if_due(segment, true);
-        if self.sync_failed.is_some() {
+        let (seq, head) = self.synced;
+        if seq == self.covered || (!now && since.elapsed() < DIGEST_INTERVAL) {
             return;
         }
         #[allow(
@@ -848,12 +976,12 @@ impl Chain {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let head = String::from_utf8_lossy(&self.head).into_owned();
-        let message = digest_message(self.seq, &head, time);
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let message = digest_message(seq, &head, time);
         let signature =
             base64::engine::general_purpose::STANDARD.encode(self.signer.sign(message.as_bytes()));
         let line = serde_json::json!({
-            "seq": self.seq,
+            "seq": seq,
             "head": head,
             "time": time,
             "signature": signature,
@@ -868,7 +996,7 @@ impl Chain {
             });
         match written {
             Ok(()) => {
-                self.covered = self.seq;
+                self.covered = seq;
                 self.uncovered_since = None;
             }
             Err(error) => {

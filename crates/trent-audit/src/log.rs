@@ -869,6 +869,11 @@ impl Chain {
                     );
                 }
             }
+            if !always {
+                // A request that found the writer held by this thread (a
+                // sync's snapshot, a close) left its event queued: write it.
+                shared.lead();
+            }
             for done in flushes {
                 let _ = done.send(());
             }

@@ -1193,6 +1193,19 @@ mod tests {
 
     use super::*;
 
+    /// A runtime of two workers, as on the development VM.
+    fn two_workers() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn signer() -> AuditSigner {
+        AuditSigner::generate().unwrap().0
+    }
+
     /// An event of exactly `size` bytes, numbered `n`.
     fn event(n: usize, size: usize) -> Vec<u8> {
         let head = format!("{{\"eventName\":\"Test\",\"n\":{n},\"pad\":\"");
@@ -1204,13 +1217,9 @@ mod tests {
     /// block boundaries, and larger than a block), one at a time and then
     /// many at once, and checks the files hold exactly them, chained.
     fn files_hold_exactly_the_events(try_direct: bool, durability: Durability) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = two_workers();
         let dir = tempfile::tempdir().unwrap();
-        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let signer = signer();
         let options = Options {
             segment_bytes: 32 * 1024,
             durability,
@@ -1323,7 +1332,7 @@ mod tests {
             .build()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let signer = signer();
         let options = Options {
             durability: Durability::Interval(Duration::from_millis(50)),
             ..Options::new()
@@ -1356,13 +1365,9 @@ mod tests {
     /// synced, batches hold many events, and every event is in the file.
     #[test]
     fn concurrent_appends_share_syncs() {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = two_workers();
         let dir = tempfile::tempdir().unwrap();
-        let (signer, _pkcs8) = AuditSigner::generate().unwrap();
+        let signer = signer();
         let log = AuditLog::open(dir.path(), signer, DEFAULT_SEGMENT_BYTES).unwrap();
         runtime.block_on(async {
             let tasks: Vec<_> = (0..64)
@@ -1388,5 +1393,28 @@ mod tests {
         std::thread::sleep(Duration::from_millis(200));
         let bytes = fs::read(files.last().unwrap()).unwrap();
         assert!(!bytes.contains(&0), "not cut to size at close");
+    }
+
+    /// Interval mode with one client: its event is written even when it
+    /// arrives while the writer thread holds the writer (a sync's snapshot
+    /// every millisecond here), with no later request to write it.
+    #[test]
+    fn a_lone_client_is_never_left_waiting_in_interval_mode() {
+        let runtime = two_workers();
+        let dir = tempfile::tempdir().unwrap();
+        let options = Options {
+            durability: Durability::Interval(Duration::from_millis(1)),
+            ..Options::new()
+        };
+        let log = AuditLog::open_with(dir.path(), signer(), options).unwrap();
+        runtime.block_on(async {
+            for n in 0..3000 {
+                tokio::time::timeout(Duration::from_secs(5), log.append(event(n, 100)))
+                    .await
+                    .unwrap_or_else(|_| panic!("event {n} never written"))
+                    .unwrap();
+            }
+        });
+        assert!(log.syncs() > 0);
     }
 }

@@ -23,6 +23,8 @@ mod grants;
 mod hmac;
 mod hsm;
 mod identity;
+mod import;
+mod import_cli;
 mod key_agreement;
 mod key_last_usage;
 mod key_policies;

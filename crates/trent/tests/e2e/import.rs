@@ -1201,6 +1201,29 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
         Some(&ExpirationModelType::KeyMaterialExpires)
     );
     assert_eq!(metadata.valid_to().map(DateTime::secs), Some(valid_to));
+    let entries = all_material(&client, &key_id).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let listed = entry(&entries, &material_id);
+    assert_eq!(
+        listed.import_state(),
+        Some(&ImportState::Imported),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.expiration_model(),
+        Some(&ExpirationModelType::KeyMaterialExpires),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.valid_to().map(DateTime::secs),
+        Some(valid_to),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed.key_material_state(),
+        Some(&KeyMaterialState::Current),
+        "{listed:?}"
+    );
     let ciphertext = encrypt(&client, &key_id, b"before expiry").await;
 
     // Not yet: half an hour on, the material is there.
@@ -1223,6 +1246,12 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
         "KMSInvalidStateException",
     );
     assert_eq!(message, format!("{key_arn} is pending import."));
+    let entries = all_material(&client, &key_id).await;
+    assert_eq!(
+        entry(&entries, &material_id).import_state(),
+        Some(&ImportState::PendingImport),
+        "{entries:?}"
+    );
 
     // The token of the first import is spent; a fresh one brings the key back.
     let again = import_symmetric(&client, &openssl, &key_id, &material).await;

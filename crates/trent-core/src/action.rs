@@ -34,11 +34,12 @@ macro_rules! actions {
 actions! {
     "kms" => [
         CancelKeyDeletion, CreateAlias, CreateGrant, CreateKey, Decapsulate, Decrypt,
-        DeleteAlias, DeriveSharedSecret, DescribeKey, DisableKey, DisableKeyRotation,
+        DeleteAlias, DeleteImportedKeyMaterial, DeriveSharedSecret, DescribeKey, DisableKey, DisableKeyRotation,
         EnableKey, EnableKeyRotation, Encapsulate, Encrypt, GenerateDataKey,
         GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext,
         GenerateDataKeyWithoutPlaintext, GenerateMac, GenerateRandom, GetKeyLastUsage,
-        GetKeyPolicy, GetKeyRotationStatus, GetPublicKey, ListAliases, ListGrants,
+        GetKeyPolicy, GetKeyRotationStatus, GetParametersForImport, GetPublicKey,
+        ImportKeyMaterial, ListAliases, ListGrants,
         ListKeyPolicies, ListKeyRotations, ListKeys, ListResourceTags, ListRetirableGrants,
         PutKeyPolicy, ReEncryptFrom, ReEncryptTo, RetireGrant, RevokeGrant,
         RotateKeyOnDemand, ScheduleKeyDeletion, Sign, TagResource, UntagResource,

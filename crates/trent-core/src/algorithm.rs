@@ -7,8 +7,6 @@
 //! RSA-OAEP plaintext limits, HMAC key lengths); they say nothing about what
 //! this build's cryptography implements (trent-crypto answers that).
 
-use std::fmt;
-
 use crate::key::{wire_enum, KeySpec, KeyUsage};
 
 wire_enum! {
@@ -407,7 +405,7 @@ mod tests {
 
     #[test]
     fn wire_names_round_trip() {
-        fn check<T: Copy + PartialEq + fmt::Debug>(
+        fn check<T: Copy + PartialEq + std::fmt::Debug>(
             all: &[T],
             as_str: fn(T) -> &'static str,
             parse: fn(&str) -> Option<T>,

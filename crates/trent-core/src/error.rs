@@ -82,6 +82,9 @@ pub enum KmsError {
         /// The ARN given.
         arn: String,
     },
+    /// Imported key material (GetParametersForImport, ImportKeyMaterial,
+    /// DeleteImportedKeyMaterial, and rotation of imported material).
+    Import(ImportProblem),
     /// `DryRun` was set and the request would have succeeded.
     DryRun,
     /// A server-side failure; its source is logged, never returned.
@@ -116,6 +119,7 @@ impl KmsError {
             Self::InvalidGrantId => "InvalidGrantId",
             Self::GrantOperation(_) => "GrantOperation",
             Self::UnknownPrincipal { .. } => "UnknownPrincipal",
+            Self::Import(_) => "Import",
             Self::DryRun => "DryRun",
             Self::Internal(_) => "Internal",
         }
@@ -393,6 +397,70 @@ pub enum KeyUsageProblem {
     DataKeyPairUnderAsymmetricKey,
     /// GenerateDataKey under an asymmetric key.
     DataKeyUnderAsymmetricKey,
+}
+
+/// Why imported key material, or a request about it, was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportProblem {
+    /// `UnsupportedOperationException`: the key's origin does not allow the
+    /// operation (import into an `AWS_KMS` key; automatic rotation of an
+    /// `EXTERNAL` one).
+    Origin {
+        /// The key ARN.
+        arn: String,
+        /// The key's origin.
+        origin: crate::key::Origin,
+    },
+    /// `UnsupportedOperationException`: keys of this spec cannot have imported material.
+    Spec(KeySpec),
+    /// `UnsupportedOperationException`: a wrapping algorithm or wrapping key
+    /// spec Trent does not accept (`RSAES_PKCS1_V1_5`, the China Regions' SM2).
+    Wrapping(&'static str),
+    /// `UnsupportedOperationException`: the wrapping algorithm cannot carry
+    /// material of this spec (RSA private keys need `RSA_AES_KEY_WRAP_*`).
+    WrappingForSpec {
+        /// The token's wrapping algorithm.
+        algorithm: crate::import::WrappingAlgorithm,
+        /// The key's spec.
+        spec: KeySpec,
+    },
+    /// `UnsupportedOperationException`: `ImportType`, `KeyMaterialDescription`
+    /// or `KeyMaterialId` for a key that is not a symmetric encryption key.
+    OnlySymmetric,
+    /// `InvalidImportTokenException`: not issued for this key, altered, or used before.
+    InvalidToken,
+    /// `ExpiredImportTokenException`: older than 24 hours.
+    ExpiredToken,
+    /// `IncorrectKeyMaterialException`: not the material the key expects.
+    IncorrectMaterial,
+    /// `KMSInvalidStateException`: RotateKeyOnDemand of an `EXTERNAL` key
+    /// with no material pending rotation.
+    NothingPendingRotation {
+        /// The key ARN.
+        arn: String,
+    },
+    /// `KMSInvalidStateException`: new material while another is pending rotation.
+    AnotherPendingRotation {
+        /// The key ARN.
+        arn: String,
+        /// The id of the material being imported.
+        new_id: String,
+        /// The id of the material pending rotation.
+        pending_id: String,
+    },
+    /// `NotFoundException`: `KeyMaterialId` names no material of the key.
+    UnknownMaterial {
+        /// The id given.
+        material_id: String,
+    },
+    /// `ValidationException`: expiring material without `ValidTo`.
+    ValidToRequired,
+    /// `ValidationException`: `ValidTo` with `KEY_MATERIAL_DOES_NOT_EXPIRE`.
+    ValidToNotAllowed,
+    /// `ValidationException`: `ValidTo` in the past or over 365 days ahead.
+    ValidToOutOfRange,
+    /// `ValidationException`: `KeyMaterialId` with `NEW_KEY_MATERIAL`.
+    MaterialIdWithNewMaterial,
 }
 
 /// A server-side failure: a short context for the log and the underlying error.

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod context;
 pub mod error;
 pub mod id;
+pub mod import;
 pub mod key;
 pub mod operation;
 pub mod query_action;

@@ -100,6 +100,7 @@ operations! {
     Decapsulate => Decapsulate, Read, RequestOnly,
         ["SharedSecretCiphertextBlob", "GrantTokens", "SharedSecret"];
     DeleteAlias => DeleteAlias, Write, Full, [];
+    DeleteImportedKeyMaterial => DeleteImportedKeyMaterial, Write, Full, [];
     DeriveSharedSecret => DeriveSharedSecret, Read, RequestOnly,
         ["PublicKey", "GrantTokens", "Recipient", "SharedSecret", "CiphertextForRecipient"];
     DescribeKey => DescribeKey, Read, Full, ["GrantTokens"];
@@ -125,7 +126,10 @@ operations! {
     GetKeyLastUsage => GetKeyLastUsage, Read, Full, [];
     GetKeyPolicy => GetKeyPolicy, Read, Full, [];
     GetKeyRotationStatus => GetKeyRotationStatus, Read, Full, [];
+    GetParametersForImport => GetParametersForImport, Compute, RequestOnly,
+        ["ImportToken", "PublicKey"];
     GetPublicKey => GetPublicKey, Read, RequestOnly, ["GrantTokens"];
+    ImportKeyMaterial => ImportKeyMaterial, Write, Full, ["ImportToken", "EncryptedKeyMaterial"];
     ListAliases => ListAliases, Read, Full, [];
     ListGrants => ListGrants, Read, Full, [];
     ListKeyPolicies => ListKeyPolicies, Read, Full, [];
@@ -176,10 +180,8 @@ pub const GRANT_OPERATIONS: &[&str] = &[
 /// operations, KMS or IAM, arrive with their rows): dropped from every
 /// audit event all the same.
 pub const OTHER_SECRET_MEMBERS: &[&str] = &[
-    // Imported key material.
+    // Key material in the clear, which no operation takes.
     "KeyMaterial",
-    "EncryptedKeyMaterial",
-    "ImportToken",
     // Custom key store credentials.
     "KeyStorePassword",
     "XksProxyAuthenticationCredential",

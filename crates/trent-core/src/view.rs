@@ -56,6 +56,12 @@ pub struct KeyMetadata {
     pub multi_region: bool,
     /// When it will be deleted, while pending deletion.
     pub deletion_date: Option<Timestamp>,
+    /// Imported material's expiration model (origin `EXTERNAL`, while imported).
+    pub expiration_model: Option<crate::import::ExpirationModel>,
+    /// The earliest expiry of its imported material.
+    pub valid_to: Option<Timestamp>,
+    /// The current key material's id (symmetric encryption keys).
+    pub current_key_material_id: Option<String>,
 }
 
 impl KeyMetadata {
@@ -134,15 +140,93 @@ impl RotationType {
     }
 }
 
-/// One completed rotation of a key.
+/// One rotation of a key, or (with `ALL_KEY_MATERIAL`) one of its key materials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rotation {
     /// The key id.
     pub key_id: KeyId,
-    /// When the new material was made.
-    pub rotation_date: Timestamp,
-    /// `AUTOMATIC` or `ON_DEMAND`.
-    pub rotation_type: RotationType,
+    /// When the rotation made the material current; `None` for a key's
+    /// first material and material pending rotation.
+    pub rotation_date: Option<Timestamp>,
+    /// `AUTOMATIC` or `ON_DEMAND`, with `rotation_date`.
+    pub rotation_type: Option<RotationType>,
+    /// The key material's id (symmetric encryption keys).
+    pub key_material_id: Option<String>,
+    /// CURRENT, NON_CURRENT or PENDING_ROTATION (symmetric encryption keys).
+    pub material_state: Option<crate::import::KeyMaterialState>,
+    /// What is known of imported material (origin `EXTERNAL`).
+    pub import: Option<ImportedMaterialView>,
+}
+
+/// An imported key material as ListKeyRotations shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMaterialView {
+    /// IMPORTED or PENDING_IMPORT.
+    pub state: crate::import::ImportState,
+    /// Whether it expires.
+    pub expiration_model: crate::import::ExpirationModel,
+    /// When it expires.
+    pub valid_to: Option<Timestamp>,
+    /// The caller's description, possibly empty.
+    pub description: String,
+}
+
+/// The answer of GetParametersForImport.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImportParameters {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The import token (sealed; it holds the wrapping private key).
+    pub import_token: Vec<u8>,
+    /// The wrapping public key, DER `SubjectPublicKeyInfo`.
+    pub public_key: Vec<u8>,
+    /// When the token and public key stop being valid.
+    pub valid_to: Timestamp,
+}
+
+impl std::fmt::Debug for ImportParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportParameters")
+            .field("key_arn", &self.key_arn)
+            .field("valid_to", &self.valid_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What ImportKeyMaterial asks, checked against the API model.
+pub struct ImportKeyMaterialInput {
+    /// The token GetParametersForImport returned.
+    pub import_token: Vec<u8>,
+    /// The material, wrapped as the token says.
+    pub encrypted_key_material: Vec<u8>,
+    /// When the material expires (`KEY_MATERIAL_EXPIRES`); `None` for
+    /// `KEY_MATERIAL_DOES_NOT_EXPIRE`.
+    pub valid_to: Option<Timestamp>,
+    /// `NEW_KEY_MATERIAL` or `EXISTING_KEY_MATERIAL`, when given.
+    pub import_type: Option<crate::import::ImportType>,
+    /// The material's description, when given.
+    pub description: Option<String>,
+    /// The id of the material being imported again, when given.
+    pub key_material_id: Option<String>,
+}
+
+impl std::fmt::Debug for ImportKeyMaterialInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportKeyMaterialInput")
+            .field("valid_to", &self.valid_to)
+            .field("import_type", &self.import_type)
+            .field("key_material_id", &self.key_material_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of ImportKeyMaterial and DeleteImportedKeyMaterial.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaterialAnswer {
+    /// The key ARN.
+    pub key_arn: String,
+    /// The key material's id.
+    pub key_material_id: String,
 }
 
 /// The kind of a grant's encryption-context constraint.

@@ -24,6 +24,7 @@ pub mod audit;
 pub mod ciphertext;
 pub mod data_key_pair;
 mod der;
+pub mod import;
 pub mod kem;
 pub mod mac;
 pub mod material;

@@ -36,6 +36,12 @@ impl HmacKey {
         Self::from_secret(spec, secret)
     }
 
+    /// Imported material (ImportKeyMaterial): refuses a length other than
+    /// the spec's.
+    pub fn from_imported(spec: KeySpec, secret: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_secret(spec, Zeroizing::new(secret.to_vec()))
+    }
+
     /// A key of `spec` from its unsealed secret; refuses another length.
     pub(crate) fn from_secret(
         spec: KeySpec,

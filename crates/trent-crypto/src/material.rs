@@ -21,6 +21,11 @@ impl KeyMaterial {
         Self::from_secret(secret)
     }
 
+    /// Imported material (ImportKeyMaterial): refuses any length but 32.
+    pub fn from_imported(bytes: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_slice(bytes)
+    }
+
     /// Material from unsealed bytes; refuses any length but 32.
     pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, CryptoError> {
         let array: [u8; KEY_LEN] = bytes.try_into().map_err(|_| CryptoError::Failed)?;

@@ -51,6 +51,24 @@ impl TokenKey {
         aead::seal_framed(&self.0, TOKEN_VERSION, label, data)
     }
 
+    /// A keyed fingerprint of `data` under `label`: 64 lowercase hex digits
+    /// of HMAC-SHA-256 under a key derived from this one. The same data
+    /// gives the same fingerprint on every node of a deployment; without the
+    /// key, a fingerprint reveals nothing of low-entropy data.
+    pub fn fingerprint(&self, label: &[u8], data: &[u8]) -> String {
+        use aws_lc_rs::hmac;
+        let derived = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, self.0.as_ref()),
+            b"trent/fingerprint-key/v1",
+        );
+        let key = hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref());
+        let mut context = hmac::Context::with_key(&key);
+        context.update(&(label.len() as u64).to_be_bytes());
+        context.update(label);
+        context.update(data);
+        hex::encode(context.sign().as_ref())
+    }
+
     /// Decrypts what [`TokenKey::seal`] returned for the same label.
     pub fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         aead::open_framed(&self.0, TOKEN_VERSION, label, sealed)
@@ -60,6 +78,23 @@ impl TokenKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_depend_on_key_label_and_data() {
+        let key = TokenKey::generate().unwrap();
+        let print = key.fingerprint(b"label", b"data");
+        assert_eq!(print.len(), 64);
+        assert!(print
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_eq!(print, key.fingerprint(b"label", b"data"));
+        assert_ne!(print, key.fingerprint(b"label", b"datb"));
+        assert_ne!(print, key.fingerprint(b"labe", b"ldata"));
+        assert_ne!(
+            print,
+            TokenKey::generate().unwrap().fingerprint(b"label", b"data")
+        );
+    }
 
     #[test]
     fn tokens_open_only_with_their_key_and_label() {

@@ -147,6 +147,12 @@ pub struct KeyMetadataDto {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub encapsulation_algorithms: Vec<&'static str>,
     pub multi_region: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_key_material_id: Option<String>,
 }
 
 /// CreateKey and DescribeKey output.
@@ -335,8 +341,22 @@ pub struct ListGrantsResponse {
 )]
 pub struct RotationsListEntry {
     pub key_id: String,
-    pub rotation_date: f64,
-    pub rotation_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_date: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_type: Option<&'static str>,
 }
 
 /// ListKeyRotations output.

@@ -250,6 +250,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
             "KMSInvalidStateException",
             match invalid.state {
                 KeyState::PendingDeletion => format!("{} is pending deletion.", invalid.arn),
+                KeyState::PendingImport => format!("{} is pending import.", invalid.arn),
                 KeyState::Enabled | KeyState::Disabled => {
                     format!("{} is not pending deletion.", invalid.arn)
                 }
@@ -399,6 +400,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 constraint: "Member must be the ARN of an account root, user, role or assumed-role session that exists".into(),
             }]),
         ),
+        KmsError::Import(problem) => import_error(problem),
         KmsError::DryRun => (
             412,
             "DryRunOperationException",
@@ -461,6 +463,93 @@ fn invalid_message(invalid: &Invalid) -> String {
         Invalid::GrantContextNotSymmetric => {
             "EncryptionContext is supported only when creating a grant for a symmetric encryption KMS key.".into()
         }
+    }
+}
+
+/// The `__type`, status and message of a refusal about imported material.
+fn import_error(problem: &trent_core::error::ImportProblem) -> (u16, &'static str, String) {
+    use trent_core::error::ImportProblem as P;
+    let unsupported = "UnsupportedOperationException";
+    let invalid_state = "KMSInvalidStateException";
+    let validation = "ValidationException";
+    match problem {
+        P::Origin { arn, origin } => (
+            400,
+            unsupported,
+            format!("{arn} origin is {origin} which is not valid for this operation."),
+        ),
+        P::Spec(spec) => (
+            400,
+            unsupported,
+            format!("Importing key material is not supported for {spec} keys."),
+        ),
+        P::Wrapping(what) => (
+            400,
+            unsupported,
+            format!("{what} is not supported for importing key material."),
+        ),
+        P::WrappingForSpec { algorithm, spec } => (
+            400,
+            unsupported,
+            format!("Wrapping algorithm {algorithm} cannot be used to import {spec} key material."),
+        ),
+        P::OnlySymmetric => (
+            400,
+            unsupported,
+            "ImportType, KeyMaterialDescription and KeyMaterialId apply only to symmetric encryption KMS keys.".into(),
+        ),
+        P::InvalidToken => (
+            400,
+            "InvalidImportTokenException",
+            "The import token is invalid, was already used, or is associated with a different KMS key.".into(),
+        ),
+        P::ExpiredToken => (
+            400,
+            "ExpiredImportTokenException",
+            "The import token has expired. Call GetParametersForImport for a new one.".into(),
+        ),
+        P::IncorrectMaterial => (
+            400,
+            "IncorrectKeyMaterialException",
+            "The key material is not the key material the KMS key expects.".into(),
+        ),
+        P::NothingPendingRotation { arn } => (
+            400,
+            invalid_state,
+            format!("No available key material pending rotation for the key: {arn}."),
+        ),
+        P::AnotherPendingRotation { arn, new_id, pending_id } => (
+            400,
+            invalid_state,
+            format!(
+                "New key material (id: {new_id}) cannot be imported into KMS key {arn}, because another key material (id: {pending_id}) is pending rotation."
+            ),
+        ),
+        P::UnknownMaterial { material_id } => (
+            400,
+            "NotFoundException",
+            format!("Key material with id {material_id} is not associated with the KMS key."),
+        ),
+        P::ValidToRequired => (
+            400,
+            validation,
+            "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES".into(),
+        ),
+        P::ValidToNotAllowed => (
+            400,
+            validation,
+            "A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE".into(),
+        ),
+        P::ValidToOutOfRange => (
+            400,
+            validation,
+            "The validTo date must be in the future and at most 365 days from now.".into(),
+        ),
+        P::MaterialIdWithNewMaterial => (
+            400,
+            validation,
+            "KeyMaterialId must not be set when ImportType is NEW_KEY_MATERIAL.".into(),
+        ),
     }
 }
 

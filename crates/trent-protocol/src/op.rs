@@ -13,6 +13,7 @@ pub mod create_key;
 pub mod decapsulate;
 pub mod decrypt;
 pub mod delete_alias;
+pub mod delete_imported_key_material;
 pub mod derive_shared_secret;
 pub mod describe_key;
 pub mod disable_key;
@@ -30,7 +31,9 @@ pub mod generate_random;
 pub mod get_key_last_usage;
 pub mod get_key_policy;
 pub mod get_key_rotation_status;
+pub mod get_parameters_for_import;
 pub mod get_public_key;
+pub mod import_key_material;
 pub mod list_aliases;
 pub mod list_grants;
 pub mod list_key_policies;
@@ -156,6 +159,9 @@ fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
         key_agreement_algorithms: names(algorithms.key_agreement, |a| a.as_str()),
         encapsulation_algorithms: names(algorithms.encapsulation, |a| a.as_str()),
         multi_region: metadata.multi_region,
+        expiration_model: metadata.expiration_model.map(|model| model.as_str()),
+        valid_to: metadata.valid_to.map(seconds),
+        current_key_material_id: metadata.current_key_material_id.clone(),
     }
 }
 

@@ -75,6 +75,31 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
                 request.limit,
             )?)
         }
+        Operation::GetParametersForImport => {
+            let request = op::get_parameters_for_import::decode(body)?;
+            op::get_parameters_for_import::encode(&kms.get_parameters_for_import(
+                caller,
+                &request.key,
+                request.algorithm,
+                request.wrapping_key_spec,
+            )?)
+        }
+        Operation::ImportKeyMaterial => {
+            let request = op::import_key_material::decode(body)?;
+            op::import_key_material::encode(&kms.import_key_material(
+                caller,
+                &request.key,
+                request.input,
+            )?)
+        }
+        Operation::DeleteImportedKeyMaterial => {
+            let request = op::delete_imported_key_material::decode(body)?;
+            op::delete_imported_key_material::encode(&kms.delete_imported_key_material(
+                caller,
+                &request.key,
+                request.key_material_id.as_deref(),
+            )?)
+        }
         Operation::TagResource => {
             let request = op::tag_resource::decode(body)?;
             kms.tag_resource(caller, &request.key, request.tags)?;
@@ -143,6 +168,7 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
             op::list_key_rotations::encode(&kms.list_key_rotations(
                 caller,
                 &request.key,
+                request.include,
                 request.marker.as_deref(),
                 request.limit,
             )?)

@@ -1,5 +1,6 @@
 //! Work the server does on its own: deleting keys whose waiting period has
-//! ended, and rotating keys whose automatic rotation is due.
+//! ended, rotating keys whose automatic rotation is due, and deleting
+//! imported key material at its `ValidTo`.
 //!
 //! `Kms::run_maintenance` is called at start (so work that fell due while
 //! the server was down is done before the first request) and then
@@ -29,6 +30,8 @@ pub struct MaintenanceReport {
     pub deleted: Vec<KeyId>,
     /// Automatic rotations performed.
     pub rotated: usize,
+    /// Imported key materials deleted at their `ValidTo`.
+    pub expired: usize,
 }
 
 impl Kms {
@@ -38,6 +41,7 @@ impl Kms {
     pub fn run_maintenance(&self) -> Result<MaintenanceReport, KmsError> {
         let now = self.clock.now();
         let mut report = MaintenanceReport::default();
+        self.store.forget_import_tokens(now).map_err(store_failed)?;
         for key_id in self.store.keys_due(now).map_err(store_failed)? {
             let _writing = self.writing();
             // Read again under the lock: a request may have changed the key.
@@ -52,6 +56,10 @@ impl Kms {
                 self.usage.forget(&key_id);
                 tracing::info!(key_id = %key_id, "deleted key at the end of its waiting period");
                 report.deleted.push(key_id);
+                continue;
+            }
+            if record.origin == trent_core::key::Origin::External {
+                report.expired += self.expire_imported(&key_id, now)?;
                 continue;
             }
             let mut record = record;

@@ -18,5 +18,24 @@ pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
         manager: record.manager,
         multi_region: record.multi_region,
         deletion_date: record.deletion_date,
+        expiration_model: record.imported.expiration_model,
+        valid_to: record.imported.valid_to,
+        current_key_material_id: current_key_material_id(record),
+    }
+}
+
+/// The current material's id, which AWS shows for symmetric encryption
+/// keys only: derived from the version for generated material, the
+/// imported material's own id for `EXTERNAL` keys (none before the first import).
+pub(crate) fn current_key_material_id(record: &KeyRecord) -> Option<String> {
+    if record.spec != trent_core::key::KeySpec::SymmetricDefault {
+        return None;
+    }
+    match record.origin {
+        trent_core::key::Origin::AwsKms => Some(trent_crypto::import::generated_material_id(
+            record.key_id.as_bytes(),
+            record.current_material_version,
+        )),
+        trent_core::key::Origin::External => record.imported.current_material_id.clone(),
     }
 }

@@ -167,11 +167,12 @@ pub trait KeyStore: Send + Sync {
         policy_name: &str,
     ) -> StoreResult<()>;
 
-    /// Creates a key with its first material version and its tags, atomically.
+    /// Creates a key with its first material version (none for a key
+    /// waiting for imported material) and its tags, atomically.
     fn insert_key(
         &self,
         key: &KeyRecord,
-        material: &MaterialRecord,
+        material: Option<&MaterialRecord>,
         tags: &[Tag],
     ) -> StoreResult<()>;
     /// Creates many keys (each with its first material version, no tags) in
@@ -183,11 +184,28 @@ pub trait KeyStore: Send + Sync {
     fn update_key(&self, key: &KeyRecord) -> StoreResult<()>;
     /// Keys of a scope in creation order.
     fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>>;
-    /// One sealed version of a key's material.
+    /// One sealed version of a key's material; `None` when absent or when
+    /// its imported material is deleted.
     fn key_material(&self, key_id: &KeyId, version: u32) -> StoreResult<Option<SealedKeyMaterial>>;
     /// Adds a material version (a rotation) and saves the key record that
     /// now points at it, atomically.
     fn add_material(&self, key: &KeyRecord, material: &MaterialRecord) -> StoreResult<()>;
+    /// Writes one material version (inserted, or replacing the version of
+    /// the same number) and saves the key record, atomically. With `token`
+    /// (an import token's id and expiry), the token is consumed in the same
+    /// transaction: `Conflict`, and nothing written, if it was used before.
+    fn put_material(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        token: Option<(&str, trent_core::clock::Timestamp)>,
+    ) -> StoreResult<()>;
+    /// Removes one material version (imported material never used: pending
+    /// rotation) and saves the key record, atomically; `NotFound` if absent.
+    fn delete_material(&self, key: &KeyRecord, version: u32) -> StoreResult<()>;
+    /// Forgets consumed import tokens that expired before `now` (they can
+    /// no longer be presented); returns how many.
+    fn forget_import_tokens(&self, now: trent_core::clock::Timestamp) -> StoreResult<u64>;
     /// The material versions of a key, oldest first, without their secrets.
     fn materials(&self, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>>;
     /// Deletes a key irrecoverably: every material version, its tags, grants

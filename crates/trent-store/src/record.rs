@@ -2,6 +2,7 @@
 
 use trent_core::clock::Timestamp;
 use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::import::{ExpirationModel, ImportState};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
 use trent_core::sealed::SealedKeyMaterial;
 
@@ -42,6 +43,20 @@ pub struct KeyRecord {
     pub current_material_version: u32,
     /// When automatic rotation is next due, while it is on.
     pub next_rotation_at: Option<Timestamp>,
+    /// Imported material (origin `EXTERNAL`): what DescribeKey shows of it.
+    pub imported: ImportedSummary,
+}
+
+/// What DescribeKey shows of a key's imported material; all `None` for
+/// keys of origin `AWS_KMS` and for keys with no material imported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportedSummary {
+    /// The current material's expiration model, while it is imported.
+    pub expiration_model: Option<ExpirationModel>,
+    /// The earliest expiry of the key's imported materials.
+    pub valid_to: Option<Timestamp>,
+    /// The id of the current material, once one was imported.
+    pub current_material_id: Option<String>,
 }
 
 /// One sealed version of a key's material.
@@ -49,12 +64,31 @@ pub struct KeyRecord {
 pub struct MaterialRecord {
     /// The version number, from 1.
     pub version: u32,
-    /// The material, sealed under the root key.
+    /// The material, sealed under the root key; empty while imported
+    /// material is deleted or expired (`ImportState::PendingImport`).
     pub sealed: SealedKeyMaterial,
     /// When the version was made.
     pub created_at: Timestamp,
     /// How it came to be: `None` for a key's first material, else a rotation.
     pub rotation: Option<RotationType>,
+    /// Imported material: its id and import facts; `None` for generated material.
+    pub import: Option<ImportedMaterial>,
+}
+
+/// The facts of one imported key material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMaterial {
+    /// The key material id (64 lowercase hex digits), a keyed fingerprint
+    /// of the material: the same bytes imported again have the same id.
+    pub material_id: String,
+    /// Imported, or deleted and waiting to be imported again.
+    pub state: ImportState,
+    /// Whether it expires.
+    pub expiration_model: ExpirationModel,
+    /// When it expires (`KEY_MATERIAL_EXPIRES`).
+    pub valid_to: Option<Timestamp>,
+    /// The caller's description, possibly empty.
+    pub description: String,
 }
 
 /// Why a material version was made.
@@ -94,6 +128,8 @@ pub struct MaterialInfo {
     pub created_at: Timestamp,
     /// How it came to be.
     pub rotation: Option<RotationType>,
+    /// Imported material: its id and import facts.
+    pub import: Option<ImportedMaterial>,
 }
 
 /// How a grant's encryption-context constraint compares.

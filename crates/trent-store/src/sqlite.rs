@@ -332,7 +332,7 @@ impl KeyStore for SqliteStore {
     fn insert_key(
         &self,
         key: &KeyRecord,
-        material: &MaterialRecord,
+        material: Option<&MaterialRecord>,
         tags: &[Tag],
     ) -> StoreResult<()> {
         self.timed("insert_key", || {
@@ -350,6 +350,29 @@ impl KeyStore for SqliteStore {
 
     fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
         self.timed("update_key", || keys::update_key(&self.lock(), key))
+    }
+
+    fn put_material(
+        &self,
+        key: &KeyRecord,
+        material: &MaterialRecord,
+        token: Option<(&str, trent_core::clock::Timestamp)>,
+    ) -> StoreResult<()> {
+        self.timed("put_material", || {
+            keys::put_material(&mut self.lock(), key, material, token)
+        })
+    }
+
+    fn delete_material(&self, key: &KeyRecord, version: u32) -> StoreResult<()> {
+        self.timed("delete_material", || {
+            keys::delete_material(&mut self.lock(), key, version)
+        })
+    }
+
+    fn forget_import_tokens(&self, now: trent_core::clock::Timestamp) -> StoreResult<u64> {
+        self.timed("forget_import_tokens", || {
+            keys::forget_import_tokens(&self.lock(), now)
+        })
     }
 
     fn add_material(&self, key: &KeyRecord, material: &MaterialRecord) -> StoreResult<()> {

@@ -9,7 +9,8 @@ use crate::dto::{CreateKeyRequest, KeyMetadataResponse};
 use crate::error::{Failure, RequestError, ShownValue};
 
 /// Decodes and checks the request: every model check, then AWS's rules
-/// joining spec and usage; refuses the origins and stores Trent does not offer.
+/// joining spec and usage; refuses the origins and stores Trent does not
+/// offer (which specs may be `EXTERNAL` is the service's rule).
 pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     let request: CreateKeyRequest = crate::decode(body)?;
     let mut checks = Checks::new();
@@ -41,13 +42,15 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     if request.multi_region == Some(true) {
         return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
     }
-    let origin = origin.unwrap_or(Origin::AwsKms);
-    if origin != Origin::AwsKms {
-        return Err(KmsError::UnsupportedOperation(Unsupported::Origin(
-            origin.as_str().to_owned(),
-        ))
-        .into());
-    }
+    // AWS_CLOUDHSM and EXTERNAL_KEY_STORE pass the model's check but name
+    // custom key stores, which Trent does not offer.
+    let origin = match (origin, request.origin.as_deref()) {
+        (Some(origin), _) => origin,
+        (None, Some(text)) => {
+            return Err(KmsError::UnsupportedOperation(Unsupported::Origin(text.to_owned())).into())
+        }
+        (None, None) => Origin::AwsKms,
+    };
     let spec = spec.unwrap_or(trent_core::key::KeySpec::SymmetricDefault);
     let usage = check::key_usage_for(spec, usage)?;
     Ok(CreateKeyInput {

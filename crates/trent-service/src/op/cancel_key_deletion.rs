@@ -29,7 +29,14 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::CancelDeletion)?;
-        record.state = KeyState::Disabled;
+        // A key whose imported material was deleted still waits for it.
+        record.state = if record.origin == trent_core::key::Origin::External
+            && record.imported.expiration_model.is_none()
+        {
+            KeyState::PendingImport
+        } else {
+            KeyState::Disabled
+        };
         record.deletion_date = None;
         record.pending_window_days = None;
         self.save_key(&record)?;

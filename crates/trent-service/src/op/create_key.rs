@@ -1,6 +1,6 @@
 //! CreateKey: a new key of any spec with fresh material, sealed under the root key.
 
-use trent_core::error::{KmsError, Limit, TagProblem};
+use trent_core::error::{ImportProblem, KmsError, Limit, TagProblem};
 use trent_core::id::{KeyId, Scope};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::operation::Operation;
@@ -46,13 +46,26 @@ impl Kms {
             None => default_key_policy(&scope.root_arn()),
         };
         let shape = (input.spec, input.usage, input.origin);
+        if input.origin == Origin::External {
+            if !super::imported::importable(input.spec) {
+                return Err(KmsError::Import(ImportProblem::Spec(input.spec)));
+            }
+            // No material until ImportKeyMaterial brings it.
+            let mut record = self.new_key_record(key_id, scope, input.description, policy, shape);
+            record.state = KeyState::PendingImport;
+            record.current_material_version = 0;
+            self.store
+                .insert_key(&record, None, &input.tags)
+                .map_err(store_failed)?;
+            return Ok(key_metadata(&record));
+        }
         // Generated first (RSA takes seconds), sealed and stored under the gate.
         let fresh = self.new_material(input.spec)?;
         let _sealing = self.sealing();
         let (record, material) =
             self.new_key(key_id, scope, input.description, policy, shape, &fresh)?;
         self.store
-            .insert_key(&record, &material, &input.tags)
+            .insert_key(&record, Some(&material), &input.tags)
             .map_err(store_failed)?;
         Ok(key_metadata(&record))
     }
@@ -106,12 +119,31 @@ impl Kms {
         (spec, usage, origin): (KeySpec, KeyUsage, Origin),
         fresh: &super::material::FreshMaterial,
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
-        let now = self.clock.now();
         let sealed = self.seal_new_material(&key_id, fresh)?;
-        let record = KeyRecord {
+        let record = self.new_key_record(key_id, scope, description, policy, (spec, usage, origin));
+        let material = MaterialRecord {
+            version: 1,
+            sealed,
+            created_at: record.created_at,
+            rotation: None,
+            import: None,
+        };
+        Ok((record, material))
+    }
+
+    /// A new enabled key's record, with material version 1.
+    fn new_key_record(
+        &self,
+        key_id: KeyId,
+        scope: &Scope,
+        description: String,
+        policy: String,
+        (spec, usage, origin): (KeySpec, KeyUsage, Origin),
+    ) -> KeyRecord {
+        KeyRecord {
             key_id,
             scope: scope.clone(),
-            created_at: now,
+            created_at: self.clock.now(),
             description,
             state: KeyState::Enabled,
             spec,
@@ -126,14 +158,8 @@ impl Kms {
             rotation_period_days: None,
             current_material_version: 1,
             next_rotation_at: None,
-        };
-        let material = MaterialRecord {
-            version: 1,
-            sealed,
-            created_at: now,
-            rotation: None,
-        };
-        Ok((record, material))
+            imported: Default::default(),
+        }
     }
 }
 

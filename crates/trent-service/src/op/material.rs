@@ -151,11 +151,24 @@ impl Kms {
         key_id: &KeyId,
         fresh: &FreshMaterial,
     ) -> Result<SealedKeyMaterial, KmsError> {
+        self.seal_material(key_id, 1, fresh)
+    }
+
+    /// Seals material as `version` of `key_id`. Callers hold
+    /// [`Kms::sealing`] from here until the material is stored.
+    pub(crate) fn seal_material(
+        &self,
+        key_id: &KeyId,
+        version: u32,
+        fresh: &FreshMaterial,
+    ) -> Result<SealedKeyMaterial, KmsError> {
         let root_key = self.root_key.as_ref();
         match fresh {
-            FreshMaterial::Symmetric(material) => seal_key_material(root_key, key_id, 1, material),
-            FreshMaterial::Hmac(key) => seal_hmac_key(root_key, key_id, 1, key),
-            FreshMaterial::Pair(key) => seal_private_key(root_key, key_id, 1, key),
+            FreshMaterial::Symmetric(material) => {
+                seal_key_material(root_key, key_id, version, material)
+            }
+            FreshMaterial::Hmac(key) => seal_hmac_key(root_key, key_id, version, key),
+            FreshMaterial::Pair(key) => seal_private_key(root_key, key_id, version, key),
         }
         .map_err(|error| KmsError::internal("sealing key material", error))
     }

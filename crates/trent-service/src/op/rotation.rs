@@ -6,15 +6,17 @@
 //! names its version). New encryptions use the current version.
 
 use trent_core::clock::Timestamp;
-use trent_core::error::{KmsError, Limit, Unsupported};
+use trent_core::error::{ImportProblem, KmsError, Limit, Unsupported};
 use trent_core::id::{KeyId, KeyReference};
+use trent_core::import::{IncludeKeyMaterial, KeyMaterialState};
 use trent_core::key::{KeyAction, KeySpec, Origin};
 use trent_core::operation::Operation;
-use trent_core::view::{Rotation, RotationType};
+use trent_core::view::{ImportedMaterialView, Rotation, RotationType};
+use trent_crypto::import::generated_material_id;
 use trent_crypto::material::KeyMaterial;
 use trent_crypto::root_key::seal_key_material;
 use trent_store::record::RotationType as StoredRotationType;
-use trent_store::record::{KeyRecord, MaterialRecord};
+use trent_store::record::{KeyRecord, MaterialInfo, MaterialRecord};
 
 use crate::resolve::{check_state, Accepts};
 use crate::{store_failed, Caller, Kms};
@@ -31,10 +33,18 @@ fn check_rotatable(key: &KeyRecord) -> Result<(), KmsError> {
     if key.spec != KeySpec::SymmetricDefault {
         return Err(KmsError::UnsupportedOperation(Unsupported::KeyKind));
     }
+    Ok(())
+}
+
+/// Automatic rotation is for generated material only: imported material
+/// rotates on demand, to material the customer imported.
+fn check_automatic(key: &KeyRecord) -> Result<(), KmsError> {
+    check_rotatable(key)?;
     if key.origin != Origin::AwsKms {
-        return Err(KmsError::UnsupportedOperation(Unsupported::Origin(
-            key.origin.as_str().to_owned(),
-        )));
+        return Err(KmsError::Import(ImportProblem::Origin {
+            arn: key.scope.key_arn(&key.key_id),
+            origin: key.origin,
+        }));
     }
     Ok(())
 }
@@ -59,7 +69,7 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
-        check_rotatable(&record)?;
+        check_automatic(&record)?;
         let days = period_days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS);
         record.rotation_enabled = true;
         record.rotation_period_days = Some(days);
@@ -86,7 +96,7 @@ impl Kms {
         check_state(&record, KeyAction::RequiresEnabled)?;
         // Asymmetric and HMAC keys never rotate: disabling succeeds, as on AWS.
         if record.spec == KeySpec::SymmetricDefault {
-            check_rotatable(&record)?;
+            check_automatic(&record)?;
         }
         record.rotation_enabled = false;
         record.next_rotation_at = None;
@@ -112,10 +122,8 @@ impl Kms {
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
         check_rotatable(&record)?;
-        let done = self
-            .store
-            .materials(&record.key_id)
-            .map_err(store_failed)?
+        let materials = self.store.materials(&record.key_id).map_err(store_failed)?;
+        let done = materials
             .iter()
             .filter(|m| m.rotation == Some(StoredRotationType::OnDemand))
             .count();
@@ -123,15 +131,74 @@ impl Kms {
             return Err(KmsError::LimitExceeded(Limit::OnDemandRotations));
         }
         let key_id = record.key_id;
-        self.rotate(record, StoredRotationType::OnDemand, self.clock.now())?;
+        if record.origin == Origin::External {
+            self.rotate_to_imported(record, &materials)?;
+        } else {
+            self.rotate(record, StoredRotationType::OnDemand, self.clock.now())?;
+        }
         Ok(key_id)
     }
 
-    /// ListKeyRotations: completed rotations, oldest first.
+    /// Makes the imported material pending rotation current.
+    fn rotate_to_imported(
+        &self,
+        mut record: KeyRecord,
+        materials: &[MaterialInfo],
+    ) -> Result<(), KmsError> {
+        let Some(pending) = materials
+            .iter()
+            .find(|m| m.version > record.current_material_version)
+        else {
+            return Err(KmsError::Import(ImportProblem::NothingPendingRotation {
+                arn: record.scope.key_arn(&record.key_id),
+            }));
+        };
+        let sealed = self
+            .store
+            .key_material(&record.key_id, pending.version)
+            .map_err(store_failed)?
+            .ok_or_else(|| KmsError::internal_text("pending key material missing from store"))?;
+        let now = self.clock.now();
+        let mut rotated = pending.clone();
+        rotated.rotation = Some(StoredRotationType::OnDemand);
+        rotated.created_at = now;
+        record.current_material_version = pending.version;
+        let updated: Vec<MaterialInfo> = materials
+            .iter()
+            .map(|m| {
+                if m.version == pending.version {
+                    rotated.clone()
+                } else {
+                    m.clone()
+                }
+            })
+            .collect();
+        super::imported::summarize(&mut record, &updated);
+        let result = self
+            .store
+            .put_material(
+                &record,
+                &MaterialRecord {
+                    version: rotated.version,
+                    sealed,
+                    created_at: now,
+                    rotation: rotated.rotation,
+                    import: rotated.import,
+                },
+                None,
+            )
+            .map_err(store_failed);
+        self.cache.invalidate_key(&record.key_id);
+        result
+    }
+
+    /// ListKeyRotations: completed rotations, oldest first; with
+    /// `ALL_KEY_MATERIAL`, every key material (the first and a pending one too).
     pub fn list_key_rotations(
         &self,
         caller: &Caller,
         key: &KeyReference,
+        include: IncludeKeyMaterial,
         marker: Option<&str>,
         limit: u32,
     ) -> Result<Listing<Rotation>, KmsError> {
@@ -145,20 +212,40 @@ impl Kms {
         if record.spec == KeySpec::SymmetricDefault {
             check_rotatable(&record)?;
         }
+        let symmetric = record.spec == KeySpec::SymmetricDefault;
         let rotations: Vec<Rotation> = self
             .store
             .materials(&record.key_id)
             .map_err(store_failed)?
             .into_iter()
-            .filter_map(|m| {
-                m.rotation.map(|rotation_type| Rotation {
-                    key_id: record.key_id,
-                    rotation_date: m.created_at,
-                    rotation_type: match rotation_type {
-                        StoredRotationType::Automatic => RotationType::Automatic,
-                        StoredRotationType::OnDemand => RotationType::OnDemand,
-                    },
-                })
+            .filter(|m| include == IncludeKeyMaterial::AllKeyMaterial || m.rotation.is_some())
+            .map(|m| Rotation {
+                key_id: record.key_id,
+                rotation_date: m.rotation.map(|_| m.created_at),
+                rotation_type: m.rotation.map(|rotation_type| match rotation_type {
+                    StoredRotationType::Automatic => RotationType::Automatic,
+                    StoredRotationType::OnDemand => RotationType::OnDemand,
+                }),
+                key_material_id: symmetric.then(|| match &m.import {
+                    Some(import) => import.material_id.clone(),
+                    None => generated_material_id(record.key_id.as_bytes(), m.version),
+                }),
+                material_state: symmetric.then(|| {
+                    match m.version.cmp(&record.current_material_version) {
+                        std::cmp::Ordering::Less => KeyMaterialState::NonCurrent,
+                        std::cmp::Ordering::Equal => KeyMaterialState::Current,
+                        std::cmp::Ordering::Greater => KeyMaterialState::PendingRotation,
+                    }
+                }),
+                import: m
+                    .import
+                    .filter(|_| symmetric)
+                    .map(|import| ImportedMaterialView {
+                        state: import.state,
+                        expiration_model: import.expiration_model,
+                        valid_to: import.valid_to,
+                        description: import.description,
+                    }),
             })
             .collect();
         super::page(rotations, marker, limit)
@@ -193,6 +280,7 @@ impl Kms {
                     sealed,
                     created_at: at,
                     rotation: Some(rotation),
+                    import: None,
                 },
             )
             .map_err(store_failed);

@@ -4,18 +4,21 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use trent_core::clock::Timestamp;
 use trent_core::id::{AccountId, KeyId, Region, Scope};
+use trent_core::import::{ExpirationModel, ImportState};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::sealed::SealedKeyMaterial;
 
 use super::page::paginate;
 use super::{changed_one, corrupt, unavailable};
-use crate::record::{KeyRecord, MaterialInfo, MaterialRecord, Page, RotationType};
+use crate::record::{
+    ImportedMaterial, ImportedSummary, KeyRecord, MaterialInfo, MaterialRecord, Page, RotationType,
+};
 use crate::StoreResult;
 
 pub(super) fn insert_key(
     connection: &mut Connection,
     key: &KeyRecord,
-    material: &MaterialRecord,
+    material: Option<&MaterialRecord>,
     tags: &[Tag],
 ) -> StoreResult<()> {
     let tx = connection.transaction().map_err(unavailable)?;
@@ -37,7 +40,7 @@ pub(super) fn insert_keys(
 ) -> StoreResult<()> {
     let tx = connection.transaction().map_err(unavailable)?;
     for (key, material) in keys {
-        insert_key_rows(&tx, key, material)?;
+        insert_key_rows(&tx, key, Some(material))?;
     }
     tx.commit().map_err(unavailable)
 }
@@ -60,7 +63,8 @@ pub(super) fn update_key(connection: &Connection, key: &KeyRecord) -> StoreResul
             "UPDATE keys SET description = ?2, key_state = ?3, deletion_date = ?4,
                 pending_window_days = ?5, policy = ?6, rotation_enabled = ?7,
                 rotation_period_days = ?8, current_material_version = ?9,
-                next_rotation_at = ?10
+                next_rotation_at = ?10, expiration_model = ?11, valid_to = ?12,
+                current_key_material_id = ?13
              WHERE key_id = ?1",
             params![
                 key.key_id.to_string(),
@@ -73,10 +77,76 @@ pub(super) fn update_key(connection: &Connection, key: &KeyRecord) -> StoreResul
                 key.rotation_period_days,
                 key.current_material_version,
                 key.next_rotation_at.map(Timestamp::as_millis),
+                key.imported.expiration_model.map(ExpirationModel::as_str),
+                key.imported.valid_to.map(Timestamp::as_millis),
+                key.imported.current_material_id,
             ],
         )
         .map_err(unavailable)?;
     changed_one(rows)
+}
+
+pub(super) fn put_material(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    material: &MaterialRecord,
+    token: Option<(&str, Timestamp)>,
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    if let Some((token_id, expires_at)) = token {
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO import_tokens (token_id, expires_at) VALUES (?1, ?2)",
+                params![token_id, expires_at.as_millis()],
+            )
+            .map_err(unavailable)?;
+        if inserted == 0 {
+            return Err(crate::StoreError::new(crate::StoreErrorKind::Conflict));
+        }
+    }
+    let key_id = key.key_id.to_string();
+    tx.execute(
+        "DELETE FROM key_materials WHERE key_id = ?1 AND version = ?2",
+        params![key_id, material.version],
+    )
+    .map_err(unavailable)?;
+    insert_material_row(&tx, &key_id, material)?;
+    update_key(&tx, key)?;
+    tx.commit().map_err(unavailable)?;
+    if material.sealed.as_bytes().is_empty() {
+        // The material's pages must not stay readable in the write-ahead log.
+        let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+    Ok(())
+}
+
+pub(super) fn delete_material(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    version: u32,
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    let rows = tx
+        .execute(
+            "DELETE FROM key_materials WHERE key_id = ?1 AND version = ?2",
+            params![key.key_id.to_string(), version],
+        )
+        .map_err(unavailable)?;
+    changed_one(rows)?;
+    update_key(&tx, key)?;
+    tx.commit().map_err(unavailable)?;
+    let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    Ok(())
+}
+
+pub(super) fn forget_import_tokens(connection: &Connection, now: Timestamp) -> StoreResult<u64> {
+    connection
+        .execute(
+            "DELETE FROM import_tokens WHERE expires_at < ?1",
+            [now.as_millis()],
+        )
+        .map(|rows| rows as u64)
+        .map_err(unavailable)
 }
 
 pub(super) fn list_keys(
@@ -117,7 +187,8 @@ pub(super) fn key_material(
 ) -> StoreResult<Option<SealedKeyMaterial>> {
     connection
         .query_row(
-            "SELECT sealed FROM key_materials WHERE key_id = ?1 AND version = ?2",
+            "SELECT sealed FROM key_materials
+             WHERE key_id = ?1 AND version = ?2 AND length(sealed) > 0",
             params![key_id.to_string(), version],
             |row| row.get::<_, Vec<u8>>(0),
         )
@@ -152,8 +223,9 @@ pub(super) fn add_material(
 pub(super) fn materials(connection: &Connection, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>> {
     let mut statement = connection
         .prepare(
-            "SELECT version, created_at, rotation_type FROM key_materials
-             WHERE key_id = ?1 ORDER BY version",
+            "SELECT version, created_at, rotation_type, key_material_id, import_state,
+                expiration_model, valid_to, description
+             FROM key_materials WHERE key_id = ?1 ORDER BY version",
         )
         .map_err(unavailable)?;
     let rows = statement
@@ -162,11 +234,12 @@ pub(super) fn materials(connection: &Connection, key_id: &KeyId) -> StoreResult<
                 row.get::<_, u32>(0)?,
                 row.get::<_, i64>(1)?,
                 row.get::<_, Option<String>>(2)?,
+                imported_from_row(row, 3)?,
             ))
         })
         .map_err(unavailable)?;
     rows.map(|row| {
-        let (version, created_at, rotation) = row.map_err(unavailable)?;
+        let (version, created_at, rotation, import) = row.map_err(unavailable)?;
         let rotation = match rotation {
             None => None,
             Some(text) => Some(RotationType::parse(&text).ok_or_else(corrupt)?),
@@ -175,6 +248,7 @@ pub(super) fn materials(connection: &Connection, key_id: &KeyId) -> StoreResult<
             version,
             created_at: Timestamp::from_millis(created_at),
             rotation,
+            import: import?,
         })
     })
     .collect()
@@ -228,6 +302,8 @@ pub(super) fn keys_due(connection: &Connection, now: Timestamp) -> StoreResult<V
             "SELECT key_id FROM keys
              WHERE (key_state = 'PendingDeletion' AND deletion_date <= ?1)
                 OR (rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation_at <= ?1)
+                OR key_id IN (SELECT key_id FROM key_materials
+                              WHERE valid_to <= ?1 AND import_state = 'IMPORTED')
              ORDER BY seq",
         )
         .map_err(unavailable)?;
@@ -241,7 +317,8 @@ pub(super) fn keys_due(connection: &Connection, now: Timestamp) -> StoreResult<V
 const KEY_COLUMNS: &str =
     "key_id, account_id, region, created_at, description, key_state, key_spec, \
     key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
-    rotation_enabled, rotation_period_days, current_material_version, next_rotation_at";
+    rotation_enabled, rotation_period_days, current_material_version, next_rotation_at, \
+    expiration_model, valid_to, current_key_material_id";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
     let key_id: String = row.get(0)?;
@@ -252,6 +329,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
     let usage: String = row.get(7)?;
     let origin: String = row.get(8)?;
     let manager: String = row.get(9)?;
+    let expiration_model: Option<String> = row.get(18)?;
     let build = || -> Option<KeyRecord> {
         Some(KeyRecord {
             key_id: KeyId::parse(&key_id).ok()?,
@@ -280,6 +358,17 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
                 .get::<_, Option<i64>>(17)
                 .ok()?
                 .map(Timestamp::from_millis),
+            imported: ImportedSummary {
+                expiration_model: match &expiration_model {
+                    Some(text) => Some(ExpirationModel::parse(text)?),
+                    None => None,
+                },
+                valid_to: row
+                    .get::<_, Option<i64>>(19)
+                    .ok()?
+                    .map(Timestamp::from_millis),
+                current_material_id: row.get(20).ok()?,
+            },
         })
     };
     Ok(build().ok_or_else(corrupt))
@@ -288,11 +377,11 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
 fn insert_key_rows(
     tx: &rusqlite::Transaction<'_>,
     key: &KeyRecord,
-    material: &MaterialRecord,
+    material: Option<&MaterialRecord>,
 ) -> StoreResult<()> {
     let key_id = key.key_id.to_string();
     tx.execute(
-            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"),
             params![
                 key_id,
                 key.scope.account.as_str(),
@@ -312,10 +401,16 @@ fn insert_key_rows(
                 key.rotation_period_days,
                 key.current_material_version,
                 key.next_rotation_at.map(Timestamp::as_millis),
+                key.imported.expiration_model.map(ExpirationModel::as_str),
+                key.imported.valid_to.map(Timestamp::as_millis),
+                key.imported.current_material_id,
             ],
         )
         .map_err(unavailable)?;
-    insert_material_row(tx, &key_id, material)
+    match material {
+        Some(material) => insert_material_row(tx, &key_id, material),
+        None => Ok(()),
+    }
 }
 
 fn insert_material_row(
@@ -323,17 +418,50 @@ fn insert_material_row(
     key_id: &str,
     material: &MaterialRecord,
 ) -> StoreResult<()> {
+    let import = material.import.as_ref();
     tx.execute(
-        "INSERT INTO key_materials (key_id, version, sealed, created_at, rotation_type)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO key_materials (key_id, version, sealed, created_at, rotation_type,
+            key_material_id, import_state, expiration_model, valid_to, description)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             key_id,
             material.version,
             material.sealed.as_bytes(),
             material.created_at.as_millis(),
             material.rotation.map(RotationType::as_str),
+            import.map(|import| import.material_id.as_str()),
+            import.map(|import| import.state.as_str()),
+            import.map(|import| import.expiration_model.as_str()),
+            import.and_then(|import| import.valid_to.map(Timestamp::as_millis)),
+            import.map(|import| import.description.as_str()),
         ],
     )
     .map_err(unavailable)?;
     Ok(())
+}
+
+/// The import facts in columns `first..first + 5` (`key_material_id`,
+/// `import_state`, `expiration_model`, `valid_to`, `description`): `None`
+/// for generated material.
+fn imported_from_row(
+    row: &Row<'_>,
+    first: usize,
+) -> rusqlite::Result<StoreResult<Option<ImportedMaterial>>> {
+    let Some(material_id) = row.get::<_, Option<String>>(first)? else {
+        return Ok(Ok(None));
+    };
+    let state: Option<String> = row.get(first + 1)?;
+    let model: Option<String> = row.get(first + 2)?;
+    let valid_to: Option<i64> = row.get(first + 3)?;
+    let description: Option<String> = row.get(first + 4)?;
+    let build = || -> Option<ImportedMaterial> {
+        Some(ImportedMaterial {
+            material_id,
+            state: ImportState::parse(state.as_deref()?)?,
+            expiration_model: ExpirationModel::parse(model.as_deref()?)?,
+            valid_to: valid_to.map(Timestamp::from_millis),
+            description: description.unwrap_or_default(),
+        })
+    };
+    Ok(build().map(Some).ok_or_else(corrupt))
 }

@@ -123,6 +123,21 @@ CREATE TABLE key_last_usage (
     request_id TEXT NOT NULL
 ) STRICT;
 "#,
+    r#"
+ALTER TABLE keys ADD COLUMN expiration_model TEXT;
+ALTER TABLE keys ADD COLUMN valid_to INTEGER;
+ALTER TABLE keys ADD COLUMN current_key_material_id TEXT;
+ALTER TABLE key_materials ADD COLUMN key_material_id TEXT;
+ALTER TABLE key_materials ADD COLUMN import_state TEXT;
+ALTER TABLE key_materials ADD COLUMN expiration_model TEXT;
+ALTER TABLE key_materials ADD COLUMN valid_to INTEGER;
+ALTER TABLE key_materials ADD COLUMN description TEXT;
+CREATE INDEX key_materials_expiring ON key_materials (valid_to) WHERE valid_to IS NOT NULL;
+CREATE TABLE import_tokens (
+    token_id   TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// Brings the file at `connection` to the newest schema, one transaction per

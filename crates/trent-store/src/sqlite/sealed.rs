@@ -56,7 +56,8 @@ fn materials(
     let mut statement = connection
         .prepare_cached(
             "SELECT key_id, version, sealed FROM key_materials
-             WHERE (key_id, version) > (?1, ?2) ORDER BY key_id, version LIMIT ?3",
+             WHERE (key_id, version) > (?1, ?2) AND length(sealed) > 0
+             ORDER BY key_id, version LIMIT ?3",
         )
         .map_err(unavailable)?;
     let rows = statement
@@ -112,7 +113,8 @@ fn access_keys(
 pub(super) fn count_sealed_values(connection: &Connection) -> StoreResult<u64> {
     connection
         .query_row(
-            "SELECT (SELECT COUNT(*) FROM key_materials) + (SELECT COUNT(*) FROM access_keys)",
+            "SELECT (SELECT COUNT(*) FROM key_materials WHERE length(sealed) > 0)
+                  + (SELECT COUNT(*) FROM access_keys)",
             [],
             |row| row.get::<_, u64>(0),
         )

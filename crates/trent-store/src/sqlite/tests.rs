@@ -32,6 +32,7 @@ fn key(n: u8) -> KeyRecord {
         rotation_period_days: None,
         current_material_version: 1,
         next_rotation_at: None,
+        imported: Default::default(),
     }
 }
 
@@ -41,6 +42,7 @@ fn material() -> MaterialRecord {
         sealed: SealedKeyMaterial::from_bytes(vec![1, 2, 3]),
         created_at: Timestamp::from_millis(5),
         rotation: None,
+        import: None,
     }
 }
 
@@ -57,7 +59,7 @@ fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
         key: "Name".into(),
         value: "rds_kms".into(),
     }];
-    store.insert_key(&record, &material(), &tags).unwrap();
+    store.insert_key(&record, Some(&material()), &tags).unwrap();
     assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
     assert_eq!(store.tags(&record.key_id).unwrap(), tags);
     assert_eq!(
@@ -73,7 +75,9 @@ fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
     store.update_key(&record).unwrap();
     assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
 
-    let err = store.insert_key(&record, &material(), &[]).unwrap_err();
+    let err = store
+        .insert_key(&record, Some(&material()), &[])
+        .unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Conflict);
     let err = store.update_key(&key(9)).unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::NotFound);
@@ -82,7 +86,7 @@ fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
 fn listing_pages_in_creation_order(store: &dyn KeyStore) {
     seeded(store);
     for n in 1..=5 {
-        store.insert_key(&key(n), &material(), &[]).unwrap();
+        store.insert_key(&key(n), Some(&material()), &[]).unwrap();
     }
     let first = store.list_keys(&scope(), None, 2).unwrap();
     assert_eq!(first.items, vec![key(1).key_id, key(2).key_id]);
@@ -100,8 +104,8 @@ fn listing_pages_in_creation_order(store: &dyn KeyStore) {
 
 fn aliases_are_unique_per_scope(store: &dyn KeyStore) {
     seeded(store);
-    store.insert_key(&key(1), &material(), &[]).unwrap();
-    store.insert_key(&key(2), &material(), &[]).unwrap();
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
+    store.insert_key(&key(2), Some(&material()), &[]).unwrap();
     let mut alias = AliasRecord {
         scope: scope(),
         name: AliasName::parse("alias/demo").unwrap(),
@@ -137,7 +141,7 @@ fn aliases_are_unique_per_scope(store: &dyn KeyStore) {
 fn tags_upsert_and_remove(store: &dyn KeyStore) {
     seeded(store);
     let id = key(1).key_id;
-    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
     let tag = |k: &str, v: &str| Tag {
         key: k.into(),
         value: v.into(),
@@ -178,7 +182,7 @@ fn sealed_values_are_walked_in_order_and_replaced_only_if_unchanged(store: &dyn 
     use crate::record::SealedPlace;
     seeded(store);
     for n in [2, 1] {
-        store.insert_key(&key(n), &material(), &[]).unwrap();
+        store.insert_key(&key(n), Some(&material()), &[]).unwrap();
     }
     let mut rotated = key(1);
     rotated.current_material_version = 2;
@@ -469,14 +473,14 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
     store
         .insert_key(
             &record,
-            &material(),
+            Some(&material()),
             &[Tag {
                 key: "a".into(),
                 value: "b".into(),
             }],
         )
         .unwrap();
-    store.insert_key(&key(2), &material(), &[]).unwrap();
+    store.insert_key(&key(2), Some(&material()), &[]).unwrap();
     let alias = AliasRecord {
         scope: scope(),
         name: AliasName::parse("alias/one").unwrap(),
@@ -499,6 +503,7 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
                 sealed: SealedKeyMaterial::from_bytes(vec![9]),
                 created_at: Timestamp::from_millis(50),
                 rotation: Some(RotationType::OnDemand),
+                import: None,
             },
         )
         .unwrap();
@@ -543,9 +548,124 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
     assert!(store.key(&pending.key_id).unwrap().is_some());
 }
 
+fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) {
+    use crate::record::{ImportedMaterial, ImportedSummary};
+    use trent_core::import::{ExpirationModel, ImportState};
+    seeded(store);
+    let mut record = key(1);
+    record.origin = Origin::External;
+    record.state = KeyState::PendingImport;
+    record.current_material_version = 0;
+    // A key waiting for material has no material row.
+    store.insert_key(&record, None, &[]).unwrap();
+    assert!(store.materials(&record.key_id).unwrap().is_empty());
+    let imported = |state, sealed: Vec<u8>| MaterialRecord {
+        version: 1,
+        sealed: SealedKeyMaterial::from_bytes(sealed),
+        created_at: Timestamp::from_millis(10),
+        rotation: None,
+        import: Some(ImportedMaterial {
+            material_id: "ab".repeat(32),
+            state,
+            expiration_model: ExpirationModel::KeyMaterialExpires,
+            valid_to: Some(Timestamp::from_millis(5_000)),
+            description: "first".into(),
+        }),
+    };
+    record.state = KeyState::Enabled;
+    record.current_material_version = 1;
+    record.imported = ImportedSummary {
+        expiration_model: Some(ExpirationModel::KeyMaterialExpires),
+        valid_to: Some(Timestamp::from_millis(5_000)),
+        current_material_id: Some("ab".repeat(32)),
+    };
+    let token = Some(("token-1", Timestamp::from_millis(9_000)));
+    store
+        .put_material(&record, &imported(ImportState::Imported, vec![7, 7]), token)
+        .unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(
+        store.key_material(&record.key_id, 1).unwrap(),
+        Some(SealedKeyMaterial::from_bytes(vec![7, 7]))
+    );
+    let listed = store.materials(&record.key_id).unwrap();
+    assert_eq!(
+        listed[0].import,
+        imported(ImportState::Imported, vec![]).import
+    );
+    // The same token again: refused, and nothing written.
+    let mut other = record.clone();
+    other.description = "changed".into();
+    assert_eq!(
+        store
+            .put_material(&other, &imported(ImportState::Imported, vec![8]), token)
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::Conflict
+    );
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    // Expiry is due work.
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(4_999)).unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(5_000)).unwrap(),
+        vec![record.key_id]
+    );
+    // Deleted material: the row stays (its id, for a re-import), its bytes
+    // go, and neither reads nor the root-key walk see them.
+    let walked_before = store.count_sealed_values().unwrap();
+    record.state = KeyState::PendingImport;
+    store
+        .put_material(&record, &imported(ImportState::PendingImport, vec![]), None)
+        .unwrap();
+    assert_eq!(store.key_material(&record.key_id, 1).unwrap(), None);
+    assert_eq!(store.count_sealed_values().unwrap(), walked_before - 1);
+    assert!(store
+        .sealed_values(None, 100)
+        .unwrap()
+        .iter()
+        .all(|value| !value.sealed.is_empty()));
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(6_000)).unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.materials(&record.key_id).unwrap()[0]
+            .import
+            .as_ref()
+            .map(|import| import.state),
+        Some(ImportState::PendingImport)
+    );
+    // A pending version can be removed outright.
+    let mut pending = imported(ImportState::Imported, vec![5]);
+    pending.version = 2;
+    store.put_material(&record, &pending, None).unwrap();
+    store.delete_material(&record, 2).unwrap();
+    assert_eq!(store.materials(&record.key_id).unwrap().len(), 1);
+    assert_eq!(
+        store.delete_material(&record, 2).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    // Used tokens are forgotten once they have expired.
+    assert_eq!(
+        store
+            .forget_import_tokens(Timestamp::from_millis(9_000))
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .forget_import_tokens(Timestamp::from_millis(9_001))
+            .unwrap(),
+        1
+    );
+}
+
 fn grants_round_trip(store: &dyn KeyStore) {
     seeded(store);
-    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
     let grant = |id: &str, at: i64, constraint| GrantRecord {
         grant_id: id.into(),
         key_id: key(1).key_id,
@@ -592,7 +712,7 @@ fn grants_round_trip(store: &dyn KeyStore) {
 
 fn key_usage_keeps_the_newest_and_goes_with_its_key(store: &dyn KeyStore) {
     seeded(store);
-    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
     let id = key(1).key_id;
     let usage = |at: i64, operation: &str| KeyUsageRecord {
         key_id: id,
@@ -637,6 +757,7 @@ const SUITE: &[Check] = &[
     users_roles_and_their_policies,
     access_keys_of_users,
     rotations_and_deletion,
+    imported_material_round_trips_and_tokens_are_used_once,
     grants_round_trip,
     key_usage_keeps_the_newest_and_goes_with_its_key,
     sealed_values_are_walked_in_order_and_replaced_only_if_unchanged,
@@ -658,7 +779,7 @@ fn data_survives_reopening_and_schema_is_versioned() {
     {
         let store = SqliteStore::open(&path).unwrap();
         seeded(&store);
-        store.insert_key(&key(1), &material(), &[]).unwrap();
+        store.insert_key(&key(1), Some(&material()), &[]).unwrap();
         store.close().unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
@@ -735,7 +856,7 @@ fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
     assert!(recorder.0.lock().unwrap().is_empty());
 
     seeded(&store);
-    store.insert_key(&key(1), &material(), &[]).unwrap();
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
     store.update_key(&key(1)).unwrap();
     assert_eq!(
         store.update_key(&key(2)).unwrap_err().kind,

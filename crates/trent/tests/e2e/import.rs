@@ -772,19 +772,34 @@ async fn get_parameters_for_import_refuses_what_cannot_be_imported() {
     ] {
         parameters(&client, &external, algorithm, spec).await;
     }
+}
 
-    let doomed = create_external_symmetric(&client).await;
-    client
+/// AWS's key-state table: a key waiting for its material can still be
+/// scheduled for deletion (a key created with Origin=EXTERNAL by mistake
+/// must not be undeletable); then GetParametersForImport is refused as for
+/// any key pending deletion.
+#[tokio::test]
+async fn a_key_pending_import_can_be_scheduled_for_deletion() {
+    let server = server();
+    let client = server.client();
+    let key_id = create_external_symmetric(&client).await;
+    let scheduled = client
         .schedule_key_deletion()
-        .key_id(&doomed)
+        .key_id(&key_id)
         .pending_window_in_days(7)
         .send()
-        .await
-        .unwrap();
+        .await;
+    let scheduled =
+        scheduled.unwrap_or_else(|e| panic!("ScheduleKeyDeletion of a PendingImport key: {e:?}"));
+    assert_eq!(scheduled.key_state(), Some(&KeyState::PendingDeletion));
+    assert_eq!(
+        describe(&client, &key_id).await.key_state(),
+        Some(&KeyState::PendingDeletion)
+    );
     let message = expect_error(
         client
             .get_parameters_for_import()
-            .key_id(&doomed)
+            .key_id(&key_id)
             .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
             .wrapping_key_spec(WrappingKeySpec::Rsa2048)
             .send()
@@ -793,7 +808,7 @@ async fn get_parameters_for_import_refuses_what_cannot_be_imported() {
     );
     assert_eq!(
         message,
-        format!("{} is pending deletion.", arn(&server, &doomed))
+        format!("{} is pending deletion.", arn(&server, &key_id))
     );
 }
 
@@ -1178,7 +1193,9 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
     let client = server.client();
     let openssl = Openssl::new();
     let key_id = create_external_symmetric(&client).await;
-    let key_arn = arn(&server, &key_id);
+    // A --dev server's keys are in the account its access key names (not the
+    // one it printed), so the ARN comes from the key itself.
+    let key_arn = describe(&client, &key_id).await.arn().unwrap().to_owned();
     let material = random_bytes(32);
     let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
     let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);

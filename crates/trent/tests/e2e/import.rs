@@ -127,6 +127,13 @@ async fn parameters(
 /// RSAES-OAEP with SHA-256 (MGF1 SHA-256) of `material` to the DER public key,
 /// by `openssl pkeyutl` as the Developer Guide does it.
 fn wrap_oaep_sha256(openssl: &Openssl, public_key: &[u8], material: &[u8]) -> Vec<u8> {
+    wrap_oaep(openssl, "sha256", public_key, material)
+}
+
+/// RSAES-OAEP with `hash` (`sha1`, `sha256`; MGF1 the same hash).
+fn wrap_oaep(openssl: &Openssl, hash: &str, public_key: &[u8], material: &[u8]) -> Vec<u8> {
+    let oaep_md = format!("rsa_oaep_md:{hash}");
+    let mgf1_md = format!("rsa_mgf1_md:{hash}");
     let public = unique("WrappingPublicKey");
     let plain = unique("PlaintextKeyMaterial");
     let wrapped = unique("EncryptedKeyMaterial");
@@ -147,9 +154,9 @@ fn wrap_oaep_sha256(openssl: &Openssl, public_key: &[u8], material: &[u8]) -> Ve
         "-pkeyopt",
         "rsa_padding_mode:oaep",
         "-pkeyopt",
-        "rsa_oaep_md:sha256",
+        &oaep_md,
         "-pkeyopt",
-        "rsa_mgf1_md:sha256",
+        &mgf1_md,
     ]);
     openssl.read(&wrapped)
 }
@@ -158,6 +165,11 @@ fn wrap_oaep_sha256(openssl: &Openssl, public_key: &[u8], material: &[u8]) -> Ve
 /// key (`openssl rand`) wrapped with RSA-OAEP-SHA-256, followed by the
 /// material wrapped with AES-KWP (`openssl enc -id-aes256-wrap-pad`).
 fn wrap_rsa_aes_sha256(openssl: &Openssl, public_key: &[u8], material: &[u8]) -> Vec<u8> {
+    wrap_rsa_aes(openssl, "sha256", public_key, material)
+}
+
+/// RSA_AES_KEY_WRAP_SHA_x: the AES key wrapped with RSA-OAEP-`hash`.
+fn wrap_rsa_aes(openssl: &Openssl, hash: &str, public_key: &[u8], material: &[u8]) -> Vec<u8> {
     let aes_key = unique("aes-key");
     let plain = unique("PrivateKey");
     let kwp = unique("key-material-wrapped");
@@ -177,7 +189,7 @@ fn wrap_rsa_aes_sha256(openssl: &Openssl, public_key: &[u8], material: &[u8]) ->
         "-out",
         &kwp,
     ]);
-    let mut wrapped = wrap_oaep_sha256(openssl, public_key, &aes);
+    let mut wrapped = wrap_oaep(openssl, hash, public_key, &aes);
     wrapped.extend(openssl.read(&kwp));
     wrapped
 }
@@ -421,7 +433,7 @@ async fn symmetric_material_wrapped_by_openssl_imports_and_encrypts() {
     if !have_openssl("symmetric_material_wrapped_by_openssl_imports_and_encrypts") {
         return;
     }
-    let server = server();
+    let mut server = server();
     let client = server.client();
     let openssl = Openssl::new();
     let created = client
@@ -512,6 +524,23 @@ async fn symmetric_material_wrapped_by_openssl_imports_and_encrypts() {
         decrypt(&client, data_key.ciphertext_blob().unwrap().as_ref()).await,
         data_key.plaintext().unwrap().as_ref()
     );
+
+    // The imported material and its metadata survive a restart.
+    server.restart();
+    let client = server.client();
+    let metadata = describe(&client, &key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(
+        metadata.expiration_model(),
+        Some(&ExpirationModelType::KeyMaterialDoesNotExpire)
+    );
+    assert_eq!(
+        metadata.current_key_material_id(),
+        Some(material_id.as_str())
+    );
+    assert_eq!(decrypt(&client, &ciphertext).await, b"bring your own key");
+    let after = encrypt(&client, &key_id, b"after the restart").await;
+    assert_eq!(decrypt(&client, &after).await, b"after the restart");
 }
 
 /// Trent's ciphertexts are AES-256-GCM under the key's material
@@ -892,7 +921,15 @@ async fn an_import_token_expires_after_24_hours() {
     let material = random_bytes(32);
     let stale = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
     let stale_wrapped = wrap_oaep_sha256(&openssl, &stale.public_key, &material);
-    server.advance_clock(86_401).await;
+    // Another key's token, used just before its 24 hours end, still works.
+    let other_key = create_external_symmetric(&client).await;
+    let fresh = parameters(&client, &other_key, "RSAES_OAEP_SHA_256", "RSA_2048").await;
+    let fresh_wrapped = wrap_oaep_sha256(&openssl, &fresh.public_key, &material);
+    server.advance_clock(86_340).await;
+    import_forever(&client, &other_key, &fresh.token, &fresh_wrapped)
+        .await
+        .unwrap_or_else(|e| panic!("a 23 h 59 min old token: {e:?}"));
+    server.advance_clock(61).await;
     expect_error(
         import_forever(&client, &key_id, &stale.token, &stale_wrapped).await,
         "ExpiredImportTokenException",
@@ -907,7 +944,7 @@ async fn an_import_token_expires_after_24_hours() {
         .await
         .unwrap();
     let valid_to = answer.parameters_valid_to().unwrap().secs();
-    let expected = now() + 86_401 + DAY;
+    let expected = now() + 86_340 + 61 + DAY;
     assert!(
         (expected - 10..=expected + 10).contains(&valid_to),
         "ParametersValidTo {valid_to}, expected about {expected}"
@@ -1284,6 +1321,92 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
     // Material that does not expire stays.
     server.advance_clock(400 * DAY as u64).await;
     assert_eq!(decrypt(&client, &ciphertext).await, b"before expiry");
+}
+
+/// The SHA-1 variants of both wrapping algorithms, and wrapping keys of
+/// every size.
+#[tokio::test]
+async fn sha1_wrappings_and_every_wrapping_key_size_import() {
+    if !have_openssl("sha1_wrappings_and_every_wrapping_key_size_import") {
+        return;
+    }
+    let server = server();
+    let client = server.client();
+    let openssl = Openssl::new();
+    for (algorithm, hash, spec) in [
+        ("RSAES_OAEP_SHA_1", "sha1", "RSA_2048"),
+        ("RSAES_OAEP_SHA_1", "sha1", "RSA_3072"),
+        ("RSAES_OAEP_SHA_256", "sha256", "RSA_4096"),
+    ] {
+        let key_id = create_external_symmetric(&client).await;
+        let material = random_bytes(32);
+        let params = parameters(&client, &key_id, algorithm, spec).await;
+        let wrapped = wrap_oaep(&openssl, hash, &params.public_key, &material);
+        import_forever(&client, &key_id, &params.token, &wrapped)
+            .await
+            .unwrap_or_else(|e| panic!("{algorithm} {spec}: {e:?}"));
+        let ciphertext = encrypt(&client, &key_id, b"wrapped").await;
+        assert_eq!(
+            gcm_open(&openssl, &material, &ciphertext).as_deref(),
+            Some(&b"wrapped"[..]),
+            "{algorithm} {spec}"
+        );
+    }
+    let (pem, der) = private_key(
+        &openssl,
+        "p256",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    );
+    let key_id = create_external(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
+    let params = parameters(&client, &key_id, "RSA_AES_KEY_WRAP_SHA_1", "RSA_2048").await;
+    let wrapped = wrap_rsa_aes(&openssl, "sha1", &params.public_key, &der);
+    import_forever(&client, &key_id, &params.token, &wrapped)
+        .await
+        .unwrap_or_else(|e| panic!("RSA_AES_KEY_WRAP_SHA_1: {e:?}"));
+    assert_eq!(
+        public_key(&client, &key_id).await,
+        openssl_public_der(&openssl, &pem)
+    );
+}
+
+/// Material whose ValidTo passed while the server was down is gone when it
+/// starts (maintenance runs at start).
+#[tokio::test]
+async fn material_that_expired_while_the_server_was_down_is_gone_at_start() {
+    if !have_openssl("material_that_expired_while_the_server_was_down_is_gone_at_start") {
+        return;
+    }
+    let mut server = clocked();
+    let client = server.client();
+    let openssl = Openssl::new();
+    let key_id = create_external_symmetric(&client).await;
+    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
+    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
+    client
+        .import_key_material()
+        .key_id(&key_id)
+        .import_token(blob(&params.token))
+        .encrypted_key_material(blob(&wrapped))
+        .valid_to(DateTime::from_secs(now() + HOUR))
+        .send()
+        .await
+        .unwrap();
+    let ciphertext = encrypt(&client, &key_id, b"x").await;
+    server.terminate();
+    server.advance_clock_offline(2 * HOUR as u64);
+    server.restart();
+    let client = server.client();
+    let metadata = describe(&client, &key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
+    assert_eq!(metadata.expiration_model(), None);
+    expect_error(
+        client
+            .decrypt()
+            .ciphertext_blob(blob(&ciphertext))
+            .send()
+            .await,
+        "KMSInvalidStateException",
+    );
 }
 
 // --- 4. HMAC ---

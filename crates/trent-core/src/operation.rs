@@ -258,7 +258,7 @@ mod tests {
             assert_eq!(Operation::from_name(operation.name()), Some(*operation));
         }
         assert_eq!(Operation::from_name("encrypt"), None);
-        assert_eq!(Operation::from_name("ImportKeyMaterial"), None);
+        assert_eq!(Operation::from_name("ReplicateKey"), None);
     }
 
     #[test]

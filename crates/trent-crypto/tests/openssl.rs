@@ -471,3 +471,96 @@ fn openssl_checks_post_quantum_keys_when_it_can() {
         eprintln!("note: ML-KEM OpenSSL check skipped: this OpenSSL has no ML-KEM (needs 3.5+)");
     }
 }
+
+/// Material wrapped by OpenSSL the way AWS's import recipe wraps it
+/// (`pkeyutl` RSA-OAEP, and `enc -id-aes256-wrap-pad` under an ephemeral
+/// AES key for `RSA_AES_KEY_WRAP_*`) unwraps with Trent's wrapping key, and
+/// a byte changed anywhere is refused.
+#[test]
+fn trent_unwraps_what_openssl_wrapped_for_import() {
+    use trent_core::import::{WrappingAlgorithm, WrappingKeySpec};
+    use trent_crypto::import::WrappingKey;
+    if !openssl_present("trent_unwraps_what_openssl_wrapped_for_import") {
+        return;
+    }
+    let scratch = Scratch::new();
+    let key = WrappingKey::generate(WrappingKeySpec::Rsa2048).unwrap();
+    let public = scratch.write("wrapping.der", key.public_key().unwrap().der());
+    let material: Vec<u8> = (0u8..32).collect();
+    let long_material: Vec<u8> = (0..1219u32).map(|i| (i * 7) as u8).collect();
+    let oaep = |md: &str, input: &str, output: &str| {
+        assert!(succeeds(&[
+            "pkeyutl",
+            "-encrypt",
+            "-in",
+            input,
+            "-out",
+            output,
+            "-inkey",
+            &public,
+            "-keyform",
+            "DER",
+            "-pubin",
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            &format!("rsa_oaep_md:{md}"),
+            "-pkeyopt",
+            &format!("rsa_mgf1_md:{md}"),
+        ]));
+    };
+    for (algorithm, md) in [
+        (WrappingAlgorithm::RsaesOaepSha1, "sha1"),
+        (WrappingAlgorithm::RsaesOaepSha256, "sha256"),
+    ] {
+        let input = scratch.write("material.bin", &material);
+        let output = scratch.path("wrapped.bin");
+        oaep(md, &input, &output);
+        let wrapped = scratch.read("wrapped.bin");
+        assert_eq!(
+            key.unwrap(algorithm, &wrapped).unwrap().as_slice(),
+            material,
+            "{algorithm}"
+        );
+        let mut changed = wrapped.clone();
+        changed[10] ^= 0x40;
+        assert!(key.unwrap(algorithm, &changed).is_err());
+    }
+    for (algorithm, md) in [
+        (WrappingAlgorithm::RsaAesKeyWrapSha1, "sha1"),
+        (WrappingAlgorithm::RsaAesKeyWrapSha256, "sha256"),
+    ] {
+        let aes_key = [0x5au8; 32];
+        let aes = scratch.write("aes.bin", &aes_key);
+        let input = scratch.write("material.bin", &long_material);
+        let wrapped_material = scratch.path("material-wrapped.bin");
+        let output = run(&[
+            "enc",
+            "-id-aes256-wrap-pad",
+            "-K",
+            &hex::encode(aes_key),
+            "-iv",
+            "A65959A6",
+            "-in",
+            &input,
+            "-out",
+            &wrapped_material,
+        ]);
+        if !output.status.success() {
+            eprintln!("note: this openssl has no id-aes256-wrap-pad; RSA_AES_KEY_WRAP skipped");
+            return;
+        }
+        let wrapped_key = scratch.path("aes-wrapped.bin");
+        oaep(md, &aes, &wrapped_key);
+        let mut wrapped = scratch.read("aes-wrapped.bin");
+        wrapped.extend_from_slice(&scratch.read("material-wrapped.bin"));
+        assert_eq!(
+            key.unwrap(algorithm, &wrapped).unwrap().as_slice(),
+            long_material,
+            "{algorithm}"
+        );
+        let last = wrapped.len() - 1;
+        wrapped[last] ^= 1;
+        assert!(key.unwrap(algorithm, &wrapped).is_err());
+    }
+}

@@ -841,6 +841,136 @@ async fn a_key_pending_import_can_be_scheduled_for_deletion() {
     );
 }
 
+/// An SDK outcome as `Ok`, or the error's code and message.
+fn outcome<T, E: aws_sdk_kms::error::ProvideErrorMetadata>(
+    result: Result<T, E>,
+) -> Result<(), String> {
+    result
+        .map(|_| ())
+        .map_err(|e| format!("{} {}", e.code().unwrap_or("?"), e.message().unwrap_or("")))
+}
+
+/// AWS's key-state table (Pending Import column): a key waiting for its
+/// material can be tagged, described, aliased.
+#[tokio::test]
+async fn a_key_pending_import_can_be_tagged_described_and_aliased() {
+    let server = server();
+    let client = server.client();
+    let key_id = create_external_symmetric(&client).await;
+    let other = create_key(&client).await;
+    client
+        .create_alias()
+        .alias_name("alias/moved")
+        .target_key_id(&other)
+        .send()
+        .await
+        .unwrap();
+    let tag = aws_sdk_kms::types::Tag::builder()
+        .tag_key("team")
+        .tag_value("byok")
+        .build()
+        .unwrap();
+    let outcomes = [
+        (
+            "TagResource",
+            outcome(client.tag_resource().key_id(&key_id).tags(tag).send().await),
+        ),
+        (
+            "UntagResource",
+            outcome(
+                client
+                    .untag_resource()
+                    .key_id(&key_id)
+                    .tag_keys("team")
+                    .send()
+                    .await,
+            ),
+        ),
+        (
+            "UpdateKeyDescription",
+            outcome(
+                client
+                    .update_key_description()
+                    .key_id(&key_id)
+                    .description("waiting for its material")
+                    .send()
+                    .await,
+            ),
+        ),
+        (
+            "CreateAlias",
+            outcome(
+                client
+                    .create_alias()
+                    .alias_name("alias/pending")
+                    .target_key_id(&key_id)
+                    .send()
+                    .await,
+            ),
+        ),
+        (
+            "UpdateAlias",
+            outcome(
+                client
+                    .update_alias()
+                    .alias_name("alias/moved")
+                    .target_key_id(&key_id)
+                    .send()
+                    .await,
+            ),
+        ),
+    ];
+    let refused: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(operation, outcome)| {
+            outcome
+                .as_ref()
+                .err()
+                .map(|error| format!("{operation}: {error}"))
+        })
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "refused on a PendingImport key:\n{}",
+        refused.join("\n")
+    );
+}
+
+/// AWS's key-state table: EnableKey, DisableKey and CreateGrant refuse a key
+/// pending import with `<ARN> is pending import.`
+#[tokio::test]
+async fn a_key_pending_import_cannot_be_enabled_disabled_or_granted() {
+    let server = server();
+    let client = server.client();
+    let key_id = create_external_symmetric(&client).await;
+    let pending = format!("{} is pending import.", arn(&server, &key_id));
+    let message = expect_error(
+        client.enable_key().key_id(&key_id).send().await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, pending);
+    let message = expect_error(
+        client.disable_key().key_id(&key_id).send().await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, pending);
+    let message = expect_error(
+        client
+            .create_grant()
+            .key_id(&key_id)
+            .grantee_principal(format!("arn:aws:iam::{}:root", server.account()))
+            .operations(aws_sdk_kms::types::GrantOperation::Encrypt)
+            .send()
+            .await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, pending);
+    assert_eq!(
+        describe(&client, &key_id).await.key_state(),
+        Some(&KeyState::PendingImport)
+    );
+}
+
 #[tokio::test]
 async fn an_import_token_belongs_to_one_key_and_one_import() {
     if !have_openssl("an_import_token_belongs_to_one_key_and_one_import") {

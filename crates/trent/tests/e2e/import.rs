@@ -1598,6 +1598,34 @@ async fn imported_hmac_keys_mac_as_openssl_does() {
             .await
             .unwrap();
         assert!(verified.mac_valid(), "{spec}");
+
+        // Only symmetric encryption keys take new material.
+        let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
+        let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(size));
+        let refused = client
+            .import_key_material()
+            .key_id(&key_id)
+            .import_token(blob(&params.token))
+            .encrypted_key_material(blob(&wrapped))
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+            .import_type(ImportType::NewKeyMaterial)
+            .send()
+            .await;
+        assert!(
+            refused.is_err(),
+            "{spec}: NEW_KEY_MATERIAL accepted: {refused:?}"
+        );
+        let again = client
+            .generate_mac()
+            .key_id(&key_id)
+            .message(blob(message))
+            .mac_algorithm(MacAlgorithmSpec::from(
+                format!("HMAC_SHA_{}", &spec[5..]).as_str(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.mac().unwrap().as_ref(), expected.as_slice(), "{spec}");
     }
 }
 
@@ -2118,6 +2146,87 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
         client.enable_key_rotation().key_id(&key_id).send().await,
         "UnsupportedOperationException",
     );
+}
+
+/// DeleteImportedKeyMaterial with a KeyMaterialId deletes that material (here
+/// the non-current one): the key waits for it (PendingImport) and
+/// re-importing the same bytes brings every ciphertext back.
+#[tokio::test]
+async fn a_named_non_current_material_is_deleted_and_comes_back() {
+    if !have_openssl("a_named_non_current_material_is_deleted_and_comes_back") {
+        return;
+    }
+    let server = server();
+    let client = server.client();
+    let openssl = Openssl::new();
+    let key_id = create_external_symmetric(&client).await;
+    let key_arn = arn(&server, &key_id);
+    let material_a = random_bytes(32);
+    let id_a = import_symmetric(&client, &openssl, &key_id, &material_a).await;
+    let under_a = encrypt(&client, &key_id, b"under A").await;
+    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
+    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
+    let id_b = client
+        .import_key_material()
+        .key_id(&key_id)
+        .import_token(blob(&params.token))
+        .encrypted_key_material(blob(&wrapped))
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .import_type(ImportType::NewKeyMaterial)
+        .send()
+        .await
+        .unwrap()
+        .key_material_id()
+        .unwrap()
+        .to_owned();
+    client
+        .rotate_key_on_demand()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    let under_b = encrypt(&client, &key_id, b"under B").await;
+
+    let deleted = client
+        .delete_imported_key_material()
+        .key_id(&key_id)
+        .key_material_id(&id_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.key_id(), Some(key_arn.as_str()));
+    assert_eq!(deleted.key_material_id(), Some(id_a.as_str()));
+    let metadata = describe(&client, &key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
+    assert_eq!(metadata.current_key_material_id(), Some(id_b.as_str()));
+    let entries = all_material(&client, &key_id).await;
+    assert_eq!(
+        entry(&entries, &id_a).import_state(),
+        Some(&ImportState::PendingImport),
+        "{entries:?}"
+    );
+    assert_eq!(
+        entry(&entries, &id_b).import_state(),
+        Some(&ImportState::Imported),
+        "{entries:?}"
+    );
+    let message = expect_error(
+        client
+            .decrypt()
+            .ciphertext_blob(blob(&under_a))
+            .send()
+            .await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, format!("{key_arn} is pending import."));
+
+    let again = import_symmetric(&client, &openssl, &key_id, &material_a).await;
+    assert_eq!(again, id_a);
+    let metadata = describe(&client, &key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(metadata.current_key_material_id(), Some(id_b.as_str()));
+    assert_eq!(decrypt(&client, &under_a).await, b"under A");
+    assert_eq!(decrypt(&client, &under_b).await, b"under B");
 }
 
 // --- 8. Material ids of AWS_KMS keys ---

@@ -42,11 +42,10 @@ impl<'a> Recipe<'a> {
         }
     }
 
-    /// Runs `script` with `sh -c` (after `set -eu`); its standard output,
-    /// trimmed. Panics, showing both streams, when it fails.
-    fn sh(&self, script: &str) -> String {
+    /// Runs `script` with `sh -c` (after `set -eu`).
+    fn run(&self, script: &str) -> std::process::Output {
         let credentials = self.server.root_credentials();
-        let output = Command::new("sh")
+        Command::new("sh")
             .arg("-c")
             .arg(format!("set -eu\n{script}"))
             .current_dir(self.dir.path())
@@ -63,7 +62,13 @@ impl<'a> Recipe<'a> {
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_ENDPOINT_URL_KMS")
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs `script`, which must succeed; its standard output, trimmed.
+    /// Panics, showing both streams, when it fails.
+    fn sh(&self, script: &str) -> String {
+        let output = self.run(script);
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(
@@ -71,6 +76,13 @@ impl<'a> Recipe<'a> {
             "script failed:\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
         );
         stdout.trim().to_owned()
+    }
+
+    /// Runs `script`, which must fail; its standard error.
+    fn sh_fails(&self, script: &str) -> String {
+        let output = self.run(script);
+        assert!(!output.status.success(), "script succeeded:\n{script}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
     fn read(&self, name: &str) -> Vec<u8> {
@@ -115,6 +127,34 @@ async fn aws_cli_imports_symmetric_key_material_by_the_developer_guide() {
     assert_eq!(created["KeyMetadata"]["KeyState"], "PendingImport");
     assert_eq!(created["KeyMetadata"]["Enabled"], false);
     assert_eq!(created["KeyMetadata"]["Origin"], "EXTERNAL");
+
+    // Each call answers a new key pair: the public key of one call with the
+    // token of another is refused.
+    recipe.sh(&format!(
+        r#"
+aws kms get-parameters-for-import --key-id {key_id} --wrapping-algorithm RSAES_OAEP_SHA_256 \
+    --wrapping-key-spec RSA_2048 --endpoint-url "$ENDPOINT" \
+    --query PublicKey --output text | openssl enc -d -base64 -A -out OtherPublicKey.bin
+aws kms get-parameters-for-import --key-id {key_id} --wrapping-algorithm RSAES_OAEP_SHA_256 \
+    --wrapping-key-spec RSA_2048 --endpoint-url "$ENDPOINT" \
+    --query ImportToken --output text | openssl enc -d -base64 -A -out OtherImportToken.bin
+test -s OtherPublicKey.bin
+test -s OtherImportToken.bin
+openssl rand -out Unused.bin 32
+openssl pkeyutl -encrypt -in Unused.bin -out Mismatched.bin -inkey OtherPublicKey.bin -keyform DER -pubin \
+    -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
+"#
+    ));
+    let stderr = recipe.sh_fails(&format!(
+        r#"
+aws kms import-key-material --key-id {key_id} \
+    --encrypted-key-material fileb://Mismatched.bin \
+    --import-token fileb://OtherImportToken.bin \
+    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
+    --endpoint-url "$ENDPOINT"
+"#
+    ));
+    assert!(stderr.contains("InvalidCiphertextException"), "{stderr}");
 
     // Step 2: an RSA_4096 wrapping key for RSAES_OAEP_SHA_256.
     get_parameters(&recipe, &key_id, "RSAES_OAEP_SHA_256", "RSA_4096");

@@ -818,8 +818,13 @@ async fn a_key_pending_import_can_be_scheduled_for_deletion() {
         .pending_window_in_days(7)
         .send()
         .await;
-    let scheduled =
-        scheduled.unwrap_or_else(|e| panic!("ScheduleKeyDeletion of a PendingImport key: {e:?}"));
+    let scheduled = match scheduled {
+        Ok(scheduled) => scheduled,
+        Err(error) => panic!(
+            "ScheduleKeyDeletion of a PendingImport key refused: {}",
+            outcome::<(), _>(Err(error)).unwrap_err()
+        ),
+    };
     assert_eq!(scheduled.key_state(), Some(&KeyState::PendingDeletion));
     assert_eq!(
         describe(&client, &key_id).await.key_state(),

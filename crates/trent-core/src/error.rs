@@ -215,7 +215,8 @@ pub struct InvalidState {
 /// Why an alias name was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AliasNameProblem {
-    /// It does not start with `alias/` or has characters outside `[a-zA-Z0-9/_-]`.
+    /// After `alias/`, it is empty or has characters outside `[a-zA-Z0-9/_-]`
+    /// (a name without the prefix is [`Invalid::AliasPrefix`]).
     Malformed,
     /// It is in the reserved `alias/aws/` namespace.
     Reserved,
@@ -224,8 +225,6 @@ pub enum AliasNameProblem {
 /// A quota that would be exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
-    /// More than 50 tags on a key.
-    TagsPerKey,
     /// More on-demand rotations than a key may have.
     OnDemandRotations,
     /// More grants on a key than the quota.
@@ -265,10 +264,13 @@ pub enum DenialReason {
 /// Why a tag was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagProblem {
-    /// The key uses the reserved `aws:` prefix.
+    /// The key uses the reserved `aws:` prefix, in any case (`AWS:`, `Aws:`).
     ReservedPrefix,
     /// The same tag key appears twice in one request.
     DuplicateKey,
+    /// The key would have more than 50 tags (AWS answers a `TagException`
+    /// here, not a `LimitExceededException`).
+    TooMany,
 }
 
 /// An unsupported request.
@@ -301,6 +303,11 @@ pub enum Unsupported {
 /// `ValidationException` with AWS's own sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
+    /// An alias name (CreateAlias, UpdateAlias, DeleteAlias) that does not
+    /// start with `alias/`.
+    AliasPrefix,
+    /// GenerateRandom without `NumberOfBytes`.
+    NumberOfBytesRequired,
     /// CreateKey without `KeyUsage` for a key that is not symmetric.
     KeyUsageRequired,
     /// CreateKey with a usage the spec does not take.

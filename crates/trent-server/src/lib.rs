@@ -341,7 +341,7 @@ async fn serve_kms(
                 response: respond(status, wire.body(), &request_id, JSON),
                 name,
                 outcome: wire.type_name,
-                error_message: Some(wire.message),
+                error_message: Some(wire.message_text().to_owned()),
             }
         }
     }

@@ -282,6 +282,9 @@ pub enum Unsupported {
     MultiRegion,
     /// Custom key stores are not offered.
     CustomKeyStore,
+    /// An operation of the AWS KMS API that this build does not serve yet
+    /// (`trent_core::operation::NOT_SERVED`), by its AWS name.
+    Operation(&'static str),
     /// An asymmetric-only feature (such as `Recipient`).
     Recipient,
     /// A key spec AWS offers only in the China Regions (SM2).

@@ -424,6 +424,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 Unsupported::Origin(origin) => format!("Origin {origin} is not supported by this Trent server yet."),
                 Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
+                Unsupported::Operation(name) => format!("{name} is not supported by this Trent server yet."),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
                 Unsupported::ChinaRegionsOnly(spec) => format!("KeySpec {spec} is not supported in this Region"),
                 Unsupported::KeyKind => String::new(),
@@ -638,6 +639,12 @@ mod tests {
             400,
             "ValidationException",
             "NumberOfBytes is required.",
+        );
+        check(
+            KmsError::UnsupportedOperation(Unsupported::Operation("ReplicateKey")),
+            400,
+            "UnsupportedOperationException",
+            "ReplicateKey is not supported by this Trent server yet.",
         );
     }
 

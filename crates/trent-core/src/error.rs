@@ -219,7 +219,8 @@ pub struct InvalidState {
 /// Why an alias name was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AliasNameProblem {
-    /// It does not start with `alias/` or has characters outside `[a-zA-Z0-9/_-]`.
+    /// After `alias/`, it is empty or has characters outside `[a-zA-Z0-9/_-]`
+    /// (a name without the prefix is [`Invalid::AliasPrefix`]).
     Malformed,
     /// It is in the reserved `alias/aws/` namespace.
     Reserved,
@@ -228,8 +229,6 @@ pub enum AliasNameProblem {
 /// A quota that would be exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
-    /// More than 50 tags on a key.
-    TagsPerKey,
     /// More on-demand rotations than a key may have.
     OnDemandRotations,
     /// More grants on a key than the quota.
@@ -269,21 +268,25 @@ pub enum DenialReason {
 /// Why a tag was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagProblem {
-    /// The key uses the reserved `aws:` prefix.
+    /// The key uses the reserved `aws:` prefix, in any case (`AWS:`, `Aws:`).
     ReservedPrefix,
     /// The same tag key appears twice in one request.
     DuplicateKey,
+    /// The key would have more than 50 tags (AWS answers a `TagException`
+    /// here, not a `LimitExceededException`).
+    TooMany,
 }
 
 /// An unsupported request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsupported {
-    /// An origin this build does not offer yet.
-    Origin(String),
     /// Multi-Region keys are not offered yet.
     MultiRegion,
     /// Custom key stores are not offered.
     CustomKeyStore,
+    /// An operation of the AWS KMS API that this build does not serve yet
+    /// (`trent_core::operation::NOT_SERVED`), by its AWS name.
+    Operation(&'static str),
     /// An asymmetric-only feature (such as `Recipient`).
     Recipient,
     /// A key spec AWS offers only in the China Regions (SM2).
@@ -305,6 +308,11 @@ pub enum Unsupported {
 /// `ValidationException` with AWS's own sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
+    /// An alias name (CreateAlias, UpdateAlias, DeleteAlias) that does not
+    /// start with `alias/`.
+    AliasPrefix,
+    /// GenerateRandom without `NumberOfBytes`.
+    NumberOfBytesRequired,
     /// CreateKey without `KeyUsage` for a key that is not symmetric.
     KeyUsageRequired,
     /// CreateKey with a usage the spec does not take.

@@ -154,10 +154,13 @@ pub enum KeyAction {
     /// DescribeKey, GetKeyPolicy, PutKeyPolicy, ListKeyPolicies, ListResourceTags,
     /// GetKeyRotationStatus, DeleteAlias: allowed in every state.
     Inspect,
-    /// EnableKey, DisableKey, TagResource, UntagResource, UpdateKeyDescription,
-    /// CreateAlias, UpdateAlias, ScheduleKeyDeletion, GetPublicKey (which AWS
-    /// now answers for a disabled key): refused while pending deletion.
+    /// EnableKey, DisableKey, GetPublicKey (which AWS now answers for a
+    /// disabled key): refused while pending deletion or pending import.
     Manage,
+    /// TagResource, UntagResource, UpdateKeyDescription, CreateAlias,
+    /// UpdateAlias, ScheduleKeyDeletion: refused while pending deletion,
+    /// allowed while a key waits for imported material.
+    Annotate,
     /// CancelKeyDeletion: only while pending deletion.
     CancelDeletion,
 }
@@ -180,6 +183,7 @@ impl KeyAction {
             (Self::RequiresEnabled, Enabled) => Ok(()),
             (Self::RequiresEnabled, Disabled) => Err(StateRefusal::Disabled),
             (Self::Manage, Enabled | Disabled) => Ok(()),
+            (Self::Annotate, Enabled | Disabled | PendingImport) => Ok(()),
             (Self::CancelDeletion, PendingDeletion) => Ok(()),
             (_, other) => Err(StateRefusal::InvalidState(other)),
         }
@@ -237,6 +241,18 @@ mod tests {
             (Manage, Disabled, Ok(())),
             (
                 Manage,
+                PendingDeletion,
+                Err(StateRefusal::InvalidState(PendingDeletion)),
+            ),
+            (
+                Manage,
+                PendingImport,
+                Err(StateRefusal::InvalidState(PendingImport)),
+            ),
+            (Annotate, PendingImport, Ok(())),
+            (Annotate, Disabled, Ok(())),
+            (
+                Annotate,
                 PendingDeletion,
                 Err(StateRefusal::InvalidState(PendingDeletion)),
             ),

@@ -152,6 +152,38 @@ operations! {
     VerifyMac => VerifyMac, Read, RequestOnly, ["Message", "Mac", "GrantTokens"];
 }
 
+/// Why Trent does not serve an operation of the AWS KMS API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotServed {
+    /// A custom key store operation: Trent keeps every key in its own store.
+    CustomKeyStores,
+    /// An operation this build does not serve yet.
+    NotYet,
+}
+
+/// The operations of the AWS KMS API (its model, `kms/2014-11-01`) that
+/// Trent does not serve: answered `UnsupportedOperationException` naming
+/// what is not supported, after authentication like any request, and never
+/// `UnknownOperationException`, which stays for names AWS does not have.
+/// Serving one means adding its row to the table above and removing its
+/// name here (a unit test fails while a name is in both).
+pub const NOT_SERVED: &[(&str, NotServed)] = &[
+    ("ConnectCustomKeyStore", NotServed::CustomKeyStores),
+    ("CreateCustomKeyStore", NotServed::CustomKeyStores),
+    ("DeleteCustomKeyStore", NotServed::CustomKeyStores),
+    ("DescribeCustomKeyStores", NotServed::CustomKeyStores),
+    ("DisconnectCustomKeyStore", NotServed::CustomKeyStores),
+    ("UpdateCustomKeyStore", NotServed::CustomKeyStores),
+    ("ReplicateKey", NotServed::NotYet),
+    ("UpdatePrimaryRegion", NotServed::NotYet),
+];
+
+/// The AWS name of an operation Trent does not serve, and why, if `name`
+/// is one ([`NOT_SERVED`]).
+pub fn not_served(name: &str) -> Option<(&'static str, NotServed)> {
+    NOT_SERVED.iter().find(|(known, _)| *known == name).copied()
+}
+
 /// Every grant operation of the AWS API model (`GrantOperation`), as
 /// CreateGrant's `Operations` may name them.
 pub const GRANT_OPERATIONS: &[&str] = &[
@@ -259,6 +291,133 @@ mod tests {
         }
         assert_eq!(Operation::from_name("encrypt"), None);
         assert_eq!(Operation::from_name("ReplicateKey"), None);
+    }
+
+    /// The operations of the AWS KMS API model as aws-sdk-kms 1.129.0 (the
+    /// e2e client, Cargo.lock) has them: botocore 1.43.11's
+    /// `kms/2014-11-01/service-2.json` plus Encapsulate and Decapsulate.
+    const AWS_KMS_API: &[&str] = &[
+        "CancelKeyDeletion",
+        "ConnectCustomKeyStore",
+        "CreateAlias",
+        "CreateCustomKeyStore",
+        "CreateGrant",
+        "CreateKey",
+        "Decapsulate",
+        "Decrypt",
+        "DeleteAlias",
+        "DeleteCustomKeyStore",
+        "DeleteImportedKeyMaterial",
+        "DeriveSharedSecret",
+        "DescribeCustomKeyStores",
+        "DescribeKey",
+        "DisableKey",
+        "DisableKeyRotation",
+        "DisconnectCustomKeyStore",
+        "EnableKey",
+        "EnableKeyRotation",
+        "Encapsulate",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateMac",
+        "GenerateRandom",
+        "GetKeyLastUsage",
+        "GetKeyPolicy",
+        "GetKeyRotationStatus",
+        "GetParametersForImport",
+        "GetPublicKey",
+        "ImportKeyMaterial",
+        "ListAliases",
+        "ListGrants",
+        "ListKeyPolicies",
+        "ListKeyRotations",
+        "ListKeys",
+        "ListResourceTags",
+        "ListRetirableGrants",
+        "PutKeyPolicy",
+        "ReEncrypt",
+        "ReplicateKey",
+        "RetireGrant",
+        "RevokeGrant",
+        "RotateKeyOnDemand",
+        "ScheduleKeyDeletion",
+        "Sign",
+        "TagResource",
+        "UntagResource",
+        "UpdateAlias",
+        "UpdateCustomKeyStore",
+        "UpdateKeyDescription",
+        "UpdatePrimaryRegion",
+        "Verify",
+        "VerifyMac",
+    ];
+
+    #[test]
+    fn not_served_names_are_aws_operations_outside_the_table() {
+        for (name, _) in NOT_SERVED {
+            assert!(
+                AWS_KMS_API.contains(name),
+                "{name} is not in the AWS KMS API"
+            );
+            assert_eq!(
+                Operation::from_name(name),
+                None,
+                "{name} is served: drop it from NOT_SERVED"
+            );
+            assert_eq!(not_served(name).map(|(known, _)| known), Some(*name));
+        }
+        // Every operation of the API is either served or listed.
+        for name in AWS_KMS_API {
+            assert!(
+                Operation::from_name(name).is_some() || not_served(name).is_some(),
+                "{name} is neither served nor in NOT_SERVED"
+            );
+        }
+        for operation in Operation::ALL {
+            assert!(AWS_KMS_API.contains(&operation.name()), "{operation:?}");
+        }
+        assert_eq!(not_served("NoSuchThing"), None);
+        assert_eq!(not_served("createcustomkeystore"), None);
+        assert_eq!(
+            not_served("CreateCustomKeyStore"),
+            Some(("CreateCustomKeyStore", NotServed::CustomKeyStores))
+        );
+    }
+
+    /// The same against the botocore model installed on this machine, where
+    /// there is one (skipped cleanly where Python or botocore is absent).
+    #[test]
+    fn not_served_names_are_in_the_installed_botocore_model() {
+        let listed = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import botocore.session as s; print(\"\\n\".join(s.get_session().get_service_model(\"kms\").operation_names))",
+            ])
+            .output();
+        let model = match listed {
+            Ok(output) if output.status.success() => String::from_utf8(output.stdout).unwrap(),
+            _ => {
+                eprintln!("skipping: python3 with botocore is not installed");
+                return;
+            }
+        };
+        let model: Vec<&str> = model.lines().collect();
+        assert!(model.contains(&"CreateKey"), "{model:?}");
+        for (name, _) in NOT_SERVED {
+            assert!(
+                model.contains(name),
+                "{name} is not in botocore's KMS model"
+            );
+        }
+        for name in &model {
+            assert!(
+                AWS_KMS_API.contains(name),
+                "botocore has {name}: add it to AWS_KMS_API"
+            );
+        }
     }
 
     #[test]

@@ -361,8 +361,13 @@ pub fn key_reference(text: &str) -> Result<KeyReference, KmsError> {
     })
 }
 
-/// Parses a checked alias name; refuses names without the `alias/` prefix.
+/// Parses a checked alias name. A name without the `alias/` prefix is a
+/// `ValidationException` (AWS's sentence points to the guide); one with it
+/// but malformed after it (`alias/`, `alias/a:b`) an `InvalidAliasNameException`.
 pub fn alias_name(text: &str) -> Result<AliasName, KmsError> {
+    if !text.starts_with("alias/") {
+        return Err(KmsError::Invalid(Invalid::AliasPrefix));
+    }
     AliasName::parse(text).map_err(|_| KmsError::InvalidAliasName(AliasNameProblem::Malformed))
 }
 
@@ -461,6 +466,29 @@ mod tests {
             }
             other => panic!("expected validation failure, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn alias_names_without_the_prefix_are_validation_errors() {
+        for name in ["no-prefix", "Alias/x", "aliasx", "x/alias/y"] {
+            assert!(
+                matches!(
+                    alias_name(name),
+                    Err(KmsError::Invalid(Invalid::AliasPrefix))
+                ),
+                "{name}"
+            );
+        }
+        for name in ["alias/", "alias/a:b"] {
+            assert!(
+                matches!(
+                    alias_name(name),
+                    Err(KmsError::InvalidAliasName(AliasNameProblem::Malformed))
+                ),
+                "{name}"
+            );
+        }
+        assert!(alias_name("alias/ok_name-1/x").is_ok());
     }
 
     #[test]

@@ -128,25 +128,34 @@ pub struct WireError {
     pub status: u16,
     /// The `__type` member: AWS's exception name.
     pub type_name: &'static str,
-    /// The `message` member.
-    pub message: String,
+    /// The `message` member, or `None` where AWS's body has none
+    /// (`InvalidCiphertextException` is `{"__type":"InvalidCiphertextException"}`).
+    pub message: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Body<'a> {
     #[serde(rename = "__type")]
     type_name: &'a str,
-    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
 }
 
 impl WireError {
-    /// The JSON body: `{"__type": ..., "message": ...}`.
+    /// The JSON body: `{"__type": ..., "message": ...}`, or `{"__type": ...}`
+    /// alone for an error without a message.
     pub fn body(&self) -> Vec<u8> {
         serde_json::to_vec(&Body {
             type_name: self.type_name,
-            message: &self.message,
+            message: self.message.as_deref(),
         })
         .unwrap_or_else(|_| br#"{"__type":"KMSInternalException"}"#.to_vec())
+    }
+
+    /// The message, or the empty text for an error without one (for logs
+    /// and the audit trail).
+    pub fn message_text(&self) -> &str {
+        self.message.as_deref().unwrap_or_default()
     }
 }
 
@@ -198,7 +207,7 @@ pub fn render_request(error: &RequestError) -> WireError {
     WireError {
         status,
         type_name,
-        message,
+        message: Some(message),
     }
 }
 
@@ -257,7 +266,14 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 other => format!("{} is {}.", invalid.arn, other.as_str()),
             },
         ),
-        KmsError::InvalidCiphertext => (400, "InvalidCiphertextException", String::new()),
+        // AWS's body has no message member at all: say nothing about why.
+        KmsError::InvalidCiphertext => {
+            return WireError {
+                status: 400,
+                type_name: "InvalidCiphertextException",
+                message: None,
+            }
+        }
         KmsError::SignatureNotValid => (400, "KMSInvalidSignatureException", String::new()),
         KmsError::MacNotValid => (400, "KMSInvalidMacException", String::new()),
         KmsError::Invalid(invalid) => (400, "ValidationException", invalid_message(invalid)),
@@ -283,10 +299,6 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "LimitExceededException",
             match limit {
-                Limit::TagsPerKey => format!(
-                    "A KMS key can have at most {} tags.",
-                    trent_core::quota::MAX_TAGS_PER_KEY
-                ),
                 Limit::OnDemandRotations => "The KMS key has reached the maximum number of on-demand rotations.".into(),
                 Limit::GrantsPerKey => format!(
                     "A KMS key can have at most {} grants.",
@@ -312,8 +324,9 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "TagException",
             match problem {
-                TagProblem::ReservedPrefix => "Tag keys beginning with \"aws:\" are reserved.".into(),
-                TagProblem::DuplicateKey => "Duplicate tag keys in the request.".into(),
+                TagProblem::ReservedPrefix => "Tags beginning with aws: are reserved".into(),
+                TagProblem::DuplicateKey => "Duplicate tag keys".into(),
+                TagProblem::TooMany => "Too many tags".into(),
             },
         ),
         KmsError::InvalidMarker => (400, "InvalidMarkerException", "Invalid marker.".into()),
@@ -410,9 +423,9 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "UnsupportedOperationException",
             match what {
-                Unsupported::Origin(origin) => format!("Origin {origin} is not supported by this Trent server yet."),
                 Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
+                Unsupported::Operation(name) => format!("{name} is not supported by this Trent server yet."),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
                 Unsupported::ChinaRegionsOnly(spec) => format!("KeySpec {spec} is not supported in this Region"),
                 Unsupported::KeyKind => String::new(),
@@ -426,13 +439,15 @@ pub fn render_kms(error: &KmsError) -> WireError {
     WireError {
         status,
         type_name,
-        message,
+        message: Some(message),
     }
 }
 
 /// AWS's sentence for a request its rules refuse.
 fn invalid_message(invalid: &Invalid) -> String {
     match invalid {
+        Invalid::AliasPrefix => "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".into(),
+        Invalid::NumberOfBytesRequired => "NumberOfBytes is required.".into(),
         Invalid::KeyUsageRequired => {
             "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".into()
         }
@@ -581,7 +596,7 @@ mod tests {
     fn check(error: impl Into<Failure>, status: u16, type_name: &str, message: &str) {
         let wire = render(&error.into());
         assert_eq!(
-            (wire.status, wire.type_name, wire.message.as_str()),
+            (wire.status, wire.type_name, wire.message_text()),
             (status, type_name, message)
         );
     }
@@ -611,12 +626,6 @@ mod tests {
             "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
         );
         check(
-            KmsError::InvalidCiphertext,
-            400,
-            "InvalidCiphertextException",
-            "",
-        );
-        check(
             KmsError::Internal(trent_core::error::InternalError {
                 context: "secret detail",
                 source: None,
@@ -642,7 +651,7 @@ mod tests {
             },
         ]);
         assert_eq!(
-            render_request(&error).message,
+            render_request(&error).message_text(),
             "2 validation errors detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096; Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
     }
@@ -681,6 +690,49 @@ mod tests {
             400,
             "UnknownOperationException",
             "",
+        );
+    }
+
+    #[test]
+    fn invalid_ciphertext_has_no_message_member() {
+        let wire = render_kms(&KmsError::InvalidCiphertext);
+        assert_eq!((wire.status, wire.message.as_deref()), (400, None));
+        assert_eq!(wire.body(), br#"{"__type":"InvalidCiphertextException"}"#);
+    }
+
+    #[test]
+    fn tag_refusals_are_tag_exceptions_in_aws_words() {
+        for (problem, message) in [
+            (
+                TagProblem::ReservedPrefix,
+                "Tags beginning with aws: are reserved",
+            ),
+            (TagProblem::DuplicateKey, "Duplicate tag keys"),
+            (TagProblem::TooMany, "Too many tags"),
+        ] {
+            check(KmsError::Tag(problem), 400, "TagException", message);
+        }
+    }
+
+    #[test]
+    fn aws_rules_on_members_render_in_aws_words() {
+        check(
+            KmsError::Invalid(Invalid::AliasPrefix),
+            400,
+            "ValidationException",
+            "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
+        );
+        check(
+            KmsError::Invalid(Invalid::NumberOfBytesRequired),
+            400,
+            "ValidationException",
+            "NumberOfBytes is required.",
+        );
+        check(
+            KmsError::UnsupportedOperation(Unsupported::Operation("ReplicateKey")),
+            400,
+            "UnsupportedOperationException",
+            "ReplicateKey is not supported by this Trent server yet.",
         );
     }
 

@@ -21,18 +21,32 @@ pub mod op;
 pub mod query;
 
 use error::{Failure, RequestError, SerializationProblem};
-use trent_core::error::KmsError;
-use trent_core::operation::Operation;
+use trent_core::error::{KmsError, Unsupported};
+use trent_core::operation::{NotServed, Operation};
 
 /// The prefix of `X-Amz-Target` for AWS KMS.
 pub const TARGET_PREFIX: &str = "TrentService.";
 
-/// The operation `X-Amz-Target: TrentService.<Operation>` names.
-pub fn operation(target: &str) -> Result<Operation, RequestError> {
-    target
+/// The operation `X-Amz-Target: TrentService.<Operation>` names. An
+/// operation of the AWS API that Trent does not serve
+/// ([`trent_core::operation::NOT_SERVED`]) is an `UnsupportedOperationException`
+/// naming it; any other name an `UnknownOperationException`.
+pub fn operation(target: &str) -> Result<Operation, Failure> {
+    let name = target
         .strip_prefix(TARGET_PREFIX)
-        .and_then(Operation::from_name)
-        .ok_or(RequestError::UnknownOperation)
+        .ok_or(RequestError::UnknownOperation)?;
+    if let Some(operation) = Operation::from_name(name) {
+        return Ok(operation);
+    }
+    Err(match trent_core::operation::not_served(name) {
+        Some((_, NotServed::CustomKeyStores)) => {
+            KmsError::UnsupportedOperation(Unsupported::CustomKeyStore).into()
+        }
+        Some((name, NotServed::NotYet)) => {
+            KmsError::UnsupportedOperation(Unsupported::Operation(name)).into()
+        }
+        None => RequestError::UnknownOperation.into(),
+    })
 }
 
 /// Decodes a request body into an operation's DTO. An empty body counts as
@@ -70,16 +84,52 @@ mod tests {
         }
         for bad in [
             "TrentService.Nope",
+            "TrentService.NoSuchThing",
             "Encrypt",
             "KMS.Encrypt",
             "TrentService.encrypt",
+            "TrentService.createcustomkeystore",
+            "CreateCustomKeyStore",
             "",
         ] {
             assert!(
-                matches!(operation(bad), Err(RequestError::UnknownOperation)),
+                matches!(
+                    operation(bad),
+                    Err(Failure::Request(RequestError::UnknownOperation))
+                ),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn operations_aws_has_but_trent_does_not_serve_are_unsupported() {
+        let rendered = |target: &str| match operation(target) {
+            Err(failure) => error::render(&failure),
+            Ok(served) => panic!("{target} is served as {served:?}"),
+        };
+        for (name, _) in trent_core::operation::NOT_SERVED {
+            let wire = rendered(&format!("{TARGET_PREFIX}{name}"));
+            assert_eq!(
+                (wire.status, wire.type_name),
+                (400, "UnsupportedOperationException"),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            rendered("TrentService.CreateCustomKeyStore").message_text(),
+            "Custom key stores are not supported by Trent."
+        );
+        assert_eq!(
+            rendered("TrentService.DescribeCustomKeyStores").message_text(),
+            "Custom key stores are not supported by Trent."
+        );
+        assert_eq!(
+            rendered("TrentService.ReplicateKey").message_text(),
+            "ReplicateKey is not supported by this Trent server yet."
+        );
+        let unknown = rendered("TrentService.NoSuchThing");
+        assert_eq!(unknown.type_name, "UnknownOperationException");
     }
 
     #[test]

@@ -282,7 +282,7 @@ fn render_request(error: &RequestError) -> QueryError {
     QueryError {
         status,
         code,
-        message: wire.message,
+        message: wire.message.unwrap_or_default(),
     }
 }
 
@@ -428,7 +428,7 @@ fn render_shared(error: &KmsError) -> QueryError {
     QueryError {
         status,
         code,
-        message: wire.message,
+        message: wire.message.unwrap_or_default(),
     }
 }
 

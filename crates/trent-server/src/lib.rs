@@ -312,6 +312,12 @@ async fn serve_kms(
     let name = match (arrival.target.as_deref(), arrival.operation) {
         (Some(target), _) if target.starts_with(admin::PREFIX) => "TrentAdmin",
         (_, Some(known)) => known.name(),
+        // An AWS operation Trent does not serve keeps its own name (from a
+        // closed list) in the audit trail and the metrics.
+        (Some(target), None) => target
+            .strip_prefix(trent_protocol::TARGET_PREFIX)
+            .and_then(trent_core::operation::not_served)
+            .map_or("unknown", |(name, _)| name),
         _ => "unknown",
     };
     let request_id = ids.request_id.clone();
@@ -341,7 +347,7 @@ async fn serve_kms(
                 response: respond(status, wire.body(), &request_id, JSON),
                 name,
                 outcome: wire.type_name,
-                error_message: Some(wire.message),
+                error_message: Some(wire.message_text().to_owned()),
             }
         }
     }

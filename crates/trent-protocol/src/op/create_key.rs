@@ -46,8 +46,8 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
     // custom key stores, which Trent does not offer.
     let origin = match (origin, request.origin.as_deref()) {
         (Some(origin), _) => origin,
-        (None, Some(text)) => {
-            return Err(KmsError::UnsupportedOperation(Unsupported::Origin(text.to_owned())).into())
+        (None, Some(_)) => {
+            return Err(KmsError::UnsupportedOperation(Unsupported::CustomKeyStore).into())
         }
         (None, None) => Origin::AwsKms,
     };

@@ -83,7 +83,9 @@ mod tests {
         let Err(Failure::Request(error)) = decode(b"{}") else {
             panic!("an empty request must fail the model checks");
         };
-        let message = crate::error::render(&Failure::Request(error)).message;
+        let message = crate::error::render(&Failure::Request(error))
+            .message
+            .unwrap_or_default();
         for member in ["keyId", "wrappingAlgorithm", "wrappingKeySpec"] {
             assert!(message.contains(member), "{message}");
         }
@@ -94,6 +96,7 @@ mod tests {
         };
         assert!(crate::error::render(&failure)
             .message
+            .unwrap_or_default()
             .contains("wrappingAlgorithm"));
         let body = br#"{"KeyId":"alias/x","WrappingAlgorithm":"RSA_AES_KEY_WRAP_SHA_256","WrappingKeySpec":"RSA_4096"}"#;
         let request = decode(body).unwrap();

@@ -126,7 +126,7 @@ mod tests {
             panic!("{body} must be refused");
         };
         let wire = crate::error::render(&failure);
-        (wire.type_name.to_owned(), wire.message)
+        (wire.type_name.to_owned(), wire.message.unwrap_or_default())
     }
 
     const BASE: &str = r#""KeyId":"alias/k","ImportToken":"AAAA","EncryptedKeyMaterial":"AAAA""#;

@@ -1,6 +1,6 @@
 //! RotateKeyOnDemand.
 
-use trent_core::id::{KeyId, KeyReference};
+use trent_core::id::KeyReference;
 
 use crate::dto::KeyIdResponse;
 use crate::error::Failure;
@@ -10,9 +10,9 @@ pub fn decode(body: &[u8]) -> Result<KeyReference, Failure> {
     super::key_only(body)
 }
 
-/// Encodes the answer: the rotated key's id.
-pub fn encode(key_id: &KeyId) -> super::Reply {
+/// Encodes the answer: the rotated key's ARN, which AWS answers in `KeyId`.
+pub fn encode(key_arn: &str) -> super::Reply {
     crate::encode(&KeyIdResponse {
-        key_id: key_id.to_string(),
+        key_id: key_arn.to_owned(),
     })
 }

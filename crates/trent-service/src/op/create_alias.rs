@@ -36,7 +36,7 @@ impl Kms {
             Accepts::IdOrArn,
             Operation::CreateAlias.action(),
         )?;
-        check_state(&key, KeyAction::Manage)?;
+        check_state(&key, KeyAction::Annotate)?;
         let scope = caller.scope().clone();
         let now = self.clock.now();
         let record = AliasRecord {

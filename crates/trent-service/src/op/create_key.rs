@@ -1,6 +1,6 @@
 //! CreateKey: a new key of any spec with fresh material, sealed under the root key.
 
-use trent_core::error::{ImportProblem, KmsError, Limit, TagProblem};
+use trent_core::error::{ImportProblem, KmsError, TagProblem};
 use trent_core::id::{KeyId, Scope};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 use trent_core::operation::Operation;
@@ -196,21 +196,26 @@ pub(crate) fn default_key_policy(root_arn: &str) -> String {
 /// Refuses tags that AWS refuses: reserved `aws:` keys, duplicates within the
 /// request, and more than 50 tags on the key once applied.
 pub(crate) fn check_new_tags(existing: &[Tag], new: &[Tag]) -> Result<(), KmsError> {
+    // AWS's order: duplicates in the request, then the count, then each
+    // key's prefix; all three are `TagException`s.
     let mut seen = std::collections::BTreeSet::new();
-    for tag in new {
-        if tag.key.starts_with("aws:") {
-            return Err(KmsError::Tag(TagProblem::ReservedPrefix));
-        }
-        if !seen.insert(tag.key.as_str()) {
-            return Err(KmsError::Tag(TagProblem::DuplicateKey));
-        }
+    if !new.iter().all(|tag| seen.insert(tag.key.as_str())) {
+        return Err(KmsError::Tag(TagProblem::DuplicateKey));
     }
     let added = new
         .iter()
         .filter(|tag| !existing.iter().any(|old| old.key == tag.key))
         .count();
     if existing.len() + added > MAX_TAGS_PER_KEY {
-        return Err(KmsError::LimitExceeded(Limit::TagsPerKey));
+        return Err(KmsError::Tag(TagProblem::TooMany));
+    }
+    // `AWS:key1` is as reserved as `aws:key1`.
+    let reserved = |key: &str| {
+        key.get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+    };
+    if new.iter().any(|tag| reserved(&tag.key)) {
+        return Err(KmsError::Tag(TagProblem::ReservedPrefix));
     }
     Ok(())
 }

@@ -23,11 +23,18 @@ impl Kms {
         algorithm: WrappingAlgorithm,
         wrapping_key_spec: WrappingKeySpec,
     ) -> Result<ImportParameters, KmsError> {
-        let record = self.resolve(
+        let record = self.resolve_with(
             caller,
             key,
             Accepts::IdOrArn,
             Operation::GetParametersForImport.action(),
+            crate::authorize::Facts {
+                request: &[
+                    ("kms:WrappingAlgorithm", algorithm.as_str()),
+                    ("kms:WrappingKeySpec", wrapping_key_spec.as_str()),
+                ],
+                ..crate::authorize::Facts::default()
+            },
         )?;
         check_import_target(&record)?;
         match (algorithm, wrapping_key_spec) {

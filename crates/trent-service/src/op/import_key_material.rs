@@ -31,12 +31,20 @@ impl Kms {
         input: ImportKeyMaterialInput,
     ) -> Result<MaterialAnswer, KmsError> {
         let _writing = self.writing();
+        let model = match input.valid_to {
+            Some(_) => ExpirationModel::KeyMaterialExpires,
+            None => ExpirationModel::KeyMaterialDoesNotExpire,
+        };
         let mut record = KeyRecord::clone(
-            self.resolve(
+            self.resolve_with(
                 caller,
                 key,
                 Accepts::IdOrArn,
                 Operation::ImportKeyMaterial.action(),
+                crate::authorize::Facts {
+                    request: &[("kms:ExpirationModel", model.as_str())],
+                    ..crate::authorize::Facts::default()
+                },
             )?
             .as_ref(),
         );
@@ -116,10 +124,7 @@ impl Kms {
         let import = ImportedMaterial {
             material_id: material_id.clone(),
             state: ImportState::Imported,
-            expiration_model: match input.valid_to {
-                Some(_) => ExpirationModel::KeyMaterialExpires,
-                None => ExpirationModel::KeyMaterialDoesNotExpire,
-            },
+            expiration_model: model,
             valid_to: input.valid_to,
             description: input.description.clone().unwrap_or_else(|| {
                 previous

@@ -7,7 +7,7 @@
 
 use trent_core::clock::Timestamp;
 use trent_core::error::{ImportProblem, KmsError, Limit, Unsupported};
-use trent_core::id::{KeyId, KeyReference};
+use trent_core::id::KeyReference;
 use trent_core::import::{IncludeKeyMaterial, KeyMaterialState};
 use trent_core::key::{KeyAction, KeySpec, Origin};
 use trent_core::operation::Operation;
@@ -104,12 +104,13 @@ impl Kms {
     }
 
     /// RotateKeyOnDemand: a new material version now; the automatic
-    /// schedule is unchanged. Returns the key id.
+    /// schedule is unchanged. Returns the key ARN (AWS answers `KeyId` with
+    /// it, as GetKeyRotationStatus does).
     pub fn rotate_key_on_demand(
         &self,
         caller: &Caller,
         key: &KeyReference,
-    ) -> Result<KeyId, KmsError> {
+    ) -> Result<String, KmsError> {
         let _writing = self.writing();
         let record = KeyRecord::clone(
             self.resolve(
@@ -130,13 +131,13 @@ impl Kms {
         if done >= MAX_ON_DEMAND_ROTATIONS {
             return Err(KmsError::LimitExceeded(Limit::OnDemandRotations));
         }
-        let key_id = record.key_id;
+        let key_arn = record.scope.key_arn(&record.key_id);
         if record.origin == Origin::External {
             self.rotate_to_imported(record, &materials)?;
         } else {
             self.rotate(record, StoredRotationType::OnDemand, self.clock.now())?;
         }
-        Ok(key_id)
+        Ok(key_arn)
     }
 
     /// Makes the imported material pending rotation current.

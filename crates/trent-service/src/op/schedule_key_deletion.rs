@@ -35,7 +35,7 @@ impl Kms {
             )?
             .as_ref(),
         );
-        check_state(&record, KeyAction::Manage)?;
+        check_state(&record, KeyAction::Annotate)?;
         let deletion_date = self.clock.now().plus_days(pending_window_days);
         record.state = KeyState::PendingDeletion;
         record.deletion_date = Some(deletion_date);

@@ -29,7 +29,7 @@ impl Kms {
                 ..Facts::default()
             },
         )?;
-        check_state(&record, KeyAction::Manage)?;
+        check_state(&record, KeyAction::Annotate)?;
         let existing = self.store.tags(&record.key_id).map_err(store_failed)?;
         check_new_tags(&existing, &tags)?;
         self.store

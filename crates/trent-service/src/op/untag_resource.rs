@@ -28,7 +28,7 @@ impl Kms {
                 ..Facts::default()
             },
         )?;
-        check_state(&record, KeyAction::Manage)?;
+        check_state(&record, KeyAction::Annotate)?;
         self.store
             .remove_tags(&record.key_id, &tag_keys)
             .map_err(store_failed)

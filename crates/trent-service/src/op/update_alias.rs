@@ -51,7 +51,7 @@ impl Kms {
             Accepts::IdOrArn,
             Operation::UpdateAlias.action(),
         )?;
-        check_state(&key, KeyAction::Manage)?;
+        check_state(&key, KeyAction::Annotate)?;
         record.target = key.key_id;
         record.updated_at = self.clock.now();
         let result = self.store.update_alias(&record).map_err(store_failed);

@@ -28,7 +28,7 @@ impl Kms {
             )?
             .as_ref(),
         );
-        check_state(&record, KeyAction::Manage)?;
+        check_state(&record, KeyAction::Annotate)?;
         record.description = description;
         self.save_key(&record)
     }

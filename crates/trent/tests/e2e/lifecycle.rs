@@ -161,6 +161,17 @@ async fn on_demand_rotation_has_a_quota_and_keeps_the_schedule() {
     let server = clocked();
     let client = server.client();
     let key_id = create_key(&client).await;
+    let key_arn = client
+        .describe_key()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
     let before = encrypt(&client, &key_id, "before").await;
     for _ in 0..25 {
         let rotated = client
@@ -169,7 +180,7 @@ async fn on_demand_rotation_has_a_quota_and_keeps_the_schedule() {
             .send()
             .await
             .unwrap();
-        assert_eq!(rotated.key_id(), Some(key_id.as_str()));
+        assert_eq!(rotated.key_id(), Some(key_arn.as_str()));
     }
     expect_error(
         client.rotate_key_on_demand().key_id(&key_id).send().await,

@@ -15,6 +15,7 @@ mod asymmetric;
 mod asymmetric_audit;
 mod audit;
 mod audit_durability;
+mod aws_answers;
 mod cli;
 mod crash;
 mod crypto;

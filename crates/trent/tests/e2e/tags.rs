@@ -124,7 +124,7 @@ async fn tag_limits_and_reserved_keys_are_enforced() {
             .tags(tag("extra", "v"))
             .send()
             .await,
-        "LimitExceededException",
+        "TagException",
     );
 
     let mut seen = 0;
@@ -148,6 +148,6 @@ async fn tag_limits_and_reserved_keys_are_enforced() {
     let many: Vec<Tag> = (0..51).map(|n| tag(&format!("n{n}"), "v")).collect();
     expect_error(
         client.create_key().set_tags(Some(many)).send().await,
-        "LimitExceededException",
+        "TagException",
     );
 }

@@ -193,6 +193,11 @@ pub enum NotFound {
         /// The alias ARN looked up.
         arn: String,
     },
+    /// A key ARN of a Region other than the one the request was sent to.
+    OtherRegion {
+        /// The Region the ARN names.
+        region: String,
+    },
     /// No key policy with this name (only `default` exists).
     Policy,
     /// No grant with this id on the key.

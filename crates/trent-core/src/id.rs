@@ -96,23 +96,60 @@ impl fmt::Display for Region {
 }
 
 /// The id of a KMS key: a lower-case UUID such as
-/// `1234abcd-12ab-34cd-56ef-1234567890ab`.
+/// `1234abcd-12ab-34cd-56ef-1234567890ab`, or a multi-Region key's
+/// `mrk-` and 32 hex digits (`mrk-1234abcd12ab34cd56ef1234567890ab`).
+///
+/// Sixteen bytes either way (the ciphertext format stores those): the ids
+/// Trent makes for multi-Region keys are UUID version 8, those of other keys
+/// version 4, so the bytes alone say which form an id is written in. An id
+/// parsed from text keeps the form it was written in, so an `mrk-` id Trent
+/// never made is still echoed as given.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId([u8; 16]);
+pub struct KeyId {
+    bytes: [u8; 16],
+    multi_region: bool,
+}
+
+/// The prefix of multi-Region key ids.
+pub const MULTI_REGION_PREFIX: &str = "mrk-";
 
 impl KeyId {
-    /// Builds a key id from its 16 bytes.
+    /// Builds a key id from its 16 bytes: a multi-Region id when they are a
+    /// version-8 UUID (as Trent makes multi-Region ids).
     pub const fn from_bytes(bytes: [u8; 16]) -> Self {
-        Self(bytes)
+        Self {
+            bytes,
+            multi_region: bytes[6] >> 4 == 8,
+        }
     }
 
     /// The 16 bytes of the id, as the ciphertext format stores them.
     pub const fn as_bytes(&self) -> &[u8; 16] {
-        &self.0
+        &self.bytes
     }
 
-    /// Parses the canonical 36-character form (case-insensitive).
+    /// Whether the id is a multi-Region key's (`mrk-`).
+    pub const fn is_multi_region(&self) -> bool {
+        self.multi_region
+    }
+
+    /// Parses the canonical 36-character UUID form or the `mrk-` form
+    /// (hex digits in either case).
     pub fn parse(text: &str) -> Result<Self, IdError> {
+        if let Some(hex) = text.strip_prefix(MULTI_REGION_PREFIX) {
+            let raw = hex.as_bytes();
+            if raw.len() != 32 {
+                return Err(IdError::KeyReference);
+            }
+            let mut bytes = [0u8; 16];
+            for (i, pair) in raw.chunks_exact(2).enumerate() {
+                bytes[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+            }
+            return Ok(Self {
+                bytes,
+                multi_region: true,
+            });
+        }
         let raw = text.as_bytes();
         if raw.len() != 36 {
             return Err(IdError::KeyReference);
@@ -126,17 +163,23 @@ impl KeyId {
                 }
                 continue;
             }
-            let value = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return Err(IdError::KeyReference),
-            };
             let slot = &mut out[nibbles / 2];
-            *slot = (*slot << 4) | value;
+            *slot = (*slot << 4) | nibble(b)?;
             nibbles += 1;
         }
-        Ok(Self(out))
+        Ok(Self {
+            bytes: out,
+            multi_region: false,
+        })
+    }
+}
+
+fn nibble(b: u8) -> Result<u8, IdError> {
+    match b {
+        b'0'..=b'9' => Ok(b - b'0'),
+        b'a'..=b'f' => Ok(b - b'a' + 10),
+        b'A'..=b'F' => Ok(b - b'A' + 10),
+        _ => Err(IdError::KeyReference),
     }
 }
 
@@ -146,8 +189,12 @@ impl fmt::Display for KeyId {
         // Formatted into a stack buffer: key ids are written into every ARN of every response.
         let mut text = [b'-'; 36];
         let mut at = 0;
-        for (i, b) in self.0.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
+        if self.multi_region {
+            text[..4].copy_from_slice(MULTI_REGION_PREFIX.as_bytes());
+            at = 4;
+        }
+        for (i, b) in self.bytes.iter().enumerate() {
+            if !self.multi_region && matches!(i, 4 | 6 | 8 | 10) {
                 at += 1;
             }
             text[at] = HEX[usize::from(b >> 4)];
@@ -342,6 +389,45 @@ mod tests {
         let id = KeyId::parse(text).unwrap();
         assert_eq!(id.to_string(), text);
         assert_eq!(KeyId::parse(&text.to_uppercase()).unwrap(), id);
+    }
+
+    #[test]
+    fn multi_region_ids_round_trip_and_keep_their_form() {
+        let text = "mrk-1234abcd12ab34cd56ef1234567890ab";
+        let id = KeyId::parse(text).unwrap();
+        assert!(id.is_multi_region());
+        assert_eq!(id.to_string(), text);
+        assert_eq!(
+            KeyId::parse("mrk-1234ABCD12AB34CD56EF1234567890AB").unwrap(),
+            id
+        );
+        assert_eq!(
+            KeyReference::parse(&scope().key_arn(&id)).unwrap(),
+            KeyReference::Arn {
+                scope: scope(),
+                key_id: id
+            }
+        );
+        // Bytes of a version-8 UUID are a multi-Region id, others are not.
+        let mut bytes = [0x11u8; 16];
+        bytes[6] = 0x8f;
+        let made = KeyId::from_bytes(bytes);
+        assert!(made.is_multi_region());
+        assert_eq!(
+            made.to_string(),
+            format!("mrk-{}8f{}", "11".repeat(6), "11".repeat(9))
+        );
+        assert_eq!(KeyId::parse(&made.to_string()).unwrap(), made);
+        bytes[6] = 0x4f;
+        assert!(!KeyId::from_bytes(bytes).is_multi_region());
+        for bad in [
+            "mrk-",
+            "mrk-1234abcd12ab34cd56ef1234567890a",
+            "mrk-1234abcd12ab34cd56ef1234567890ax",
+            "mrk-1234abcd-12ab-34cd-56ef-1234567890ab",
+        ] {
+            assert_eq!(KeyId::parse(bad), Err(IdError::KeyReference), "{bad}");
+        }
     }
 
     #[test]

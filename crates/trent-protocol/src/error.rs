@@ -248,6 +248,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
             match what {
                 NotFound::Key { arn } => format!("Key '{arn}' does not exist"),
                 NotFound::Alias { arn } => format!("Alias '{arn}' is not found."),
+                NotFound::OtherRegion { region } => format!("Invalid arn {region}"),
                 NotFound::Policy => "No such policy exists".into(),
                 NotFound::Grant { grant_id } => format!("Grant ID {grant_id} not found"),
                 NotFound::InvalidKeyId { given } => format!("Invalid keyId '{given}'"),

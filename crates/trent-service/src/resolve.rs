@@ -115,7 +115,10 @@ impl Kms {
             })
         };
         if scope.region != *caller.region() {
-            return Err(not_found());
+            // AWS names the Region of a key ARN sent to another Region.
+            return Err(KmsError::NotFound(NotFound::OtherRegion {
+                region: scope.region.to_string(),
+            }));
         }
         let record = self.key_record(key_id)?.ok_or_else(not_found)?;
         if record.scope != *scope {

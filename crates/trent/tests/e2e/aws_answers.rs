@@ -554,3 +554,57 @@ async fn operations_trent_does_not_serve_are_unsupported_after_authentication() 
         .expect("an event for DescribeCustomKeyStores");
     assert_eq!(refused["errorCode"], "UnsupportedOperationException");
 }
+
+#[tokio::test]
+async fn multi_region_ids_that_do_not_exist_are_not_found_by_their_arn() {
+    let server = server();
+    let client = server.client();
+    let id = "mrk-1234abcd12ab34cd56ef1234567890ab";
+    let arn = format!("arn:aws:kms:us-east-1:{}:key/{id}", server.account());
+    for given in [id, arn.as_str()] {
+        let message = expect_error(
+            client.describe_key().key_id(given).send().await,
+            "NotFoundException",
+        );
+        assert_eq!(message, format!("Key '{arn}' does not exist"), "{given}");
+    }
+    // Upper-case hex digits name the same id, shown in AWS's lower case.
+    let message = expect_error(
+        client
+            .describe_key()
+            .key_id("mrk-1234ABCD12AB34CD56EF1234567890AB")
+            .send()
+            .await,
+        "NotFoundException",
+    );
+    assert_eq!(message, format!("Key '{arn}' does not exist"));
+    // Not an id at all: AWS's invalid-key-id answer, as before.
+    let message = expect_error(
+        client.describe_key().key_id("mrk-12").send().await,
+        "NotFoundException",
+    );
+    assert_eq!(message, "Invalid keyId 'mrk-12'");
+}
+
+#[tokio::test]
+async fn a_key_arn_of_another_region_names_that_region() {
+    let server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    let arn = format!("arn:aws:kms:eu-west-1:{}:key/{key_id}", server.account());
+    let message = expect_error(
+        client.describe_key().key_id(&arn).send().await,
+        "NotFoundException",
+    );
+    assert_eq!(message, "Invalid arn eu-west-1");
+    let message = expect_error(
+        client
+            .encrypt()
+            .key_id(&arn)
+            .plaintext(aws_sdk_kms::primitives::Blob::new(b"x".to_vec()))
+            .send()
+            .await,
+        "NotFoundException",
+    );
+    assert_eq!(message, "Invalid arn eu-west-1");
+}

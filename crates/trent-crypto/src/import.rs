@@ -78,17 +78,7 @@ impl WrappingKey {
         algorithm: WrappingAlgorithm,
         wrapped: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let oaep_hash = match algorithm {
-            WrappingAlgorithm::RsaesOaepSha1 | WrappingAlgorithm::RsaAesKeyWrapSha1 => {
-                EncryptionAlgorithm::RsaesOaepSha1
-            }
-            WrappingAlgorithm::RsaesOaepSha256 | WrappingAlgorithm::RsaAesKeyWrapSha256 => {
-                EncryptionAlgorithm::RsaesOaepSha256
-            }
-            WrappingAlgorithm::RsaesPkcs1V15 | WrappingAlgorithm::Sm2Pke => {
-                return Err(CryptoError::Unsupported)
-            }
-        };
+        let oaep_hash = oaep_of(algorithm)?;
         if !algorithm.uses_aes_key_wrap() {
             return oaep::decrypt(&self.private, oaep_hash, wrapped)
                 .map_err(|_| CryptoError::Failed);
@@ -123,6 +113,22 @@ impl WrappingKey {
     }
 }
 
+/// The RSA-OAEP variant a wrapping algorithm uses (for the AES key, with
+/// key wrap); `RSAES_PKCS1_V1_5` and `SM2PKE` are not offered.
+fn oaep_of(algorithm: WrappingAlgorithm) -> Result<EncryptionAlgorithm, CryptoError> {
+    match algorithm {
+        WrappingAlgorithm::RsaesOaepSha1 | WrappingAlgorithm::RsaAesKeyWrapSha1 => {
+            Ok(EncryptionAlgorithm::RsaesOaepSha1)
+        }
+        WrappingAlgorithm::RsaesOaepSha256 | WrappingAlgorithm::RsaAesKeyWrapSha256 => {
+            Ok(EncryptionAlgorithm::RsaesOaepSha256)
+        }
+        WrappingAlgorithm::RsaesPkcs1V15 | WrappingAlgorithm::Sm2Pke => {
+            Err(CryptoError::Unsupported)
+        }
+    }
+}
+
 /// The key material id of generated (origin `AWS_KMS`) material: 64 lowercase
 /// hex digits of SHA-256 over a label, the key id and the version. It names
 /// the version and says nothing of the material.
@@ -142,17 +148,7 @@ pub fn wrap(
     algorithm: WrappingAlgorithm,
     material: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    let oaep_hash = match algorithm {
-        WrappingAlgorithm::RsaesOaepSha1 | WrappingAlgorithm::RsaAesKeyWrapSha1 => {
-            EncryptionAlgorithm::RsaesOaepSha1
-        }
-        WrappingAlgorithm::RsaesOaepSha256 | WrappingAlgorithm::RsaAesKeyWrapSha256 => {
-            EncryptionAlgorithm::RsaesOaepSha256
-        }
-        WrappingAlgorithm::RsaesPkcs1V15 | WrappingAlgorithm::Sm2Pke => {
-            return Err(CryptoError::Unsupported)
-        }
-    };
+    let oaep_hash = oaep_of(algorithm)?;
     if !algorithm.uses_aes_key_wrap() {
         return oaep::encrypt(public, oaep_hash, material);
     }

@@ -191,6 +191,16 @@ fn principal_check(checks: &mut Checks, member: &str, value: &str) {
     }
 }
 
+/// An optional `KeyMaterialId`: 64 lower-case hex digits.
+fn key_material_id_check(checks: &mut Checks, value: Option<&String>) {
+    if let Some(id) = value {
+        if checks.length("keyMaterialId", id, 64, 64) {
+            let valid = id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            checks.pattern("keyMaterialId", id, valid, "^[a-f0-9]+$");
+        }
+    }
+}
+
 fn grant_id_check(checks: &mut Checks, member: &str, value: &Option<String>) {
     if let Some(value) = value {
         checks.length(member, value, 1, 128);

@@ -25,12 +25,7 @@ pub fn decode(body: &[u8]) -> Result<Request, Failure> {
     let request: DeleteImportedKeyMaterialRequest = crate::decode(body)?;
     let mut checks = Checks::new();
     let key_id = checks.required_key_id("keyId", &request.key_id);
-    if let Some(id) = &request.key_material_id {
-        if checks.length("keyMaterialId", id, 64, 64) {
-            let valid = id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-            checks.pattern("keyMaterialId", id, valid, "^[a-f0-9]+$");
-        }
-    }
+    super::key_material_id_check(&mut checks, request.key_material_id.as_ref());
     checks.finish()?;
     Ok(Request {
         key: super::checked_key(key_id)?,

@@ -66,12 +66,7 @@ pub fn decode(body: &[u8]) -> Result<Request, Failure> {
             );
         }
     }
-    if let Some(id) = &request.key_material_id {
-        if checks.length("keyMaterialId", id, 64, 64) {
-            let valid = id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-            checks.pattern("keyMaterialId", id, valid, "^[a-f0-9]+$");
-        }
-    }
+    super::key_material_id_check(&mut checks, request.key_material_id.as_ref());
     checks.finish()?;
     let valid_to = match (model, request.valid_to) {
         (Some(ExpirationModel::KeyMaterialDoesNotExpire), None) => None,

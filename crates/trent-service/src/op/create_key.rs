@@ -116,11 +116,11 @@ impl Kms {
         scope: &Scope,
         description: String,
         policy: String,
-        (spec, usage, origin): (KeySpec, KeyUsage, Origin),
+        shape: (KeySpec, KeyUsage, Origin),
         fresh: &super::material::FreshMaterial,
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
         let sealed = self.seal_new_material(&key_id, fresh)?;
-        let record = self.new_key_record(key_id, scope, description, policy, (spec, usage, origin));
+        let record = self.new_key_record(key_id, scope, description, policy, shape);
         let material = MaterialRecord {
             version: 1,
             sealed,

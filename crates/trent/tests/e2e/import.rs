@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::DateTime;
 use aws_sdk_kms::types::{
     AlgorithmSpec, ExpirationModelType, ImportState, ImportType, IncludeKeyMaterial,
@@ -80,11 +81,7 @@ fn unique(stem: &str) -> String {
 
 /// Creates a key with `Origin=EXTERNAL`; returns its id.
 async fn create_external(client: &aws_sdk_kms::Client, spec: &str, usage: &str) -> String {
-    client
-        .create_key()
-        .origin(OriginType::External)
-        .key_spec(KeySpec::from(spec))
-        .key_usage(KeyUsageType::from(usage))
+    create_external_request(client, spec, usage)
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreateKey EXTERNAL {spec} {usage}: {e:?}"))
@@ -92,6 +89,19 @@ async fn create_external(client: &aws_sdk_kms::Client, spec: &str, usage: &str) 
         .unwrap()
         .key_id()
         .to_owned()
+}
+
+/// CreateKey with `Origin=EXTERNAL`, to send.
+fn create_external_request(
+    client: &aws_sdk_kms::Client,
+    spec: &str,
+    usage: &str,
+) -> aws_sdk_kms::operation::create_key::builders::CreateKeyFluentBuilder {
+    client
+        .create_key()
+        .origin(OriginType::External)
+        .key_spec(KeySpec::from(spec))
+        .key_usage(KeyUsageType::from(usage))
 }
 
 async fn create_external_symmetric(client: &aws_sdk_kms::Client) -> String {
@@ -194,26 +204,107 @@ fn wrap_rsa_aes(openssl: &Openssl, hash: &str, public_key: &[u8], material: &[u8
     wrapped
 }
 
+/// What ImportKeyMaterial answers.
+type ImportOutcome = Result<
+    aws_sdk_kms::operation::import_key_material::ImportKeyMaterialOutput,
+    aws_sdk_kms::error::SdkError<
+        aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError,
+    >,
+>;
+
+/// ImportKeyMaterial of `wrapped` with `token`; the caller adds the rest.
+fn import_request(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    token: &[u8],
+    wrapped: &[u8],
+) -> aws_sdk_kms::operation::import_key_material::builders::ImportKeyMaterialFluentBuilder {
+    client
+        .import_key_material()
+        .key_id(key_id)
+        .import_token(blob(token))
+        .encrypted_key_material(blob(wrapped))
+}
+
 /// ImportKeyMaterial with `KEY_MATERIAL_DOES_NOT_EXPIRE`.
 async fn import_forever(
     client: &aws_sdk_kms::Client,
     key_id: &str,
     token: &[u8],
     wrapped: &[u8],
-) -> Result<
-    aws_sdk_kms::operation::import_key_material::ImportKeyMaterialOutput,
-    aws_sdk_kms::error::SdkError<
-        aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError,
-    >,
-> {
-    client
-        .import_key_material()
-        .key_id(key_id)
-        .import_token(blob(token))
-        .encrypted_key_material(blob(wrapped))
+) -> ImportOutcome {
+    import_request(client, key_id, token, wrapped)
         .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
         .send()
         .await
+}
+
+/// ImportKeyMaterial of `NEW_KEY_MATERIAL` with `KEY_MATERIAL_DOES_NOT_EXPIRE`,
+/// to send.
+fn import_new(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    token: &[u8],
+    wrapped: &[u8],
+) -> aws_sdk_kms::operation::import_key_material::builders::ImportKeyMaterialFluentBuilder {
+    import_request(client, key_id, token, wrapped)
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .import_type(ImportType::NewKeyMaterial)
+}
+
+/// Fresh parameters (RSAES_OAEP_SHA_256, RSA_2048) for `key_id` and
+/// `material` wrapped by openssl to their public key: the import token and
+/// the wrapped material.
+async fn wrapped_oaep(
+    client: &aws_sdk_kms::Client,
+    openssl: &Openssl,
+    key_id: &str,
+    material: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    let params = parameters(client, key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
+    let wrapped = wrap_oaep_sha256(openssl, &params.public_key, material);
+    (params.token, wrapped)
+}
+
+/// GetParametersForImport of RSAES_OAEP_SHA_256 and RSA_2048, to send.
+fn parameters_request(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> aws_sdk_kms::operation::get_parameters_for_import::builders::GetParametersForImportFluentBuilder
+{
+    client
+        .get_parameters_for_import()
+        .key_id(key_id)
+        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+}
+
+/// Asserts that `result` failed with the AWS error `code` and `message`.
+fn expect_refusal<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+    code: &str,
+    message: &str,
+) {
+    assert_eq!(expect_error(result, code), message);
+}
+
+/// `<ARN> is pending import.`, AWS's message for a key waiting for material.
+fn pending_import(server: &TestServer, key_id: &str) -> String {
+    format!("{} is pending import.", arn(server, key_id))
+}
+
+/// A test that needs openssl: `None` (after the skip note) without it, else
+/// the server `start` makes, its client and openssl's scratch folder.
+fn with_openssl(
+    test: &str,
+    start: fn() -> TestServer,
+) -> Option<(TestServer, aws_sdk_kms::Client, Openssl)> {
+    if !have_openssl(test) {
+        return None;
+    }
+    let server = start();
+    let client = server.client();
+    Some((server, client, Openssl::new()))
 }
 
 /// Fresh parameters (RSAES_OAEP_SHA_256, RSA_2048), `material` wrapped by
@@ -224,9 +315,8 @@ async fn import_symmetric(
     key_id: &str,
     material: &[u8],
 ) -> String {
-    let params = parameters(client, key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(openssl, &params.public_key, material);
-    let answer = import_forever(client, key_id, &params.token, &wrapped)
+    let (token, wrapped) = wrapped_oaep(client, openssl, key_id, material).await;
+    let answer = import_forever(client, key_id, &token, &wrapped)
         .await
         .unwrap_or_else(|e| panic!("ImportKeyMaterial: {e:?}"));
     answer.key_material_id().unwrap().to_owned()
@@ -239,12 +329,7 @@ async fn import_private_key(
     openssl: &Openssl,
     key_id: &str,
     der: &[u8],
-) -> Result<
-    aws_sdk_kms::operation::import_key_material::ImportKeyMaterialOutput,
-    aws_sdk_kms::error::SdkError<
-        aws_sdk_kms::operation::import_key_material::ImportKeyMaterialError,
-    >,
-> {
+) -> ImportOutcome {
     let params = parameters(client, key_id, "RSA_AES_KEY_WRAP_SHA_256", "RSA_3072").await;
     let wrapped = wrap_rsa_aes_sha256(openssl, &params.public_key, der);
     import_forever(client, key_id, &params.token, &wrapped).await
@@ -262,6 +347,87 @@ async fn describe(client: &aws_sdk_kms::Client, key_id: &str) -> aws_sdk_kms::ty
         .clone()
 }
 
+/// The key's state, by DescribeKey.
+async fn key_state(client: &aws_sdk_kms::Client, key_id: &str) -> Option<KeyState> {
+    describe(client, key_id).await.key_state().cloned()
+}
+
+async fn delete_material(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> aws_sdk_kms::operation::delete_imported_key_material::DeleteImportedKeyMaterialOutput {
+    client
+        .delete_imported_key_material()
+        .key_id(key_id)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn rotate(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> aws_sdk_kms::operation::rotate_key_on_demand::RotateKeyOnDemandOutput {
+    client
+        .rotate_key_on_demand()
+        .key_id(key_id)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Decrypt of `ciphertext`, to send.
+fn decrypt_request(
+    client: &aws_sdk_kms::Client,
+    ciphertext: &[u8],
+) -> aws_sdk_kms::operation::decrypt::builders::DecryptFluentBuilder {
+    client.decrypt().ciphertext_blob(blob(ciphertext))
+}
+
+/// The key has lost its material: PendingImport, disabled, no expiration
+/// model, and `ciphertext` is refused with `<ARN> is pending import.`
+async fn assert_waits_for_material(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    key_arn: &str,
+    ciphertext: &[u8],
+) {
+    let metadata = describe(client, key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
+    assert!(!metadata.enabled());
+    assert_eq!(metadata.expiration_model(), None);
+    expect_refusal(
+        decrypt_request(client, ciphertext).send().await,
+        "KMSInvalidStateException",
+        &format!("{key_arn} is pending import."),
+    );
+}
+
+/// The key is PendingDeletion and GetParametersForImport refuses it with
+/// `<ARN> is pending deletion.`
+async fn assert_pending_deletion(client: &aws_sdk_kms::Client, key_id: &str, key_arn: &str) {
+    assert_eq!(
+        key_state(client, key_id).await,
+        Some(KeyState::PendingDeletion)
+    );
+    expect_refusal(
+        parameters_request(client, key_id).send().await,
+        "KMSInvalidStateException",
+        &format!("{key_arn} is pending deletion."),
+    );
+}
+
+/// The key is enabled with material that expires at `valid_to`.
+async fn assert_expires_at(client: &aws_sdk_kms::Client, key_id: &str, valid_to: i64) {
+    let metadata = describe(client, key_id).await;
+    assert_eq!(metadata.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(
+        metadata.expiration_model(),
+        Some(&ExpirationModelType::KeyMaterialExpires)
+    );
+    assert_eq!(metadata.valid_to().map(DateTime::secs), Some(valid_to));
+}
+
 async fn encrypt(client: &aws_sdk_kms::Client, key_id: &str, text: &[u8]) -> Vec<u8> {
     client
         .encrypt()
@@ -277,9 +443,7 @@ async fn encrypt(client: &aws_sdk_kms::Client, key_id: &str, text: &[u8]) -> Vec
 }
 
 async fn decrypt(client: &aws_sdk_kms::Client, ciphertext: &[u8]) -> Vec<u8> {
-    client
-        .decrypt()
-        .ciphertext_blob(blob(ciphertext))
+    decrypt_request(client, ciphertext)
         .send()
         .await
         .unwrap_or_else(|e| panic!("Decrypt: {e:?}"))
@@ -303,6 +467,18 @@ fn private_key(openssl: &Openssl, name: &str, genpkey: &[&str]) -> (String, Vec<
         "pkcs8", "-topk8", "-outform", "der", "-nocrypt", "-in", &pem, "-out", &der,
     ]);
     (pem, openssl.read(&der))
+}
+
+/// An EC private key on `curve` (`P-256`, `P-384`), as [`private_key`].
+fn ec_private_key(openssl: &Openssl, name: &str, curve: &str) -> (String, Vec<u8>) {
+    let curve = format!("ec_paramgen_curve:{curve}");
+    private_key(openssl, name, &["-algorithm", "EC", "-pkeyopt", &curve])
+}
+
+/// An RSA private key of `bits` bits, as [`private_key`].
+fn rsa_private_key(openssl: &Openssl, name: &str, bits: u32) -> (String, Vec<u8>) {
+    let bits = format!("rsa_keygen_bits:{bits}");
+    private_key(openssl, name, &["-algorithm", "RSA", "-pkeyopt", &bits])
 }
 
 /// `openssl pkey -pubout -outform der` of the private key in `pem`.
@@ -430,12 +606,12 @@ fn gcm_seal(openssl: &Openssl, key: &[u8], header: &[u8], plaintext: &[u8]) -> V
 
 #[tokio::test]
 async fn symmetric_material_wrapped_by_openssl_imports_and_encrypts() {
-    if !have_openssl("symmetric_material_wrapped_by_openssl_imports_and_encrypts") {
+    let Some((mut server, client, openssl)) = with_openssl(
+        "symmetric_material_wrapped_by_openssl_imports_and_encrypts",
+        server,
+    ) else {
         return;
-    }
-    let mut server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let created = client
         .create_key()
         .origin(OriginType::External)
@@ -451,19 +627,12 @@ async fn symmetric_material_wrapped_by_openssl_imports_and_encrypts() {
     assert_eq!(metadata.expiration_model(), None);
     assert_eq!(metadata.current_key_material_id(), None);
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
 
     let before = now();
-    let answer = client
-        .get_parameters_for_import()
-        .key_id(&key_id)
-        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
+    let answer = parameters_request(&client, &key_id).send().await.unwrap();
     assert_eq!(answer.key_id(), Some(key_arn.as_str()));
     let valid_to = answer.parameters_valid_to().unwrap().secs();
     assert!(
@@ -549,12 +718,12 @@ async fn symmetric_material_wrapped_by_openssl_imports_and_encrypts() {
 /// a ciphertext made offline with them.
 #[tokio::test]
 async fn the_imported_bytes_are_the_aes_key_of_its_ciphertexts() {
-    if !have_openssl("the_imported_bytes_are_the_aes_key_of_its_ciphertexts") {
+    let Some((_server, client, openssl)) = with_openssl(
+        "the_imported_bytes_are_the_aes_key_of_its_ciphertexts",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let material = random_bytes(32);
     import_symmetric(&client, &openssl, &key_id, &material).await;
@@ -571,19 +740,18 @@ async fn the_imported_bytes_are_the_aes_key_of_its_ciphertexts() {
     assert_eq!(decrypt(&client, &forged).await, b"sealed offline");
     let wrong = gcm_seal(&openssl, &random_bytes(32), &ciphertext[..21], b"x");
     expect_error(
-        client.decrypt().ciphertext_blob(blob(&wrong)).send().await,
+        decrypt_request(&client, &wrong).send().await,
         "InvalidCiphertextException",
     );
 }
 
 #[tokio::test]
 async fn deleted_material_comes_back_only_as_the_same_bytes() {
-    if !have_openssl("deleted_material_comes_back_only_as_the_same_bytes") {
+    let Some((server, client, openssl)) =
+        with_openssl("deleted_material_comes_back_only_as_the_same_bytes", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let key_arn = arn(&server, &key_id);
     let material = random_bytes(32);
@@ -591,45 +759,26 @@ async fn deleted_material_comes_back_only_as_the_same_bytes() {
     let ciphertext = encrypt(&client, &key_id, b"made before the deletion").await;
 
     // Different bytes into a key that has material.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let other = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
+    let (token, other) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(32)).await;
     expect_error(
-        import_forever(&client, &key_id, &params.token, &other).await,
+        import_forever(&client, &key_id, &token, &other).await,
         "IncorrectKeyMaterialException",
     );
 
-    let deleted = client
-        .delete_imported_key_material()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    let deleted = delete_material(&client, &key_id).await;
     assert_eq!(deleted.key_id(), Some(key_arn.as_str()));
     assert_eq!(deleted.key_material_id(), Some(material_id.as_str()));
-    let metadata = describe(&client, &key_id).await;
-    assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
-    assert!(!metadata.enabled());
-    assert_eq!(metadata.expiration_model(), None);
-    let message = expect_error(
-        client
-            .decrypt()
-            .ciphertext_blob(blob(&ciphertext))
-            .send()
-            .await,
-        "KMSInvalidStateException",
-    );
-    assert_eq!(message, format!("{key_arn} is pending import."));
+    assert_waits_for_material(&client, &key_id, &key_arn, &ciphertext).await;
 
     // Different bytes after the deletion: the key stays bound to its material.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let other = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
+    let (token, other) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(32)).await;
     expect_error(
-        import_forever(&client, &key_id, &params.token, &other).await,
+        import_forever(&client, &key_id, &token, &other).await,
         "IncorrectKeyMaterialException",
     );
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
 
     // The same bytes again: the same KeyMaterialId, the old ciphertext decrypts.
@@ -649,12 +798,12 @@ async fn deleted_material_comes_back_only_as_the_same_bytes() {
 
 #[tokio::test]
 async fn deleting_material_of_a_key_pending_deletion_keeps_it_pending_deletion() {
-    if !have_openssl("deleting_material_of_a_key_pending_deletion_keeps_it_pending_deletion") {
+    let Some((server, client, openssl)) = with_openssl(
+        "deleting_material_of_a_key_pending_deletion_keeps_it_pending_deletion",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let key_arn = arn(&server, &key_id);
     import_symmetric(&client, &openssl, &key_id, &random_bytes(32)).await;
@@ -665,27 +814,8 @@ async fn deleting_material_of_a_key_pending_deletion_keeps_it_pending_deletion()
         .send()
         .await
         .unwrap();
-    client
-        .delete_imported_key_material()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingDeletion)
-    );
-    let message = expect_error(
-        client
-            .get_parameters_for_import()
-            .key_id(&key_id)
-            .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-            .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-            .send()
-            .await,
-        "KMSInvalidStateException",
-    );
-    assert_eq!(message, format!("{key_arn} is pending deletion."));
+    delete_material(&client, &key_id).await;
+    assert_pending_deletion(&client, &key_id, &key_arn).await;
 }
 
 // --- 2. Refusals ---
@@ -727,13 +857,7 @@ async fn external_origin_is_offered_for_the_specs_aws_imports() {
         ("ECC_NIST_EDWARDS25519", "SIGN_VERIFY"),
     ] {
         expect_error(
-            client
-                .create_key()
-                .origin(OriginType::External)
-                .key_spec(KeySpec::from(spec))
-                .key_usage(KeyUsageType::from(usage))
-                .send()
-                .await,
+            create_external_request(&client, spec, usage).send().await,
             "UnsupportedOperationException",
         );
     }
@@ -763,17 +887,14 @@ async fn get_parameters_for_import_refuses_what_cannot_be_imported() {
         format!("{aws_kms_arn} origin is AWS_KMS which is not valid for this operation."),
         "{body}"
     );
-    let message = expect_error(
+    expect_refusal(
         client
             .delete_imported_key_material()
             .key_id(&aws_kms)
             .send()
             .await,
         "UnsupportedOperationException",
-    );
-    assert_eq!(
-        message,
-        format!("{aws_kms_arn} origin is AWS_KMS which is not valid for this operation.")
+        &format!("{aws_kms_arn} origin is AWS_KMS which is not valid for this operation."),
     );
 
     let external = create_external_symmetric(&client).await;
@@ -826,24 +947,7 @@ async fn a_key_pending_import_can_be_scheduled_for_deletion() {
         ),
     };
     assert_eq!(scheduled.key_state(), Some(&KeyState::PendingDeletion));
-    assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingDeletion)
-    );
-    let message = expect_error(
-        client
-            .get_parameters_for_import()
-            .key_id(&key_id)
-            .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-            .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-            .send()
-            .await,
-        "KMSInvalidStateException",
-    );
-    assert_eq!(
-        message,
-        format!("{} is pending deletion.", arn(&server, &key_id))
-    );
+    assert_pending_deletion(&client, &key_id, &arn(&server, &key_id)).await;
 }
 
 /// An SDK outcome as `Ok`, or the error's code and message.
@@ -948,18 +1052,18 @@ async fn a_key_pending_import_cannot_be_enabled_disabled_or_granted() {
     let server = server();
     let client = server.client();
     let key_id = create_external_symmetric(&client).await;
-    let pending = format!("{} is pending import.", arn(&server, &key_id));
-    let message = expect_error(
+    let pending = pending_import(&server, &key_id);
+    expect_refusal(
         client.enable_key().key_id(&key_id).send().await,
         "KMSInvalidStateException",
+        &pending,
     );
-    assert_eq!(message, pending);
-    let message = expect_error(
+    expect_refusal(
         client.disable_key().key_id(&key_id).send().await,
         "KMSInvalidStateException",
+        &pending,
     );
-    assert_eq!(message, pending);
-    let message = expect_error(
+    expect_refusal(
         client
             .create_grant()
             .key_id(&key_id)
@@ -968,22 +1072,21 @@ async fn a_key_pending_import_cannot_be_enabled_disabled_or_granted() {
             .send()
             .await,
         "KMSInvalidStateException",
+        &pending,
     );
-    assert_eq!(message, pending);
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
 }
 
 #[tokio::test]
 async fn an_import_token_belongs_to_one_key_and_one_import() {
-    if !have_openssl("an_import_token_belongs_to_one_key_and_one_import") {
+    let Some((_server, client, openssl)) =
+        with_openssl("an_import_token_belongs_to_one_key_and_one_import", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let other_key = create_external_symmetric(&client).await;
     let material = random_bytes(32);
@@ -996,17 +1099,16 @@ async fn an_import_token_belongs_to_one_key_and_one_import() {
         "InvalidImportTokenException",
     );
     // Garbage, and a real token with a changed byte.
-    let ours = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &ours.public_key, &material);
+    let (ours_token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     expect_error(
-        import_forever(&client, &key_id, &random_bytes(ours.token.len()), &wrapped).await,
+        import_forever(&client, &key_id, &random_bytes(ours_token.len()), &wrapped).await,
         "InvalidImportTokenException",
     );
     expect_error(
         import_forever(&client, &key_id, b"not a token", &wrapped).await,
         "InvalidImportTokenException",
     );
-    let mut changed = ours.token.clone();
+    let mut changed = ours_token.clone();
     let middle = changed.len() / 2;
     changed[middle] ^= 1;
     expect_error(
@@ -1014,27 +1116,22 @@ async fn an_import_token_belongs_to_one_key_and_one_import() {
         "InvalidImportTokenException",
     );
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
 
     // The right token works once.
-    import_forever(&client, &key_id, &ours.token, &wrapped)
+    import_forever(&client, &key_id, &ours_token, &wrapped)
         .await
         .unwrap();
     expect_error(
-        import_forever(&client, &key_id, &ours.token, &wrapped).await,
+        import_forever(&client, &key_id, &ours_token, &wrapped).await,
         "InvalidImportTokenException",
     );
     // Still once after a deletion, when the same import would otherwise restore the key.
-    client
-        .delete_imported_key_material()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    delete_material(&client, &key_id).await;
     expect_error(
-        import_forever(&client, &key_id, &ours.token, &wrapped).await,
+        import_forever(&client, &key_id, &ours_token, &wrapped).await,
         "InvalidImportTokenException",
     );
     // The other key's token still serves the other key.
@@ -1046,38 +1143,28 @@ async fn an_import_token_belongs_to_one_key_and_one_import() {
 
 #[tokio::test]
 async fn an_import_token_expires_after_24_hours() {
-    if !have_openssl("an_import_token_expires_after_24_hours") {
+    let Some((server, client, openssl)) =
+        with_openssl("an_import_token_expires_after_24_hours", clocked)
+    else {
         return;
-    }
-    let server = clocked();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let material = random_bytes(32);
-    let stale = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let stale_wrapped = wrap_oaep_sha256(&openssl, &stale.public_key, &material);
+    let (stale_token, stale_wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     // Another key's token, used just before its 24 hours end, still works.
     let other_key = create_external_symmetric(&client).await;
-    let fresh = parameters(&client, &other_key, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let fresh_wrapped = wrap_oaep_sha256(&openssl, &fresh.public_key, &material);
+    let (fresh_token, fresh_wrapped) = wrapped_oaep(&client, &openssl, &other_key, &material).await;
     server.advance_clock(86_340).await;
-    import_forever(&client, &other_key, &fresh.token, &fresh_wrapped)
+    import_forever(&client, &other_key, &fresh_token, &fresh_wrapped)
         .await
         .unwrap_or_else(|e| panic!("a 23 h 59 min old token: {e:?}"));
     server.advance_clock(61).await;
     expect_error(
-        import_forever(&client, &key_id, &stale.token, &stale_wrapped).await,
+        import_forever(&client, &key_id, &stale_token, &stale_wrapped).await,
         "ExpiredImportTokenException",
     );
     // A token fetched now is valid until now + 24 h by the server's clock.
-    let answer = client
-        .get_parameters_for_import()
-        .key_id(&key_id)
-        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
-        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
-        .send()
-        .await
-        .unwrap();
+    let answer = parameters_request(&client, &key_id).send().await.unwrap();
     let valid_to = answer.parameters_valid_to().unwrap().secs();
     let expected = now() + 86_340 + 61 + DAY;
     assert!(
@@ -1097,29 +1184,27 @@ async fn an_import_token_expires_after_24_hours() {
 
 #[tokio::test]
 async fn material_that_does_not_unwrap_is_invalid_ciphertext() {
-    if !have_openssl("material_that_does_not_unwrap_is_invalid_ciphertext") {
+    let Some((_server, client, openssl)) = with_openssl(
+        "material_that_does_not_unwrap_is_invalid_ciphertext",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let material = random_bytes(32);
 
     // Wrapped to another call's public key.
     let first = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let second = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &second.public_key, &material);
+    let (_, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     expect_error(
         import_forever(&client, &key_id, &first.token, &wrapped).await,
         "InvalidCiphertextException",
     );
     // A changed byte.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let mut wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
+    let (token, mut wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     wrapped[10] ^= 0x40;
     expect_error(
-        import_forever(&client, &key_id, &params.token, &wrapped).await,
+        import_forever(&client, &key_id, &token, &wrapped).await,
         "InvalidCiphertextException",
     );
     // Wrapped with the other OAEP hash than the token's algorithm.
@@ -1130,84 +1215,69 @@ async fn material_that_does_not_unwrap_is_invalid_ciphertext() {
         "InvalidCiphertextException",
     );
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
 }
 
 #[tokio::test]
 async fn material_of_the_wrong_size_or_kind_is_incorrect_key_material() {
-    if !have_openssl("material_of_the_wrong_size_or_kind_is_incorrect_key_material") {
+    let Some((_server, client, openssl)) = with_openssl(
+        "material_of_the_wrong_size_or_kind_is_incorrect_key_material",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     for size in [16, 31, 33, 64] {
-        let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-        let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(size));
+        let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(size)).await;
         expect_error(
-            import_forever(&client, &key_id, &params.token, &wrapped).await,
+            import_forever(&client, &key_id, &token, &wrapped).await,
             "IncorrectKeyMaterialException",
         );
     }
     let hmac = create_external(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await;
-    let params = parameters(&client, &hmac, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(28));
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &hmac, &random_bytes(28)).await;
     expect_error(
-        import_forever(&client, &hmac, &params.token, &wrapped).await,
+        import_forever(&client, &hmac, &token, &wrapped).await,
         "IncorrectKeyMaterialException",
     );
     // An EC private key into an RSA key, a P-384 key into a P-256 key.
     let rsa = create_external(&client, "RSA_2048", "SIGN_VERIFY").await;
-    let (_, ec_p256) = private_key(
-        &openssl,
-        "p256",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-    );
+    let (_, ec_p256) = ec_private_key(&openssl, "p256", "P-256");
     expect_error(
         import_private_key(&client, &openssl, &rsa, &ec_p256).await,
         "IncorrectKeyMaterialException",
     );
     let p256 = create_external(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
-    let (_, ec_p384) = private_key(
-        &openssl,
-        "p384",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
-    );
+    let (_, ec_p384) = ec_private_key(&openssl, "p384", "P-384");
     expect_error(
         import_private_key(&client, &openssl, &p256, &ec_p384).await,
         "IncorrectKeyMaterialException",
     );
     for key in [&key_id, &hmac, &rsa, &p256] {
-        assert_eq!(
-            describe(&client, key).await.key_state(),
-            Some(&KeyState::PendingImport)
-        );
+        assert_eq!(key_state(&client, key).await, Some(KeyState::PendingImport));
     }
 }
 
 #[tokio::test]
 async fn expiring_material_needs_a_valid_to_within_a_year() {
-    if !have_openssl("expiring_material_needs_a_valid_to_within_a_year") {
+    let Some((server, client, openssl)) =
+        with_openssl("expiring_material_needs_a_valid_to_within_a_year", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let material = random_bytes(32);
 
     // Neither ExpirationModel nor ValidTo: the default model expires. On the wire.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     let (status, body) = raw(
         &server,
         "ImportKeyMaterial",
         &json!({
             "KeyId": key_id,
-            "ImportToken": b64(&params.token),
+            "ImportToken": b64(&token),
             "EncryptedKeyMaterial": b64(&wrapped),
         }),
     )
@@ -1220,22 +1290,14 @@ async fn expiring_material_needs_a_valid_to_within_a_year() {
         "{body}"
     );
     // The same through the SDK, model given explicitly.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
-    let message = expect_error(
-        client
-            .import_key_material()
-            .key_id(&key_id)
-            .import_token(blob(&params.token))
-            .encrypted_key_material(blob(&wrapped))
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
+    expect_refusal(
+        import_request(&client, &key_id, &token, &wrapped)
             .expiration_model(ExpirationModelType::KeyMaterialExpires)
             .send()
             .await,
         "ValidationException",
-    );
-    assert_eq!(
-        message,
-        "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
+        "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES",
     );
 
     // ValidTo with DOES_NOT_EXPIRE, in the past, more than 365 days ahead.
@@ -1244,14 +1306,9 @@ async fn expiring_material_needs_a_valid_to_within_a_year() {
         (ExpirationModelType::KeyMaterialExpires, now() - HOUR),
         (ExpirationModelType::KeyMaterialExpires, now() + 366 * DAY),
     ] {
-        let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-        let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
+        let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
         expect_error(
-            client
-                .import_key_material()
-                .key_id(&key_id)
-                .import_token(blob(&params.token))
-                .encrypted_key_material(blob(&wrapped))
+            import_request(&client, &key_id, &token, &wrapped)
                 .expiration_model(model.clone())
                 .valid_to(DateTime::from_secs(valid_to))
                 .send()
@@ -1260,29 +1317,18 @@ async fn expiring_material_needs_a_valid_to_within_a_year() {
         );
     }
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
     // A year ahead less a day is accepted.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     let valid_to = now() + 364 * DAY;
-    client
-        .import_key_material()
-        .key_id(&key_id)
-        .import_token(blob(&params.token))
-        .encrypted_key_material(blob(&wrapped))
+    import_request(&client, &key_id, &token, &wrapped)
         .valid_to(DateTime::from_secs(valid_to))
         .send()
         .await
         .unwrap();
-    let metadata = describe(&client, &key_id).await;
-    assert_eq!(metadata.key_state(), Some(&KeyState::Enabled));
-    assert_eq!(
-        metadata.expiration_model(),
-        Some(&ExpirationModelType::KeyMaterialExpires)
-    );
-    assert_eq!(metadata.valid_to().map(DateTime::secs), Some(valid_to));
+    assert_expires_at(&client, &key_id, valid_to).await;
 }
 
 #[tokio::test]
@@ -1301,7 +1347,7 @@ async fn a_key_pending_import_refuses_cryptography() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["__type"], "KMSInvalidStateException", "{body}");
     assert_eq!(body["message"], pending, "{body}");
-    let message = expect_error(
+    expect_refusal(
         client
             .encrypt()
             .key_id(&key_id)
@@ -1309,9 +1355,9 @@ async fn a_key_pending_import_refuses_cryptography() {
             .send()
             .await,
         "KMSInvalidStateException",
+        &pending,
     );
-    assert_eq!(message, pending);
-    let message = expect_error(
+    expect_refusal(
         client
             .generate_data_key()
             .key_id(&key_id)
@@ -1319,11 +1365,11 @@ async fn a_key_pending_import_refuses_cryptography() {
             .send()
             .await,
         "KMSInvalidStateException",
+        &pending,
     );
-    assert_eq!(message, pending);
 
     let signer = create_external(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
-    let message = expect_error(
+    expect_refusal(
         client
             .sign()
             .key_id(&signer)
@@ -1332,13 +1378,10 @@ async fn a_key_pending_import_refuses_cryptography() {
             .send()
             .await,
         "KMSInvalidStateException",
-    );
-    assert_eq!(
-        message,
-        format!("{} is pending import.", arn(&server, &signer))
+        &pending_import(&server, &signer),
     );
     let mac = create_external(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await;
-    let message = expect_error(
+    expect_refusal(
         client
             .generate_mac()
             .key_id(&mac)
@@ -1347,10 +1390,7 @@ async fn a_key_pending_import_refuses_cryptography() {
             .send()
             .await,
         "KMSInvalidStateException",
-    );
-    assert_eq!(
-        message,
-        format!("{} is pending import.", arn(&server, &mac))
+        &pending_import(&server, &mac),
     );
 }
 
@@ -1358,38 +1398,27 @@ async fn a_key_pending_import_refuses_cryptography() {
 
 #[tokio::test]
 async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
-    if !have_openssl("expired_material_is_deleted_and_the_same_bytes_restore_the_key") {
+    let Some((server, client, openssl)) = with_openssl(
+        "expired_material_is_deleted_and_the_same_bytes_restore_the_key",
+        clocked,
+    ) else {
         return;
-    }
-    let server = clocked();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     // A --dev server's keys are in the account its access key names (not the
     // one it printed), so the ARN comes from the key itself.
     let key_arn = describe(&client, &key_id).await.arn().unwrap().to_owned();
     let material = random_bytes(32);
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material);
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material).await;
     let valid_to = now() + HOUR;
-    let imported = client
-        .import_key_material()
-        .key_id(&key_id)
-        .import_token(blob(&params.token))
-        .encrypted_key_material(blob(&wrapped))
+    let imported = import_request(&client, &key_id, &token, &wrapped)
         .expiration_model(ExpirationModelType::KeyMaterialExpires)
         .valid_to(DateTime::from_secs(valid_to))
         .send()
         .await
         .unwrap();
     let material_id = imported.key_material_id().unwrap().to_owned();
-    let metadata = describe(&client, &key_id).await;
-    assert_eq!(metadata.key_state(), Some(&KeyState::Enabled));
-    assert_eq!(
-        metadata.expiration_model(),
-        Some(&ExpirationModelType::KeyMaterialExpires)
-    );
-    assert_eq!(metadata.valid_to().map(DateTime::secs), Some(valid_to));
+    assert_expires_at(&client, &key_id, valid_to).await;
     let entries = all_material(&client, &key_id).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     let listed = entry(&entries, &material_id);
@@ -1417,24 +1446,9 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
 
     // Not yet: half an hour on, the material is there.
     server.advance_clock(1_800).await;
-    assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::Enabled)
-    );
+    assert_eq!(key_state(&client, &key_id).await, Some(KeyState::Enabled));
     server.advance_clock(5_400).await;
-    let metadata = describe(&client, &key_id).await;
-    assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
-    assert!(!metadata.enabled());
-    assert_eq!(metadata.expiration_model(), None);
-    let message = expect_error(
-        client
-            .decrypt()
-            .ciphertext_blob(blob(&ciphertext))
-            .send()
-            .await,
-        "KMSInvalidStateException",
-    );
-    assert_eq!(message, format!("{key_arn} is pending import."));
+    assert_waits_for_material(&client, &key_id, &key_arn, &ciphertext).await;
     let entries = all_material(&client, &key_id).await;
     assert_eq!(
         entry(&entries, &material_id).import_state(),
@@ -1462,12 +1476,11 @@ async fn expired_material_is_deleted_and_the_same_bytes_restore_the_key() {
 /// every size.
 #[tokio::test]
 async fn sha1_wrappings_and_every_wrapping_key_size_import() {
-    if !have_openssl("sha1_wrappings_and_every_wrapping_key_size_import") {
+    let Some((_server, client, openssl)) =
+        with_openssl("sha1_wrappings_and_every_wrapping_key_size_import", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     for (algorithm, hash, spec) in [
         ("RSAES_OAEP_SHA_1", "sha1", "RSA_2048"),
         ("RSAES_OAEP_SHA_1", "sha1", "RSA_3072"),
@@ -1487,11 +1500,7 @@ async fn sha1_wrappings_and_every_wrapping_key_size_import() {
             "{algorithm} {spec}"
         );
     }
-    let (pem, der) = private_key(
-        &openssl,
-        "p256",
-        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-    );
+    let (pem, der) = ec_private_key(&openssl, "p256", "P-256");
     let key_id = create_external(&client, "ECC_NIST_P256", "SIGN_VERIFY").await;
     let params = parameters(&client, &key_id, "RSA_AES_KEY_WRAP_SHA_1", "RSA_2048").await;
     let wrapped = wrap_rsa_aes(&openssl, "sha1", &params.public_key, &der);
@@ -1508,20 +1517,15 @@ async fn sha1_wrappings_and_every_wrapping_key_size_import() {
 /// starts (maintenance runs at start).
 #[tokio::test]
 async fn material_that_expired_while_the_server_was_down_is_gone_at_start() {
-    if !have_openssl("material_that_expired_while_the_server_was_down_is_gone_at_start") {
+    let Some((mut server, client, openssl)) = with_openssl(
+        "material_that_expired_while_the_server_was_down_is_gone_at_start",
+        clocked,
+    ) else {
         return;
-    }
-    let mut server = clocked();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
-    client
-        .import_key_material()
-        .key_id(&key_id)
-        .import_token(blob(&params.token))
-        .encrypted_key_material(blob(&wrapped))
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(32)).await;
+    import_request(&client, &key_id, &token, &wrapped)
         .valid_to(DateTime::from_secs(now() + HOUR))
         .send()
         .await
@@ -1535,11 +1539,7 @@ async fn material_that_expired_while_the_server_was_down_is_gone_at_start() {
     assert_eq!(metadata.key_state(), Some(&KeyState::PendingImport));
     assert_eq!(metadata.expiration_model(), None);
     expect_error(
-        client
-            .decrypt()
-            .ciphertext_blob(blob(&ciphertext))
-            .send()
-            .await,
+        decrypt_request(&client, &ciphertext).send().await,
         "KMSInvalidStateException",
     );
 }
@@ -1548,12 +1548,11 @@ async fn material_that_expired_while_the_server_was_down_is_gone_at_start() {
 
 #[tokio::test]
 async fn imported_hmac_keys_mac_as_openssl_does() {
-    if !have_openssl("imported_hmac_keys_mac_as_openssl_does") {
+    let Some((_server, client, openssl)) =
+        with_openssl("imported_hmac_keys_mac_as_openssl_does", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let message = b"the message both sides MAC";
     openssl.write("message.bin", message);
     for (spec, size, hash, algorithm) in [
@@ -1566,8 +1565,8 @@ async fn imported_hmac_keys_mac_as_openssl_does() {
         let material = random_bytes(size);
         import_symmetric(&client, &openssl, &key_id, &material).await;
         assert_eq!(
-            describe(&client, &key_id).await.key_state(),
-            Some(&KeyState::Enabled),
+            key_state(&client, &key_id).await,
+            Some(KeyState::Enabled),
             "{spec}"
         );
         let mac = client
@@ -1605,17 +1604,8 @@ async fn imported_hmac_keys_mac_as_openssl_does() {
         assert!(verified.mac_valid(), "{spec}");
 
         // Only symmetric encryption keys take new material.
-        let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-        let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(size));
-        let refused = client
-            .import_key_material()
-            .key_id(&key_id)
-            .import_token(blob(&params.token))
-            .encrypted_key_material(blob(&wrapped))
-            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
-            .import_type(ImportType::NewKeyMaterial)
-            .send()
-            .await;
+        let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(size)).await;
+        let refused = import_new(&client, &key_id, &token, &wrapped).send().await;
         assert!(
             refused.is_err(),
             "{spec}: NEW_KEY_MATERIAL accepted: {refused:?}"
@@ -1676,6 +1666,25 @@ async fn trent_signs(
         .to_vec()
 }
 
+/// Trent's RSASSA_PKCS1_V1_5_SHA_256 signature of `message` verifies with
+/// openssl and `public_pem`.
+async fn assert_pkcs1_signature_verifies(
+    client: &aws_sdk_kms::Client,
+    openssl: &Openssl,
+    key_id: &str,
+    message: &[u8],
+    public_pem: &str,
+) {
+    let signature = trent_signs(
+        client,
+        key_id,
+        message,
+        SigningAlgorithmSpec::RsassaPkcs1V15Sha256,
+    )
+    .await;
+    assert!(openssl_verifies(openssl, public_pem, &signature, false));
+}
+
 async fn trent_verifies(
     client: &aws_sdk_kms::Client,
     key_id: &str,
@@ -1708,19 +1717,14 @@ async fn trent_verifies(
 
 #[tokio::test]
 async fn an_imported_rsa_signing_key_is_openssls_key() {
-    if !have_openssl("an_imported_rsa_signing_key_is_openssls_key") {
+    let Some((server, client, openssl)) =
+        with_openssl("an_imported_rsa_signing_key_is_openssls_key", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let message = b"signed by an imported RSA key";
     openssl.write("message.bin", message);
-    let (pem, der) = private_key(
-        &openssl,
-        "rsa",
-        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-    );
+    let (pem, der) = rsa_private_key(&openssl, "rsa", 2048);
     let key_id = create_external(&client, "RSA_2048", "SIGN_VERIFY").await;
     let imported = import_private_key(&client, &openssl, &key_id, &der)
         .await
@@ -1737,14 +1741,7 @@ async fn an_imported_rsa_signing_key_is_openssls_key() {
     assert_eq!(public_key(&client, &key_id).await, expected);
     let public_pem = openssl.public_pem("rsa-public", &expected);
 
-    let signature = trent_signs(
-        &client,
-        &key_id,
-        message,
-        SigningAlgorithmSpec::RsassaPkcs1V15Sha256,
-    )
-    .await;
-    assert!(openssl_verifies(&openssl, &public_pem, &signature, false));
+    assert_pkcs1_signature_verifies(&client, &openssl, &key_id, message, &public_pem).await;
     let signature = trent_signs(
         &client,
         &key_id,
@@ -1787,24 +1784,15 @@ async fn an_imported_rsa_signing_key_is_openssls_key() {
 
     // The key is bound to this private key: another one is refused, the same
     // one restores the key after a deletion.
-    let (_, other) = private_key(
-        &openssl,
-        "rsa-other",
-        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-    );
+    let (_, other) = rsa_private_key(&openssl, "rsa-other", 2048);
     expect_error(
         import_private_key(&client, &openssl, &key_id, &other).await,
         "IncorrectKeyMaterialException",
     );
-    client
-        .delete_imported_key_material()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    delete_material(&client, &key_id).await;
     assert_eq!(
-        describe(&client, &key_id).await.key_state(),
-        Some(&KeyState::PendingImport)
+        key_state(&client, &key_id).await,
+        Some(KeyState::PendingImport)
     );
     expect_error(
         import_private_key(&client, &openssl, &key_id, &other).await,
@@ -1814,29 +1802,18 @@ async fn an_imported_rsa_signing_key_is_openssls_key() {
         .await
         .unwrap();
     assert_eq!(public_key(&client, &key_id).await, expected);
-    let signature = trent_signs(
-        &client,
-        &key_id,
-        message,
-        SigningAlgorithmSpec::RsassaPkcs1V15Sha256,
-    )
-    .await;
-    assert!(openssl_verifies(&openssl, &public_pem, &signature, false));
+    assert_pkcs1_signature_verifies(&client, &openssl, &key_id, message, &public_pem).await;
 }
 
 #[tokio::test]
 async fn an_imported_rsa_decryption_key_decrypts_what_openssl_encrypts() {
-    if !have_openssl("an_imported_rsa_decryption_key_decrypts_what_openssl_encrypts") {
+    let Some((_server, client, openssl)) = with_openssl(
+        "an_imported_rsa_decryption_key_decrypts_what_openssl_encrypts",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
-    let (pem, der) = private_key(
-        &openssl,
-        "rsa",
-        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
-    );
+    };
+    let (pem, der) = rsa_private_key(&openssl, "rsa", 3072);
     let key_id = create_external(&client, "RSA_3072", "ENCRYPT_DECRYPT").await;
     import_private_key(&client, &openssl, &key_id, &der)
         .await
@@ -1860,12 +1837,11 @@ async fn an_imported_rsa_decryption_key_decrypts_what_openssl_encrypts() {
 
 #[tokio::test]
 async fn imported_ecc_signing_keys_are_openssls_keys() {
-    if !have_openssl("imported_ecc_signing_keys_are_openssls_keys") {
+    let Some((_server, client, openssl)) =
+        with_openssl("imported_ecc_signing_keys_are_openssls_keys", server)
+    else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let message = b"signed by an imported EC key";
     openssl.write("message.bin", message);
     // P-256 wrapped with plain RSAES_OAEP_SHA_256, P-384 with RSA_AES_KEY_WRAP_SHA_256.
@@ -1883,21 +1859,11 @@ async fn imported_ecc_signing_keys_are_openssls_keys() {
             "sha384",
         ),
     ] {
-        let (pem, der) = private_key(
-            &openssl,
-            spec,
-            &[
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                &format!("ec_paramgen_curve:{curve}"),
-            ],
-        );
+        let (pem, der) = ec_private_key(&openssl, spec, curve);
         let key_id = create_external(&client, spec, "SIGN_VERIFY").await;
         if spec == "ECC_NIST_P256" {
-            let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-            let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &der);
-            import_forever(&client, &key_id, &params.token, &wrapped)
+            let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &der).await;
+            import_forever(&client, &key_id, &token, &wrapped)
                 .await
                 .unwrap_or_else(|e| panic!("ImportKeyMaterial {spec}: {e:?}"));
         } else {
@@ -1906,8 +1872,8 @@ async fn imported_ecc_signing_keys_are_openssls_keys() {
                 .unwrap_or_else(|e| panic!("ImportKeyMaterial {spec}: {e:?}"));
         }
         assert_eq!(
-            describe(&client, &key_id).await.key_state(),
-            Some(&KeyState::Enabled),
+            key_state(&client, &key_id).await,
+            Some(KeyState::Enabled),
             "{spec}"
         );
         let expected = openssl_public_der(&openssl, &pem);
@@ -1946,14 +1912,31 @@ async fn imported_ecc_signing_keys_are_openssls_keys() {
 
 // --- 7. Rotation of imported material ---
 
+/// ListKeyRotations with `IncludeKeyMaterial=ALL_KEY_MATERIAL`.
 async fn all_material(
     client: &aws_sdk_kms::Client,
     key_id: &str,
 ) -> Vec<aws_sdk_kms::types::RotationsListEntry> {
+    rotations_with(client, key_id, Some(IncludeKeyMaterial::AllKeyMaterial)).await
+}
+
+/// ListKeyRotations without IncludeKeyMaterial: the rotations.
+async fn list_rotations(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> Vec<aws_sdk_kms::types::RotationsListEntry> {
+    rotations_with(client, key_id, None).await
+}
+
+async fn rotations_with(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+    include: Option<IncludeKeyMaterial>,
+) -> Vec<aws_sdk_kms::types::RotationsListEntry> {
     client
         .list_key_rotations()
         .key_id(key_id)
-        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
+        .set_include_key_material(include)
         .send()
         .await
         .unwrap()
@@ -1973,12 +1956,12 @@ fn entry<'a>(
 
 #[tokio::test]
 async fn imported_material_rotates_on_demand_to_new_imported_material() {
-    if !have_openssl("imported_material_rotates_on_demand_to_new_imported_material") {
+    let Some((server, client, openssl)) = with_openssl(
+        "imported_material_rotates_on_demand_to_new_imported_material",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let key_arn = arn(&server, &key_id);
     let nothing_pending =
@@ -1991,39 +1974,23 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
         Some(id_a.as_str())
     );
     let under_a = encrypt(&client, &key_id, b"under A").await;
-    let message = expect_error(
+    expect_refusal(
         client.rotate_key_on_demand().key_id(&key_id).send().await,
         "KMSInvalidStateException",
+        &nothing_pending,
     );
-    assert_eq!(message, nothing_pending);
 
     // NEW_KEY_MATERIAL with A's own bytes is not new.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material_a);
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material_a).await;
     expect_error(
-        client
-            .import_key_material()
-            .key_id(&key_id)
-            .import_token(blob(&params.token))
-            .encrypted_key_material(blob(&wrapped))
-            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
-            .import_type(ImportType::NewKeyMaterial)
-            .send()
-            .await,
+        import_new(&client, &key_id, &token, &wrapped).send().await,
         "IncorrectKeyMaterialException",
     );
 
     // B, new material, waits for a rotation.
     let material_b = random_bytes(32);
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &material_b);
-    let imported = client
-        .import_key_material()
-        .key_id(&key_id)
-        .import_token(blob(&params.token))
-        .encrypted_key_material(blob(&wrapped))
-        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
-        .import_type(ImportType::NewKeyMaterial)
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &material_b).await;
+    let imported = import_new(&client, &key_id, &token, &wrapped)
         .key_material_description("Q2 2025 Rotation")
         .send()
         .await
@@ -2062,13 +2029,8 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
     );
     assert_eq!(b.rotation_date(), None, "{b:?}");
     assert_eq!(b.rotation_type(), None, "{b:?}");
-    let rotations = client
-        .list_key_rotations()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    assert!(rotations.rotations().is_empty(), "{rotations:?}");
+    let rotations = list_rotations(&client, &key_id).await;
+    assert!(rotations.is_empty(), "{rotations:?}");
     assert_eq!(
         describe(&client, &key_id).await.current_key_material_id(),
         Some(id_a.as_str())
@@ -2081,27 +2043,13 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
     );
 
     // A second new material while B is pending.
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(32)).await;
     expect_error(
-        client
-            .import_key_material()
-            .key_id(&key_id)
-            .import_token(blob(&params.token))
-            .encrypted_key_material(blob(&wrapped))
-            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
-            .import_type(ImportType::NewKeyMaterial)
-            .send()
-            .await,
+        import_new(&client, &key_id, &token, &wrapped).send().await,
         "KMSInvalidStateException",
     );
 
-    let rotated = client
-        .rotate_key_on_demand()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    let rotated = rotate(&client, &key_id).await;
     assert!(
         rotated.key_id() == Some(key_id.as_str()) || rotated.key_id() == Some(key_arn.as_str()),
         "{rotated:?}"
@@ -2120,13 +2068,7 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
         "new ciphertexts use the new material"
     );
 
-    let rotations = client
-        .list_key_rotations()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    let rotations = rotations.rotations();
+    let rotations = list_rotations(&client, &key_id).await;
     assert_eq!(rotations.len(), 1, "{rotations:?}");
     assert_eq!(rotations[0].rotation_type(), Some(&RotationType::OnDemand));
     assert_eq!(rotations[0].key_material_id(), Some(id_b.as_str()));
@@ -2142,11 +2084,11 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
         Some(&KeyMaterialState::Current)
     );
 
-    let message = expect_error(
+    expect_refusal(
         client.rotate_key_on_demand().key_id(&key_id).send().await,
         "KMSInvalidStateException",
+        &nothing_pending,
     );
-    assert_eq!(message, nothing_pending);
     expect_error(
         client.enable_key_rotation().key_id(&key_id).send().await,
         "UnsupportedOperationException",
@@ -2158,38 +2100,26 @@ async fn imported_material_rotates_on_demand_to_new_imported_material() {
 /// re-importing the same bytes brings every ciphertext back.
 #[tokio::test]
 async fn a_named_non_current_material_is_deleted_and_comes_back() {
-    if !have_openssl("a_named_non_current_material_is_deleted_and_comes_back") {
+    let Some((server, client, openssl)) = with_openssl(
+        "a_named_non_current_material_is_deleted_and_comes_back",
+        server,
+    ) else {
         return;
-    }
-    let server = server();
-    let client = server.client();
-    let openssl = Openssl::new();
+    };
     let key_id = create_external_symmetric(&client).await;
     let key_arn = arn(&server, &key_id);
     let material_a = random_bytes(32);
     let id_a = import_symmetric(&client, &openssl, &key_id, &material_a).await;
     let under_a = encrypt(&client, &key_id, b"under A").await;
-    let params = parameters(&client, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048").await;
-    let wrapped = wrap_oaep_sha256(&openssl, &params.public_key, &random_bytes(32));
-    let id_b = client
-        .import_key_material()
-        .key_id(&key_id)
-        .import_token(blob(&params.token))
-        .encrypted_key_material(blob(&wrapped))
-        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
-        .import_type(ImportType::NewKeyMaterial)
+    let (token, wrapped) = wrapped_oaep(&client, &openssl, &key_id, &random_bytes(32)).await;
+    let id_b = import_new(&client, &key_id, &token, &wrapped)
         .send()
         .await
         .unwrap()
         .key_material_id()
         .unwrap()
         .to_owned();
-    client
-        .rotate_key_on_demand()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    rotate(&client, &key_id).await;
     let under_b = encrypt(&client, &key_id, b"under B").await;
 
     let deleted = client
@@ -2215,15 +2145,11 @@ async fn a_named_non_current_material_is_deleted_and_comes_back() {
         Some(&ImportState::Imported),
         "{entries:?}"
     );
-    let message = expect_error(
-        client
-            .decrypt()
-            .ciphertext_blob(blob(&under_a))
-            .send()
-            .await,
+    expect_refusal(
+        decrypt_request(&client, &under_a).send().await,
         "KMSInvalidStateException",
+        &format!("{key_arn} is pending import."),
     );
-    assert_eq!(message, format!("{key_arn} is pending import."));
 
     let again = import_symmetric(&client, &openssl, &key_id, &material_a).await;
     assert_eq!(again, id_a);
@@ -2255,12 +2181,7 @@ async fn aws_kms_keys_name_their_current_key_material() {
         Some(&KeyMaterialState::Current)
     );
 
-    client
-        .rotate_key_on_demand()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
+    rotate(&client, &key_id).await;
     let second = describe(&client, &key_id)
         .await
         .current_key_material_id()
@@ -2287,15 +2208,7 @@ async fn aws_kms_keys_name_their_current_key_material() {
         assert_eq!(entry.import_state(), None, "{entry:?}");
         assert_eq!(entry.expiration_model(), None, "{entry:?}");
     }
-    let rotations = client
-        .list_key_rotations()
-        .key_id(&key_id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rotations.rotations().len(), 1);
-    assert_eq!(
-        rotations.rotations()[0].key_material_id(),
-        Some(second.as_str())
-    );
+    let rotations = list_rotations(&client, &key_id).await;
+    assert_eq!(rotations.len(), 1);
+    assert_eq!(rotations[0].key_material_id(), Some(second.as_str()));
 }

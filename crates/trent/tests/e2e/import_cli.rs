@@ -111,6 +111,46 @@ test -s ImportToken.bin
     ));
 }
 
+/// Step 4 of the recipe: `aws kms import-key-material` of the wrapped
+/// material in the file `material` with the token in the file `token`, with
+/// no expiry.
+fn import_script(key_id: &str, material: &str, token: &str) -> String {
+    format!(
+        r#"
+aws kms import-key-material --key-id {key_id} \
+    --encrypted-key-material fileb://{material} \
+    --import-token fileb://{token} \
+    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
+    --endpoint-url "$ENDPOINT"
+"#
+    )
+}
+
+/// The recipe's `openssl pkeyutl` wrapping the file `input` into `output`
+/// with RSAES-OAEP-SHA-256 (MGF1 SHA-256) to the DER public key in `public`.
+fn oaep_script(input: &str, output: &str, public: &str) -> String {
+    format!(
+        r#"openssl pkeyutl -encrypt -in {input} -out {output} -inkey {public} -keyform DER -pubin \
+    -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256"#
+    )
+}
+
+/// `aws kms decrypt` of `Secret.enc` into the file `out`.
+fn decrypt_script(out: &str) -> String {
+    format!(
+        r#"aws kms decrypt --ciphertext-blob fileb://Secret.enc \
+    --endpoint-url "$ENDPOINT" --query Plaintext --output text \
+    | openssl enc -d -base64 -A -out {out}"#
+    )
+}
+
+/// The key's state, by `aws kms describe-key`.
+fn key_state(recipe: &Recipe<'_>, key_id: &str) -> String {
+    recipe.sh(&format!(
+        r#"aws kms describe-key --key-id {key_id} --endpoint-url "$ENDPOINT" --query KeyMetadata.KeyState --output text"#
+    ))
+}
+
 #[tokio::test]
 async fn aws_cli_imports_symmetric_key_material_by_the_developer_guide() {
     let test = "aws_cli_imports_symmetric_key_material_by_the_developer_guide";
@@ -141,18 +181,14 @@ aws kms get-parameters-for-import --key-id {key_id} --wrapping-algorithm RSAES_O
 test -s OtherPublicKey.bin
 test -s OtherImportToken.bin
 openssl rand -out Unused.bin 32
-openssl pkeyutl -encrypt -in Unused.bin -out Mismatched.bin -inkey OtherPublicKey.bin -keyform DER -pubin \
-    -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
-"#
+{wrap}
+"#,
+        wrap = oaep_script("Unused.bin", "Mismatched.bin", "OtherPublicKey.bin"),
     ));
-    let stderr = recipe.sh_fails(&format!(
-        r#"
-aws kms import-key-material --key-id {key_id} \
-    --encrypted-key-material fileb://Mismatched.bin \
-    --import-token fileb://OtherImportToken.bin \
-    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
-    --endpoint-url "$ENDPOINT"
-"#
+    let stderr = recipe.sh_fails(&import_script(
+        &key_id,
+        "Mismatched.bin",
+        "OtherImportToken.bin",
     ));
     assert!(stderr.contains("InvalidCiphertextException"), "{stderr}");
 
@@ -162,30 +198,21 @@ aws kms import-key-material --key-id {key_id} \
     assert!(text.contains("Public-Key: (4096 bit)"), "{text}");
 
     // Step 3: 256 random bits, wrapped by openssl.
-    recipe.sh(r#"
-openssl rand -out PlaintextKeyMaterial.bin 32
-openssl pkeyutl \
-    -encrypt \
-    -in PlaintextKeyMaterial.bin \
-    -out EncryptedKeyMaterial.bin \
-    -inkey WrappingPublicKey.bin \
-    -keyform DER \
-    -pubin \
-    -pkeyopt rsa_padding_mode:oaep \
-    -pkeyopt rsa_oaep_md:sha256 \
-    -pkeyopt rsa_mgf1_md:sha256
-"#);
+    recipe.sh(&format!(
+        "openssl rand -out PlaintextKeyMaterial.bin 32\n{}",
+        oaep_script(
+            "PlaintextKeyMaterial.bin",
+            "EncryptedKeyMaterial.bin",
+            "WrappingPublicKey.bin"
+        )
+    ));
     assert_eq!(recipe.read("EncryptedKeyMaterial.bin").len(), 512);
 
     // Step 4.
-    let imported = recipe.sh(&format!(
-        r#"
-aws kms import-key-material --key-id {key_id} \
-    --encrypted-key-material fileb://EncryptedKeyMaterial.bin \
-    --import-token fileb://ImportToken.bin \
-    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
-    --endpoint-url "$ENDPOINT"
-"#
+    let imported = recipe.sh(&import_script(
+        &key_id,
+        "EncryptedKeyMaterial.bin",
+        "ImportToken.bin",
     ));
     let imported: serde_json::Value = serde_json::from_str(&imported).unwrap();
     assert_eq!(
@@ -220,11 +247,10 @@ aws kms encrypt --key-id {key_id} --plaintext fileb://Secret.txt \
     --endpoint-url "$ENDPOINT" --query CiphertextBlob --output text \
     | openssl enc -d -base64 -A -out Secret.enc
 test -s Secret.enc
-aws kms decrypt --ciphertext-blob fileb://Secret.enc \
-    --endpoint-url "$ENDPOINT" --query Plaintext --output text \
-    | openssl enc -d -base64 -A -out Secret.out
+{decrypt}
 cmp Secret.txt Secret.out
-"#
+"#,
+        decrypt = decrypt_script("Secret.out"),
     ));
     assert_eq!(recipe.read("Secret.out"), b"imported by the recipe");
 
@@ -233,26 +259,23 @@ cmp Secret.txt Secret.out
     recipe.sh(&format!(
         r#"aws kms delete-imported-key-material --key-id {key_id} --endpoint-url "$ENDPOINT""#
     ));
-    let state = recipe.sh(&format!(
-        r#"aws kms describe-key --key-id {key_id} --endpoint-url "$ENDPOINT" --query KeyMetadata.KeyState --output text"#
-    ));
+    let state = key_state(&recipe, &key_id);
     assert_eq!(state, "PendingImport");
     get_parameters(&recipe, &key_id, "RSAES_OAEP_SHA_256", "RSA_2048");
     recipe.sh(&format!(
         r#"
-openssl pkeyutl -encrypt -in PlaintextKeyMaterial.bin -out EncryptedKeyMaterial.bin \
-    -inkey WrappingPublicKey.bin -keyform DER -pubin \
-    -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256
-aws kms import-key-material --key-id {key_id} \
-    --encrypted-key-material fileb://EncryptedKeyMaterial.bin \
-    --import-token fileb://ImportToken.bin \
-    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
-    --endpoint-url "$ENDPOINT" > Reimported.json
-aws kms decrypt --ciphertext-blob fileb://Secret.enc \
-    --endpoint-url "$ENDPOINT" --query Plaintext --output text \
-    | openssl enc -d -base64 -A -out Again.out
+{wrap}
+{import} > Reimported.json
+{decrypt}
 cmp Secret.txt Again.out
-"#
+"#,
+        wrap = oaep_script(
+            "PlaintextKeyMaterial.bin",
+            "EncryptedKeyMaterial.bin",
+            "WrappingPublicKey.bin"
+        ),
+        import = import_script(&key_id, "EncryptedKeyMaterial.bin", "ImportToken.bin").trim(),
+        decrypt = decrypt_script("Again.out"),
     ));
     let reimported: serde_json::Value =
         serde_json::from_slice(&recipe.read("Reimported.json")).unwrap();
@@ -275,7 +298,7 @@ async fn aws_cli_imports_an_rsa_signing_key_with_rsa_aes_key_wrap() {
     --endpoint-url "$ENDPOINT" --query KeyMetadata.KeyId --output text"#,
     );
     get_parameters(&recipe, &key_id, "RSA_AES_KEY_WRAP_SHA_256", "RSA_3072");
-    recipe.sh(
+    recipe.sh(&format!(
         r#"
 openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:3072 | openssl pkcs8 -topk8 -outform der -nocrypt > RSA_3072_PrivateKey.der
 test -s RSA_3072_PrivateKey.der
@@ -285,31 +308,17 @@ openssl enc -id-aes256-wrap-pad \
     -iv A65959A6 \
     -in RSA_3072_PrivateKey.der \
     -out key-material-wrapped.bin
-openssl pkeyutl \
-    -encrypt \
-    -in aes-key.bin \
-    -out aes-key-wrapped.bin \
-    -inkey WrappingPublicKey.bin \
-    -keyform DER \
-    -pubin \
-    -pkeyopt rsa_padding_mode:oaep \
-    -pkeyopt rsa_oaep_md:sha256 \
-    -pkeyopt rsa_mgf1_md:sha256
+{wrap}
 cat aes-key-wrapped.bin key-material-wrapped.bin > EncryptedKeyMaterial.bin
 "#,
-    );
-    recipe.sh(&format!(
-        r#"
-aws kms import-key-material --key-id {key_id} \
-    --encrypted-key-material fileb://EncryptedKeyMaterial.bin \
-    --import-token fileb://ImportToken.bin \
-    --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE \
-    --endpoint-url "$ENDPOINT"
-"#
+        wrap = oaep_script("aes-key.bin", "aes-key-wrapped.bin", "WrappingPublicKey.bin"),
     ));
-    let state = recipe.sh(&format!(
-        r#"aws kms describe-key --key-id {key_id} --endpoint-url "$ENDPOINT" --query KeyMetadata.KeyState --output text"#
+    recipe.sh(&import_script(
+        &key_id,
+        "EncryptedKeyMaterial.bin",
+        "ImportToken.bin",
     ));
+    let state = key_state(&recipe, &key_id);
     assert_eq!(state, "Enabled");
     // The public key is the imported private key's, and Trent's signature
     // verifies with openssl.

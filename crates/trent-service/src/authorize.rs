@@ -57,6 +57,9 @@ pub(crate) struct Facts<'a> {
     pub(crate) bypass_lockout: Option<bool>,
     /// `kms:ScheduleKeyDeletionPendingWindowInDays`: ScheduleKeyDeletion.
     pub(crate) pending_window_days: Option<u32>,
+    /// `kms:ValidTo` (epoch seconds, as AWS compares it): ImportKeyMaterial
+    /// of expiring material.
+    pub(crate) valid_to: Option<trent_core::clock::Timestamp>,
     /// The key a CreateKey would make (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`).
     pub(crate) new_key: Option<(KeySpec, KeyUsage, Origin)>,
     /// CreateGrant's operations (`kms:GrantOperations`).
@@ -360,6 +363,9 @@ impl Kms {
                 "kms:ScheduleKeyDeletionPendingWindowInDays",
                 days.to_string(),
             );
+        }
+        if let Some(valid_to) = facts.valid_to {
+            keys.set("kms:ValidTo", (valid_to.as_millis() / 1000).to_string());
         }
         if let Some(alias) = facts.alias {
             keys.set("kms:RequestAlias", alias.as_str());

@@ -43,6 +43,7 @@ impl Kms {
                 Operation::ImportKeyMaterial.action(),
                 crate::authorize::Facts {
                     request: &[("kms:ExpirationModel", model.as_str())],
+                    valid_to: input.valid_to,
                     ..crate::authorize::Facts::default()
                 },
             )?

@@ -26,6 +26,7 @@ mod hsm;
 mod identity;
 mod import;
 mod import_cli;
+mod import_policy;
 mod key_agreement;
 mod key_last_usage;
 mod key_policies;

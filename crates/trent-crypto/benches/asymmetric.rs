@@ -1,6 +1,8 @@
 //! The cost of the asymmetric and HMAC primitives alone, as Trent calls
 //! them: Sign and Verify per algorithm, GenerateMac, key-pair generation,
-//! and opening a sealed private key (what each request pays before it signs).
+//! opening a sealed private key (what each request pays before it signs),
+//! and imported key material: making a wrapping key pair (what
+//! GetParametersForImport pays) and unwrapping (what ImportKeyMaterial pays).
 
 #![allow(missing_docs, clippy::unwrap_used, reason = "benchmark code")]
 
@@ -88,6 +90,41 @@ fn benches(c: &mut Criterion) {
         ("ecc_p256", DataKeyPairSpec::EccNistP256),
     ] {
         group.bench_function(name, |b| b.iter(|| generate_data_key_pair(spec).unwrap()));
+    }
+    group.finish();
+
+    use trent_core::import::{WrappingAlgorithm, WrappingKeySpec};
+    use trent_crypto::import::{wrap, WrappingKey};
+    let mut group = c.benchmark_group("import");
+    group.sample_size(10);
+    for (name, spec) in [
+        ("wrapping_key_rsa2048", WrappingKeySpec::Rsa2048),
+        ("wrapping_key_rsa4096", WrappingKeySpec::Rsa4096),
+    ] {
+        group.bench_function(name, |b| b.iter(|| WrappingKey::generate(spec).unwrap()));
+    }
+    let key = WrappingKey::generate(WrappingKeySpec::Rsa2048).unwrap();
+    let public = key.public_key().unwrap();
+    let rsa_3072 = PrivateKey::generate(KeySpec::Rsa3072)
+        .unwrap()
+        .to_pkcs8()
+        .unwrap();
+    for (name, algorithm, material) in [
+        (
+            "unwrap_oaep_sha256_32_bytes",
+            WrappingAlgorithm::RsaesOaepSha256,
+            &[7u8; 32][..],
+        ),
+        (
+            "unwrap_rsa_aes_rsa3072_pkcs8",
+            WrappingAlgorithm::RsaAesKeyWrapSha256,
+            rsa_3072.expose(),
+        ),
+    ] {
+        let wrapped = wrap(&public, algorithm, material).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| key.unwrap(algorithm, &wrapped).unwrap())
+        });
     }
     group.finish();
 }

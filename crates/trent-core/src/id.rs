@@ -104,10 +104,39 @@ impl fmt::Display for Region {
 /// version 4, so the bytes alone say which form an id is written in. An id
 /// parsed from text keeps the form it was written in, so an `mrk-` id Trent
 /// never made is still echoed as given.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Equality, hashing and order look at the bytes only: the form is how the
+/// id is written, not which key it is.
+#[derive(Clone, Copy)]
 pub struct KeyId {
     bytes: [u8; 16],
     multi_region: bool,
+}
+
+impl PartialEq for KeyId {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for KeyId {}
+
+impl std::hash::Hash for KeyId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes.hash(state);
+    }
+}
+
+impl PartialOrd for KeyId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes.cmp(&other.bytes)
+    }
 }
 
 /// The prefix of multi-Region key ids.
@@ -418,6 +447,10 @@ mod tests {
             format!("mrk-{}8f{}", "11".repeat(6), "11".repeat(9))
         );
         assert_eq!(KeyId::parse(&made.to_string()).unwrap(), made);
+        // The same bytes written as a UUID are the same id: equality is by bytes.
+        let as_uuid = KeyId::parse("11111111-1111-8f11-1111-111111111111").unwrap();
+        assert!(!as_uuid.is_multi_region());
+        assert_eq!(as_uuid, made);
         bytes[6] = 0x4f;
         assert!(!KeyId::from_bytes(bytes).is_multi_region());
         for bad in [

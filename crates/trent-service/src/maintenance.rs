@@ -41,7 +41,14 @@ impl Kms {
     pub fn run_maintenance(&self) -> Result<MaintenanceReport, KmsError> {
         let now = self.clock.now();
         let mut report = MaintenanceReport::default();
-        self.store.forget_import_tokens(now).map_err(store_failed)?;
+        // Used tokens are kept a day past their expiry, so a clock stepped
+        // back cannot make one usable again.
+        let a_day_ago = trent_core::clock::Timestamp::from_millis(
+            now.as_millis() - crate::op::imported::TOKEN_LIFETIME_MILLIS,
+        );
+        self.store
+            .forget_import_tokens(a_day_ago)
+            .map_err(store_failed)?;
         for key_id in self.store.keys_due(now).map_err(store_failed)? {
             let _writing = self.writing();
             // Read again under the lock: a request may have changed the key.

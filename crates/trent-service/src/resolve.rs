@@ -6,7 +6,7 @@ use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{InvalidState, KmsError, NotFound};
 use trent_core::id::{AliasName, KeyId, KeyReference, Scope};
-use trent_core::key::{KeyAction, StateRefusal};
+use trent_core::key::{KeyAction, KeyState, Origin, StateRefusal};
 use trent_store::record::KeyRecord;
 
 use crate::authorize::Facts;
@@ -130,7 +130,7 @@ impl Kms {
     /// A key record by id, from the cache or the store.
     pub(crate) fn key_record(&self, key_id: &KeyId) -> Result<Option<Arc<KeyRecord>>, KmsError> {
         if let Some(record) = self.cache.key(key_id) {
-            return Ok(Some(record));
+            return Ok(Some(self.expired_at_use(record)));
         }
         let seen = self.cache.generation();
         let Some(record) = self.store.key(key_id).map_err(store_failed)? else {
@@ -138,7 +138,24 @@ impl Kms {
         };
         let record = Arc::new(record);
         self.cache.insert_key(seen, record.clone());
-        Ok(Some(record))
+        Ok(Some(self.expired_at_use(record)))
+    }
+
+    /// Imported material past its `ValidTo` is unusable at once, before the
+    /// maintenance pass deletes it: the key answers as pending import.
+    fn expired_at_use(&self, record: Arc<KeyRecord>) -> Arc<KeyRecord> {
+        let expired = record.origin == Origin::External
+            && matches!(record.state, KeyState::Enabled | KeyState::Disabled)
+            && record
+                .imported
+                .valid_to
+                .is_some_and(|valid_to| valid_to <= self.clock.now());
+        if !expired {
+            return record;
+        }
+        let mut waiting = KeyRecord::clone(&record);
+        waiting.state = KeyState::PendingImport;
+        Arc::new(waiting)
     }
 
     pub(crate) fn alias_target(

@@ -200,6 +200,17 @@ pub trait KeyStore: Send + Sync {
         material: &MaterialRecord,
         token: Option<(&str, trent_core::clock::Timestamp)>,
     ) -> StoreResult<()>;
+    /// Makes version `version` current as a rotation made `at` says
+    /// (its rotation type and date), and saves the key record that points
+    /// at it, atomically, without touching its sealed bytes; `NotFound` if
+    /// the version is absent.
+    fn rotate_to_material(
+        &self,
+        key: &KeyRecord,
+        version: u32,
+        rotation: record::RotationType,
+        at: trent_core::clock::Timestamp,
+    ) -> StoreResult<()>;
     /// Removes one material version (imported material never used: pending
     /// rotation) and saves the key record, atomically; `NotFound` if absent.
     fn delete_material(&self, key: &KeyRecord, version: u32) -> StoreResult<()>;

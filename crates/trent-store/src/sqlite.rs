@@ -363,6 +363,18 @@ impl KeyStore for SqliteStore {
         })
     }
 
+    fn rotate_to_material(
+        &self,
+        key: &KeyRecord,
+        version: u32,
+        rotation: crate::record::RotationType,
+        at: trent_core::clock::Timestamp,
+    ) -> StoreResult<()> {
+        self.timed("rotate_to_material", || {
+            keys::rotate_to_material(&mut self.lock(), key, version, rotation, at)
+        })
+    }
+
     fn delete_material(&self, key: &KeyRecord, version: u32) -> StoreResult<()> {
         self.timed("delete_material", || {
             keys::delete_material(&mut self.lock(), key, version)

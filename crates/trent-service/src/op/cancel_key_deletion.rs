@@ -29,10 +29,15 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::CancelDeletion)?;
-        // A key whose imported material was deleted still waits for it.
-        record.state = if record.origin == trent_core::key::Origin::External
-            && record.imported.expiration_model.is_none()
-        {
+        // A key missing any of its imported materials still waits for them.
+        let waiting = record.origin == trent_core::key::Origin::External && {
+            let materials = self
+                .store
+                .materials(&record.key_id)
+                .map_err(crate::store_failed)?;
+            materials.is_empty() || !super::imported::all_associated_imported(&record, &materials)
+        };
+        record.state = if waiting {
             KeyState::PendingImport
         } else {
             KeyState::Disabled

@@ -30,12 +30,11 @@ impl Kms {
         key: &KeyReference,
         input: ImportKeyMaterialInput,
     ) -> Result<MaterialAnswer, KmsError> {
-        let _writing = self.writing();
         let model = match input.valid_to {
             Some(_) => ExpirationModel::KeyMaterialExpires,
             None => ExpirationModel::KeyMaterialDoesNotExpire,
         };
-        let mut record = KeyRecord::clone(
+        let authorized = KeyRecord::clone(
             self.resolve_with(
                 caller,
                 key,
@@ -49,9 +48,9 @@ impl Kms {
             )?
             .as_ref(),
         );
-        check_import_target(&record)?;
-        let key_arn = record.scope.key_arn(&record.key_id);
-        let symmetric = record.spec == KeySpec::SymmetricDefault;
+        check_import_target(&authorized)?;
+        let key_arn = authorized.scope.key_arn(&authorized.key_id);
+        let symmetric = authorized.spec == KeySpec::SymmetricDefault;
         if !symmetric
             && (input.import_type.is_some()
                 || input.description.is_some()
@@ -78,9 +77,21 @@ impl Kms {
         let plain = wrapping
             .unwrap(token.algorithm, &input.encrypted_key_material)
             .map_err(|_| KmsError::InvalidCiphertext)?;
-        let (fresh, identity) = imported_material(record.spec, &plain)?;
-        let material_id = self.imported_material_id(&record.key_id, &identity)?;
+        let (fresh, identity) = imported_material(authorized.spec, &plain)?;
+        let material_id = self.imported_material_id(&authorized.key_id, &identity)?;
 
+        // The RSA work is done; read the key again under the write lock.
+        let _writing = self.writing();
+        let mut record = self
+            .store
+            .key(&authorized.key_id)
+            .map_err(store_failed)?
+            .ok_or_else(|| {
+                KmsError::NotFound(trent_core::error::NotFound::Key {
+                    arn: key_arn.clone(),
+                })
+            })?;
+        check_import_target(&record)?;
         let materials = self.store.materials(&record.key_id).map_err(store_failed)?;
         let import_type = input.import_type.unwrap_or(if materials.is_empty() {
             ImportType::NewKeyMaterial
@@ -94,6 +105,9 @@ impl Kms {
         });
         let (version, previous) = match import_type {
             ImportType::NewKeyMaterial => {
+                if input.key_material_id.is_some() {
+                    return Err(KmsError::Import(ImportProblem::MaterialIdWithNewMaterial));
+                }
                 if same.is_some() || (!materials.is_empty() && !symmetric) {
                     return Err(KmsError::Import(ImportProblem::IncorrectMaterial));
                 }

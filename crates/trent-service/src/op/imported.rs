@@ -285,6 +285,142 @@ mod tests {
         assert!(ImportToken::decode(&other).is_none());
     }
 
+    mod service {
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        use trent_core::clock::{Clock, ManualClock, Timestamp};
+        use trent_core::id::{AccountId, KeyReference, Region};
+        use trent_core::import::{ImportType, WrappingAlgorithm, WrappingKeySpec};
+        use trent_core::key::{KeySpec, KeyState, KeyUsage, Origin};
+        use trent_core::view::{CreateKeyInput, ImportKeyMaterialInput};
+        use trent_crypto::asymmetric::PublicKey;
+        use trent_crypto::root_key::FileRootKeyProvider;
+        use trent_store::sqlite::SqliteStore;
+
+        use crate::{Caller, Kms};
+
+        struct Harness {
+            _dir: tempfile::TempDir,
+            clock: Arc<ManualClock>,
+            kms: Kms,
+            root: Caller,
+        }
+
+        fn harness() -> Harness {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
+            let root_key =
+                FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
+            let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
+            let kms = Kms::new(store, Arc::new(root_key), clock.clone());
+            let account = AccountId::parse("111122223333").unwrap();
+            kms.ensure_account(&account).unwrap();
+            let root = Caller::account_root(account, Region::parse("us-east-1").unwrap());
+            Harness {
+                _dir: dir,
+                clock,
+                kms,
+                root,
+            }
+        }
+
+        fn external_key(h: &Harness) -> KeyReference {
+            let metadata = h
+                .kms
+                .create_key(
+                    &h.root,
+                    CreateKeyInput {
+                        description: String::new(),
+                        policy: None,
+                        tags: Vec::new(),
+                        spec: KeySpec::SymmetricDefault,
+                        usage: KeyUsage::EncryptDecrypt,
+                        origin: Origin::External,
+                        bypass_policy_lockout_safety_check: false,
+                    },
+                )
+                .unwrap();
+            KeyReference::Id(metadata.key_id)
+        }
+
+        fn import(
+            h: &Harness,
+            key: &KeyReference,
+            material: &[u8],
+            valid_to: Option<Timestamp>,
+            import_type: Option<ImportType>,
+        ) -> String {
+            let parameters = h
+                .kms
+                .get_parameters_for_import(
+                    &h.root,
+                    key,
+                    WrappingAlgorithm::RsaesOaepSha256,
+                    WrappingKeySpec::Rsa2048,
+                )
+                .unwrap();
+            let public = PublicKey::from_der(KeySpec::Rsa2048, &parameters.public_key).unwrap();
+            let wrapped =
+                trent_crypto::import::wrap(&public, WrappingAlgorithm::RsaesOaepSha256, material)
+                    .unwrap();
+            h.kms
+                .import_key_material(
+                    &h.root,
+                    key,
+                    ImportKeyMaterialInput {
+                        import_token: parameters.import_token,
+                        encrypted_key_material: wrapped,
+                        valid_to,
+                        import_type,
+                        description: None,
+                        key_material_id: None,
+                    },
+                )
+                .unwrap()
+                .key_material_id
+        }
+
+        fn state(h: &Harness, key: &KeyReference) -> KeyState {
+            h.kms.describe_key(&h.root, key).unwrap().state
+        }
+
+        #[test]
+        fn expired_material_is_refused_before_maintenance_deletes_it() {
+            let h = harness();
+            let key = external_key(&h);
+            let hour = Timestamp::from_millis(h.clock.now().as_millis() + 3_600_000);
+            import(&h, &key, &[1; 32], Some(hour), None);
+            assert_eq!(state(&h, &key), KeyState::Enabled);
+            h.clock.advance(Duration::from_secs(7_200));
+            // No maintenance pass has run: the key answers as pending import.
+            assert_eq!(state(&h, &key), KeyState::PendingImport);
+            let report = h.kms.run_maintenance().unwrap();
+            assert_eq!(report.expired, 1);
+            assert_eq!(state(&h, &key), KeyState::PendingImport);
+        }
+
+        #[test]
+        fn cancelling_deletion_of_a_key_missing_an_older_material_keeps_it_waiting() {
+            let h = harness();
+            let key = external_key(&h);
+            let first = import(&h, &key, &[1; 32], None, None);
+            import(&h, &key, &[2; 32], None, Some(ImportType::NewKeyMaterial));
+            h.kms.rotate_key_on_demand(&h.root, &key).unwrap();
+            // The older, non-current material goes: the key waits for it.
+            h.kms
+                .delete_imported_key_material(&h.root, &key, Some(&first))
+                .unwrap();
+            assert_eq!(state(&h, &key), KeyState::PendingImport);
+            h.kms.schedule_key_deletion(&h.root, &key, 7).unwrap();
+            h.kms.cancel_key_deletion(&h.root, &key).unwrap();
+            assert_eq!(state(&h, &key), KeyState::PendingImport);
+            // The same bytes bring it back, as Disabled keys come back: usable.
+            import(&h, &key, &[1; 32], None, None);
+            assert_eq!(state(&h, &key), KeyState::Enabled);
+        }
+    }
+
     #[test]
     fn importable_specs_are_aws_s() {
         use KeySpec::*;

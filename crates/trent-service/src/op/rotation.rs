@@ -154,11 +154,6 @@ impl Kms {
                 arn: record.scope.key_arn(&record.key_id),
             }));
         };
-        let sealed = self
-            .store
-            .key_material(&record.key_id, pending.version)
-            .map_err(store_failed)?
-            .ok_or_else(|| KmsError::internal_text("pending key material missing from store"))?;
         let now = self.clock.now();
         let mut rotated = pending.clone();
         rotated.rotation = Some(StoredRotationType::OnDemand);
@@ -175,19 +170,11 @@ impl Kms {
             })
             .collect();
         super::imported::summarize(&mut record, &updated);
+        // Only the version's facts change: its sealed bytes are left alone,
+        // so a root-key rotation re-sealing them at the same time is not undone.
         let result = self
             .store
-            .put_material(
-                &record,
-                &MaterialRecord {
-                    version: rotated.version,
-                    sealed,
-                    created_at: now,
-                    rotation: rotated.rotation,
-                    import: rotated.import,
-                },
-                None,
-            )
+            .rotate_to_material(&record, pending.version, StoredRotationType::OnDemand, now)
             .map_err(store_failed);
         self.cache.invalidate_key(&record.key_id);
         result
@@ -214,6 +201,9 @@ impl Kms {
             check_rotatable(&record)?;
         }
         let symmetric = record.spec == KeySpec::SymmetricDefault;
+        if !symmetric {
+            return super::page(Vec::new(), marker, limit);
+        }
         let rotations: Vec<Rotation> = self
             .store
             .materials(&record.key_id)

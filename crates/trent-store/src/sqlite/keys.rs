@@ -120,6 +120,31 @@ pub(super) fn put_material(
     Ok(())
 }
 
+pub(super) fn rotate_to_material(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    version: u32,
+    rotation: RotationType,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    let rows = tx
+        .execute(
+            "UPDATE key_materials SET rotation_type = ?3, created_at = ?4
+             WHERE key_id = ?1 AND version = ?2",
+            params![
+                key.key_id.to_string(),
+                version,
+                rotation.as_str(),
+                at.as_millis()
+            ],
+        )
+        .map_err(unavailable)?;
+    changed_one(rows)?;
+    update_key(&tx, key)?;
+    tx.commit().map_err(unavailable)
+}
+
 pub(super) fn delete_material(
     connection: &mut Connection,
     key: &KeyRecord,

@@ -638,10 +638,44 @@ fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) 
             .map(|import| import.state),
         Some(ImportState::PendingImport)
     );
-    // A pending version can be removed outright.
+    // A pending version becomes current without its sealed bytes rewritten.
     let mut pending = imported(ImportState::Imported, vec![5]);
     pending.version = 2;
     store.put_material(&record, &pending, None).unwrap();
+    let mut rotated = record.clone();
+    rotated.current_material_version = 2;
+    store
+        .rotate_to_material(
+            &rotated,
+            2,
+            RotationType::OnDemand,
+            Timestamp::from_millis(77),
+        )
+        .unwrap();
+    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), rotated);
+    let second = &store.materials(&record.key_id).unwrap()[1];
+    assert_eq!(
+        (second.rotation, second.created_at),
+        (Some(RotationType::OnDemand), Timestamp::from_millis(77))
+    );
+    assert_eq!(
+        store.key_material(&record.key_id, 2).unwrap(),
+        Some(SealedKeyMaterial::from_bytes(vec![5]))
+    );
+    assert_eq!(
+        store
+            .rotate_to_material(
+                &rotated,
+                9,
+                RotationType::OnDemand,
+                Timestamp::from_millis(77)
+            )
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::NotFound
+    );
+    store.update_key(&record).unwrap();
+    // A pending version can be removed outright.
     store.delete_material(&record, 2).unwrap();
     assert_eq!(store.materials(&record.key_id).unwrap().len(), 1);
     assert_eq!(

@@ -285,7 +285,7 @@ pub enum TagProblem {
 /// An unsupported request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unsupported {
-    /// Multi-Region keys are not offered yet.
+    /// Multi-Region keys with imported material are not offered yet.
     MultiRegion,
     /// Custom key stores are not offered.
     CustomKeyStore,

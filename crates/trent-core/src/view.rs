@@ -62,6 +62,20 @@ pub struct KeyMetadata {
     pub valid_to: Option<Timestamp>,
     /// The current key material's id (symmetric encryption keys).
     pub current_key_material_id: Option<String>,
+    /// Where a multi-Region key's related keys are (multi-Region keys only).
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
+}
+
+/// A multi-Region key's place among its related keys (AWS
+/// `MultiRegionConfiguration`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultiRegionConfiguration {
+    /// Whether this key is the primary.
+    pub primary: bool,
+    /// The primary key's ARN and Region.
+    pub primary_key: (String, crate::id::Region),
+    /// Every replica's ARN and Region.
+    pub replica_keys: Vec<(String, crate::id::Region)>,
 }
 
 impl KeyMetadata {
@@ -336,6 +350,8 @@ pub struct CreateKeyInput {
     pub origin: Origin,
     /// Skip the check that the policy lets the caller change it again.
     pub bypass_policy_lockout_safety_check: bool,
+    /// A multi-Region primary key (`MultiRegion`), with an `mrk-` id.
+    pub multi_region: bool,
 }
 
 /// What CreateGrant asks for (already checked against the API model).

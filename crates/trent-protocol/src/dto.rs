@@ -153,6 +153,33 @@ pub struct KeyMetadataDto {
     pub valid_to: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<MultiRegionConfigurationDto>,
+}
+
+/// A multi-Region key's related keys.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct MultiRegionConfigurationDto {
+    pub multi_region_key_type: &'static str,
+    pub primary_key: MultiRegionKeyDto,
+    pub replica_keys: Vec<MultiRegionKeyDto>,
+}
+
+/// One key of a multi-Region configuration.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct MultiRegionKeyDto {
+    pub arn: String,
+    pub region: String,
 }
 
 /// CreateKey and DescribeKey output.

@@ -424,7 +424,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "UnsupportedOperationException",
             match what {
-                Unsupported::MultiRegion => "Multi-Region keys are not supported by this Trent server yet.".into(),
+                Unsupported::MultiRegion => "Multi-Region keys with imported key material are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
                 Unsupported::Operation(name) => format!("{name} is not supported by this Trent server yet."),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),

@@ -162,6 +162,25 @@ fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
         expiration_model: metadata.expiration_model.map(|model| model.as_str()),
         valid_to: metadata.valid_to.map(seconds),
         current_key_material_id: metadata.current_key_material_id.clone(),
+        multi_region_configuration: metadata.multi_region_configuration.as_ref().map(
+            |configuration| {
+                let key = |(arn, region): &(String, trent_core::id::Region)| {
+                    crate::dto::MultiRegionKeyDto {
+                        arn: arn.clone(),
+                        region: region.to_string(),
+                    }
+                };
+                crate::dto::MultiRegionConfigurationDto {
+                    multi_region_key_type: if configuration.primary {
+                        "PRIMARY"
+                    } else {
+                        "REPLICA"
+                    },
+                    primary_key: key(&configuration.primary_key),
+                    replica_keys: configuration.replica_keys.iter().map(key).collect(),
+                }
+            },
+        ),
     }
 }
 

@@ -60,8 +60,9 @@ pub(crate) struct Facts<'a> {
     /// `kms:ValidTo` (epoch seconds, as AWS compares it): ImportKeyMaterial
     /// of expiring material.
     pub(crate) valid_to: Option<trent_core::clock::Timestamp>,
-    /// The key a CreateKey would make (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`).
-    pub(crate) new_key: Option<(KeySpec, KeyUsage, Origin)>,
+    /// The key a CreateKey would make (`kms:KeySpec`, `kms:KeyUsage`,
+    /// `kms:KeyOrigin`, `kms:MultiRegion`).
+    pub(crate) new_key: Option<(KeySpec, KeyUsage, Origin, bool)>,
     /// CreateGrant's operations (`kms:GrantOperations`).
     pub(crate) grant_operations: Option<&'a [String]>,
     /// CreateGrant's grantee (`kms:GranteePrincipal`).
@@ -301,6 +302,10 @@ impl Kms {
             keys.set("kms:KeyUsage", key.usage.as_str());
             keys.set("kms:KeyOrigin", key.origin.as_str());
             keys.set("kms:MultiRegion", key.multi_region.to_string());
+            if key.multi_region {
+                // Every multi-Region key is a primary until ReplicateKey exists.
+                keys.set("kms:MultiRegionKeyType", "PRIMARY");
+            }
             // Tags and aliases of the key cost store reads: only when read.
             if facts.resource_tags {
                 if let Ok(tags) = self.store.tags(&key.key_id) {
@@ -325,11 +330,14 @@ impl Kms {
                 }
             }
         }
-        if let Some((spec, usage, origin)) = facts.new_key {
+        if let Some((spec, usage, origin, multi_region)) = facts.new_key {
             keys.set("kms:KeySpec", spec.as_str());
             keys.set("kms:KeyUsage", usage.as_str());
             keys.set("kms:KeyOrigin", origin.as_str());
-            keys.set("kms:MultiRegion", "false");
+            keys.set("kms:MultiRegion", multi_region.to_string());
+            if multi_region {
+                keys.set("kms:MultiRegionKeyType", "PRIMARY");
+            }
         }
         if let Some(tags) = facts.request_tags {
             for tag in tags {

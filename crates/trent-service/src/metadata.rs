@@ -21,6 +21,17 @@ pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
         expiration_model: record.imported.expiration_model,
         valid_to: record.imported.valid_to,
         current_key_material_id: current_key_material_id(record),
+        // Replicas do not exist yet: a multi-Region key is its own primary.
+        multi_region_configuration: record.multi_region.then(|| {
+            trent_core::view::MultiRegionConfiguration {
+                primary: true,
+                primary_key: (
+                    record.scope.key_arn(&record.key_id),
+                    record.scope.region.clone(),
+                ),
+                replica_keys: Vec::new(),
+            }
+        }),
     }
 }
 

@@ -39,9 +39,7 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
         )
         .into());
     }
-    if request.multi_region == Some(true) {
-        return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
-    }
+
     // AWS_CLOUDHSM and EXTERNAL_KEY_STORE pass the model's check but name
     // custom key stores, which Trent does not offer.
     let origin = match (origin, request.origin.as_deref()) {
@@ -51,6 +49,12 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
         }
         (None, None) => Origin::AwsKms,
     };
+    let multi_region = request.multi_region == Some(true);
+    if multi_region && origin == Origin::External {
+        // AWS imports material into each Region's key separately; Trent's
+        // replicas share material, so it does not offer these yet.
+        return Err(KmsError::UnsupportedOperation(Unsupported::MultiRegion).into());
+    }
     let spec = spec.unwrap_or(trent_core::key::KeySpec::SymmetricDefault);
     let usage = check::key_usage_for(spec, usage)?;
     Ok(CreateKeyInput {
@@ -63,6 +67,7 @@ pub fn decode(body: &[u8]) -> Result<CreateKeyInput, Failure> {
         bypass_policy_lockout_safety_check: request
             .bypass_policy_lockout_safety_check
             .unwrap_or(false),
+        multi_region,
     })
 }
 

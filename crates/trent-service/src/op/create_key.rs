@@ -26,13 +26,17 @@ impl Kms {
             Facts {
                 request_tags: Some(&input.tags),
                 bypass_lockout: Some(input.bypass_policy_lockout_safety_check),
-                new_key: Some((input.spec, input.usage, input.origin)),
+                new_key: Some((input.spec, input.usage, input.origin, input.multi_region)),
                 ..Facts::default()
             },
         )?;
         check_new_tags(&[], &input.tags)?;
         let scope = caller.scope();
-        let key_id = new_key_id()?;
+        let key_id = if input.multi_region {
+            new_multi_region_key_id()?
+        } else {
+            new_key_id()?
+        };
         let policy = match input.policy {
             Some(policy) => {
                 self.check_new_policy(
@@ -62,8 +66,9 @@ impl Kms {
         // Generated first (RSA takes seconds), sealed and stored under the gate.
         let fresh = self.new_material(input.spec)?;
         let _sealing = self.sealing();
-        let (record, material) =
+        let (mut record, material) =
             self.new_key(key_id, scope, input.description, policy, shape, &fresh)?;
+        record.multi_region = input.multi_region;
         self.store
             .insert_key(&record, Some(&material), &input.tags)
             .map_err(store_failed)?;
@@ -171,6 +176,17 @@ fn new_key_id() -> Result<KeyId, KmsError> {
     Ok(KeyId::from_bytes(
         *uuid::Builder::from_random_bytes(bytes).as_uuid().as_bytes(),
     ))
+}
+
+/// A fresh random multi-Region key id: a version-8 UUID, written `mrk-`
+/// and 32 hex digits (`docs/ciphertext-format.md`).
+fn new_multi_region_key_id() -> Result<KeyId, KmsError> {
+    let mut bytes = [0u8; 16];
+    trent_crypto::aead::fill_random(&mut bytes)
+        .map_err(|error| KmsError::internal("generating a key id", error))?;
+    let key_id = KeyId::from_bytes(*uuid::Builder::from_custom_bytes(bytes).as_uuid().as_bytes());
+    debug_assert!(key_id.is_multi_region());
+    Ok(key_id)
 }
 
 /// The key policy AWS gives a key created without one: the account root may

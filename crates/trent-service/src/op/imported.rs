@@ -338,6 +338,7 @@ mod tests {
                         usage: KeyUsage::EncryptDecrypt,
                         origin: Origin::External,
                         bypass_policy_lockout_safety_check: false,
+                        multi_region: false,
                     },
                 )
                 .unwrap();

@@ -43,6 +43,7 @@ fn create(kms: &Kms, spec: KeySpec, usage: KeyUsage) -> KeyReference {
                 usage,
                 origin: Origin::AwsKms,
                 bypass_policy_lockout_safety_check: false,
+                multi_region: false,
             },
         )
         .unwrap();

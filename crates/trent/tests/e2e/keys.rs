@@ -502,7 +502,12 @@ async fn unsupported_key_shapes_are_refused_clearly() {
         "UnsupportedOperationException",
     );
     expect_error(
-        client.create_key().multi_region(true).send().await,
+        client
+            .create_key()
+            .multi_region(true)
+            .origin(aws_sdk_kms::types::OriginType::External)
+            .send()
+            .await,
         "UnsupportedOperationException",
     );
     expect_error(

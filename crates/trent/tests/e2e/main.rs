@@ -34,6 +34,7 @@ mod key_states;
 mod keys;
 mod lifecycle;
 mod ml_kem;
+mod multi_region;
 mod operability;
 mod policy;
 mod rsa_encryption;

@@ -21,6 +21,8 @@ pub mod op;
 mod permits;
 mod resolve;
 pub mod root_key;
+#[cfg(test)]
+mod testing;
 mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,38 +1,9 @@
-use std::sync::Arc;
 use std::time::Duration;
 
-use trent_core::clock::{ManualClock, Timestamp};
-use trent_crypto::root_key::FileRootKeyProvider;
-use trent_store::sqlite::SqliteStore;
-
 use super::*;
-use crate::Caller;
+use crate::testing::{harness, Harness};
 use trent_core::id::PrincipalKind;
-use trent_core::id::{AccountId, Region};
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
-    kms: Kms,
-    root: Caller,
-}
-
-fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-    let root_key = FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
-    let kms = Kms::new(store, Arc::new(root_key), clock.clone());
-    let account = AccountId::parse("111122223333").unwrap();
-    kms.ensure_account(&account).unwrap();
-    let root = Caller::account_root(account, Region::parse("us-east-1").unwrap());
-    Harness {
-        _dir: dir,
-        clock,
-        kms,
-        root,
-    }
-}
+use trent_core::id::Region;
 
 fn region() -> Region {
     Region::parse("us-east-1").unwrap()

@@ -124,7 +124,7 @@ impl Kms {
         shape: (KeySpec, KeyUsage, Origin),
         fresh: &super::material::FreshMaterial,
     ) -> Result<(KeyRecord, MaterialRecord), KmsError> {
-        let sealed = self.seal_new_material(&key_id, fresh)?;
+        let sealed = self.seal_material(&key_id, 1, fresh)?;
         let record = self.new_key_record(key_id, scope, description, policy, shape);
         let material = MaterialRecord {
             version: 1,

@@ -1,14 +1,15 @@
 //! DeleteImportedKeyMaterial: deletes imported material at once and
 //! irrecoverably; the key waits for the same material to be imported again.
 
-use trent_core::error::{ImportProblem, InvalidState, KmsError};
+use trent_core::error::{ImportProblem, KmsError};
 use trent_core::id::KeyReference;
 use trent_core::import::ImportState;
-use trent_core::key::{KeyState, Origin};
+use trent_core::key::KeyState;
 use trent_core::operation::Operation;
 use trent_core::view::MaterialAnswer;
 use trent_store::record::KeyRecord;
 
+use super::get_parameters_for_import::check_import_target;
 use super::import_key_material::material_id_of;
 use crate::resolve::Accepts;
 use crate::{store_failed, Caller, Kms};
@@ -33,25 +34,9 @@ impl Kms {
             )?
             .as_ref(),
         );
+        // A key pending deletion keeps that state, and loses its material.
+        check_import_target(&record, &[KeyState::PendingDeletion])?;
         let key_arn = record.scope.key_arn(&record.key_id);
-        if record.origin != Origin::External {
-            return Err(KmsError::Import(ImportProblem::Origin {
-                arn: key_arn,
-                origin: record.origin,
-            }));
-        }
-        match record.state {
-            KeyState::Enabled
-            | KeyState::Disabled
-            | KeyState::PendingImport
-            | KeyState::PendingDeletion => {}
-            state => {
-                return Err(KmsError::KmsInvalidState(InvalidState {
-                    arn: key_arn,
-                    state,
-                }))
-            }
-        }
         let materials = self.store.materials(&record.key_id).map_err(store_failed)?;
         let target = match material_id {
             Some(wanted) => Some(

@@ -36,7 +36,7 @@ impl Kms {
                 ..crate::authorize::Facts::default()
             },
         )?;
-        check_import_target(&record)?;
+        check_import_target(&record, &[])?;
         match (algorithm, wrapping_key_spec) {
             (WrappingAlgorithm::RsaesPkcs1V15, _) => {
                 return Err(KmsError::Import(ImportProblem::Wrapping(
@@ -59,11 +59,10 @@ impl Kms {
         }
         let generating = |error| KmsError::internal("generating a wrapping key pair", error);
         let wrapping = {
-            let _turn = self.generating(
-                wrapping_key_spec
-                    .key_spec()
-                    .unwrap_or(trent_core::key::KeySpec::Rsa4096),
-            );
+            // SM2 was refused above: every spec left is an RSA key pair.
+            let _turn = wrapping_key_spec
+                .key_spec()
+                .map(|spec| self.generating(spec));
             WrappingKey::generate(wrapping_key_spec).map_err(generating)?
         };
         let mut id = [0u8; 16];
@@ -93,8 +92,9 @@ impl Kms {
 }
 
 /// Refuses a key that cannot take imported material: not `EXTERNAL`, or in
-/// a state other than Enabled, Disabled and PendingImport.
-pub(crate) fn check_import_target(record: &KeyRecord) -> Result<(), KmsError> {
+/// a state other than Enabled, Disabled, PendingImport and the `also` the
+/// operation takes too.
+pub(crate) fn check_import_target(record: &KeyRecord, also: &[KeyState]) -> Result<(), KmsError> {
     let arn = || record.scope.key_arn(&record.key_id);
     if record.origin != Origin::External {
         return Err(KmsError::Import(ImportProblem::Origin {
@@ -104,6 +104,7 @@ pub(crate) fn check_import_target(record: &KeyRecord) -> Result<(), KmsError> {
     }
     match record.state {
         KeyState::Enabled | KeyState::Disabled | KeyState::PendingImport => Ok(()),
+        state if also.contains(&state) => Ok(()),
         state => Err(KmsError::KmsInvalidState(InvalidState {
             arn: arn(),
             state,

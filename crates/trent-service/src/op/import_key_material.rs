@@ -48,7 +48,7 @@ impl Kms {
             )?
             .as_ref(),
         );
-        check_import_target(&authorized)?;
+        check_import_target(&authorized, &[])?;
         let key_arn = authorized.scope.key_arn(&authorized.key_id);
         let symmetric = authorized.spec == KeySpec::SymmetricDefault;
         if !symmetric
@@ -77,8 +77,9 @@ impl Kms {
         let plain = wrapping
             .unwrap(token.algorithm, &input.encrypted_key_material)
             .map_err(|_| KmsError::InvalidCiphertext)?;
-        let (fresh, identity) = imported_material(authorized.spec, &plain)?;
-        let material_id = self.imported_material_id(&authorized.key_id, &identity)?;
+        let (fresh, public_key) = imported_material(authorized.spec, &plain)?;
+        let identity = public_key.as_deref().unwrap_or(&plain);
+        let material_id = self.imported_material_id(&authorized.key_id, identity)?;
 
         // The RSA work is done; read the key again under the write lock.
         let _writing = self.writing();
@@ -91,7 +92,7 @@ impl Kms {
                     arn: key_arn.clone(),
                 })
             })?;
-        check_import_target(&record)?;
+        check_import_target(&record, &[])?;
         let materials = self.store.materials(&record.key_id).map_err(store_failed)?;
         let import_type = input.import_type.unwrap_or(if materials.is_empty() {
             ImportType::NewKeyMaterial
@@ -207,24 +208,23 @@ pub(crate) fn material_id_of(material: &MaterialInfo) -> String {
         .unwrap_or_default()
 }
 
-/// The unwrapped bytes as material of `spec`, and what identifies them for
-/// the material id; anything that does not fit is IncorrectKeyMaterial.
+/// The unwrapped bytes as material of `spec` and, for a key pair, its
+/// public key, which identifies it for the material id (two encodings of one
+/// private key agree); anything that does not fit is IncorrectKeyMaterial.
 fn imported_material(
     spec: KeySpec,
     plain: &[u8],
-) -> Result<(FreshMaterial, zeroize::Zeroizing<Vec<u8>>), KmsError> {
+) -> Result<(FreshMaterial, Option<Vec<u8>>), KmsError> {
     let incorrect = |_| KmsError::Import(ImportProblem::IncorrectMaterial);
-    let copy = || zeroize::Zeroizing::new(plain.to_vec());
     if spec == KeySpec::SymmetricDefault {
         let material = KeyMaterial::from_imported(plain).map_err(incorrect)?;
-        return Ok((FreshMaterial::Symmetric(material), copy()));
+        return Ok((FreshMaterial::Symmetric(material), None));
     }
     if spec.hmac_key_len().is_some() {
         let key = HmacKey::from_imported(spec, plain).map_err(incorrect)?;
-        return Ok((FreshMaterial::Hmac(Box::new(key)), copy()));
+        return Ok((FreshMaterial::Hmac(Box::new(key)), None));
     }
     let private = PrivateKey::from_pkcs8(spec, plain).map_err(incorrect)?;
-    let public = private.public_key().map_err(incorrect)?;
-    let identity = zeroize::Zeroizing::new(public.der().to_vec());
-    Ok((FreshMaterial::Pair(private), identity))
+    let public = private.public_key().map_err(incorrect)?.der().to_vec();
+    Ok((FreshMaterial::Pair(private), Some(public)))
 }

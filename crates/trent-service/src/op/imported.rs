@@ -286,44 +286,16 @@ mod tests {
     }
 
     mod service {
-        use std::sync::Arc;
         use std::time::Duration;
 
-        use trent_core::clock::{Clock, ManualClock, Timestamp};
-        use trent_core::id::{AccountId, KeyReference, Region};
+        use trent_core::clock::{Clock, Timestamp};
+        use trent_core::id::KeyReference;
         use trent_core::import::{ImportType, WrappingAlgorithm, WrappingKeySpec};
         use trent_core::key::{KeySpec, KeyState, KeyUsage, Origin};
         use trent_core::view::{CreateKeyInput, ImportKeyMaterialInput};
         use trent_crypto::asymmetric::PublicKey;
-        use trent_crypto::root_key::FileRootKeyProvider;
-        use trent_store::sqlite::SqliteStore;
 
-        use crate::{Caller, Kms};
-
-        struct Harness {
-            _dir: tempfile::TempDir,
-            clock: Arc<ManualClock>,
-            kms: Kms,
-            root: Caller,
-        }
-
-        fn harness() -> Harness {
-            let dir = tempfile::tempdir().unwrap();
-            let store = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-            let root_key =
-                FileRootKeyProvider::open_or_create(&dir.path().join("root-key"), true).unwrap();
-            let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_800_000_000_000)));
-            let kms = Kms::new(store, Arc::new(root_key), clock.clone());
-            let account = AccountId::parse("111122223333").unwrap();
-            kms.ensure_account(&account).unwrap();
-            let root = Caller::account_root(account, Region::parse("us-east-1").unwrap());
-            Harness {
-                _dir: dir,
-                clock,
-                kms,
-                root,
-            }
-        }
+        use crate::testing::{harness, Harness};
 
         fn external_key(h: &Harness) -> KeyReference {
             let metadata = h

@@ -129,7 +129,7 @@ impl Kms {
     }
 
     /// Fresh material for a new key of `spec`, not yet sealed
-    /// ([`Kms::seal_new_material`]). RSA key generation takes up to seconds:
+    /// ([`Kms::seal_material`]). RSA key generation takes up to seconds:
     /// CreateKey runs on the blocking pool, and RSA generations take turns
     /// ([`Kms::generating`]).
     pub(crate) fn new_material(&self, spec: KeySpec) -> Result<FreshMaterial, KmsError> {
@@ -142,16 +142,6 @@ impl Kms {
             let _turn = self.generating(spec);
             FreshMaterial::Pair(PrivateKey::generate(spec).map_err(generating)?)
         })
-    }
-
-    /// Seals fresh material as version 1 of `key_id`. Callers hold
-    /// [`Kms::sealing`] from here until the material is stored.
-    pub(crate) fn seal_new_material(
-        &self,
-        key_id: &KeyId,
-        fresh: &FreshMaterial,
-    ) -> Result<SealedKeyMaterial, KmsError> {
-        self.seal_material(key_id, 1, fresh)
     }
 
     /// Seals material as `version` of `key_id`. Callers hold

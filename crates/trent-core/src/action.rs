@@ -41,9 +41,9 @@ actions! {
         GetKeyPolicy, GetKeyRotationStatus, GetParametersForImport, GetPublicKey,
         ImportKeyMaterial, ListAliases, ListGrants,
         ListKeyPolicies, ListKeyRotations, ListKeys, ListResourceTags, ListRetirableGrants,
-        PutKeyPolicy, ReEncryptFrom, ReEncryptTo, RetireGrant, RevokeGrant,
+        PutKeyPolicy, ReEncryptFrom, ReEncryptTo, ReplicateKey, RetireGrant, RevokeGrant,
         RotateKeyOnDemand, ScheduleKeyDeletion, Sign, TagResource, UntagResource,
-        UpdateAlias, UpdateKeyDescription, Verify, VerifyMac,
+        UpdateAlias, UpdateKeyDescription, UpdatePrimaryRegion, Verify, VerifyMac,
     ],
     "iam" => [
         CreateUser, GetUser, ListUsers, ListGroupsForUser, DeleteUser, CreateAccessKey,

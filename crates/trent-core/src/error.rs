@@ -46,6 +46,9 @@ pub enum KmsError {
         /// The alias ARN.
         alias_arn: String,
     },
+    /// A multi-Region key already has a related key in the Region asked
+    /// for (ReplicateKey).
+    ReplicaExists,
     /// The alias name is not allowed.
     InvalidAliasName(AliasNameProblem),
     /// A quota would be exceeded.
@@ -107,6 +110,7 @@ impl KmsError {
             Self::Invalid(_) => "Invalid",
             Self::IncorrectKey => "IncorrectKey",
             Self::AlreadyExists { .. } => "AlreadyExists",
+            Self::ReplicaExists => "ReplicaExists",
             Self::InvalidAliasName(_) => "InvalidAliasName",
             Self::LimitExceeded(_) => "LimitExceeded",
             Self::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
@@ -287,6 +291,12 @@ pub enum TagProblem {
 pub enum Unsupported {
     /// Multi-Region keys with imported material are not offered yet.
     MultiRegion,
+    /// ReplicateKey, UpdatePrimaryRegion or a rotation operation named a
+    /// key that is not a multi-Region primary key.
+    NotPrimary {
+        /// The key ARN.
+        arn: String,
+    },
     /// Custom key stores are not offered.
     CustomKeyStore,
     /// An operation of the AWS KMS API that this build does not serve yet

@@ -161,7 +161,8 @@ pub enum KeyAction {
     /// UpdateAlias, ScheduleKeyDeletion: refused while pending deletion,
     /// allowed while a key waits for imported material.
     Annotate,
-    /// CancelKeyDeletion: only while pending deletion.
+    /// CancelKeyDeletion: only while pending deletion (or, for a primary
+    /// with replicas, pending replica deletion).
     CancelDeletion,
 }
 
@@ -184,7 +185,7 @@ impl KeyAction {
             (Self::RequiresEnabled, Disabled) => Err(StateRefusal::Disabled),
             (Self::Manage, Enabled | Disabled) => Ok(()),
             (Self::Annotate, Enabled | Disabled | PendingImport) => Ok(()),
-            (Self::CancelDeletion, PendingDeletion) => Ok(()),
+            (Self::CancelDeletion, PendingDeletion | PendingReplicaDeletion) => Ok(()),
             (_, other) => Err(StateRefusal::InvalidState(other)),
         }
     }

@@ -139,6 +139,7 @@ operations! {
     ListRetirableGrants => ListRetirableGrants, Read, Full, [];
     PutKeyPolicy => PutKeyPolicy, Write, Full, [];
     ReEncrypt => ReEncryptFrom, Read, RequestOnly, ["CiphertextBlob", "GrantTokens"];
+    ReplicateKey => ReplicateKey, Write, Full, [];
     RetireGrant => RetireGrant, Write, Full, ["GrantToken"];
     RevokeGrant => RevokeGrant, Write, Full, [];
     RotateKeyOnDemand => RotateKeyOnDemand, Write, Full, [];
@@ -148,6 +149,7 @@ operations! {
     UntagResource => UntagResource, Write, Full, [];
     UpdateAlias => UpdateAlias, Write, Full, [];
     UpdateKeyDescription => UpdateKeyDescription, Write, Full, [];
+    UpdatePrimaryRegion => UpdatePrimaryRegion, Write, Full, [];
     Verify => Verify, Read, RequestOnly, ["Message", "Signature", "GrantTokens"];
     VerifyMac => VerifyMac, Read, RequestOnly, ["Message", "Mac", "GrantTokens"];
 }
@@ -174,8 +176,6 @@ pub const NOT_SERVED: &[(&str, NotServed)] = &[
     ("DescribeCustomKeyStores", NotServed::CustomKeyStores),
     ("DisconnectCustomKeyStore", NotServed::CustomKeyStores),
     ("UpdateCustomKeyStore", NotServed::CustomKeyStores),
-    ("ReplicateKey", NotServed::NotYet),
-    ("UpdatePrimaryRegion", NotServed::NotYet),
 ];
 
 /// The AWS name of an operation Trent does not serve, and why, if `name`
@@ -290,7 +290,7 @@ mod tests {
             assert_eq!(Operation::from_name(operation.name()), Some(*operation));
         }
         assert_eq!(Operation::from_name("encrypt"), None);
-        assert_eq!(Operation::from_name("ReplicateKey"), None);
+        assert_eq!(Operation::from_name("CreateCustomKeyStore"), None);
     }
 
     /// The operations of the AWS KMS API model as aws-sdk-kms 1.129.0 (the

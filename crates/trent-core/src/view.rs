@@ -64,6 +64,35 @@ pub struct KeyMetadata {
     pub current_key_material_id: Option<String>,
     /// Where a multi-Region key's related keys are (multi-Region keys only).
     pub multi_region_configuration: Option<MultiRegionConfiguration>,
+    /// The waiting period a primary pending replica deletion will start
+    /// once its last replica is deleted.
+    pub pending_deletion_window_days: Option<u32>,
+}
+
+/// What ReplicateKey asks for, beyond the key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicateKeyInput {
+    /// Where the replica goes.
+    pub replica_region: crate::id::Region,
+    /// The replica's key policy; the default policy when absent.
+    pub policy: Option<String>,
+    /// Skip the lockout check of `policy`.
+    pub bypass_policy_lockout_safety_check: bool,
+    /// The replica's description.
+    pub description: String,
+    /// The replica's tags.
+    pub tags: Vec<crate::key::Tag>,
+}
+
+/// ReplicateKey's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicatedKey {
+    /// The replica, as it is while being created.
+    pub metadata: KeyMetadata,
+    /// Its key policy.
+    pub policy: String,
+    /// Its tags.
+    pub tags: Vec<crate::key::Tag>,
 }
 
 /// A multi-Region key's place among its related keys (AWS
@@ -114,9 +143,10 @@ pub struct AliasEntry {
 pub struct ScheduledDeletion {
     /// The key ARN.
     pub key_arn: String,
-    /// When the key will be deleted.
-    pub deletion_date: Timestamp,
-    /// The key's state (`PendingDeletion`).
+    /// When the key will be deleted; `None` for a primary pending replica
+    /// deletion, whose waiting period has not started.
+    pub deletion_date: Option<Timestamp>,
+    /// The key's state (`PendingDeletion` or `PendingReplicaDeletion`).
     pub state: KeyState,
     /// The waiting period, in days.
     pub pending_window_days: u32,

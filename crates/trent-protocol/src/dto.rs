@@ -45,6 +45,13 @@ request!(/** CreateKey input. */ CreateKeyRequest {
     bypass_policy_lockout_safety_check: bool, tags: Vec<TagDto>, multi_region: bool, xks_key_id: String,
 });
 request!(/** DescribeKey input. */ DescribeKeyRequest { key_id: String, grant_tokens: Vec<String> });
+request!(/** ReplicateKey input. */ ReplicateKeyRequest {
+    key_id: String, replica_region: String, policy: String,
+    bypass_policy_lockout_safety_check: bool, description: String, tags: Vec<TagDto>,
+});
+request!(/** UpdatePrimaryRegion input. */ UpdatePrimaryRegionRequest {
+    key_id: String, primary_region: String,
+});
 request!(/** ListKeys input. */ ListKeysRequest { limit: i64, marker: String });
 request!(/** EnableKey, DisableKey, CancelKeyDeletion, GetKeyRotationStatus input. */ KeyIdRequest { key_id: String });
 request!(/** ScheduleKeyDeletion input. */ ScheduleKeyDeletionRequest { key_id: String, pending_window_in_days: i64 });
@@ -155,6 +162,22 @@ pub struct KeyMetadataDto {
     pub current_key_material_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_region_configuration: Option<MultiRegionConfigurationDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_deletion_window_in_days: Option<u32>,
+}
+
+/// ReplicateKey output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(
+    missing_docs,
+    reason = "members are named exactly as in the AWS KMS API reference"
+)]
+pub struct ReplicateKeyResponse {
+    pub replica_key_metadata: KeyMetadataDto,
+    pub replica_policy: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replica_tags: Vec<TagDto>,
 }
 
 /// A multi-Region key's related keys.
@@ -295,7 +318,8 @@ pub struct GetKeyPolicyResponse {
 )]
 pub struct ScheduleKeyDeletionResponse {
     pub key_id: String,
-    pub deletion_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<f64>,
     pub key_state: &'static str,
     pub pending_window_in_days: u32,
 }

@@ -261,6 +261,11 @@ pub fn render_kms(error: &KmsError) -> WireError {
             match invalid.state {
                 KeyState::PendingDeletion => format!("{} is pending deletion.", invalid.arn),
                 KeyState::PendingImport => format!("{} is pending import.", invalid.arn),
+                KeyState::PendingReplicaDeletion => {
+                    format!("{} is pending replica deletion.", invalid.arn)
+                }
+                KeyState::Creating => format!("{} is creating.", invalid.arn),
+                KeyState::Updating => format!("{} is updating.", invalid.arn),
                 KeyState::Enabled | KeyState::Disabled => {
                     format!("{} is not pending deletion.", invalid.arn)
                 }
@@ -287,6 +292,11 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "AlreadyExistsException",
             format!("An alias with the name {alias_arn} already exists"),
+        ),
+        KmsError::ReplicaExists => (
+            400,
+            "AlreadyExistsException",
+            "You can create only one replica of each primary key in each AWS Region.".into(),
         ),
         KmsError::InvalidAliasName(problem) => (
             400,
@@ -426,6 +436,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
             match what {
                 Unsupported::MultiRegion => "Multi-Region keys with imported key material are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
+                Unsupported::NotPrimary { arn } => format!("{arn} is not a multi-region primary key."),
                 Unsupported::Operation(name) => format!("{name} is not supported by this Trent server yet."),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
                 Unsupported::ChinaRegionsOnly(spec) => format!("KeySpec {spec} is not supported in this Region"),
@@ -734,6 +745,21 @@ mod tests {
             400,
             "UnsupportedOperationException",
             "ReplicateKey is not supported by this Trent server yet.",
+        );
+        check(
+            KmsError::ReplicaExists,
+            400,
+            "AlreadyExistsException",
+            "You can create only one replica of each primary key in each AWS Region.",
+        );
+        check(
+            KmsError::UnsupportedOperation(Unsupported::NotPrimary {
+                arn: "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+                    .into(),
+            }),
+            400,
+            "UnsupportedOperationException",
+            "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab is not a multi-region primary key.",
         );
     }
 

@@ -124,10 +124,6 @@ mod tests {
             rendered("TrentService.DescribeCustomKeyStores").message_text(),
             "Custom key stores are not supported by Trent."
         );
-        assert_eq!(
-            rendered("TrentService.ReplicateKey").message_text(),
-            "ReplicateKey is not supported by this Trent server yet."
-        );
         let unknown = rendered("TrentService.NoSuchThing");
         assert_eq!(unknown.type_name, "UnknownOperationException");
     }

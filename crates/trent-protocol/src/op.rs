@@ -43,6 +43,7 @@ pub mod list_resource_tags;
 pub mod list_retirable_grants;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod replicate_key;
 pub mod retire_grant;
 pub mod revoke_grant;
 pub mod rotate_key_on_demand;
@@ -52,6 +53,7 @@ pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
+pub mod update_primary_region;
 pub mod verify;
 pub mod verify_mac;
 
@@ -181,6 +183,7 @@ fn metadata_dto(metadata: &KeyMetadata) -> KeyMetadataDto {
                 }
             },
         ),
+        pending_deletion_window_in_days: metadata.pending_deletion_window_days,
     }
 }
 

@@ -157,7 +157,7 @@ fn advance_clock(
     let report = kms.run_maintenance()?;
     let response = json!({
         "OffsetSeconds": offset.as_secs(),
-        "Deleted": report.deleted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "Deleted": report.deleted.iter().map(|(key_id, _)| key_id.to_string()).collect::<Vec<_>>(),
         "Rotated": report.rotated,
     });
     serde_json::to_vec(&response).map_err(|error| KmsError::internal("encoding", error).into())

@@ -47,6 +47,15 @@ pub(crate) fn dispatch(kms: &Kms, caller: &Caller, operation: Operation, body: &
             let key = op::cancel_key_deletion::decode(body)?;
             op::cancel_key_deletion::encode(&kms.cancel_key_deletion(caller, &key)?)
         }
+        Operation::ReplicateKey => {
+            let request = op::replicate_key::decode(body)?;
+            op::replicate_key::encode(&kms.replicate_key(caller, &request.key, request.input)?)
+        }
+        Operation::UpdatePrimaryRegion => {
+            let request = op::update_primary_region::decode(body)?;
+            kms.update_primary_region(caller, &request.key, &request.primary_region)?;
+            op::update_primary_region::encode()
+        }
         Operation::UpdateKeyDescription => {
             let request = op::update_key_description::decode(body)?;
             kms.update_key_description(caller, &request.key, request.description)?;

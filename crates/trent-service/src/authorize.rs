@@ -81,6 +81,10 @@ pub(crate) struct Facts<'a> {
     pub(crate) resource_tags: bool,
     /// Gather `kms:ResourceAliases` (a store read).
     pub(crate) resource_aliases: bool,
+    /// ReplicateKey's `kms:ReplicaRegion`.
+    pub(crate) replica_region: Option<&'a str>,
+    /// UpdatePrimaryRegion's `kms:PrimaryRegion`.
+    pub(crate) primary_region: Option<&'a str>,
 }
 
 /// The decisions of the identity policies of a caller, combined: a Deny in
@@ -253,12 +257,13 @@ impl Kms {
 
     /// The parsed key policy, from the cache or parsed now; `None` if it does not parse.
     pub(crate) fn key_policy(&self, key: &KeyRecord) -> Option<Arc<PolicyDocument>> {
-        if let Some(policy) = self.cache.policy(&key.key_id) {
+        if let Some(policy) = self.cache.policy(&key.key_id, &key.scope.region) {
             return Some(policy);
         }
         let seen = self.cache.generation();
         let policy = Arc::new(PolicyDocument::parse(&key.policy, PolicyKind::Resource).ok()?);
-        self.cache.insert_policy(seen, key.key_id, policy.clone());
+        self.cache
+            .insert_policy(seen, key.key_id, &key.scope.region, policy.clone());
         Some(policy)
     }
 
@@ -303,12 +308,18 @@ impl Kms {
             keys.set("kms:KeyOrigin", key.origin.as_str());
             keys.set("kms:MultiRegion", key.multi_region.to_string());
             if key.multi_region {
-                // Every multi-Region key is a primary until ReplicateKey exists.
-                keys.set("kms:MultiRegionKeyType", "PRIMARY");
+                let kind = if key.is_primary() {
+                    "PRIMARY"
+                } else {
+                    "REPLICA"
+                };
+                keys.set("kms:MultiRegionKeyType", kind);
             }
             // Tags and aliases of the key cost store reads: only when read.
+            // Both are the Regional key's own: a replica's tags never
+            // authorize its primary.
             if facts.resource_tags {
-                if let Ok(tags) = self.store.tags(&key.key_id) {
+                if let Ok(tags) = self.store.tags(&key.key_id, &key.scope.region) {
                     for tag in tags {
                         keys.set(&format!("aws:ResourceTag/{}", tag.key), tag.value);
                     }
@@ -377,6 +388,12 @@ impl Kms {
         }
         if let Some(alias) = facts.alias {
             keys.set("kms:RequestAlias", alias.as_str());
+        }
+        if let Some(region) = facts.replica_region {
+            keys.set("kms:ReplicaRegion", region);
+        }
+        if let Some(region) = facts.primary_region {
+            keys.set("kms:PrimaryRegion", region);
         }
         for (name, value) in facts.request {
             keys.set(name, *value);

@@ -14,7 +14,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use trent_core::id::{AliasName, KeyId, Scope};
+use trent_core::id::{AliasName, KeyId, Region, Scope};
 use trent_crypto::asymmetric::{PrivateKey, PublicKey};
 use trent_crypto::mac::HmacKey;
 use trent_crypto::material::KeyMaterial;
@@ -26,11 +26,50 @@ const CAPACITY: usize = 65_536;
 
 pub(crate) struct Cache {
     generation: AtomicU64,
-    keys: RwLock<HashMap<KeyId, Arc<KeyRecord>>>,
+    /// Key records and policies by id, then Region (related multi-Region
+    /// keys share an id): found without allocating, dropped for every
+    /// Region of an id at once.
+    keys: RwLock<HashMap<KeyId, Regional<Arc<KeyRecord>>>>,
     aliases: RwLock<HashMap<(Scope, AliasName), KeyId>>,
+    /// Material is shared by the related keys of every Region.
     materials: RwLock<HashMap<(KeyId, u32), Arc<KeyMaterial>>>,
     opened: RwLock<HashMap<KeyId, Arc<OpenedKey>>>,
-    policies: RwLock<HashMap<KeyId, Arc<PolicyDocument>>>,
+    policies: RwLock<HashMap<KeyId, Regional<Arc<PolicyDocument>>>>,
+}
+
+/// One value per Region of a key id: almost always one.
+type Regional<T> = Vec<(Region, T)>;
+
+fn regional<'a, T>(entries: Option<&'a Regional<T>>, region: &Region) -> Option<&'a T> {
+    entries?
+        .iter()
+        .find(|(at, _)| at == region)
+        .map(|(_, value)| value)
+}
+
+fn insert_regional<T>(
+    map: &mut HashMap<KeyId, Regional<T>>,
+    key_id: KeyId,
+    region: &Region,
+    value: T,
+) {
+    if map.len() >= CAPACITY {
+        map.clear();
+    }
+    let entries = map.entry(key_id).or_default();
+    match entries.iter_mut().find(|(at, _)| at == region) {
+        Some((_, slot)) => *slot = value,
+        None => entries.push((region.clone(), value)),
+    }
+}
+
+fn remove_regional<T>(map: &mut HashMap<KeyId, Regional<T>>, key_id: &KeyId, region: &Region) {
+    if let Some(entries) = map.get_mut(key_id) {
+        entries.retain(|(at, _)| at != region);
+        if entries.is_empty() {
+            map.remove(key_id);
+        }
+    }
 }
 
 /// The opened material of an asymmetric or HMAC key (one version each:
@@ -105,18 +144,22 @@ impl Cache {
         self.generation.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn key(&self, key_id: &KeyId) -> Option<Arc<KeyRecord>> {
-        read(&self.keys).get(key_id).cloned()
+    pub(crate) fn key(&self, key_id: &KeyId, region: &Region) -> Option<Arc<KeyRecord>> {
+        regional(read(&self.keys).get(key_id), region).cloned()
     }
 
     /// Caches a record loaded from the store, unless a write happened since `seen`.
     pub(crate) fn insert_key(&self, seen: u64, record: Arc<KeyRecord>) {
         let mut keys = write(&self.keys);
         if self.generation() == seen {
-            insert_bounded(&mut keys, record.key_id, record);
+            let (key_id, region) = (record.key_id, record.scope.region.clone());
+            insert_regional(&mut keys, key_id, &region, record);
         }
     }
 
+    /// Drops the records and policies of every Region of the id: what
+    /// related keys share (rotation, the primary, the replica list) may
+    /// have changed with any of them.
     pub(crate) fn invalidate_key(&self, key_id: &KeyId) {
         let mut keys = write(&self.keys);
         let mut policies = write(&self.policies);
@@ -125,16 +168,22 @@ impl Cache {
         policies.remove(key_id);
     }
 
-    pub(crate) fn policy(&self, key_id: &KeyId) -> Option<Arc<PolicyDocument>> {
-        read(&self.policies).get(key_id).cloned()
+    pub(crate) fn policy(&self, key_id: &KeyId, region: &Region) -> Option<Arc<PolicyDocument>> {
+        regional(read(&self.policies).get(key_id), region).cloned()
     }
 
     /// Caches a key's parsed policy, unless a write happened since `seen`.
-    pub(crate) fn insert_policy(&self, seen: u64, key_id: KeyId, policy: Arc<PolicyDocument>) {
+    pub(crate) fn insert_policy(
+        &self,
+        seen: u64,
+        key_id: KeyId,
+        region: &Region,
+        policy: Arc<PolicyDocument>,
+    ) {
         let _keys = write(&self.keys);
         let mut policies = write(&self.policies);
         if self.generation() == seen {
-            insert_bounded(&mut policies, key_id, policy);
+            insert_regional(&mut policies, key_id, region, policy);
         }
     }
 
@@ -202,6 +251,19 @@ impl Cache {
         aliases.retain(|_, target| target != key_id);
         materials.retain(|(id, _), _| id != key_id);
         opened.remove(key_id);
+    }
+
+    /// Drops what is cached about a deleted key of one Region whose
+    /// related keys elsewhere live on (so the shared material stays): its
+    /// record, policy and the aliases of that Region pointing to it.
+    pub(crate) fn forget_region(&self, key_id: &KeyId, region: &Region) {
+        let mut keys = write(&self.keys);
+        let mut policies = write(&self.policies);
+        let mut aliases = write(&self.aliases);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        remove_regional(&mut keys, key_id, region);
+        remove_regional(&mut policies, key_id, region);
+        aliases.retain(|(scope, _), target| target != key_id || scope.region != *region);
     }
 }
 

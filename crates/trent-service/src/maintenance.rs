@@ -14,7 +14,7 @@
 //! (`NotFoundException`), and its ciphertexts can never be decrypted again.
 
 use trent_core::error::KmsError;
-use trent_core::id::KeyId;
+use trent_core::id::{KeyId, Region};
 use trent_core::key::KeyState;
 use trent_store::record::RotationType;
 
@@ -26,8 +26,8 @@ const MAX_CATCH_UP: usize = 1_000;
 /// What one maintenance pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MaintenanceReport {
-    /// Keys deleted.
-    pub deleted: Vec<KeyId>,
+    /// Keys deleted, each of one Region.
+    pub deleted: Vec<(KeyId, Region)>,
     /// Automatic rotations performed.
     pub rotated: usize,
     /// Imported key materials deleted at their `ValidTo`.
@@ -49,24 +49,42 @@ impl Kms {
         self.store
             .forget_import_tokens(a_day_ago)
             .map_err(store_failed)?;
-        for key_id in self.store.keys_due(now).map_err(store_failed)? {
+        for (key_id, region) in self.store.keys_due(now).map_err(store_failed)? {
             let _writing = self.writing();
             // Read again under the lock: a request may have changed the key.
-            let Some(record) = self.store.key(&key_id).map_err(store_failed)? else {
+            let Some(record) = self.store.key(&key_id, &region).map_err(store_failed)? else {
                 continue;
             };
             if record.state == KeyState::PendingDeletion
                 && record.deletion_date.is_some_and(|date| date <= now)
             {
-                self.store.delete_key(&key_id).map_err(store_failed)?;
-                self.cache.forget_key(&key_id);
-                self.usage.forget(&key_id);
-                tracing::info!(key_id = %key_id, "deleted key at the end of its waiting period");
-                report.deleted.push(key_id);
+                let last = self
+                    .store
+                    .delete_key(&key_id, &region)
+                    .map_err(store_failed)?;
+                if last {
+                    self.cache.forget_key(&key_id);
+                } else {
+                    // Related keys live on in other Regions, with the material.
+                    self.cache.forget_region(&key_id, &region);
+                    self.cache.invalidate_key(&key_id);
+                }
+                self.usage.forget(&key_id, &region);
+                tracing::info!(key_id = %key_id, region = %region, "deleted key at the end of its waiting period");
+                report.deleted.push((key_id, region));
+                if let (false, Some(primary)) = (last, &record.primary_region) {
+                    self.settle_primary(&key_id, primary, now)?;
+                }
+                continue;
+            }
+            if record.state == KeyState::PendingReplicaDeletion {
+                // A crash between a replica's deletion and its primary's
+                // settling leaves this for the next pass.
+                self.settle_primary(&key_id, &region, now)?;
                 continue;
             }
             if record.origin == trent_core::key::Origin::External {
-                report.expired += self.expire_imported(&key_id, now)?;
+                report.expired += self.expire_imported(&key_id, &region, now)?;
                 continue;
             }
             let mut record = record;
@@ -80,7 +98,7 @@ impl Kms {
                 };
                 self.rotate(record.clone(), RotationType::Automatic, due)?;
                 rounds += 1;
-                let Some(next) = self.store.key(&key_id).map_err(store_failed)? else {
+                let Some(next) = self.store.key(&key_id, &region).map_err(store_failed)? else {
                     break;
                 };
                 record = next;
@@ -91,5 +109,32 @@ impl Kms {
             }
         }
         Ok(report)
+    }
+}
+
+impl Kms {
+    /// A primary pending replica deletion whose last replica is gone starts
+    /// its own waiting period, as AWS does: then it is pending deletion,
+    /// due the window it was scheduled with from now. Callers hold the
+    /// write lock.
+    fn settle_primary(
+        &self,
+        key_id: &KeyId,
+        primary: &Region,
+        now: trent_core::clock::Timestamp,
+    ) -> Result<(), KmsError> {
+        let Some(mut record) = self.store.key(key_id, primary).map_err(store_failed)? else {
+            return Ok(());
+        };
+        if record.state != KeyState::PendingReplicaDeletion || !record.replica_regions.is_empty() {
+            return Ok(());
+        }
+        let days = record
+            .pending_window_days
+            .unwrap_or(trent_core::quota::DEFAULT_PENDING_WINDOW_DAYS);
+        record.state = KeyState::PendingDeletion;
+        record.deletion_date = Some(now.plus_days(days));
+        tracing::info!(key_id = %key_id, days, "last replica deleted: the primary's waiting period starts");
+        self.save_key(&record)
     }
 }

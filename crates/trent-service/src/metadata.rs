@@ -21,18 +21,38 @@ pub(crate) fn key_metadata(record: &KeyRecord) -> KeyMetadata {
         expiration_model: record.imported.expiration_model,
         valid_to: record.imported.valid_to,
         current_key_material_id: current_key_material_id(record),
-        // Replicas do not exist yet: a multi-Region key is its own primary.
-        multi_region_configuration: record.multi_region.then(|| {
-            trent_core::view::MultiRegionConfiguration {
-                primary: true,
-                primary_key: (
-                    record.scope.key_arn(&record.key_id),
-                    record.scope.region.clone(),
-                ),
-                replica_keys: Vec::new(),
-            }
-        }),
+        multi_region_configuration: multi_region_configuration(record),
+        pending_deletion_window_days: (record.state
+            == trent_core::key::KeyState::PendingReplicaDeletion)
+            .then_some(record.pending_window_days)
+            .flatten(),
     }
+}
+
+/// Where a multi-Region key's related keys are: the primary, and every
+/// replica (this key among them when it is one), each as ARN and Region.
+fn multi_region_configuration(
+    record: &KeyRecord,
+) -> Option<trent_core::view::MultiRegionConfiguration> {
+    if !record.multi_region {
+        return None;
+    }
+    let at = |region: &trent_core::id::Region| {
+        let scope = trent_core::id::Scope {
+            account: record.scope.account.clone(),
+            region: region.clone(),
+        };
+        (scope.key_arn(&record.key_id), region.clone())
+    };
+    let primary = record
+        .primary_region
+        .as_ref()
+        .unwrap_or(&record.scope.region);
+    Some(trent_core::view::MultiRegionConfiguration {
+        primary: record.is_primary(),
+        primary_key: at(primary),
+        replica_keys: record.replica_regions.iter().map(at).collect(),
+    })
 }
 
 /// The current material's id, which AWS shows for symmetric encryption

@@ -34,6 +34,7 @@ mod list_resource_tags;
 mod material;
 mod put_key_policy;
 mod re_encrypt;
+mod replicate_key;
 mod rotation;
 mod schedule_key_deletion;
 mod sign;
@@ -41,6 +42,7 @@ mod tag_resource;
 mod untag_resource;
 mod update_alias;
 mod update_key_description;
+mod update_primary_region;
 mod verify;
 mod verify_mac;
 

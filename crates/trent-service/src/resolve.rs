@@ -5,7 +5,7 @@ use std::sync::Arc;
 use trent_core::action::Action;
 use trent_core::context::EncryptionContext;
 use trent_core::error::{InvalidState, KmsError, NotFound};
-use trent_core::id::{AliasName, KeyId, KeyReference, Scope};
+use trent_core::id::{AliasName, KeyId, KeyReference, Region, Scope};
 use trent_core::key::{KeyAction, KeyState, Origin, StateRefusal};
 use trent_store::record::KeyRecord;
 
@@ -120,20 +120,26 @@ impl Kms {
                 region: scope.region.to_string(),
             }));
         }
-        let record = self.key_record(key_id)?.ok_or_else(not_found)?;
+        let record = self
+            .key_record(key_id, &scope.region)?
+            .ok_or_else(not_found)?;
         if record.scope != *scope {
             return Err(not_found());
         }
         Ok(record)
     }
 
-    /// A key record by id, from the cache or the store.
-    pub(crate) fn key_record(&self, key_id: &KeyId) -> Result<Option<Arc<KeyRecord>>, KmsError> {
-        if let Some(record) = self.cache.key(key_id) {
+    /// The key of an id in a Region, from the cache or the store.
+    pub(crate) fn key_record(
+        &self,
+        key_id: &KeyId,
+        region: &Region,
+    ) -> Result<Option<Arc<KeyRecord>>, KmsError> {
+        if let Some(record) = self.cache.key(key_id, region) {
             return Ok(Some(self.expired_at_use(record)));
         }
         let seen = self.cache.generation();
-        let Some(record) = self.store.key(key_id).map_err(store_failed)? else {
+        let Some(record) = self.store.key(key_id, region).map_err(store_failed)? else {
             return Ok(None);
         };
         let record = Arc::new(record);

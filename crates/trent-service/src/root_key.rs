@@ -483,7 +483,7 @@ impl Kms {
                     _ => {
                         let spec = self
                             .store
-                            .key(key_id)
+                            .any_region_key(key_id)
                             .map_err(|error| failed("reading a key record", error))?
                             .map(|record| record.spec);
                         last_key = Some((*key_id, spec));

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use trent_core::clock::Timestamp;
 use trent_core::error::KmsError;
-use trent_core::id::KeyId;
+use trent_core::id::{KeyId, Region};
 use trent_core::operation::Operation;
 use trent_core::view::KeyLastUsage;
 use trent_store::record::KeyUsageRecord;
@@ -27,10 +27,13 @@ const SHARDS: usize = 16;
 
 /// Uses not yet known to be persisted, and the last of each key.
 pub(crate) struct UsageLog {
-    shards: Box<[Mutex<HashMap<KeyId, Slot>>]>,
+    /// By key id, then Region (related multi-Region keys share an id).
+    shards: Box<[Mutex<Shard>]>,
     /// When tracking began, once read or set.
     since: std::sync::OnceLock<Timestamp>,
 }
+
+type Shard = HashMap<KeyId, Vec<(Region, Slot)>>;
 
 struct Slot {
     operation: Operation,
@@ -49,7 +52,7 @@ impl UsageLog {
         }
     }
 
-    fn shard(&self, key_id: &KeyId) -> std::sync::MutexGuard<'_, HashMap<KeyId, Slot>> {
+    fn shard(&self, key_id: &KeyId) -> std::sync::MutexGuard<'_, Shard> {
         // Key ids are random: their first byte spreads keys evenly.
         let index = usize::from(key_id.as_bytes()[0]) % SHARDS;
         self.shards[index]
@@ -57,20 +60,21 @@ impl UsageLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn record(&self, key_id: KeyId, slot: Slot) {
+    fn record(&self, key_id: KeyId, region: &Region, slot: Slot) {
         let mut shard = self.shard(&key_id);
-        match shard.get_mut(&key_id) {
+        let regions = shard.entry(key_id).or_default();
+        match regions.iter_mut().find(|(at, _)| at == region) {
             // Uses arrive nearly in order; never let an older one win.
-            Some(existing) if existing.at > slot.at => {}
-            Some(existing) => *existing = slot,
-            None => {
-                shard.insert(key_id, slot);
-            }
+            Some((_, existing)) if existing.at > slot.at => {}
+            Some((_, existing)) => *existing = slot,
+            None => regions.push((region.clone(), slot)),
         }
     }
 
-    fn last(&self, key_id: &KeyId) -> Option<KeyLastUsage> {
-        self.shard(key_id).get(key_id).map(|slot| KeyLastUsage {
+    fn last(&self, key_id: &KeyId, region: &Region) -> Option<KeyLastUsage> {
+        let shard = self.shard(key_id);
+        let (_, slot) = shard.get(key_id)?.iter().find(|(at, _)| at == region)?;
+        Some(KeyLastUsage {
             operation: slot.operation,
             timestamp: slot.at,
             event_id: slot.event_id.as_deref().map(str::to_owned),
@@ -85,10 +89,14 @@ impl UsageLog {
             let mut shard = shard
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            for (key_id, slot) in shard.iter_mut().filter(|(_, slot)| slot.dirty) {
+            let regional = shard
+                .iter_mut()
+                .flat_map(|(key_id, regions)| regions.iter_mut().map(move |entry| (key_id, entry)));
+            for (key_id, (region, slot)) in regional.filter(|(_, (_, slot))| slot.dirty) {
                 slot.dirty = false;
                 changed.push(KeyUsageRecord {
                     key_id: *key_id,
+                    region: region.clone(),
                     operation: slot.operation.name().to_owned(),
                     used_at: slot.at,
                     event_id: slot.event_id.as_deref().map(str::to_owned),
@@ -103,7 +111,14 @@ impl UsageLog {
     /// (their write failed), unless a newer use replaced them meanwhile.
     fn restore(&self, records: &[KeyUsageRecord]) {
         for record in records {
-            if let Some(slot) = self.shard(&record.key_id).get_mut(&record.key_id) {
+            let mut shard = self.shard(&record.key_id);
+            let found = shard.get_mut(&record.key_id).and_then(|regions| {
+                regions
+                    .iter_mut()
+                    .find(|(at, _)| *at == record.region)
+                    .map(|(_, slot)| slot)
+            });
+            if let Some(slot) = found {
                 if slot.at == record.used_at {
                     slot.dirty = true;
                 }
@@ -111,14 +126,21 @@ impl UsageLog {
         }
     }
 
-    /// Forgets a deleted key.
-    pub(crate) fn forget(&self, key_id: &KeyId) {
-        self.shard(key_id).remove(key_id);
+    /// Forgets a deleted key of a Region.
+    pub(crate) fn forget(&self, key_id: &KeyId, region: &Region) {
+        let mut shard = self.shard(key_id);
+        if let Some(regions) = shard.get_mut(key_id) {
+            regions.retain(|(at, _)| at != region);
+            if regions.is_empty() {
+                shard.remove(key_id);
+            }
+        }
     }
 }
 
 impl Kms {
-    /// Records that `operation` just used `key_id` successfully.
+    /// Records that `operation` just used `key_id` successfully (the key
+    /// of the caller's Region: cryptography never crosses Regions).
     pub(crate) fn used(&self, caller: &Caller, key_id: KeyId, operation: Operation) {
         let (request_id, event_id) = match caller.request() {
             Some(ids) => (ids.request_id.clone(), ids.event_id.clone()),
@@ -126,6 +148,7 @@ impl Kms {
         };
         self.usage.record(
             key_id,
+            caller.region(),
             Slot {
                 operation,
                 at: self.clock.now(),
@@ -137,11 +160,19 @@ impl Kms {
     }
 
     /// The last use of `key_id`: the one in memory, else the one persisted.
-    pub(crate) fn last_usage(&self, key_id: &KeyId) -> Result<Option<KeyLastUsage>, KmsError> {
-        if let Some(last) = self.usage.last(key_id) {
+    pub(crate) fn last_usage(
+        &self,
+        key_id: &KeyId,
+        region: &Region,
+    ) -> Result<Option<KeyLastUsage>, KmsError> {
+        if let Some(last) = self.usage.last(key_id, region) {
             return Ok(Some(last));
         }
-        let Some(record) = self.store.key_last_usage(key_id).map_err(store_failed)? else {
+        let Some(record) = self
+            .store
+            .key_last_usage(key_id, region)
+            .map_err(store_failed)?
+        else {
             return Ok(None);
         };
         let operation = Operation::from_name(&record.operation)
@@ -218,9 +249,14 @@ mod tests {
     fn the_newest_use_wins_and_each_change_is_handed_over_once() {
         let log = UsageLog::new();
         let key = KeyId::parse("1234abcd-12ab-34cd-56ef-1234567890ab").unwrap();
-        log.record(key, slot(20, Operation::Encrypt));
-        log.record(key, slot(10, Operation::Decrypt));
-        assert_eq!(log.last(&key).unwrap().operation, Operation::Encrypt);
+        let (us, eu) = (
+            Region::parse("us-east-1").unwrap(),
+            Region::parse("eu-west-1").unwrap(),
+        );
+        log.record(key, &us, slot(20, Operation::Encrypt));
+        log.record(key, &us, slot(10, Operation::Decrypt));
+        assert_eq!(log.last(&key, &us).unwrap().operation, Operation::Encrypt);
+        assert!(log.last(&key, &eu).is_none(), "each Region its own");
         let changed = log.take_changed();
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].request_id, "r20");
@@ -228,7 +264,7 @@ mod tests {
         // A failed write puts it back, unless a newer use came meanwhile.
         log.restore(&changed);
         assert_eq!(log.take_changed().len(), 1);
-        log.record(key, slot(30, Operation::ReEncrypt));
+        log.record(key, &us, slot(30, Operation::ReEncrypt));
         let newer = log.take_changed();
         log.restore(&changed);
         assert!(
@@ -236,7 +272,7 @@ mod tests {
             "an older failed write is not restored"
         );
         assert_eq!(newer[0].operation, "ReEncrypt");
-        log.forget(&key);
-        assert!(log.last(&key).is_none());
+        log.forget(&key, &us);
+        assert!(log.last(&key, &us).is_none());
     }
 }

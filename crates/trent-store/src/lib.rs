@@ -12,7 +12,7 @@
 pub mod record;
 pub mod sqlite;
 
-use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
 use trent_core::key::Tag;
 use trent_core::sealed::SealedKeyMaterial;
 
@@ -178,10 +178,22 @@ pub trait KeyStore: Send + Sync {
     /// Creates many keys (each with its first material version, no tags) in
     /// one transaction: bulk creation for load tests and imports.
     fn insert_keys(&self, keys: &[(KeyRecord, MaterialRecord)]) -> StoreResult<()>;
-    /// Reads a key by id, in any scope.
-    fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>>;
-    /// Replaces the mutable fields of an existing key; `NotFound` if absent.
+    /// Reads the key of an id in a Region, in any account.
+    fn key(&self, key_id: &KeyId, region: &Region) -> StoreResult<Option<KeyRecord>>;
+    /// A key of the id in the first Region it was made in: for what related
+    /// multi-Region keys share (spec, origin, material versions).
+    fn any_region_key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>>;
+    /// Replaces the mutable fields of an existing key (its Region's row),
+    /// and writes what related multi-Region keys share (rotation, current
+    /// material, primary Region) to each of them, atomically; `NotFound` if
+    /// absent.
     fn update_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// Creates a replica of a multi-Region key: a key of the same id in
+    /// another Region, sharing the material already stored, with its tags;
+    /// `Conflict` if the id already has a key in that Region.
+    fn insert_replica(&self, key: &KeyRecord, tags: &[Tag]) -> StoreResult<()>;
+    /// Makes `region` the primary Region of every key of the id.
+    fn set_primary_region(&self, key_id: &KeyId, region: &Region) -> StoreResult<()>;
     /// Keys of a scope in creation order.
     fn list_keys(&self, scope: &Scope, after: Option<i64>, limit: u32) -> StoreResult<Page<KeyId>>;
     /// One sealed version of a key's material; `None` when absent or when
@@ -219,24 +231,32 @@ pub trait KeyStore: Send + Sync {
     fn forget_import_tokens(&self, now: trent_core::clock::Timestamp) -> StoreResult<u64>;
     /// The material versions of a key, oldest first, without their secrets.
     fn materials(&self, key_id: &KeyId) -> StoreResult<Vec<MaterialInfo>>;
-    /// Deletes a key irrecoverably: every material version, its tags, grants
-    /// and the aliases pointing to it, and the key record, in one transaction.
-    fn delete_key(&self, key_id: &KeyId) -> StoreResult<()>;
+    /// Deletes a key of a Region irrecoverably: its tags, grants, last use,
+    /// the aliases pointing to it and its record, and, when no related key
+    /// is left in another Region, every material version, in one
+    /// transaction. Answers whether the material went too.
+    fn delete_key(&self, key_id: &KeyId, region: &Region) -> StoreResult<bool>;
     /// The last use of a key persisted by [`KeyStore::record_key_usage`].
-    fn key_last_usage(&self, key_id: &KeyId) -> StoreResult<Option<record::KeyUsageRecord>>;
+    fn key_last_usage(
+        &self,
+        key_id: &KeyId,
+        region: &Region,
+    ) -> StoreResult<Option<record::KeyUsageRecord>>;
     /// Saves the last use of each key named, replacing older ones, in one
     /// transaction; uses of keys that no longer exist are dropped.
     fn record_key_usage(&self, usages: &[record::KeyUsageRecord]) -> StoreResult<()>;
     /// How many keys are in each state (states with none left out).
     fn count_keys_by_state(&self) -> StoreResult<Vec<(trent_core::key::KeyState, u64)>>;
     /// Keys with work due at `now`: pending deletion whose date has passed,
-    /// or enabled with automatic rotation due.
-    fn keys_due(&self, now: trent_core::clock::Timestamp) -> StoreResult<Vec<KeyId>>;
+    /// primaries (or single-Region keys) enabled with automatic rotation
+    /// due, imported material past its expiry, and primaries pending
+    /// replica deletion with no replica left.
+    fn keys_due(&self, now: trent_core::clock::Timestamp) -> StoreResult<Vec<(KeyId, Region)>>;
 
     /// Stores a grant; `Conflict` if its id exists.
     fn insert_grant(&self, grant: &GrantRecord) -> StoreResult<()>;
-    /// The grants of a key, oldest first.
-    fn grants(&self, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>>;
+    /// The grants of a key of a Region, oldest first.
+    fn grants(&self, key_id: &KeyId, region: &Region) -> StoreResult<Vec<GrantRecord>>;
     /// A grant by id.
     fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>>;
     /// Grants a principal may retire, oldest first.
@@ -261,10 +281,10 @@ pub trait KeyStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Page<AliasRecord>>;
 
-    /// Tags of a key, ordered by tag key.
-    fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>>;
+    /// Tags of a key of a Region, ordered by tag key.
+    fn tags(&self, key_id: &KeyId, region: &Region) -> StoreResult<Vec<Tag>>;
     /// Adds or replaces tags of a key, atomically.
-    fn put_tags(&self, key_id: &KeyId, tags: &[Tag]) -> StoreResult<()>;
+    fn put_tags(&self, key_id: &KeyId, region: &Region, tags: &[Tag]) -> StoreResult<()>;
     /// Removes tags of a key by tag key, atomically; absent keys are ignored.
-    fn remove_tags(&self, key_id: &KeyId, tag_keys: &[String]) -> StoreResult<()>;
+    fn remove_tags(&self, key_id: &KeyId, region: &Region, tag_keys: &[String]) -> StoreResult<()>;
 }

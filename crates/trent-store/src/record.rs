@@ -1,7 +1,7 @@
 //! Records as the store keeps them.
 
 use trent_core::clock::Timestamp;
-use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
 use trent_core::import::{ExpirationModel, ImportState};
 use trent_core::key::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
 use trent_core::sealed::SealedKeyMaterial;
@@ -45,6 +45,22 @@ pub struct KeyRecord {
     pub next_rotation_at: Option<Timestamp>,
     /// Imported material (origin `EXTERNAL`): what DescribeKey shows of it.
     pub imported: ImportedSummary,
+    /// The primary key's Region, for a multi-Region key (shared by the
+    /// related keys); `None` for a single-Region key.
+    pub primary_region: Option<Region>,
+    /// Every Region holding a related key but the primary's, in the order
+    /// they were made (read, never written: replicas are their own rows).
+    pub replica_regions: Vec<Region>,
+}
+
+impl KeyRecord {
+    /// Whether this is a single-Region key or the primary of a
+    /// multi-Region key (what rotates and replicates).
+    pub fn is_primary(&self) -> bool {
+        self.primary_region
+            .as_ref()
+            .is_none_or(|primary| *primary == self.scope.region)
+    }
 }
 
 /// What DescribeKey shows of a key's imported material; all `None` for
@@ -148,6 +164,8 @@ pub struct GrantRecord {
     pub grant_id: String,
     /// The key.
     pub key_id: KeyId,
+    /// The key's Region (a grant belongs to one Regional key).
+    pub region: Region,
     /// The optional name (idempotency of CreateGrant).
     pub name: Option<String>,
     /// When it was made.
@@ -169,6 +187,8 @@ pub struct GrantRecord {
 pub struct KeyUsageRecord {
     /// The key.
     pub key_id: KeyId,
+    /// The key's Region.
+    pub region: Region,
     /// The operation, AWS's name.
     pub operation: String,
     /// When it was answered.

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use rusqlite::Connection;
 use trent_core::clock::Timestamp;
-use trent_core::id::{AccountId, AliasName, KeyId, Scope};
+use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
 use trent_core::key::{KeyState, Tag};
 use trent_core::sealed::SealedKeyMaterial;
 
@@ -344,12 +344,30 @@ impl KeyStore for SqliteStore {
         self.timed("insert_keys", || keys::insert_keys(&mut self.lock(), keys))
     }
 
-    fn key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-        self.timed("key", || keys::key(&self.read(), key_id))
+    fn key(&self, key_id: &KeyId, region: &Region) -> StoreResult<Option<KeyRecord>> {
+        self.timed("key", || keys::key(&self.read(), key_id, region))
+    }
+
+    fn any_region_key(&self, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        self.timed("any_region_key", || {
+            keys::any_region_key(&self.read(), key_id)
+        })
     }
 
     fn update_key(&self, key: &KeyRecord) -> StoreResult<()> {
-        self.timed("update_key", || keys::update_key(&self.lock(), key))
+        self.timed("update_key", || keys::update_key_now(&mut self.lock(), key))
+    }
+
+    fn insert_replica(&self, key: &KeyRecord, tags: &[Tag]) -> StoreResult<()> {
+        self.timed("insert_replica", || {
+            keys::insert_replica(&mut self.lock(), key, tags)
+        })
+    }
+
+    fn set_primary_region(&self, key_id: &KeyId, region: &Region) -> StoreResult<()> {
+        self.timed("set_primary_region", || {
+            keys::set_primary_region(&self.lock(), key_id, region)
+        })
     }
 
     fn put_material(
@@ -397,13 +415,19 @@ impl KeyStore for SqliteStore {
         self.timed("materials", || keys::materials(&self.read(), key_id))
     }
 
-    fn delete_key(&self, key_id: &KeyId) -> StoreResult<()> {
-        self.timed("delete_key", || keys::delete_key(&mut self.lock(), key_id))
+    fn delete_key(&self, key_id: &KeyId, region: &Region) -> StoreResult<bool> {
+        self.timed("delete_key", || {
+            keys::delete_key(&mut self.lock(), key_id, region)
+        })
     }
 
-    fn key_last_usage(&self, key_id: &KeyId) -> StoreResult<Option<KeyUsageRecord>> {
+    fn key_last_usage(
+        &self,
+        key_id: &KeyId,
+        region: &Region,
+    ) -> StoreResult<Option<KeyUsageRecord>> {
         self.timed("key_last_usage", || {
-            usage::key_last_usage(&self.read(), key_id)
+            usage::key_last_usage(&self.read(), key_id, region)
         })
     }
 
@@ -419,7 +443,7 @@ impl KeyStore for SqliteStore {
         })
     }
 
-    fn keys_due(&self, now: Timestamp) -> StoreResult<Vec<KeyId>> {
+    fn keys_due(&self, now: Timestamp) -> StoreResult<Vec<(KeyId, Region)>> {
         self.timed("keys_due", || keys::keys_due(&self.read(), now))
     }
 
@@ -427,8 +451,8 @@ impl KeyStore for SqliteStore {
         self.timed("insert_grant", || grants::insert_grant(&self.lock(), grant))
     }
 
-    fn grants(&self, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>> {
-        self.timed("grants", || grants::grants(&self.read(), key_id))
+    fn grants(&self, key_id: &KeyId, region: &Region) -> StoreResult<Vec<GrantRecord>> {
+        self.timed("grants", || grants::grants(&self.read(), key_id, region))
     }
 
     fn grant(&self, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
@@ -493,19 +517,19 @@ impl KeyStore for SqliteStore {
         })
     }
 
-    fn tags(&self, key_id: &KeyId) -> StoreResult<Vec<Tag>> {
-        self.timed("tags", || tags::tags(&self.read(), key_id))
+    fn tags(&self, key_id: &KeyId, region: &Region) -> StoreResult<Vec<Tag>> {
+        self.timed("tags", || tags::tags(&self.read(), key_id, region))
     }
 
-    fn put_tags(&self, key_id: &KeyId, tags: &[Tag]) -> StoreResult<()> {
+    fn put_tags(&self, key_id: &KeyId, region: &Region, tags: &[Tag]) -> StoreResult<()> {
         self.timed("put_tags", || {
-            tags::put_tags(&mut self.lock(), key_id, tags)
+            tags::put_tags(&mut self.lock(), key_id, region, tags)
         })
     }
 
-    fn remove_tags(&self, key_id: &KeyId, tag_keys: &[String]) -> StoreResult<()> {
+    fn remove_tags(&self, key_id: &KeyId, region: &Region, tag_keys: &[String]) -> StoreResult<()> {
         self.timed("remove_tags", || {
-            tags::remove_tags(&mut self.lock(), key_id, tag_keys)
+            tags::remove_tags(&mut self.lock(), key_id, region, tag_keys)
         })
     }
 }

@@ -43,7 +43,7 @@ pub fn decode(body: &[u8]) -> Result<Request, Failure> {
 pub fn encode(scheduled: &ScheduledDeletion) -> super::Reply {
     crate::encode(&ScheduleKeyDeletionResponse {
         key_id: scheduled.key_arn.clone(),
-        deletion_date: super::seconds(scheduled.deletion_date),
+        deletion_date: scheduled.deletion_date.map(super::seconds),
         key_state: scheduled.state.as_str(),
         pending_window_in_days: scheduled.pending_window_days,
     })

@@ -68,7 +68,11 @@ impl Kms {
         let _sealing = self.sealing();
         let (mut record, material) =
             self.new_key(key_id, scope, input.description, policy, shape, &fresh)?;
-        record.multi_region = input.multi_region;
+        if input.multi_region {
+            // A new multi-Region key is the primary, in the caller's Region.
+            record.multi_region = true;
+            record.primary_region = Some(scope.region.clone());
+        }
         self.store
             .insert_key(&record, Some(&material), &input.tags)
             .map_err(store_failed)?;
@@ -164,6 +168,8 @@ impl Kms {
             current_material_version: 1,
             next_rotation_at: None,
             imported: Default::default(),
+            primary_region: None,
+            replica_regions: Vec::new(),
         }
     }
 }

@@ -99,7 +99,7 @@ impl Kms {
                 // The blob names only a key id: a key of another region cannot
                 // have made it, and a key that does not exist cannot decrypt it.
                 let record = self
-                    .key_record(&header.key_id)?
+                    .key_record(&header.key_id, caller.region())?
                     .filter(|record| record.scope.region == *caller.region())
                     .ok_or(KmsError::InvalidCiphertext)?;
                 self.authorize(caller, &record, action, facts)?;

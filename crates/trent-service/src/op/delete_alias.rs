@@ -29,7 +29,7 @@ impl Kms {
                 arn: scope.alias_arn(&alias),
             }));
         };
-        if let Some(key) = self.key_record(&existing.target)? {
+        if let Some(key) = self.key_record(&existing.target, &existing.scope.region)? {
             self.authorize(
                 caller,
                 &key,

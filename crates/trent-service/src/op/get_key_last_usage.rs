@@ -26,7 +26,7 @@ impl Kms {
         let since = self.key_usage_tracking_since()?;
         Ok(KeyUsageReport {
             key_id: record.key_id,
-            last_usage: self.last_usage(&record.key_id)?,
+            last_usage: self.last_usage(&record.key_id, &record.scope.region)?,
             tracking_start_date: since.max(record.created_at),
             key_creation_date: record.created_at,
         })

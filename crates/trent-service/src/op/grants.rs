@@ -196,7 +196,7 @@ impl Kms {
         {
             return false;
         }
-        match self.store.grants(&key.key_id) {
+        match self.store.grants(&key.key_id, &key.scope.region) {
             Ok(grants) => grants
                 .iter()
                 .any(|grant| grant_allows(grant, caller, operation, context)),
@@ -284,7 +284,10 @@ impl Kms {
             .constraint
             .as_ref()
             .map(|(kind, context)| (stored_kind(*kind), pairs(context)));
-        let existing = self.store.grants(&record.key_id).map_err(store_failed)?;
+        let existing = self
+            .store
+            .grants(&record.key_id, &record.scope.region)
+            .map_err(store_failed)?;
         // A retry with the same name and parameters returns the same grant.
         if let Some(name) = &input.name {
             let mut wanted = input.operations.clone();
@@ -320,6 +323,7 @@ impl Kms {
         let grant = GrantRecord {
             grant_id: grant_id.clone(),
             key_id: record.key_id,
+            region: record.scope.region.clone(),
             name: input.name.clone(),
             created_at: self.clock.now(),
             grantee: input.grantee.clone(),
@@ -372,7 +376,10 @@ impl Kms {
             .constraint
             .as_ref()
             .map(|(kind, context)| (stored_kind(*kind), pairs(context)));
-        let grants = self.store.grants(&record.key_id).map_err(store_failed)?;
+        let grants = self
+            .store
+            .grants(&record.key_id, &record.scope.region)
+            .map_err(store_failed)?;
         let allowed = grants.iter().any(|grant| {
             grant_allows(grant, caller, "CreateGrant", None)
                 && input
@@ -411,7 +418,7 @@ impl Kms {
         let key_arn = record.scope.key_arn(&record.key_id);
         let grants: Vec<Grant> = self
             .store
-            .grants(&record.key_id)
+            .grants(&record.key_id, &record.scope.region)
             .map_err(store_failed)?
             .into_iter()
             .filter(|grant| grant_id.is_none_or(|id| grant.grant_id == id))
@@ -441,7 +448,7 @@ impl Kms {
             .retirable_grants(retiring)
             .map_err(store_failed)?
         {
-            if let Some(key) = self.key_record(&grant.key_id)? {
+            if let Some(key) = self.key_record(&grant.key_id, &grant.region)? {
                 if key.scope.account == *caller.account() {
                     found.push(grant_view(key.scope.key_arn(&key.key_id), grant));
                 }
@@ -474,7 +481,9 @@ impl Kms {
                 self.store
                     .grant(grant_id)
                     .map_err(store_failed)?
-                    .filter(|grant| grant.key_id == record.key_id)
+                    .filter(|grant| {
+                        grant.key_id == record.key_id && grant.region == record.scope.region
+                    })
                     .ok_or_else(|| {
                         KmsError::NotFound(NotFound::Grant {
                             grant_id: grant_id.clone(),
@@ -482,11 +491,13 @@ impl Kms {
                     })?
             }
         };
-        let key = self.key_record(&grant.key_id)?.ok_or_else(|| {
-            KmsError::NotFound(NotFound::Grant {
-                grant_id: grant.grant_id.clone(),
-            })
-        })?;
+        let key = self
+            .key_record(&grant.key_id, &grant.region)?
+            .ok_or_else(|| {
+                KmsError::NotFound(NotFound::Grant {
+                    grant_id: grant.grant_id.clone(),
+                })
+            })?;
         let retiring = grant.retiring.as_deref().is_some_and(|principal| {
             principal == caller.principal_arn() || caller.role_arn() == Some(principal)
         });
@@ -526,7 +537,7 @@ impl Kms {
             .store
             .grant(grant_id)
             .map_err(store_failed)?
-            .filter(|grant| grant.key_id == record.key_id)
+            .filter(|grant| grant.key_id == record.key_id && grant.region == record.scope.region)
             .ok_or_else(|| {
                 KmsError::NotFound(NotFound::Grant {
                     grant_id: grant_id.to_owned(),

@@ -85,7 +85,7 @@ impl Kms {
         let _writing = self.writing();
         let mut record = self
             .store
-            .key(&authorized.key_id)
+            .key(&authorized.key_id, &authorized.scope.region)
             .map_err(store_failed)?
             .ok_or_else(|| {
                 KmsError::NotFound(trent_core::error::NotFound::Key {

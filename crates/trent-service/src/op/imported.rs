@@ -191,11 +191,12 @@ impl Kms {
     pub(crate) fn expire_imported(
         &self,
         key_id: &KeyId,
+        region: &trent_core::id::Region,
         now: Timestamp,
     ) -> Result<usize, KmsError> {
         let mut expired = 0;
         loop {
-            let Some(record) = self.store.key(key_id).map_err(store_failed)? else {
+            let Some(record) = self.store.key(key_id, region).map_err(store_failed)? else {
                 return Ok(expired);
             };
             if record.origin != Origin::External {

@@ -25,7 +25,10 @@ impl Kms {
             Accepts::IdOrArn,
             Operation::ListResourceTags.action(),
         )?;
-        let tags = self.store.tags(&record.key_id).map_err(store_failed)?;
+        let tags = self
+            .store
+            .tags(&record.key_id, &record.scope.region)
+            .map_err(store_failed)?;
         let start = usize::try_from(parse_marker(marker)?.unwrap_or(0))
             .map_err(|_| KmsError::InvalidMarker)?;
         if start > tags.len() {

@@ -36,6 +36,16 @@ fn check_rotatable(key: &KeyRecord) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// Rotation is driven by the primary of a multi-Region key: its replicas
+/// follow, and refuse to rotate themselves.
+fn check_primary(key: &KeyRecord) -> Result<(), KmsError> {
+    if key.is_primary() {
+        Ok(())
+    } else {
+        Err(super::replicate_key::not_primary(key))
+    }
+}
+
 /// Automatic rotation is for generated material only: imported material
 /// rotates on demand, to material the customer imported.
 fn check_automatic(key: &KeyRecord) -> Result<(), KmsError> {
@@ -69,6 +79,7 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
+        check_primary(&record)?;
         check_automatic(&record)?;
         let days = period_days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS);
         record.rotation_enabled = true;
@@ -94,6 +105,7 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
+        check_primary(&record)?;
         // Asymmetric and HMAC keys never rotate: disabling succeeds, as on AWS.
         if record.spec == KeySpec::SymmetricDefault {
             check_automatic(&record)?;
@@ -122,6 +134,7 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::RequiresEnabled)?;
+        check_primary(&record)?;
         check_rotatable(&record)?;
         let materials = self.store.materials(&record.key_id).map_err(store_failed)?;
         let done = materials

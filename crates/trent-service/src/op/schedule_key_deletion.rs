@@ -36,9 +36,16 @@ impl Kms {
             .as_ref(),
         );
         check_state(&record, KeyAction::Annotate)?;
-        let deletion_date = self.clock.now().plus_days(pending_window_days);
-        record.state = KeyState::PendingDeletion;
-        record.deletion_date = Some(deletion_date);
+        if record.is_primary() && !record.replica_regions.is_empty() {
+            // A primary outlives its replicas: it waits, unusable, until the
+            // last is deleted, and only then starts its waiting period.
+            record.state = KeyState::PendingReplicaDeletion;
+            record.deletion_date = None;
+        } else {
+            record.state = KeyState::PendingDeletion;
+            record.deletion_date = Some(self.clock.now().plus_days(pending_window_days));
+        }
+        let deletion_date = record.deletion_date;
         record.pending_window_days = Some(pending_window_days);
         self.save_key(&record)?;
         Ok(ScheduledDeletion {

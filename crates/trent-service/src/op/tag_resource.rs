@@ -30,10 +30,13 @@ impl Kms {
             },
         )?;
         check_state(&record, KeyAction::Annotate)?;
-        let existing = self.store.tags(&record.key_id).map_err(store_failed)?;
+        let existing = self
+            .store
+            .tags(&record.key_id, &record.scope.region)
+            .map_err(store_failed)?;
         check_new_tags(&existing, &tags)?;
         self.store
-            .put_tags(&record.key_id, &tags)
+            .put_tags(&record.key_id, &record.scope.region, &tags)
             .map_err(store_failed)
     }
 }

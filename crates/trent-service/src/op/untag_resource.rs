@@ -30,7 +30,7 @@ impl Kms {
         )?;
         check_state(&record, KeyAction::Annotate)?;
         self.store
-            .remove_tags(&record.key_id, &tag_keys)
+            .remove_tags(&record.key_id, &record.scope.region, &tag_keys)
             .map_err(store_failed)
     }
 }

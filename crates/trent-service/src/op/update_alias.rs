@@ -37,7 +37,7 @@ impl Kms {
                     arn: scope.alias_arn(&alias),
                 })
             })?;
-        if let Some(current) = self.key_record(&record.target)? {
+        if let Some(current) = self.key_record(&record.target, &record.scope.region)? {
             self.authorize(
                 caller,
                 &current,

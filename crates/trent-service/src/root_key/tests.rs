@@ -237,7 +237,11 @@ fn an_interrupted_rotation_resumes_from_either_key_and_skips_what_moved() {
     let page = folder.store.sealed_values(None, 2).unwrap();
     for value in &page {
         if let trent_store::record::SealedPlace::KeyMaterial { key_id, version } = &value.place {
-            let record = folder.store.key(key_id).unwrap().unwrap();
+            let record = folder
+                .store
+                .key(key_id, &trent_core::id::Region::parse("us-east-1").unwrap())
+                .unwrap()
+                .unwrap();
             let sealed = trent_core::sealed::SealedKeyMaterial::from_bytes(value.sealed.clone());
             let moved = if record.spec == KeySpec::SymmetricDefault {
                 reseal_key_material(kms.root_keys(), key_id, *version, &sealed)

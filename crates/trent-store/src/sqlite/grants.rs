@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, Row};
 use trent_core::clock::Timestamp;
-use trent_core::id::KeyId;
+use trent_core::id::{KeyId, Region};
 
 use super::{changed_one, corrupt, unavailable};
 use crate::record::{ConstraintKind, GrantRecord};
@@ -16,7 +16,7 @@ pub(super) fn insert_grant(connection: &Connection, grant: &GrantRecord) -> Stor
     };
     connection
         .execute(
-            &format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            &format!("INSERT INTO grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
             params![
                 grant.grant_id,
                 grant.key_id.to_string(),
@@ -27,23 +27,28 @@ pub(super) fn insert_grant(connection: &Connection, grant: &GrantRecord) -> Stor
                 grant.issuing_account,
                 grant.operations.join(","),
                 kind,
-                context
+                context,
+                grant.region.as_str(),
             ],
         )
         .map(drop)
         .map_err(unavailable)
 }
 
-pub(super) fn grants(connection: &Connection, key_id: &KeyId) -> StoreResult<Vec<GrantRecord>> {
+pub(super) fn grants(
+    connection: &Connection,
+    key_id: &KeyId,
+    region: &Region,
+) -> StoreResult<Vec<GrantRecord>> {
     select(
         connection,
-        "key_id = ?1 ORDER BY created_at, grant_id",
-        &key_id.to_string(),
+        "key_id = ?1 AND region = ?2 ORDER BY created_at, grant_id",
+        &[&key_id.to_string(), region.as_str()],
     )
 }
 
 pub(super) fn grant(connection: &Connection, grant_id: &str) -> StoreResult<Option<GrantRecord>> {
-    Ok(select(connection, "grant_id = ?1", grant_id)?
+    Ok(select(connection, "grant_id = ?1", &[grant_id])?
         .into_iter()
         .next())
 }
@@ -55,7 +60,7 @@ pub(super) fn retirable_grants(
     select(
         connection,
         "retiring = ?1 ORDER BY created_at, grant_id",
-        retiring,
+        &[retiring],
     )
 }
 
@@ -66,14 +71,14 @@ pub(super) fn delete_grant(connection: &Connection, grant_id: &str) -> StoreResu
     changed_one(rows)
 }
 
-fn select(connection: &Connection, clause: &str, value: &str) -> StoreResult<Vec<GrantRecord>> {
+fn select(connection: &Connection, clause: &str, values: &[&str]) -> StoreResult<Vec<GrantRecord>> {
     let mut statement = connection
         .prepare(&format!(
             "SELECT {GRANT_COLUMNS} FROM grants WHERE {clause}"
         ))
         .map_err(unavailable)?;
     let rows = statement
-        .query_map([value], grant_from_row)
+        .query_map(rusqlite::params_from_iter(values), grant_from_row)
         .map_err(unavailable)?;
     rows.map(|row| row.map_err(unavailable)?).collect()
 }
@@ -108,7 +113,7 @@ fn decode_pairs(mut bytes: &[u8]) -> Option<Vec<(String, String)>> {
 }
 
 const GRANT_COLUMNS: &str = "grant_id, key_id, name, created_at, grantee, retiring, \
-    issuing_account, operations, constraint_kind, constraint_context";
+    issuing_account, operations, constraint_kind, constraint_context, region";
 
 fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<GrantRecord>> {
     let key_id: String = row.get(1)?;
@@ -128,12 +133,16 @@ fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<GrantRecord>> {
     let Ok(key_id) = KeyId::parse(&key_id) else {
         return Ok(Err(corrupt()));
     };
+    let Ok(region) = Region::parse(&row.get::<_, String>(10)?) else {
+        return Ok(Err(corrupt()));
+    };
     let Ok(constraint) = constraint else {
         return Ok(Err(corrupt()));
     };
     Ok(Ok(GrantRecord {
         grant_id: row.get(0)?,
         key_id,
+        region,
         name: row.get(2)?,
         created_at: Timestamp::from_millis(row.get(3)?),
         grantee: row.get(4)?,

@@ -23,15 +23,44 @@ pub(super) fn insert_key(
 ) -> StoreResult<()> {
     let tx = connection.transaction().map_err(unavailable)?;
     insert_key_rows(&tx, key, material)?;
-    let key_id = key.key_id.to_string();
-    for tag in tags {
-        tx.execute(
-            "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)",
-            params![key_id, tag.key, tag.value],
+    super::tags::insert_tags(&tx, &key.key_id, &key.scope.region, tags)?;
+    tx.commit().map_err(unavailable)
+}
+
+pub(super) fn insert_replica(
+    connection: &mut Connection,
+    key: &KeyRecord,
+    tags: &[Tag],
+) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    let related: bool = tx
+        .prepare("SELECT 1 FROM keys WHERE key_id = ?1")
+        .and_then(|mut statement| statement.exists([key.key_id.to_string()]))
+        .map_err(unavailable)?;
+    if !related {
+        return Err(crate::StoreError::new(crate::StoreErrorKind::NotFound));
+    }
+    insert_key_rows(&tx, key, None)?;
+    super::tags::insert_tags(&tx, &key.key_id, &key.scope.region, tags)?;
+    write_shared(&tx, key)?;
+    tx.commit().map_err(unavailable)
+}
+
+pub(super) fn set_primary_region(
+    connection: &Connection,
+    key_id: &KeyId,
+    region: &Region,
+) -> StoreResult<()> {
+    let rows = connection
+        .execute(
+            "UPDATE keys SET primary_region = ?2 WHERE key_id = ?1 AND multi_region = 1",
+            params![key_id.to_string(), region.as_str()],
         )
         .map_err(unavailable)?;
+    if rows == 0 {
+        return Err(crate::StoreError::new(crate::StoreErrorKind::NotFound));
     }
-    tx.commit().map_err(unavailable)
+    Ok(())
 }
 
 pub(super) fn insert_keys(
@@ -45,34 +74,106 @@ pub(super) fn insert_keys(
     tx.commit().map_err(unavailable)
 }
 
-pub(super) fn key(connection: &Connection, key_id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-    connection
+pub(super) fn key(
+    connection: &Connection,
+    key_id: &KeyId,
+    region: &Region,
+) -> StoreResult<Option<KeyRecord>> {
+    read_key(
+        connection,
+        "key_id = ?1 AND region = ?2",
+        params![key_id.to_string(), region.as_str()],
+    )
+}
+
+pub(super) fn any_region_key(
+    connection: &Connection,
+    key_id: &KeyId,
+) -> StoreResult<Option<KeyRecord>> {
+    read_key(
+        connection,
+        "key_id = ?1 ORDER BY seq LIMIT 1",
+        params![key_id.to_string()],
+    )
+}
+
+fn read_key(
+    connection: &Connection,
+    clause: &str,
+    values: impl rusqlite::Params,
+) -> StoreResult<Option<KeyRecord>> {
+    let Some(mut record) = connection
         .query_row(
-            &format!("SELECT {KEY_COLUMNS} FROM keys WHERE key_id = ?1"),
-            [key_id.to_string()],
+            &format!("SELECT {KEY_COLUMNS} FROM keys WHERE {clause}"),
+            values,
             key_from_row,
         )
         .optional()
         .map_err(unavailable)?
-        .transpose()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    if let Some(primary) = &record.primary_region {
+        let mut statement = connection
+            .prepare("SELECT region FROM keys WHERE key_id = ?1 AND region != ?2 ORDER BY seq")
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(
+                params![record.key_id.to_string(), primary.as_str()],
+                |row| row.get::<_, String>(0),
+            )
+            .map_err(unavailable)?;
+        for row in rows {
+            let text = row.map_err(unavailable)?;
+            record
+                .replica_regions
+                .push(Region::parse(&text).map_err(|_| corrupt())?);
+        }
+    }
+    Ok(Some(record))
 }
 
+/// [`update_key`] in a transaction of its own.
+pub(super) fn update_key_now(connection: &mut Connection, key: &KeyRecord) -> StoreResult<()> {
+    let tx = connection.transaction().map_err(unavailable)?;
+    update_key(&tx, key)?;
+    tx.commit().map_err(unavailable)
+}
+
+/// Writes the key's own row, then what it shares with related keys into
+/// every row of its id; callers run it inside a transaction.
 pub(super) fn update_key(connection: &Connection, key: &KeyRecord) -> StoreResult<()> {
     let rows = connection
         .execute(
-            "UPDATE keys SET description = ?2, key_state = ?3, deletion_date = ?4,
-                pending_window_days = ?5, policy = ?6, rotation_enabled = ?7,
-                rotation_period_days = ?8, current_material_version = ?9,
-                next_rotation_at = ?10, expiration_model = ?11, valid_to = ?12,
-                current_key_material_id = ?13
-             WHERE key_id = ?1",
+            "UPDATE keys SET description = ?3, key_state = ?4, deletion_date = ?5,
+                pending_window_days = ?6, policy = ?7
+             WHERE key_id = ?1 AND region = ?2",
             params![
                 key.key_id.to_string(),
+                key.scope.region.as_str(),
                 key.description,
                 key.state.as_str(),
                 key.deletion_date.map(Timestamp::as_millis),
                 key.pending_window_days,
                 key.policy,
+            ],
+        )
+        .map_err(unavailable)?;
+    changed_one(rows)?;
+    write_shared(connection, key)
+}
+
+/// What related multi-Region keys share, written to every row of the id.
+fn write_shared(connection: &Connection, key: &KeyRecord) -> StoreResult<()> {
+    connection
+        .execute(
+            "UPDATE keys SET rotation_enabled = ?2, rotation_period_days = ?3,
+                current_material_version = ?4, next_rotation_at = ?5, expiration_model = ?6,
+                valid_to = ?7, current_key_material_id = ?8, primary_region = ?9
+             WHERE key_id = ?1",
+            params![
+                key.key_id.to_string(),
                 key.rotation_enabled,
                 key.rotation_period_days,
                 key.current_material_version,
@@ -80,10 +181,11 @@ pub(super) fn update_key(connection: &Connection, key: &KeyRecord) -> StoreResul
                 key.imported.expiration_model.map(ExpirationModel::as_str),
                 key.imported.valid_to.map(Timestamp::as_millis),
                 key.imported.current_material_id,
+                key.primary_region.as_ref().map(Region::as_str),
             ],
         )
-        .map_err(unavailable)?;
-    changed_one(rows)
+        .map(drop)
+        .map_err(unavailable)
 }
 
 pub(super) fn put_material(
@@ -230,6 +332,7 @@ pub(super) fn add_material(
     let tx = connection.transaction().map_err(unavailable)?;
     let key_id = key.key_id.to_string();
     insert_material_row(&tx, &key_id, material)?;
+    // Every related key of a multi-Region key moves to the new version.
     let rows = tx
         .execute(
             "UPDATE keys SET current_material_version = ?2, next_rotation_at = ?3
@@ -241,7 +344,9 @@ pub(super) fn add_material(
             ],
         )
         .map_err(unavailable)?;
-    changed_one(rows)?;
+    if rows == 0 {
+        return Err(crate::StoreError::new(crate::StoreErrorKind::NotFound));
+    }
     tx.commit().map_err(unavailable)
 }
 
@@ -279,27 +384,44 @@ pub(super) fn materials(connection: &Connection, key_id: &KeyId) -> StoreResult<
     .collect()
 }
 
-pub(super) fn delete_key(connection: &mut Connection, key_id: &KeyId) -> StoreResult<()> {
+pub(super) fn delete_key(
+    connection: &mut Connection,
+    key_id: &KeyId,
+    region: &Region,
+) -> StoreResult<bool> {
     let tx = connection.transaction().map_err(unavailable)?;
     let id = key_id.to_string();
     for sql in [
-        "DELETE FROM key_materials WHERE key_id = ?1",
-        "DELETE FROM key_last_usage WHERE key_id = ?1",
-        "DELETE FROM tags WHERE key_id = ?1",
-        "DELETE FROM grants WHERE key_id = ?1",
-        "DELETE FROM aliases WHERE target = ?1",
+        "DELETE FROM key_last_usage WHERE key_id = ?1 AND region = ?2",
+        "DELETE FROM tags WHERE key_id = ?1 AND region = ?2",
+        "DELETE FROM grants WHERE key_id = ?1 AND region = ?2",
+        "DELETE FROM aliases WHERE target = ?1 AND region = ?2",
     ] {
-        tx.execute(sql, [&id]).map_err(unavailable)?;
+        tx.execute(sql, params![id, region.as_str()])
+            .map_err(unavailable)?;
     }
     let rows = tx
-        .execute("DELETE FROM keys WHERE key_id = ?1", [&id])
+        .execute(
+            "DELETE FROM keys WHERE key_id = ?1 AND region = ?2",
+            params![id, region.as_str()],
+        )
         .map_err(unavailable)?;
     changed_one(rows)?;
+    let related: bool = tx
+        .prepare("SELECT 1 FROM keys WHERE key_id = ?1")
+        .and_then(|mut statement| statement.exists([&id]))
+        .map_err(unavailable)?;
+    if !related {
+        tx.execute("DELETE FROM key_materials WHERE key_id = ?1", [&id])
+            .map_err(unavailable)?;
+    }
     tx.commit().map_err(unavailable)?;
-    // Material rows are gone from the database; make sure their pages
-    // are not left readable in the write-ahead log either.
-    let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
-    Ok(())
+    if !related {
+        // Material rows are gone from the database; make sure their pages
+        // are not left readable in the write-ahead log either.
+        let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+    Ok(!related)
 }
 
 pub(super) fn count_keys_by_state(connection: &Connection) -> StoreResult<Vec<(KeyState, u64)>> {
@@ -321,29 +443,43 @@ pub(super) fn count_keys_by_state(connection: &Connection) -> StoreResult<Vec<(K
     .collect()
 }
 
-pub(super) fn keys_due(connection: &Connection, now: Timestamp) -> StoreResult<Vec<KeyId>> {
+pub(super) fn keys_due(
+    connection: &Connection,
+    now: Timestamp,
+) -> StoreResult<Vec<(KeyId, Region)>> {
     let mut statement = connection
         .prepare(
-            "SELECT key_id FROM keys
+            "SELECT key_id, region FROM keys AS k
              WHERE (key_state = 'PendingDeletion' AND deletion_date <= ?1)
-                OR (rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation_at <= ?1)
+                OR (rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation_at <= ?1
+                    AND (primary_region IS NULL OR primary_region = region))
                 OR key_id IN (SELECT key_id FROM key_materials
                               WHERE valid_to <= ?1 AND import_state = 'IMPORTED')
+                OR (key_state = 'PendingReplicaDeletion' AND NOT EXISTS
+                    (SELECT 1 FROM keys AS r WHERE r.key_id = k.key_id AND r.region != k.region))
              ORDER BY seq",
         )
         .map_err(unavailable)?;
     let rows = statement
-        .query_map([now.as_millis()], |row| row.get::<_, String>(0))
+        .query_map([now.as_millis()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(unavailable)?;
-    rows.map(|row| KeyId::parse(&row.map_err(unavailable)?).map_err(|_| corrupt()))
-        .collect()
+    rows.map(|row| {
+        let (key_id, region) = row.map_err(unavailable)?;
+        Ok((
+            KeyId::parse(&key_id).map_err(|_| corrupt())?,
+            Region::parse(&region).map_err(|_| corrupt())?,
+        ))
+    })
+    .collect()
 }
 
 const KEY_COLUMNS: &str =
     "key_id, account_id, region, created_at, description, key_state, key_spec, \
     key_usage, origin, key_manager, multi_region, deletion_date, pending_window_days, policy, \
     rotation_enabled, rotation_period_days, current_material_version, next_rotation_at, \
-    expiration_model, valid_to, current_key_material_id";
+    expiration_model, valid_to, current_key_material_id, primary_region";
 
 fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
     let key_id: String = row.get(0)?;
@@ -355,6 +491,7 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
     let origin: String = row.get(8)?;
     let manager: String = row.get(9)?;
     let expiration_model: Option<String> = row.get(18)?;
+    let primary_region: Option<String> = row.get(21)?;
     let build = || -> Option<KeyRecord> {
         Some(KeyRecord {
             key_id: KeyId::parse(&key_id).ok()?,
@@ -394,6 +531,11 @@ fn key_from_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<KeyRecord>> {
                     .map(Timestamp::from_millis),
                 current_material_id: row.get(20).ok()?,
             },
+            primary_region: match &primary_region {
+                Some(text) => Some(Region::parse(text).ok()?),
+                None => None,
+            },
+            replica_regions: Vec::new(),
         })
     };
     Ok(build().ok_or_else(corrupt))
@@ -406,7 +548,7 @@ fn insert_key_rows(
 ) -> StoreResult<()> {
     let key_id = key.key_id.to_string();
     tx.execute(
-            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"),
+            &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)"),
             params![
                 key_id,
                 key.scope.account.as_str(),
@@ -429,6 +571,7 @@ fn insert_key_rows(
                 key.imported.expiration_model.map(ExpirationModel::as_str),
                 key.imported.valid_to.map(Timestamp::as_millis),
                 key.imported.current_material_id,
+                key.primary_region.as_ref().map(Region::as_str),
             ],
         )
         .map_err(unavailable)?;

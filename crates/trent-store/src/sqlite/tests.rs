@@ -33,6 +33,19 @@ fn key(n: u8) -> KeyRecord {
         current_material_version: 1,
         next_rotation_at: None,
         imported: Default::default(),
+        primary_region: None,
+        replica_regions: Vec::new(),
+    }
+}
+
+fn us() -> Region {
+    scope().region
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.into(),
+        value: value.into(),
     }
 }
 
@@ -60,8 +73,8 @@ fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
         value: "rds_kms".into(),
     }];
     store.insert_key(&record, Some(&material()), &tags).unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
-    assert_eq!(store.tags(&record.key_id).unwrap(), tags);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), record);
+    assert_eq!(store.tags(&record.key_id, &us()).unwrap(), tags);
     assert_eq!(
         store.key_material(&record.key_id, 1).unwrap().unwrap(),
         material().sealed
@@ -73,7 +86,7 @@ fn keys_round_trip_field_by_field(store: &dyn KeyStore) {
     record.pending_window_days = Some(7);
     record.description = "changed".into();
     store.update_key(&record).unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), record);
 
     let err = store
         .insert_key(&record, Some(&material()), &[])
@@ -147,14 +160,17 @@ fn tags_upsert_and_remove(store: &dyn KeyStore) {
         value: v.into(),
     };
     store
-        .put_tags(&id, &[tag("b", "1"), tag("a", "2")])
+        .put_tags(&id, &us(), &[tag("b", "1"), tag("a", "2")])
         .unwrap();
-    store.put_tags(&id, &[tag("b", "3")]).unwrap();
-    assert_eq!(store.tags(&id).unwrap(), vec![tag("a", "2"), tag("b", "3")]);
+    store.put_tags(&id, &us(), &[tag("b", "3")]).unwrap();
+    assert_eq!(
+        store.tags(&id, &us()).unwrap(),
+        vec![tag("a", "2"), tag("b", "3")]
+    );
     store
-        .remove_tags(&id, &["a".into(), "absent".into()])
+        .remove_tags(&id, &us(), &["a".into(), "absent".into()])
         .unwrap();
-    assert_eq!(store.tags(&id).unwrap(), vec![tag("b", "3")]);
+    assert_eq!(store.tags(&id, &us()).unwrap(), vec![tag("b", "3")]);
 }
 
 fn access_keys_and_meta(store: &dyn KeyStore) {
@@ -311,7 +327,7 @@ fn bulk_insert_is_all_or_nothing(store: &dyn KeyStore) {
         store.insert_keys(&bad).unwrap_err().kind,
         StoreErrorKind::Conflict
     );
-    assert_eq!(store.key(&key(4).key_id).unwrap(), None);
+    assert_eq!(store.key(&key(4).key_id, &us()).unwrap(), None);
 }
 
 fn principal(kind: PrincipalKind, name: &str) -> PrincipalRecord {
@@ -507,7 +523,7 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
             },
         )
         .unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), record);
     let versions = store.materials(&record.key_id).unwrap();
     assert_eq!(
         versions
@@ -524,7 +540,7 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
     assert_eq!(store.keys_due(Timestamp::from_millis(999)).unwrap(), vec![]);
     assert_eq!(
         store.keys_due(Timestamp::from_millis(1_000)).unwrap(),
-        vec![record.key_id]
+        vec![(record.key_id, us())]
     );
     let mut pending = key(2);
     pending.state = KeyState::PendingDeletion;
@@ -532,20 +548,20 @@ fn rotations_and_deletion(store: &dyn KeyStore) {
     store.update_key(&pending).unwrap();
     assert_eq!(
         store.keys_due(Timestamp::from_millis(2_000)).unwrap(),
-        vec![record.key_id, pending.key_id]
+        vec![(record.key_id, us()), (pending.key_id, us())]
     );
     // Deletion takes everything of the key with it.
-    store.delete_key(&record.key_id).unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap(), None);
+    store.delete_key(&record.key_id, &us()).unwrap();
+    assert_eq!(store.key(&record.key_id, &us()).unwrap(), None);
     assert_eq!(store.key_material(&record.key_id, 1).unwrap(), None);
     assert_eq!(store.key_material(&record.key_id, 2).unwrap(), None);
-    assert!(store.tags(&record.key_id).unwrap().is_empty());
+    assert!(store.tags(&record.key_id, &us()).unwrap().is_empty());
     assert_eq!(store.alias(&scope(), &alias.name).unwrap(), None);
     assert_eq!(
-        store.delete_key(&record.key_id).unwrap_err().kind,
+        store.delete_key(&record.key_id, &us()).unwrap_err().kind,
         StoreErrorKind::NotFound
     );
-    assert!(store.key(&pending.key_id).unwrap().is_some());
+    assert!(store.key(&pending.key_id, &us()).unwrap().is_some());
 }
 
 fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) {
@@ -583,7 +599,7 @@ fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) 
     store
         .put_material(&record, &imported(ImportState::Imported, vec![7, 7]), token)
         .unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), record);
     assert_eq!(
         store.key_material(&record.key_id, 1).unwrap(),
         Some(SealedKeyMaterial::from_bytes(vec![7, 7]))
@@ -603,7 +619,7 @@ fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) 
             .kind,
         StoreErrorKind::Conflict
     );
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), record);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), record);
     // Expiry is due work.
     assert_eq!(
         store.keys_due(Timestamp::from_millis(4_999)).unwrap(),
@@ -611,7 +627,7 @@ fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) 
     );
     assert_eq!(
         store.keys_due(Timestamp::from_millis(5_000)).unwrap(),
-        vec![record.key_id]
+        vec![(record.key_id, us())]
     );
     // Deleted material: the row stays (its id, for a re-import), its bytes
     // go, and neither reads nor the root-key walk see them.
@@ -652,7 +668,7 @@ fn imported_material_round_trips_and_tokens_are_used_once(store: &dyn KeyStore) 
             Timestamp::from_millis(77),
         )
         .unwrap();
-    assert_eq!(store.key(&record.key_id).unwrap().unwrap(), rotated);
+    assert_eq!(store.key(&record.key_id, &us()).unwrap().unwrap(), rotated);
     let second = &store.materials(&record.key_id).unwrap()[1];
     assert_eq!(
         (second.rotation, second.created_at),
@@ -703,6 +719,7 @@ fn grants_round_trip(store: &dyn KeyStore) {
     let grant = |id: &str, at: i64, constraint| GrantRecord {
         grant_id: id.into(),
         key_id: key(1).key_id,
+        region: us(),
         name: Some("n".into()),
         created_at: Timestamp::from_millis(at),
         grantee: "arn:aws:iam::111122223333:user/a".into(),
@@ -727,7 +744,10 @@ fn grants_round_trip(store: &dyn KeyStore) {
     );
     assert_eq!(store.grant("g2").unwrap().unwrap(), second);
     let ids = |grants: Vec<GrantRecord>| grants.into_iter().map(|g| g.grant_id).collect::<Vec<_>>();
-    assert_eq!(ids(store.grants(&key(1).key_id).unwrap()), ["g1", "g2"]);
+    assert_eq!(
+        ids(store.grants(&key(1).key_id, &us()).unwrap()),
+        ["g1", "g2"]
+    );
     assert_eq!(
         ids(store
             .retirable_grants("arn:aws:iam::111122223333:role/r")
@@ -740,7 +760,7 @@ fn grants_round_trip(store: &dyn KeyStore) {
         store.delete_grant("g1").unwrap_err().kind,
         StoreErrorKind::NotFound
     );
-    store.delete_key(&key(1).key_id).unwrap();
+    store.delete_key(&key(1).key_id, &us()).unwrap();
     assert_eq!(store.grant("g2").unwrap(), None);
 }
 
@@ -750,22 +770,23 @@ fn key_usage_keeps_the_newest_and_goes_with_its_key(store: &dyn KeyStore) {
     let id = key(1).key_id;
     let usage = |at: i64, operation: &str| KeyUsageRecord {
         key_id: id,
+        region: us(),
         operation: operation.into(),
         used_at: Timestamp::from_millis(at),
         event_id: Some(format!("event-{at}")),
         request_id: format!("request-{at}"),
     };
-    assert_eq!(store.key_last_usage(&id).unwrap(), None);
+    assert_eq!(store.key_last_usage(&id, &us()).unwrap(), None);
     store.record_key_usage(&[usage(10, "Encrypt")]).unwrap();
     assert_eq!(
-        store.key_last_usage(&id).unwrap(),
+        store.key_last_usage(&id, &us()).unwrap(),
         Some(usage(10, "Encrypt"))
     );
     // A newer use replaces it; an older one (a late batch) does not.
     store.record_key_usage(&[usage(20, "Decrypt")]).unwrap();
     store.record_key_usage(&[usage(15, "ReEncrypt")]).unwrap();
     assert_eq!(
-        store.key_last_usage(&id).unwrap(),
+        store.key_last_usage(&id, &us()).unwrap(),
         Some(usage(20, "Decrypt"))
     );
     // A use of a key that does not exist leaves nothing behind.
@@ -774,10 +795,125 @@ fn key_usage_keeps_the_newest_and_goes_with_its_key(store: &dyn KeyStore) {
         ..usage(30, "Encrypt")
     };
     store.record_key_usage(&[ghost]).unwrap();
-    assert_eq!(store.key_last_usage(&key(9).key_id).unwrap(), None);
+    assert_eq!(store.key_last_usage(&key(9).key_id, &us()).unwrap(), None);
     // Deleting the key deletes its last use.
-    store.delete_key(&id).unwrap();
-    assert_eq!(store.key_last_usage(&id).unwrap(), None);
+    store.delete_key(&id, &us()).unwrap();
+    assert_eq!(store.key_last_usage(&id, &us()).unwrap(), None);
+}
+
+fn replicas_share_material_and_keep_their_own_rows(store: &dyn KeyStore) {
+    seeded(store);
+    let europe = Region::parse("eu-west-1").unwrap();
+    let asia = Region::parse("ap-southeast-2").unwrap();
+    let mut primary = key(1);
+    primary.multi_region = true;
+    primary.primary_region = Some(us());
+    store
+        .insert_key(&primary, Some(&material()), &[tag("Region", "us")])
+        .unwrap();
+    let replica_of = |region: &Region| {
+        let mut replica = primary.clone();
+        replica.scope.region = region.clone();
+        replica.description = format!("in {region}");
+        replica.policy = format!("{{\"in\": \"{region}\"}}");
+        replica
+    };
+    let replica = replica_of(&europe);
+    store
+        .insert_replica(&replica, &[tag("Region", "eu")])
+        .unwrap();
+    // One key per Region; a replica needs a key to replicate.
+    assert_eq!(
+        store.insert_replica(&replica, &[]).unwrap_err().kind,
+        StoreErrorKind::Conflict
+    );
+    let mut stranger = replica_of(&europe);
+    stranger.key_id = KeyId::from_bytes([7; 16]);
+    assert_eq!(
+        store.insert_replica(&stranger, &[]).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    store.insert_replica(&replica_of(&asia), &[]).unwrap();
+    // Each Region reads its own row, and the primary lists the replicas.
+    let read = |region: &Region| store.key(&primary.key_id, region).unwrap().unwrap();
+    assert_eq!(read(&us()).replica_regions, [europe.clone(), asia.clone()]);
+    assert_eq!(read(&europe).description, "in eu-west-1");
+    assert_eq!(
+        read(&europe).replica_regions,
+        [europe.clone(), asia.clone()]
+    );
+    assert!(read(&us()).is_primary());
+    assert!(!read(&europe).is_primary());
+    assert_eq!(
+        store.tags(&primary.key_id, &us()).unwrap(),
+        [tag("Region", "us")]
+    );
+    assert_eq!(
+        store.tags(&primary.key_id, &europe).unwrap(),
+        [tag("Region", "eu")]
+    );
+    // A rotation of the primary is every Region's; a Regional change is not.
+    let mut rotated = read(&us());
+    rotated.current_material_version = 2;
+    rotated.rotation_enabled = true;
+    rotated.rotation_period_days = Some(90);
+    rotated.next_rotation_at = Some(Timestamp::from_millis(9_000));
+    store
+        .add_material(
+            &rotated,
+            &MaterialRecord {
+                version: 2,
+                ..material()
+            },
+        )
+        .unwrap();
+    store.update_key(&rotated).unwrap();
+    let mut disabled = read(&europe);
+    assert_eq!(disabled.current_material_version, 2);
+    assert!(disabled.rotation_enabled);
+    disabled.state = KeyState::Disabled;
+    store.update_key(&disabled).unwrap();
+    assert_eq!(read(&us()).state, KeyState::Enabled);
+    assert_eq!(read(&europe).state, KeyState::Disabled);
+    // Rotation is due on the primary only.
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(9_000)).unwrap(),
+        [(primary.key_id, us())]
+    );
+    store.set_primary_region(&primary.key_id, &europe).unwrap();
+    assert!(read(&europe).is_primary());
+    assert_eq!(read(&europe).replica_regions, [us(), asia.clone()]);
+    // Deleting a replica keeps the material; deleting the last Region takes it.
+    assert!(!store.delete_key(&primary.key_id, &asia).unwrap());
+    assert!(!store.delete_key(&primary.key_id, &us()).unwrap());
+    assert_eq!(store.key(&primary.key_id, &us()).unwrap(), None);
+    assert!(store.key_material(&primary.key_id, 2).unwrap().is_some());
+    assert!(store.delete_key(&primary.key_id, &europe).unwrap());
+    assert_eq!(store.key_material(&primary.key_id, 1).unwrap(), None);
+    assert_eq!(store.key_material(&primary.key_id, 2).unwrap(), None);
+}
+
+fn a_primary_pending_replica_deletion_alone_is_due(store: &dyn KeyStore) {
+    seeded(store);
+    let mut primary = key(1);
+    primary.multi_region = true;
+    primary.primary_region = Some(us());
+    primary.state = KeyState::PendingReplicaDeletion;
+    primary.pending_window_days = Some(7);
+    store.insert_key(&primary, Some(&material()), &[]).unwrap();
+    let mut replica = primary.clone();
+    replica.scope.region = Region::parse("eu-west-1").unwrap();
+    replica.state = KeyState::Enabled;
+    replica.pending_window_days = None;
+    store.insert_replica(&replica, &[]).unwrap();
+    assert_eq!(store.keys_due(Timestamp::from_millis(0)).unwrap(), []);
+    store
+        .delete_key(&replica.key_id, &replica.scope.region)
+        .unwrap();
+    assert_eq!(
+        store.keys_due(Timestamp::from_millis(0)).unwrap(),
+        [(primary.key_id, us())]
+    );
 }
 
 type Check = fn(&dyn KeyStore);
@@ -795,6 +931,8 @@ const SUITE: &[Check] = &[
     grants_round_trip,
     key_usage_keeps_the_newest_and_goes_with_its_key,
     sealed_values_are_walked_in_order_and_replaced_only_if_unchanged,
+    replicas_share_material_and_keep_their_own_rows,
+    a_primary_pending_replica_deletion_alone_is_due,
 ];
 
 #[test]
@@ -818,7 +956,7 @@ fn data_survives_reopening_and_schema_is_versioned() {
     }
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(store.key(&key(1).key_id).unwrap().unwrap(), key(1));
+    assert_eq!(store.key(&key(1).key_id, &us()).unwrap().unwrap(), key(1));
 }
 
 #[test]
@@ -868,6 +1006,112 @@ fn a_version_1_file_is_migrated_with_its_access_keys_kept_as_roots() {
         .unwrap();
 }
 
+#[test]
+fn a_version_5_file_is_rebuilt_per_region_with_every_row_and_counter_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trent.db");
+    let (kept, gone) = (key(1), key(2));
+    {
+        let mut connection = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..5] {
+            connection.execute_batch(sql).unwrap();
+        }
+        connection.pragma_update(None, "user_version", 5).unwrap();
+        // Rows as schema v5 wrote them, by the code of that version.
+        connection
+            .execute(
+                "INSERT INTO accounts (account_id, created_at) VALUES ('111122223333', 0)",
+                [],
+            )
+            .unwrap();
+        let columns = "key_id, account_id, region, created_at, description, key_state, key_spec, \
+            key_usage, origin, key_manager, multi_region, policy, rotation_enabled, \
+            current_material_version";
+        for (record, multi_region) in [(&kept, 1), (&gone, 0)] {
+            connection
+                .execute(
+                    &format!(
+                        "INSERT INTO keys ({columns}) VALUES (?1, '111122223333', 'us-east-1', 7, \
+                         'old', 'Enabled', 'SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT', 'AWS_KMS', \
+                         'CUSTOMER', ?2, '{{}}', 0, 1)"
+                    ),
+                    rusqlite::params![record.key_id.to_string(), multi_region],
+                )
+                .unwrap();
+        }
+        let id = kept.key_id.to_string();
+        let tx = connection.transaction().unwrap();
+        for sql in [
+            "INSERT INTO key_materials (key_id, version, sealed, created_at) VALUES (?1, 1, x'0102', 5)",
+            "INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?1, 'team', 'db')",
+            "INSERT INTO grants (grant_id, key_id, created_at, grantee, issuing_account, operations)
+             VALUES ('g1', ?1, 3, 'arn:aws:iam::111122223333:user/a', 'arn:aws:iam::111122223333:root', 'Encrypt')",
+            "INSERT INTO aliases (account_id, region, alias_name, target, created_at, updated_at)
+             VALUES ('111122223333', 'us-east-1', 'alias/db', ?1, 1, 1)",
+            "INSERT INTO key_last_usage (key_id, operation, used_at, request_id)
+             VALUES (?1, 'Encrypt', 9, 'r1')",
+        ] {
+            tx.execute(sql, [&id]).unwrap();
+        }
+        // The newest key is deleted: its seq must still never come back.
+        tx.execute(
+            "DELETE FROM keys WHERE key_id = ?1",
+            [gone.key_id.to_string()],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    let record = store.key(&kept.key_id, &us()).unwrap().unwrap();
+    assert_eq!(
+        record.primary_region,
+        Some(us()),
+        "a v5 multi-Region key is a primary"
+    );
+    assert!(record.replica_regions.is_empty());
+    assert_eq!(record.description, "old");
+    assert!(store.key_material(&kept.key_id, 1).unwrap().is_some());
+    assert_eq!(
+        store.tags(&kept.key_id, &us()).unwrap(),
+        [tag("team", "db")]
+    );
+    let grants = store.grants(&kept.key_id, &us()).unwrap();
+    assert_eq!((grants.len(), &grants[0].region), (1, &us()));
+    let alias = AliasName::parse("alias/db").unwrap();
+    assert_eq!(
+        store.alias(&scope(), &alias).unwrap().unwrap().target,
+        kept.key_id
+    );
+    assert_eq!(
+        store
+            .key_last_usage(&kept.key_id, &us())
+            .unwrap()
+            .unwrap()
+            .request_id,
+        "r1"
+    );
+    // Counters continue past every seq ever given, the deleted key's too.
+    let first = store.list_keys(&scope(), None, 10).unwrap();
+    store.insert_key(&key(3), Some(&material()), &[]).unwrap();
+    let after = store.list_keys(&scope(), None, 10).unwrap();
+    assert_eq!(first.items.len() + 1, after.items.len());
+    let connection = Connection::open(&path).unwrap();
+    let seq: i64 = connection
+        .query_row(
+            "SELECT seq FROM keys WHERE key_id = ?1",
+            [key(3).key_id.to_string()],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(seq, 3);
+    // Foreign keys hold: a tag of a key that is not there is refused.
+    drop(connection);
+    assert!(store
+        .put_tags(&key(9).key_id, &us(), &[tag("a", "b")])
+        .is_err());
+}
+
 /// Records the operations it is told of.
 #[derive(Default)]
 struct Recorder(Mutex<Vec<&'static str>>);
@@ -896,7 +1140,7 @@ fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
         store.update_key(&key(2)).unwrap_err().kind,
         StoreErrorKind::NotFound
     );
-    assert!(store.key(&key(1).key_id).unwrap().is_some());
+    assert!(store.key(&key(1).key_id, &us()).unwrap().is_some());
     assert_eq!(
         *recorder.0.lock().unwrap(),
         [

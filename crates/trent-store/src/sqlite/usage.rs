@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use trent_core::clock::Timestamp;
-use trent_core::id::KeyId;
+use trent_core::id::{KeyId, Region};
 
 use super::{corrupt, unavailable};
 use crate::record::KeyUsageRecord;
@@ -12,11 +12,13 @@ use crate::StoreResult;
 pub(super) fn key_last_usage(
     connection: &Connection,
     key_id: &KeyId,
+    region: &Region,
 ) -> StoreResult<Option<KeyUsageRecord>> {
     connection
         .query_row(
-            "SELECT operation, used_at, event_id, request_id FROM key_last_usage WHERE key_id = ?1",
-            [key_id.to_string()],
+            "SELECT operation, used_at, event_id, request_id FROM key_last_usage
+             WHERE key_id = ?1 AND region = ?2",
+            params![key_id.to_string(), region.as_str()],
             |row| {
                 Ok((
                     row.get::<_, String>(0)?,
@@ -34,6 +36,7 @@ pub(super) fn key_last_usage(
             }
             Ok(KeyUsageRecord {
                 key_id: *key_id,
+                region: region.clone(),
                 operation,
                 used_at: Timestamp::from_millis(used_at),
                 event_id,
@@ -53,9 +56,11 @@ pub(super) fn record_key_usage(
         // row behind), and never an older use over a newer one.
         let mut statement = tx
             .prepare_cached(
-                "INSERT INTO key_last_usage (key_id, operation, used_at, event_id, request_id)
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?1)
-                 ON CONFLICT (key_id) DO UPDATE SET
+                "INSERT INTO key_last_usage
+                     (key_id, region, operation, used_at, event_id, request_id)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                 WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?1 AND region = ?2)
+                 ON CONFLICT (key_id, region) DO UPDATE SET
                      operation = excluded.operation, used_at = excluded.used_at,
                      event_id = excluded.event_id, request_id = excluded.request_id
                  WHERE excluded.used_at >= key_last_usage.used_at",
@@ -65,6 +70,7 @@ pub(super) fn record_key_usage(
             statement
                 .execute(params![
                     usage.key_id.to_string(),
+                    usage.region.as_str(),
                     usage.operation,
                     usage.used_at.as_millis(),
                     usage.event_id,

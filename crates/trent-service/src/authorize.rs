@@ -85,6 +85,10 @@ pub(crate) struct Facts<'a> {
     pub(crate) replica_region: Option<&'a str>,
     /// UpdatePrimaryRegion's `kms:PrimaryRegion`.
     pub(crate) primary_region: Option<&'a str>,
+    /// `aws:RequestedRegion` when the request acts in another Region than
+    /// the one it was sent to (ReplicateKey creates its key in the replica
+    /// Region; UpdatePrimaryRegion changes the replica there).
+    pub(crate) acting_region: Option<&'a str>,
 }
 
 /// The decisions of the identity policies of a caller, combined: a Deny in
@@ -257,13 +261,21 @@ impl Kms {
 
     /// The parsed key policy, from the cache or parsed now; `None` if it does not parse.
     pub(crate) fn key_policy(&self, key: &KeyRecord) -> Option<Arc<PolicyDocument>> {
-        if let Some(policy) = self.cache.policy(&key.key_id, &key.scope.region) {
+        if let Some(policy) = self
+            .cache
+            .policy(&key.key_id, &key.scope.region, &key.policy)
+        {
             return Some(policy);
         }
         let seen = self.cache.generation();
         let policy = Arc::new(PolicyDocument::parse(&key.policy, PolicyKind::Resource).ok()?);
-        self.cache
-            .insert_policy(seen, key.key_id, &key.scope.region, policy.clone());
+        self.cache.insert_policy(
+            seen,
+            key.key_id,
+            &key.scope.region,
+            &key.policy,
+            policy.clone(),
+        );
         Some(policy)
     }
 
@@ -291,7 +303,10 @@ impl Kms {
         if let Some(ip) = caller.source_ip() {
             keys.set("aws:SourceIp", ip.to_string());
         }
-        keys.set("aws:RequestedRegion", caller.region().as_str());
+        keys.set(
+            "aws:RequestedRegion",
+            facts.acting_region.unwrap_or(caller.region().as_str()),
+        );
         let now = self.clock.now();
         keys.set("aws:EpochTime", (now.as_millis() / 1000).to_string());
         if let Ok(time) = time::OffsetDateTime::from_unix_timestamp(now.as_millis() / 1000) {

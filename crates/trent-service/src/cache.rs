@@ -34,8 +34,15 @@ pub(crate) struct Cache {
     /// Material is shared by the related keys of every Region.
     materials: RwLock<HashMap<(KeyId, u32), Arc<KeyMaterial>>>,
     opened: RwLock<HashMap<KeyId, Arc<OpenedKey>>>,
-    policies: RwLock<HashMap<KeyId, Regional<Arc<PolicyDocument>>>>,
+    /// Parsed key policies with the text they were parsed from: a policy
+    /// is only served for a record holding that same text, so a request
+    /// that read a record before a PutKeyPolicy can never cache the old
+    /// policy for the records read after it.
+    policies: RwLock<HashMap<KeyId, Regional<SourcedPolicy>>>,
 }
+
+/// A parsed key policy and the text it was parsed from.
+type SourcedPolicy = (Arc<str>, Arc<PolicyDocument>);
 
 /// One value per Region of a key id: almost always one.
 type Regional<T> = Vec<(Region, T)>;
@@ -168,8 +175,15 @@ impl Cache {
         policies.remove(key_id);
     }
 
-    pub(crate) fn policy(&self, key_id: &KeyId, region: &Region) -> Option<Arc<PolicyDocument>> {
-        regional(read(&self.policies).get(key_id), region).cloned()
+    pub(crate) fn policy(
+        &self,
+        key_id: &KeyId,
+        region: &Region,
+        source: &str,
+    ) -> Option<Arc<PolicyDocument>> {
+        regional(read(&self.policies).get(key_id), region)
+            .filter(|(text, _)| **text == *source)
+            .map(|(_, policy)| policy.clone())
     }
 
     /// Caches a key's parsed policy, unless a write happened since `seen`.
@@ -178,12 +192,13 @@ impl Cache {
         seen: u64,
         key_id: KeyId,
         region: &Region,
+        source: &str,
         policy: Arc<PolicyDocument>,
     ) {
         let _keys = write(&self.keys);
         let mut policies = write(&self.policies);
         if self.generation() == seen {
-            insert_regional(&mut policies, key_id, region, policy);
+            insert_regional(&mut policies, key_id, region, (Arc::from(source), policy));
         }
     }
 
@@ -270,6 +285,29 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_is_served_only_for_the_text_it_was_parsed_from() {
+        let cache = Cache::new();
+        let key_id = KeyId::from_bytes([2; 16]);
+        let (us, eu) = (
+            Region::parse("us-east-1").unwrap(),
+            Region::parse("eu-west-1").unwrap(),
+        );
+        let old = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}"#;
+        let parsed = Arc::new(
+            PolicyDocument::parse(old, trent_policy::document::PolicyKind::Resource).unwrap(),
+        );
+        // A request that read its record before a PutKeyPolicy caches the
+        // old text; records read after it hold the new text and miss.
+        cache.insert_policy(cache.generation(), key_id, &us, old, parsed);
+        assert!(cache.policy(&key_id, &us, old).is_some());
+        assert!(cache.policy(&key_id, &us, "{\"new\": 1}").is_none());
+        // Each Region has its own.
+        assert!(cache.policy(&key_id, &eu, old).is_none());
+        cache.forget_region(&key_id, &us);
+        assert!(cache.policy(&key_id, &us, old).is_none());
+    }
 
     #[test]
     fn a_record_loaded_before_a_write_is_not_cached() {

@@ -349,7 +349,31 @@ fn is_key_arn(text: &str) -> bool {
     text.starts_with("arn:") && text.contains(":key/")
 }
 
-/// The key ARN in a `KeyId` member or a `KeyMetadata.Arn`, if there is one.
+/// The primary key of ReplicateKey's answer
+/// (`ReplicaKeyMetadata.MultiRegionConfiguration.PrimaryKey.Arn`).
+fn replicated_primary<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
+    #[derive(Deserialize)]
+    struct Metadata<'b> {
+        #[serde(rename = "MultiRegionConfiguration", borrow)]
+        configuration: Configuration<'b>,
+    }
+    #[derive(Deserialize)]
+    struct Configuration<'b> {
+        #[serde(rename = "PrimaryKey", borrow)]
+        primary: Key<'b>,
+    }
+    #[derive(Deserialize)]
+    struct Key<'b> {
+        #[serde(rename = "Arn", borrow)]
+        arn: Text<'b>,
+    }
+    let raw = members.get("ReplicaKeyMetadata")?;
+    let metadata = serde_json::from_str::<Metadata<'a>>(raw.get()).ok()?;
+    Some(metadata.configuration.primary.arn.0)
+}
+
+/// The key ARN in a `KeyId` member or a `KeyMetadata.Arn` (ReplicateKey's
+/// `ReplicaKeyMetadata.Arn`), if there is one.
 fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
     #[derive(Deserialize)]
     struct Metadata<'b> {
@@ -358,6 +382,7 @@ fn key_arn<'a>(members: &RawObject<'a>) -> Option<Cow<'a, str>> {
     }
     let from_metadata = members
         .get("KeyMetadata")
+        .or_else(|| members.get("ReplicaKeyMetadata"))
         .and_then(|raw| serde_json::from_str::<Metadata<'a>>(raw.get()).ok())
         .and_then(|metadata| metadata.arn);
     from_metadata
@@ -421,7 +446,11 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
     // A response that names a key names the one that acted; otherwise the
     // request says which keys it was about.
     let keys: Vec<Cow<'_, str>> = match response.as_ref().and_then(key_arn) {
-        Some(arn) => vec![arn],
+        Some(arn) => {
+            // ReplicateKey acts on two keys: the replica and its primary.
+            let primary = response.as_ref().and_then(replicated_primary);
+            std::iter::once(arn).chain(primary).collect()
+        }
         None => request
             .as_ref()
             .map(|members| ciphertext_keys(facts, members))
@@ -544,6 +573,27 @@ mod tests {
         assert_eq!(event["requestParameters"]["keyId"], "k");
         // As CloudTrail, not even a data key pair's public key (or a peer's).
         assert!(!text.contains("cHVibGlj"), "{text}");
+    }
+
+    #[test]
+    fn a_replication_names_the_replica_and_its_primary() {
+        let request =
+            br#"{"KeyId":"mrk-1234abcd12ab34cd56ef1234567890ab","ReplicaRegion":"eu-west-1"}"#;
+        let response = br#"{"ReplicaKeyMetadata":{"Arn":"arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab","MultiRegionConfiguration":{"MultiRegionKeyType":"REPLICA","PrimaryKey":{"Arn":"arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab","Region":"us-east-1"},"ReplicaKeys":[]}},"ReplicaPolicy":"{}"}"#;
+        let (_, event) = parsed(&facts(Members::Json(request), Some(response)));
+        let arns: Vec<&str> = event["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|resource| resource["ARN"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+                "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            ]
+        );
     }
 
     #[test]

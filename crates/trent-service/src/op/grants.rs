@@ -447,6 +447,9 @@ impl Kms {
             .store
             .retirable_grants(retiring)
             .map_err(store_failed)?
+            .into_iter()
+            // The grants of this Region's keys, as AWS lists them.
+            .filter(|grant| grant.region == *caller.region())
         {
             if let Some(key) = self.key_record(&grant.key_id, &grant.region)? {
                 if key.scope.account == *caller.account() {
@@ -473,6 +476,8 @@ impl Kms {
                 self.store
                     .grant(&grant_id)
                     .map_err(store_failed)?
+                    // A grant of a related key in another Region is retired there.
+                    .filter(|grant| grant.region == *caller.region())
                     .ok_or(KmsError::NotFound(NotFound::Grant { grant_id }))?
             }
             RetireTarget::Id(key, grant_id) => {

@@ -54,6 +54,7 @@ impl Kms {
                 request_tags: Some(&input.tags),
                 bypass_lockout: Some(input.bypass_policy_lockout_safety_check),
                 new_key: Some((primary.spec, primary.usage, primary.origin, true)),
+                acting_region: Some(input.replica_region.as_str()),
                 ..Facts::default()
             },
         )?;

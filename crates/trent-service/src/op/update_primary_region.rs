@@ -47,7 +47,11 @@ impl Kms {
                     arn: target.key_arn(&primary.key_id),
                 })
             })?;
-        self.authorize(caller, &replica, action, facts)?;
+        let in_replica_region = Facts {
+            acting_region: Some(primary_region.as_str()),
+            ..facts
+        };
+        self.authorize(caller, &replica, action, in_replica_region)?;
         check_state(&replica, KeyAction::RequiresEnabled)?;
         self.store
             .set_primary_region(&primary.key_id, primary_region)

@@ -1424,3 +1424,94 @@ async fn a_key_policy_can_limit_the_replica_regions() {
         "NotFoundException",
     );
 }
+
+#[tokio::test]
+async fn creating_the_replica_is_judged_in_the_replica_region() {
+    let server = server();
+    let a = root_in(&server, A);
+    let key_id = create_mrk(&a).await;
+    // Everything, except creating keys in C (`aws:RequestedRegion` is where
+    // the replica is made, not where ReplicateKey was sent).
+    let user = server.new_user("builder").await;
+    server
+        .iam()
+        .put_user_policy()
+        .user_name("builder")
+        .policy_name("kms")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+              {{"Effect":"Allow","Action":"kms:*","Resource":"*"}},
+              {{"Effect":"Deny","Action":"kms:CreateKey","Resource":"*",
+                "Condition":{{"StringEquals":{{"aws:RequestedRegion":"{C}"}}}}}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let as_user = user_in(&server, &user, A);
+    replicate(&as_user, &key_id, B).await;
+    expect_error(
+        as_user
+            .replicate_key()
+            .key_id(&key_id)
+            .replica_region(C)
+            .send()
+            .await,
+        "AccessDeniedException",
+    );
+    // The same user may still create keys where it was sent, in A.
+    create_key(&as_user).await;
+    let primary = describe(&a, &key_id).await;
+    let regions: Vec<String> = replicas_of(&primary)
+        .into_iter()
+        .map(|(region, _)| region)
+        .collect();
+    assert_eq!(regions, [B]);
+}
+
+#[tokio::test]
+async fn grants_of_a_replica_are_retired_and_listed_in_its_own_region() {
+    let server = server();
+    let (a, b, _) = clients(&server);
+    let key_id = create_mrk(&a).await;
+    replicate(&a, &key_id, B).await;
+    let retiring = user_arn(&server, "retirer");
+    server.new_user("retirer").await;
+    let grant = b
+        .create_grant()
+        .key_id(&key_id)
+        .grantee_principal(&retiring)
+        .retiring_principal(&retiring)
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    let retirable = |client: Client| {
+        let retiring = retiring.clone();
+        async move {
+            client
+                .list_retirable_grants()
+                .retiring_principal(retiring)
+                .send()
+                .await
+                .unwrap()
+                .grants()
+                .len()
+        }
+    };
+    assert_eq!(retirable(b.clone()).await, 1);
+    assert_eq!(retirable(a.clone()).await, 0, "A lists only A's grants");
+    // Its token names a grant of B's key: in A it is no grant at all.
+    expect_error(
+        a.retire_grant()
+            .grant_token(grant.grant_token().unwrap())
+            .send()
+            .await,
+        "NotFoundException",
+    );
+    b.retire_grant()
+        .grant_token(grant.grant_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retirable(b).await, 0);
+}

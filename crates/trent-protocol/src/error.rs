@@ -57,8 +57,9 @@ pub enum SerializationProblem {
 pub enum IncompleteSignature {
     /// The header is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
     Malformed,
-    /// A required header was not signed (`host`, `x-amz-date`).
-    UnsignedHeader(&'static str),
+    /// A header that must be signed was not (`host`, `x-amz-date`, any
+    /// `x-amz-*` header present, `content-type`), by its lower-case name.
+    UnsignedHeader(String),
     /// The credential is not `AKID/date/region/service/aws4_request`.
     MalformedCredential,
     /// No `X-Amz-Date` (or `Date`) header.
@@ -197,7 +198,7 @@ pub fn render_request(error: &RequestError) -> WireError {
             "IncompleteSignatureException",
             match problem {
                 IncompleteSignature::Malformed => "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters, in the AWS4-HMAC-SHA256 format.".into(),
-                IncompleteSignature::UnsignedHeader(name) => format!("'{name}' must be a signed header."),
+                IncompleteSignature::UnsignedHeader(name) => format!("'{}' must be a 'SignedHeader' in the AWS Authorization.", header_display_name(name)),
                 IncompleteSignature::MalformedCredential => "Credential must have the form <access key id>/<date>/<region>/<service>/aws4_request.".into(),
                 IncompleteSignature::MissingDate => "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
             },
@@ -578,6 +579,24 @@ fn import_error(problem: &trent_core::error::ImportProblem) -> (u16, &'static st
             "KeyMaterialId must not be set when ImportType is NEW_KEY_MATERIAL.".into(),
         ),
     }
+}
+
+/// A header name as AWS writes it in messages (`X-Amz-Target`, `Host`),
+/// cut to a length a message can carry.
+fn header_display_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+        .chars()
+        .take(64)
+        .collect()
 }
 
 fn validation_message(failures: &[ValidationFailure]) -> String {

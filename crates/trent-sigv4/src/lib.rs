@@ -39,9 +39,11 @@ pub enum AuthError {
     /// The credential is not `AKID/date/region/service/aws4_request`.
     #[error("malformed credential")]
     MalformedCredential,
-    /// A header that must be signed is not.
+    /// A header that must be signed is not: `host`, `x-amz-date`, every
+    /// `x-amz-*` header present (`x-amz-target` among them) and
+    /// `content-type` when present. Its name, lower case.
     #[error("header {0} must be signed")]
-    UnsignedHeader(&'static str),
+    UnsignedHeader(String),
     /// No parseable `X-Amz-Date`.
     #[error("missing or malformed x-amz-date")]
     MissingDate,
@@ -150,14 +152,29 @@ pub fn parse(
         return Err(AuthError::MalformedCredential);
     }
 
-    for required in ["host", "x-amz-date"] {
-        if !fields
+    let signed = |wanted: &str| {
+        fields
             .signed_headers
             .split(';')
-            .any(|name| name == required)
-        {
-            return Err(AuthError::UnsignedHeader(required));
+            .any(|name| name.eq_ignore_ascii_case(wanted))
+    };
+    for required in ["host", "x-amz-date"] {
+        if !signed(required) {
+            return Err(AuthError::UnsignedHeader(required.to_owned()));
         }
+    }
+    // What a header says must not change without the signature changing:
+    // an unsigned X-Amz-Target would let a captured request be replayed as
+    // another operation on the same body. The session token alone may be
+    // added after signing, as SigV4 allows (AWS's suite, post-sts-header-after):
+    // it names the session whose secret made the signature, so another
+    // token cannot verify.
+    if let Some((name, _)) = request.headers.iter().find(|(name, _)| {
+        (starts_with_ignore_case(name, "x-amz-") || name.eq_ignore_ascii_case("content-type"))
+            && !name.eq_ignore_ascii_case("x-amz-security-token")
+            && !signed(name)
+    }) {
+        return Err(AuthError::UnsignedHeader(name.to_ascii_lowercase()));
     }
     let amz_date = header(request.headers, "x-amz-date")
         .and_then(|value| std::str::from_utf8(value).ok())
@@ -340,6 +357,11 @@ fn is_region(text: &str) -> bool {
 }
 
 /// The first value of a header, by case-insensitive name.
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
 fn header<'a>(headers: &[(&str, &'a [u8])], name: &str) -> Option<&'a [u8]> {
     headers
         .iter()

@@ -260,20 +260,86 @@ fn missing_and_malformed_headers_are_told_apart() {
     }
     assert_eq!(
         request.check(&KMS, NOW, SECRET).unwrap_err(),
-        AuthError::UnsignedHeader("host")
+        AuthError::UnsignedHeader("host".into())
     );
 }
 
 #[test]
 fn a_wrong_body_hash_header_is_refused() {
-    let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
-    request
-        .headers
-        .push(("x-amz-content-sha256".into(), b"00".to_vec()));
+    let request = signed(
+        "us-east-1",
+        "kms",
+        NOW,
+        b"{}",
+        &[("x-amz-content-sha256", "00")],
+    );
     assert_eq!(
         request.check(&KMS, NOW, SECRET).unwrap_err(),
         AuthError::BodyHashMismatch
     );
+}
+
+/// Takes `name` out of the request's `SignedHeaders` list (the signature
+/// itself is left as it was).
+fn unsign(request: &mut Owned, name: &str) {
+    for (header, value) in &mut request.headers {
+        if header == "authorization" {
+            let text = String::from_utf8(value.clone()).unwrap();
+            let (head, rest) = text.split_once("SignedHeaders=").unwrap();
+            let (list, tail) = rest.split_once(',').unwrap();
+            let kept: Vec<&str> = list.split(';').filter(|signed| *signed != name).collect();
+            *value = format!("{head}SignedHeaders={},{tail}", kept.join(";")).into_bytes();
+        }
+    }
+}
+
+#[test]
+fn every_amz_header_and_the_content_type_must_be_signed() {
+    // Unsigned, X-Amz-Target could be swapped: the same body replayed as
+    // another operation.
+    for name in ["x-amz-target", "content-type", "x-amz-user-agent"] {
+        let mut request = signed(
+            "us-east-1",
+            "kms",
+            NOW,
+            b"{}",
+            &[("x-amz-user-agent", "aws-sdk-rust")],
+        );
+        assert!(request.check(&KMS, NOW, SECRET).is_ok());
+        unsign(&mut request, name);
+        assert_eq!(
+            request.check(&KMS, NOW, SECRET).unwrap_err(),
+            AuthError::UnsignedHeader(name.into()),
+            "{name}"
+        );
+    }
+    // An x-amz-* header added after signing is refused, in any case; a
+    // second X-Amz-Target joins the signed one and breaks the signature.
+    let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
+    request
+        .headers
+        .push(("X-Amz-Grant-Tokens".into(), b"t".to_vec()));
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::UnsignedHeader("x-amz-grant-tokens".into())
+    );
+    let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
+    request
+        .headers
+        .push(("X-Amz-Target".into(), b"TrentService.Decrypt".to_vec()));
+    assert_eq!(
+        request.check(&KMS, NOW, SECRET).unwrap_err(),
+        AuthError::SignatureMismatch
+    );
+    // Headers outside the rule may stay unsigned.
+    let mut request = signed("us-east-1", "kms", NOW, b"{}", &[]);
+    request
+        .headers
+        .push(("x-amzn-trace-id".into(), b"Root=1-abc".to_vec()));
+    request
+        .headers
+        .push(("user-agent".into(), b"curl/8".to_vec()));
+    assert!(request.check(&KMS, NOW, SECRET).is_ok());
 }
 
 proptest! {
@@ -302,6 +368,40 @@ proptest! {
             tampered.body[at] ^= 0x01;
             prop_assert_eq!(tampered.check(&KMS, NOW, SECRET).unwrap_err(), AuthError::SignatureMismatch);
         }
+    }
+
+    /// A request the SDK signed, then one element changed — a signed header's
+    /// value, an x-amz-* header taken out of the signature or added, the
+    /// operation swapped — is always refused.
+    #[test]
+    fn one_change_to_a_signed_request_is_always_refused(
+        body in proptest::collection::vec(any::<u8>(), 0..64),
+        suffix in "[a-z]{1,12}",
+        value in "[!-~]{1,20}",
+        which in 0usize..4,
+    ) {
+        let mut request = signed("us-east-1", "kms", NOW, &body, &[("x-amz-meta", &value)]);
+        prop_assert!(request.check(&KMS, NOW, SECRET).is_ok());
+        match which {
+            0 => {
+                for (name, header) in &mut request.headers {
+                    if name == "x-amz-target" {
+                        *header = format!("TrentService.{suffix}").into_bytes();
+                    }
+                }
+                prop_assume!(suffix != "Encrypt");
+            }
+            1 => unsign(&mut request, "x-amz-target"),
+            2 => request.headers.push((format!("x-amz-{suffix}"), value.into_bytes())),
+            _ => {
+                for (name, header) in &mut request.headers {
+                    if name == "x-amz-meta" {
+                        header.push(b'!');
+                    }
+                }
+            }
+        }
+        prop_assert!(request.check(&KMS, NOW, SECRET).is_err());
     }
 }
 

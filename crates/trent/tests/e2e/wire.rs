@@ -194,14 +194,37 @@ async fn tampered_requests_fail_signature_checks() {
         "InvalidSignatureException",
     );
 
+    // Signed without X-Amz-Target, the operation is chosen after signing:
+    // refused whatever it names, as every x-amz-* header present must be
+    // signed (a captured request could otherwise be replayed as any
+    // operation taking the same body).
+    let mut unsigned_target = RawRequest::kms("ListKeys", "{}");
+    unsigned_target.target = None;
+    unsigned_target
+        .headers
+        .push(("x-amz-target".into(), "TrentService.CreateKey".into()));
+    let message = assert_aws_error(
+        &unsigned_target.send(&server, &credentials).await,
+        400,
+        "IncompleteSignatureException",
+    );
+    assert_eq!(
+        message,
+        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."
+    );
+
     let mut hashed = RawRequest::kms("ListKeys", "{}");
     hashed
         .headers
         .push(("x-amz-content-sha256".into(), "0".repeat(64)));
-    assert_aws_error(
+    let message = assert_aws_error(
         &hashed.send(&server, &credentials).await,
         400,
-        "InvalidSignatureException",
+        "IncompleteSignatureException",
+    );
+    assert_eq!(
+        message,
+        "'X-Amz-Content-Sha256' must be a 'SignedHeader' in the AWS Authorization."
     );
 
     assert!(

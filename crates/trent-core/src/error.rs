@@ -174,8 +174,14 @@ pub enum InvalidSignature {
         /// The server's time, in the same format.
         server_time: String,
     },
-    /// The credential scope names another region than the endpoint serves, or an invalid one.
+    /// The credential scope names an invalid region.
     WrongRegion,
+    /// The credential scope names a region this server does not serve
+    /// (`trent serve --regions`).
+    RegionNotServed {
+        /// The scope's region.
+        region: String,
+    },
     /// The credential scope names another service than `kms`.
     WrongService(String),
     /// The credential scope's date is not the request's date.
@@ -291,6 +297,12 @@ pub enum TagProblem {
 pub enum Unsupported {
     /// Multi-Region keys with imported material are not offered yet.
     MultiRegion,
+    /// ReplicateKey or UpdatePrimaryRegion named a Region this server does
+    /// not serve (`trent serve --regions`).
+    RegionNotServed {
+        /// The Region asked for.
+        region: String,
+    },
     /// ReplicateKey, UpdatePrimaryRegion or a rotation operation named a
     /// key that is not a multi-Region primary key.
     NotPrimary {

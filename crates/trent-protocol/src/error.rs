@@ -237,6 +237,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
                     "Signature not yet current: {request_time} is still later than {limit} ({server_time} + 5 min.)"
                 ),
                 InvalidSignature::WrongRegion => "Credential should be scoped to a valid region.".into(),
+                InvalidSignature::RegionNotServed { region } => format!("Credential should be scoped to a valid region, not '{region}'."),
                 InvalidSignature::WrongService(service) => {
                     format!("Credential should be scoped to correct service: 'kms'. Found: '{service}'.")
                 }
@@ -438,6 +439,7 @@ pub fn render_kms(error: &KmsError) -> WireError {
                 Unsupported::MultiRegion => "Multi-Region keys with imported key material are not supported by this Trent server yet.".into(),
                 Unsupported::CustomKeyStore => "Custom key stores are not supported by Trent.".into(),
                 Unsupported::NotPrimary { arn } => format!("{arn} is not a multi-region primary key."),
+                Unsupported::RegionNotServed { region } => format!("The Region {region} is not served by this Trent server."),
                 Unsupported::Operation(name) => format!("{name} is not supported by this Trent server yet."),
                 Unsupported::Recipient => "Recipient is supported only for Nitro Enclaves, which Trent does not serve.".into(),
                 Unsupported::ChinaRegionsOnly(spec) => format!("KeySpec {spec} is not supported in this Region"),

@@ -89,6 +89,15 @@ impl Authenticator {
         };
         let now = kms.clock().now().as_millis().div_euclid(1000);
         let parsed = trent_sigv4::parse(&request, &settings, now).map_err(auth_error)?;
+        // IAM and STS are global (their scope is us-east-1 whatever is served).
+        if service == "kms" && !kms.serves_region(&parsed.region) {
+            return Err(
+                KmsError::InvalidSignature(InvalidSignature::RegionNotServed {
+                    region: parsed.region.chars().take(32).collect(),
+                })
+                .into(),
+            );
+        }
         let region = || {
             Region::parse(&parsed.region)
                 .map_err(|_| KmsError::InvalidSignature(InvalidSignature::WrongRegion))

@@ -66,6 +66,9 @@ pub struct Kms {
     identity_generation: AtomicU64,
     /// The last cryptographic use of each key, persisted in the background.
     usage: usage::UsageLog,
+    /// The Regions this server serves, when restricted (`--regions`); every
+    /// valid Region otherwise.
+    served_regions: std::sync::OnceLock<Box<[trent_core::id::Region]>>,
 }
 
 impl std::fmt::Debug for Kms {
@@ -108,6 +111,37 @@ impl Kms {
             cache: cache::Cache::new(),
             identity_generation: AtomicU64::new(0),
             usage: usage::UsageLog::new(),
+            served_regions: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Serves only `regions` from now on (`trent serve --regions`): KMS
+    /// requests scoped to another Region are refused, and no replica is made
+    /// there. Set once, at start; a second call changes nothing and answers
+    /// false.
+    pub fn serve_only(&self, regions: Vec<trent_core::id::Region>) -> bool {
+        self.served_regions.set(regions.into()).is_ok()
+    }
+
+    /// Whether this server serves the Region named `region` (text, so the
+    /// check on every request allocates nothing).
+    pub fn serves_region(&self, region: &str) -> bool {
+        self.served_regions
+            .get()
+            .is_none_or(|served| served.iter().any(|known| known.as_str() == region))
+    }
+
+    /// Refuses a Region this server does not serve, as ReplicateKey and
+    /// UpdatePrimaryRegion target.
+    fn check_served(&self, region: &trent_core::id::Region) -> Result<(), KmsError> {
+        if self.serves_region(region.as_str()) {
+            Ok(())
+        } else {
+            Err(KmsError::UnsupportedOperation(
+                trent_core::error::Unsupported::RegionNotServed {
+                    region: region.to_string(),
+                },
+            ))
         }
     }
 

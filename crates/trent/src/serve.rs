@@ -158,6 +158,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, requires = "dev")]
     test_clock: bool,
 
+    /// Serve only these Regions (comma-separated, e.g.
+    /// `us-east-1,eu-west-1`; TOML `regions = "us-east-1,eu-west-1"`). A KMS
+    /// request signed for another Region is refused as AWS refuses a
+    /// credential scoped to the wrong Region, and no multi-Region replica is
+    /// made there. Default: every valid Region name. IAM and STS, global,
+    /// are not affected.
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS", value_parser = parse_region)]
+    regions: Vec<trent_core::id::Region>,
+
     /// Tests only: start the test clock this many seconds ahead (to test
     /// what a server does with work that fell due while it was down).
     #[arg(long, requires = "test_clock", hide = true)]
@@ -190,6 +199,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let DataFolder { lock, store, kms } =
         open_data_folder_with(&args.data_dir, &args.root_key, clock, Some(&metrics))?;
     start_service(&kms, &args.data_dir, requested_account)?;
+    if !args.regions.is_empty() {
+        let names: Vec<&str> = args.regions.iter().map(|region| region.as_str()).collect();
+        tracing::info!(regions = %names.join(","), "serving only these Regions");
+        kms.serve_only(args.regions.clone());
+    }
     // A rotation a crash interrupted goes on in the background.
     kms.resume_root_key_rotation();
     let auth = auth_mode(&args);
@@ -654,4 +668,10 @@ pub(crate) fn write_credentials(
         fs::File::open(parent)?.sync_all()?;
     }
     Ok(())
+}
+
+/// A `--regions` entry: a Region name as AWS spells them (`eu-west-1`).
+fn parse_region(text: &str) -> Result<trent_core::id::Region, String> {
+    trent_core::id::Region::parse(text.trim())
+        .map_err(|_| format!("'{text}' is not a Region name (such as us-east-1)"))
 }

@@ -41,6 +41,7 @@ impl Kms {
             return Err(not_primary(&primary));
         }
         check_state(&primary, KeyAction::RequiresEnabled)?;
+        self.check_served(&input.replica_region)?;
         if input.replica_region == primary.scope.region
             || primary.replica_regions.contains(&input.replica_region)
         {

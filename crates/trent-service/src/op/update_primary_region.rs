@@ -35,6 +35,7 @@ impl Kms {
         if *primary_region == primary.scope.region {
             return Ok(());
         }
+        self.check_served(primary_region)?;
         let target = Scope {
             account: primary.scope.account.clone(),
             region: primary_region.clone(),

@@ -1515,3 +1515,37 @@ async fn grants_of_a_replica_are_retired_and_listed_in_its_own_region() {
         .unwrap();
     assert_eq!(retirable(b).await, 0);
 }
+
+#[tokio::test]
+async fn a_server_serves_only_the_regions_it_is_told() {
+    let server = TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--regions")
+        .arg("us-east-1,eu-west-1")
+        .start();
+    let (a, b, c) = clients(&server);
+    let key_id = create_mrk(&a).await;
+    replicate(&a, &key_id, B).await;
+    let ciphertext = encrypt(&b, &key_id, "in B").await;
+    assert_eq!(decrypt(&a, &ciphertext).await.0, "in B");
+    // A request signed for a Region not served: AWS's wrong-Region answer.
+    let message = expect_error(c.list_keys().send().await, "InvalidSignatureException");
+    assert_eq!(
+        message,
+        "Credential should be scoped to a valid region, not 'ap-southeast-2'."
+    );
+    // No replica goes there either.
+    let message = expect_error(
+        a.replicate_key()
+            .key_id(&key_id)
+            .replica_region(C)
+            .send()
+            .await,
+        "UnsupportedOperationException",
+    );
+    assert_eq!(
+        message,
+        "The Region ap-southeast-2 is not served by this Trent server."
+    );
+    // IAM is global: its scope is us-east-1 whatever is served.
+    server.new_user("anyone").await;
+}

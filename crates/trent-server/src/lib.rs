@@ -14,6 +14,7 @@ mod auth;
 mod dispatch;
 mod metrics;
 mod query;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub struct Config {
     /// Opens the target of an online root-key rotation
     /// (`TrentAdmin.RotateRootKey`); without it the operation is refused.
     pub root_key_opener: Option<Arc<trent_service::root_key::RootKeyOpener>>,
+    /// HTTPS on the listener (`--tls-cert`, `--tls-key`); plain HTTP when `None`.
+    pub tls: Option<Arc<tls::Tls>>,
 }
 
 impl Config {
@@ -75,6 +78,7 @@ impl Config {
             audit: None,
             audit_fail_open: false,
             root_key_opener: None,
+            tls: None,
         }
     }
 }
@@ -162,13 +166,46 @@ pub async fn run(
                     request
                 },
             ));
-        let connection =
-            http.serve_connection(hyper_util::rt::TokioIo::new(stream), service.clone());
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
+        let watcher = graceful.watcher();
+        match config.tls.as_ref().map(|tls| tls.acceptor()) {
+            None => {
+                let connection =
+                    http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                let connection = watcher.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                    drop(permit);
+                });
+            }
+            Some(acceptor) => {
+                let http = http.clone();
+                let handshake_timeout = config.header_read_timeout;
+                tokio::spawn(async move {
+                    // The handshake counts against the header timeout: a
+                    // client that opens a socket and says nothing is dropped.
+                    let stream = match tokio::time::timeout(
+                        handshake_timeout,
+                        acceptor.accept(stream),
+                    )
+                    .await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%error, %peer, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let connection =
+                        http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                    drop(permit);
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())

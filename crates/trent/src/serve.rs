@@ -158,6 +158,18 @@ pub(crate) struct ServeArgs {
     #[arg(long, requires = "dev")]
     test_clock: bool,
 
+    /// Serve HTTPS with this certificate chain (PEM; the server's
+    /// certificate first). Needs --tls-key. Replaced without a restart when
+    /// the file changes (checked every 2 s) or on SIGHUP; connections
+    /// already open keep theirs.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC). Keep it
+    /// readable by Trent only.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
     /// Serve only these Regions (comma-separated, e.g.
     /// `us-east-1,eu-west-1`; TOML `regions = "us-east-1,eu-west-1"`). A KMS
     /// request signed for another Region is refused as AWS refuses a
@@ -177,6 +189,20 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     if args.dev && !args.listen.ip().is_loopback() {
         bail!("--dev accepts unverified signatures and refuses to listen on a non-loopback address ({})", args.listen);
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(
+            trent_server::tls::Tls::load(cert, key).context("loading the TLS certificate")?,
+        )),
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() {
+        eprintln!(
+            "warning: {} is not a loopback address and TLS is off (--tls-cert, --tls-key): \
+             credentials' signatures, plaintexts and data keys travel in clear",
+            args.listen
+        );
+        tracing::warn!(listen = %args.listen, "serving plain HTTP on a non-loopback address");
     }
     let requested_account = args
         .account_id
@@ -229,6 +255,16 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr()?;
+        if let Some(tls) = &tls {
+            let (cert, _) = tls.files();
+            tracing::info!(cert = %cert.display(), "serving HTTPS");
+            // Registered before the address is printed: a SIGHUP from then
+            // on reloads, never ends, the server.
+            let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .map_err(|error| tracing::warn!(%error, "no SIGHUP handler: TLS files are still watched"))
+                .ok();
+            tokio::spawn(reload_tls(tls.clone(), hangup));
+        }
         println!("trent listening on {address}");
         std::io::stdout().flush()?;
         tracing::info!(%address, "listening");
@@ -250,6 +286,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 );
                 crate::root_key::opener(modules)
             }),
+            tls: tls.clone(),
             ..Config::new(auth)
         };
         let maintenance = tokio::spawn(maintain(
@@ -674,4 +711,44 @@ pub(crate) fn write_credentials(
 fn parse_region(text: &str) -> Result<trent_core::id::Region, String> {
     trent_core::id::Region::parse(text.trim())
         .map_err(|_| format!("'{text}' is not a Region name (such as us-east-1)"))
+}
+
+/// Reloads the TLS certificate on SIGHUP and when either file changes
+/// (modification time or size, polled every 2 s). A failed reload is logged
+/// and the certificate in use stays.
+async fn reload_tls(
+    tls: Arc<trent_server::tls::Tls>,
+    mut hangup: Option<tokio::signal::unix::Signal>,
+) {
+    let stamp = |path: &std::path::Path| {
+        fs::metadata(path)
+            .ok()
+            .map(|meta| (meta.modified().ok(), meta.len()))
+    };
+    let (cert, key) = tls.files();
+    let (cert, key) = (cert.to_owned(), key.to_owned());
+    let mut seen = (stamp(&cert), stamp(&key));
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        let signalled = tokio::select! {
+            _ = tick.tick() => false,
+            Some(()) = async {
+                match hangup.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => true,
+        };
+        let now = (stamp(&cert), stamp(&key));
+        if !signalled && now == seen {
+            continue;
+        }
+        seen = now;
+        match tls.reload() {
+            Ok(()) => tracing::info!(cert = %cert.display(), "TLS certificate reloaded"),
+            Err(error) => {
+                tracing::error!(%error, "TLS certificate not reloaded; the previous one stays")
+            }
+        }
+    }
 }

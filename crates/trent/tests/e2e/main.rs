@@ -42,6 +42,7 @@ mod scenario_rds_key;
 mod signing;
 mod tags;
 mod terraform;
+mod tls;
 mod wire;
 
 use aws_sdk_kms::error::ProvideErrorMetadata;

@@ -70,15 +70,6 @@ fn insert_regional<T>(
     }
 }
 
-fn remove_regional<T>(map: &mut HashMap<KeyId, Regional<T>>, key_id: &KeyId, region: &Region) {
-    if let Some(entries) = map.get_mut(key_id) {
-        entries.retain(|(at, _)| at != region);
-        if entries.is_empty() {
-            map.remove(key_id);
-        }
-    }
-}
-
 /// The opened material of an asymmetric or HMAC key (one version each:
 /// such keys do not rotate), zeroized as it drops.
 #[expect(
@@ -269,15 +260,16 @@ impl Cache {
     }
 
     /// Drops what is cached about a deleted key of one Region whose
-    /// related keys elsewhere live on (so the shared material stays): its
-    /// record, policy and the aliases of that Region pointing to it.
+    /// related keys elsewhere live on (so the shared material stays): the
+    /// aliases of that Region pointing to it, and the records and policies
+    /// of every Region of the id (their replica lists changed).
     pub(crate) fn forget_region(&self, key_id: &KeyId, region: &Region) {
         let mut keys = write(&self.keys);
         let mut policies = write(&self.policies);
         let mut aliases = write(&self.aliases);
         self.generation.fetch_add(1, Ordering::SeqCst);
-        remove_regional(&mut keys, key_id, region);
-        remove_regional(&mut policies, key_id, region);
+        keys.remove(key_id);
+        policies.remove(key_id);
         aliases.retain(|(scope, _), target| target != key_id || scope.region != *region);
     }
 }

@@ -67,7 +67,6 @@ impl Kms {
                 } else {
                     // Related keys live on in other Regions, with the material.
                     self.cache.forget_region(&key_id, &region);
-                    self.cache.invalidate_key(&key_id);
                 }
                 self.usage.forget(&key_id, &region);
                 tracing::info!(key_id = %key_id, region = %region, "deleted key at the end of its waiting period");

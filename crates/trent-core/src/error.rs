@@ -156,7 +156,8 @@ impl std::error::Error for KmsError {
 pub enum InvalidSignature {
     /// The signature does not match.
     Mismatch,
-    /// The request time is more than five minutes in the past.
+    /// The request time is before its window: five minutes, or a presigned
+    /// request's `X-Amz-Expires`.
     Expired {
         /// The request's `X-Amz-Date`.
         request_time: String,
@@ -164,7 +165,11 @@ pub enum InvalidSignature {
         limit: String,
         /// The server's time, in the same format.
         server_time: String,
+        /// The window, in seconds.
+        window_seconds: i64,
     },
+    /// Both an `Authorization` header and an `X-Amz-Algorithm` query parameter.
+    BothMechanisms,
     /// The request time is more than five minutes in the future.
     NotYetCurrent {
         /// The request's `X-Amz-Date`.

@@ -64,6 +64,19 @@ pub enum IncompleteSignature {
     MalformedCredential,
     /// No `X-Amz-Date` (or `Date`) header.
     MissingDate,
+    /// A presigned request lacks these query parameters.
+    MissingQueryParameters(Vec<&'static str>),
+    /// A presigned request's `X-Amz-Expires` is not 1 to 604800 seconds.
+    ExpiresOutOfRange,
+}
+
+/// A time window as AWS's expiry messages write it: `5 min`, `3600 sec`.
+fn window_text(seconds: i64) -> String {
+    if seconds % 60 == 0 {
+        format!("{} min", seconds / 60)
+    } else {
+        format!("{seconds} sec")
+    }
 }
 
 /// One failed constraint, as AWS reports it.
@@ -201,6 +214,15 @@ pub fn render_request(error: &RequestError) -> WireError {
                 IncompleteSignature::UnsignedHeader(name) => format!("'{}' must be a 'SignedHeader' in the AWS Authorization.", header_display_name(name)),
                 IncompleteSignature::MalformedCredential => "Credential must have the form <access key id>/<date>/<region>/<service>/aws4_request.".into(),
                 IncompleteSignature::MissingDate => "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+                IncompleteSignature::MissingQueryParameters(names) => {
+                    let mut message = String::new();
+                    for name in names {
+                        message.push_str(&format!("AWS query-string parameters must include '{name}'. "));
+                    }
+                    message.push_str("Re-examine the query-string parameters.");
+                    message
+                }
+                IncompleteSignature::ExpiresOutOfRange => "X-Amz-Expires must be less than a week (in seconds) that is 604800".into(),
             },
         ),
         RequestError::Validation(failures) => (400, "ValidationException", validation_message(failures)),
@@ -230,9 +252,11 @@ pub fn render_kms(error: &KmsError) -> WireError {
             "InvalidSignatureException",
             match problem {
                 InvalidSignature::Mismatch | InvalidSignature::BodyHashMismatch => "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
-                InvalidSignature::Expired { request_time, limit, server_time } => format!(
-                    "Signature expired: {request_time} is now earlier than {limit} ({server_time} - 5 min.)"
+                InvalidSignature::Expired { request_time, limit, server_time, window_seconds } => format!(
+                    "Signature expired: {request_time} is now earlier than {limit} ({server_time} - {}.)",
+                    window_text(*window_seconds)
                 ),
+                InvalidSignature::BothMechanisms => "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.".into(),
                 InvalidSignature::NotYetCurrent { request_time, limit, server_time } => format!(
                     "Signature not yet current: {request_time} is still later than {limit} ({server_time} + 5 min.)"
                 ),

@@ -172,6 +172,11 @@ fn auth_error(error: AuthError) -> Failure {
     let invalid = |problem| KmsError::InvalidSignature(problem).into();
     match error {
         AuthError::Missing => RequestError::MissingAuthenticationToken.into(),
+        AuthError::BothMechanisms => invalid(InvalidSignature::BothMechanisms),
+        AuthError::MissingQueryParameters(names) => {
+            incomplete(IncompleteSignature::MissingQueryParameters(names))
+        }
+        AuthError::ExpiresOutOfRange => incomplete(IncompleteSignature::ExpiresOutOfRange),
         AuthError::Malformed => incomplete(IncompleteSignature::Malformed),
         AuthError::MalformedCredential => incomplete(IncompleteSignature::MalformedCredential),
         AuthError::UnsignedHeader(name) => incomplete(IncompleteSignature::UnsignedHeader(name)),
@@ -180,10 +185,12 @@ fn auth_error(error: AuthError) -> Failure {
             request_time,
             limit,
             server_time,
+            window_seconds,
         } => invalid(InvalidSignature::Expired {
             request_time,
             limit,
             server_time,
+            window_seconds,
         }),
         AuthError::NotYetCurrent {
             request_time,

@@ -60,6 +60,31 @@ fn normalize(path: &str) -> String {
     out
 }
 
+/// The query's parameters, names and values percent-decoded, in received
+/// order; `None` when an escape is bad.
+pub(crate) fn query_params(query: &str) -> Option<Vec<(String, String)>> {
+    query
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            Some((percent_decode(name)?, percent_decode(value)?))
+        })
+        .collect()
+}
+
+/// The query with every `name` parameter (compared decoded) taken out.
+pub(crate) fn without_param(query: &str, name: &str) -> String {
+    query
+        .split('&')
+        .filter(|part| {
+            let raw = part.split_once('=').map_or(*part, |(raw, _)| raw);
+            percent_decode(raw).is_none_or(|decoded| decoded != name)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn canonical_query(query: &str) -> Option<String> {
     let mut pairs = Vec::new();
     for part in query.split('&').filter(|part| !part.is_empty()) {

@@ -1,7 +1,8 @@
 //! AWS Signature Version 4 verification, as AWS verifies it.
 //!
-//! [`parse`] reads the `Authorization` header and the request, checks the
-//! credential scope (service, date, region form) and the clock skew, and
+//! [`parse`] reads the `Authorization` header, or the query-string
+//! (presigned) parameters, and the request, checks the credential scope
+//! (service, date, region form) and the time window, and
 //! builds the canonical request and string to sign from the request as it
 //! was received. [`ParsedRequest::verify`] then checks the signature against
 //! the caller's secret in constant time.
@@ -26,13 +27,35 @@ use zeroize::Zeroizing;
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// Largest distance between the request's time and the server's, in seconds.
 pub const MAX_SKEW_SECONDS: i64 = 5 * 60;
+/// Longest `X-Amz-Expires` of a presigned request: seven days, in seconds.
+pub const MAX_PRESIGNED_EXPIRES_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// How long a presigned request without `X-Amz-Expires` stays valid.
+pub const DEFAULT_PRESIGNED_EXPIRES_SECONDS: i64 = 15 * 60;
+
+/// The query parameters a presigned request must carry, in AWS's order.
+pub const PRESIGNED_PARAMETERS: [&str; 5] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+];
 
 /// Why a request was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
-    /// No `Authorization` header.
+    /// No `Authorization` header and no `X-Amz-Algorithm` query parameter.
     #[error("missing authentication token")]
     Missing,
+    /// Both an `Authorization` header and query-string authentication.
+    #[error("both header and query-string authentication")]
+    BothMechanisms,
+    /// A presigned request lacks these parameters (from [`PRESIGNED_PARAMETERS`]).
+    #[error("missing query-string authentication parameters")]
+    MissingQueryParameters(Vec<&'static str>),
+    /// `X-Amz-Expires` is not a whole number of seconds from 1 to seven days.
+    #[error("X-Amz-Expires out of range")]
+    ExpiresOutOfRange,
     /// The header is not in the `AWS4-HMAC-SHA256` form.
     #[error("malformed authorization header")]
     Malformed,
@@ -47,15 +70,19 @@ pub enum AuthError {
     /// No parseable `X-Amz-Date`.
     #[error("missing or malformed x-amz-date")]
     MissingDate,
-    /// The request time is more than five minutes before the server's.
+    /// The request time is before the window: more than five minutes
+    /// before the server's, or for a presigned request more than its
+    /// `X-Amz-Expires`.
     #[error("signature expired")]
     Expired {
         /// The request's time, `YYYYMMDDTHHMMSSZ`.
         request_time: String,
-        /// The earliest time accepted (server time minus five minutes).
+        /// The earliest time accepted (server time minus the window).
         limit: String,
         /// The server's time, `YYYYMMDDTHHMMSSZ`.
         server_time: String,
+        /// The window, in seconds.
+        window_seconds: i64,
     },
     /// The request time is more than five minutes after the server's.
     #[error("signature not yet current")]
@@ -127,15 +154,39 @@ pub struct ParsedRequest {
     signature: Vec<u8>,
 }
 
+/// Where a request's signature and its companions were found.
+struct Fields<'a> {
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+    /// `X-Amz-Date`, trimmed.
+    amz_date: &'a str,
+    session_token: Option<&'a [u8]>,
+    /// How long before the server's time the request may be: the skew for
+    /// a header signature, `X-Amz-Expires` for a presigned one.
+    window_seconds: i64,
+    /// Presigned: the query without `X-Amz-Signature`, which is what was signed.
+    signed_query: Option<String>,
+}
+
 /// Parses and checks everything but the signature. `now` is Unix seconds.
 pub fn parse(
     request: &Request<'_>,
     settings: &Settings<'_>,
     now: i64,
 ) -> Result<ParsedRequest, AuthError> {
-    let authorization = header(request.headers, "authorization").ok_or(AuthError::Missing)?;
-    let authorization = std::str::from_utf8(authorization).map_err(|_| AuthError::Malformed)?;
-    let fields = AuthorizationFields::parse(authorization)?;
+    let authorization = header(request.headers, "authorization");
+    let params = canonical::query_params(request.query);
+    let presigned = params
+        .as_deref()
+        .is_some_and(|params| params.iter().any(|(name, _)| name == "X-Amz-Algorithm"));
+    let fields = match (authorization, presigned, &params) {
+        (Some(_), true, _) => return Err(AuthError::BothMechanisms),
+        (None, false, _) => return Err(AuthError::Missing),
+        (Some(authorization), false, _) => header_fields(request, authorization)?,
+        (None, true, Some(params)) => query_fields(request, params)?,
+        (None, true, None) => return Err(AuthError::Malformed),
+    };
 
     let mut scope = fields.credential.split('/');
     let (Some(access_key_id), Some(date), Some(region), Some(service), Some("aws4_request"), None) = (
@@ -158,9 +209,15 @@ pub fn parse(
             .split(';')
             .any(|name| name.eq_ignore_ascii_case(wanted))
     };
-    for required in ["host", "x-amz-date"] {
+    // A presigned request carries its date in the query, not a header.
+    let required: &[&str] = if fields.signed_query.is_some() {
+        &["host"]
+    } else {
+        &["host", "x-amz-date"]
+    };
+    for required in required {
         if !signed(required) {
-            return Err(AuthError::UnsignedHeader(required.to_owned()));
+            return Err(AuthError::UnsignedHeader((*required).to_owned()));
         }
     }
     // What a header says must not change without the signature changing:
@@ -176,16 +233,14 @@ pub fn parse(
     }) {
         return Err(AuthError::UnsignedHeader(name.to_ascii_lowercase()));
     }
-    let amz_date = header(request.headers, "x-amz-date")
-        .and_then(|value| std::str::from_utf8(value).ok())
-        .map(str::trim)
-        .ok_or(AuthError::MissingDate)?;
+    let amz_date = fields.amz_date;
     let request_time = time::parse_amz_date(amz_date).ok_or(AuthError::MissingDate)?;
-    if settings.check_skew && request_time < now - MAX_SKEW_SECONDS {
+    if settings.check_skew && request_time < now - fields.window_seconds {
         return Err(AuthError::Expired {
             request_time: amz_date.to_owned(),
-            limit: time::format_amz_date(now - MAX_SKEW_SECONDS),
+            limit: time::format_amz_date(now - fields.window_seconds),
             server_time: time::format_amz_date(now),
+            window_seconds: fields.window_seconds,
         });
     }
     if settings.check_skew && request_time > now + MAX_SKEW_SECONDS {
@@ -205,14 +260,20 @@ pub fn parse(
         return Err(AuthError::WrongDate);
     }
 
+    // The body is the operation: it is always signed by its hash, never as
+    // UNSIGNED-PAYLOAD, presigned or not.
     let body_hash = lower_hex(digest::digest(&digest::SHA256, request.body).as_ref());
     if let Some(claimed) = header(request.headers, "x-amz-content-sha256") {
         if claimed != body_hash.as_bytes() {
             return Err(AuthError::BodyHashMismatch);
         }
     }
+    let signed_request = Request {
+        query: fields.signed_query.as_deref().unwrap_or(request.query),
+        ..*request
+    };
     let canonical_request = canonical::request(
-        request,
+        &signed_request,
         fields.signed_headers,
         settings.normalize_path,
         &body_hash,
@@ -220,7 +281,8 @@ pub fn parse(
     .ok_or(AuthError::Malformed)?;
     let string_to_sign = string_to_sign(amz_date, date, region, service, &canonical_request);
     let signature = hex::decode(fields.signature).map_err(|_| AuthError::SignatureMismatch)?;
-    let session_token = header(request.headers, "x-amz-security-token")
+    let session_token = fields
+        .session_token
         .map(|value| String::from_utf8_lossy(value).into_owned());
     Ok(ParsedRequest {
         access_key_id: access_key_id.to_owned(),
@@ -231,6 +293,70 @@ pub fn parse(
         scope: format!("{date}/{region}/{service}"),
         string_to_sign,
         signature,
+    })
+}
+
+/// The signature in the `Authorization` header, the date in `X-Amz-Date`.
+fn header_fields<'a>(
+    request: &Request<'a>,
+    authorization: &'a [u8],
+) -> Result<Fields<'a>, AuthError> {
+    let authorization = std::str::from_utf8(authorization).map_err(|_| AuthError::Malformed)?;
+    let parsed = AuthorizationFields::parse(authorization)?;
+    let amz_date = header(request.headers, "x-amz-date")
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .map(str::trim)
+        .ok_or(AuthError::MissingDate)?;
+    Ok(Fields {
+        credential: parsed.credential,
+        signed_headers: parsed.signed_headers,
+        signature: parsed.signature,
+        amz_date,
+        session_token: header(request.headers, "x-amz-security-token"),
+        window_seconds: MAX_SKEW_SECONDS,
+        signed_query: None,
+    })
+}
+
+/// A presigned request: everything in the (percent-decoded) query.
+fn query_fields<'a>(
+    request: &Request<'_>,
+    params: &'a [(String, String)],
+) -> Result<Fields<'a>, AuthError> {
+    let param = |wanted: &str| {
+        params
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let missing: Vec<&'static str> = PRESIGNED_PARAMETERS
+        .into_iter()
+        .filter(|name| param(name).is_none_or(str::is_empty))
+        .collect();
+    if !missing.is_empty() {
+        return Err(AuthError::MissingQueryParameters(missing));
+    }
+    let value = |name: &str| param(name).unwrap_or_default();
+    if value("X-Amz-Algorithm") != ALGORITHM {
+        return Err(AuthError::Malformed);
+    }
+    let window_seconds = match param("X-Amz-Expires") {
+        None => DEFAULT_PRESIGNED_EXPIRES_SECONDS,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|seconds| (1..=MAX_PRESIGNED_EXPIRES_SECONDS).contains(seconds))
+            .ok_or(AuthError::ExpiresOutOfRange)?,
+    };
+    let signed_query = canonical::without_param(request.query, "X-Amz-Signature");
+    Ok(Fields {
+        credential: value("X-Amz-Credential"),
+        signed_headers: value("X-Amz-SignedHeaders"),
+        signature: value("X-Amz-Signature"),
+        amz_date: value("X-Amz-Date").trim(),
+        session_token: param("X-Amz-Security-Token").map(str::as_bytes),
+        window_seconds,
+        signed_query: Some(signed_query),
     })
 }
 
@@ -407,3 +533,6 @@ impl<'a> AuthorizationFields<'a> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod presigned_tests;

@@ -188,6 +188,7 @@ fn clock_skew_over_five_minutes_is_refused() {
             request_time,
             limit,
             server_time,
+            window_seconds: 300,
         } => {
             assert_eq!(request_time, "20231114T221320Z");
             assert_eq!(limit, "20231114T221321Z");

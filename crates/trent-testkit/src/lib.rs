@@ -505,6 +505,11 @@ pub struct RawRequest {
     pub sign: bool,
     /// A body sent in place of `body` after signing (to test tampering).
     pub sent_body: Option<Vec<u8>>,
+    /// Presign for this long: the signature goes in the query string
+    /// (`X-Amz-Signature` and its companions) instead of `Authorization`.
+    pub presign: Option<Duration>,
+    /// Query parameters set after signing, replacing any of the same name.
+    pub query_overrides: Vec<(String, String)>,
 }
 
 /// A raw HTTP response.
@@ -546,7 +551,15 @@ impl RawRequest {
             time: SystemTime::now(),
             sign: true,
             sent_body: None,
+            presign: None,
+            query_overrides: Vec::new(),
         }
+    }
+
+    /// The same request, presigned for `expires` (query-string authentication).
+    pub fn presigned(mut self, expires: Duration) -> Self {
+        self.presign = Some(expires);
+        self
     }
 
     /// Sends the request to `server`, signed with `credentials`.
@@ -560,6 +573,7 @@ impl RawRequest {
         if let Some(target) = &self.target {
             headers.push(("x-amz-target".into(), target.clone()));
         }
+        let mut query: Vec<(String, String)> = Vec::new();
         if self.sign {
             let identity = Credentials::new(
                 credentials.access_key_id.clone(),
@@ -569,12 +583,18 @@ impl RawRequest {
                 "raw",
             )
             .into();
+            let mut settings = aws_sigv4::http_request::SigningSettings::default();
+            if let Some(expires) = self.presign {
+                settings.signature_location =
+                    aws_sigv4::http_request::SignatureLocation::QueryParams;
+                settings.expires_in = Some(expires);
+            }
             let params = aws_sigv4::sign::v4::SigningParams::builder()
                 .identity(&identity)
                 .region(&self.region)
                 .name(&self.service)
                 .time(self.time)
-                .settings(aws_sigv4::http_request::SigningSettings::default())
+                .settings(settings)
                 .build()
                 .expect("signing params")
                 .into();
@@ -591,11 +611,27 @@ impl RawRequest {
             for (name, value) in instructions.headers() {
                 headers.push((name.to_owned(), value.to_owned()));
             }
+            for (name, value) in instructions.params() {
+                query.push(((*name).to_owned(), value.to_string()));
+            }
+        }
+        for (name, value) in &self.query_overrides {
+            query.retain(|(existing, _)| existing != name);
+            query.push((name.clone(), value.clone()));
         }
         headers.extend(self.headers.iter().cloned());
         let body = self.sent_body.as_ref().unwrap_or(&self.body);
+        let target = if query.is_empty() {
+            "/".to_owned()
+        } else {
+            let pairs: Vec<String> = query
+                .iter()
+                .map(|(name, value)| format!("{}={}", percent_encode(name), percent_encode(value)))
+                .collect();
+            format!("/?{}", pairs.join("&"))
+        };
         let mut request = format!(
-            "POST / HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
+            "POST {target} HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
             body.len()
         );
         for (name, value) in &headers {
@@ -615,6 +651,19 @@ impl RawRequest {
         let _ = stream.read_to_end(&mut raw).await;
         parse_response(&raw)
     }
+}
+
+/// SigV4's percent-encoding: everything but `A-Za-z0-9-_.~`.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn parse_response(raw: &[u8]) -> RawResponse {

@@ -37,6 +37,7 @@ mod ml_kem;
 mod multi_region;
 mod operability;
 mod policy;
+mod presigned;
 mod rsa_encryption;
 mod scenario_rds_key;
 mod signing;

@@ -20,6 +20,8 @@ pub enum KmsError {
     ExpiredToken,
     /// The signature does not verify, or its scope or date is wrong.
     InvalidSignature(InvalidSignature),
+    /// A request-rate quota is exhausted, or the server sheds load.
+    Throttling,
 
     // ---- Operation errors ----
     /// The named key or alias does not exist.
@@ -101,6 +103,7 @@ impl KmsError {
             Self::UnrecognizedClient => "UnrecognizedClient",
             Self::ExpiredToken => "ExpiredToken",
             Self::InvalidSignature(_) => "InvalidSignature",
+            Self::Throttling => "Throttling",
             Self::NotFound(_) => "NotFound",
             Self::Disabled { .. } => "Disabled",
             Self::KmsInvalidState(_) => "KmsInvalidState",

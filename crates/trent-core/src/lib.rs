@@ -24,6 +24,7 @@ pub mod key;
 pub mod operation;
 pub mod query_action;
 pub mod quota;
+pub mod rate;
 pub mod sealed;
 pub mod secret;
 pub mod view;

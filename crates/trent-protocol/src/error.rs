@@ -24,6 +24,8 @@ pub enum RequestError {
     Serialization(SerializationProblem),
     /// The body is larger than the server accepts.
     TooLarge,
+    /// The body did not arrive within the server's body timeout.
+    BodyTimeout,
     /// No `Authorization` header.
     MissingAuthenticationToken,
     /// The `Authorization` header is malformed or lacks a required part.
@@ -195,6 +197,11 @@ pub fn render_request(error: &RequestError) -> WireError {
                 }
             },
         ),
+        RequestError::BodyTimeout => (
+            408,
+            "RequestTimeoutException",
+            "Your socket connection to the server was not read from or written to within the timeout period.".into(),
+        ),
         RequestError::TooLarge => (
             413,
             "RequestEntityTooLargeException",
@@ -241,6 +248,11 @@ pub fn render_kms(error: &KmsError) -> WireError {
             400,
             "UnrecognizedClientException",
             "The security token included in the request is invalid.".into(),
+        ),
+        KmsError::Throttling => (
+            400,
+            "ThrottlingException",
+            "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.".into(),
         ),
         KmsError::ExpiredToken => (
             400,

@@ -275,6 +275,7 @@ fn render_request(error: &RequestError) -> QueryError {
         RequestError::MissingAuthenticationToken => (403, "MissingAuthenticationToken"),
         RequestError::IncompleteSignature(_) => (400, "IncompleteSignature"),
         RequestError::TooLarge => (413, "RequestEntityTooLarge"),
+        RequestError::BodyTimeout => (408, "RequestTimeout"),
         RequestError::Validation(_) => (400, "ValidationError"),
         RequestError::Serialization(_) => (400, "MalformedInput"),
         RequestError::UnknownOperation => (400, "InvalidAction"),
@@ -412,6 +413,7 @@ fn render_shared(error: &KmsError) -> QueryError {
     let (status, code) = match error {
         KmsError::UnrecognizedClient => (403, "InvalidClientTokenId"),
         KmsError::ExpiredToken => (400, "ExpiredToken"),
+        KmsError::Throttling => (400, "Throttling"),
         KmsError::InvalidSignature(
             InvalidSignature::Expired { .. } | InvalidSignature::NotYetCurrent { .. },
         ) => (400, "SignatureDoesNotMatch"),

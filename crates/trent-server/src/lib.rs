@@ -9,6 +9,7 @@
 //! service and renders.
 
 mod admin;
+mod admission;
 mod audit;
 mod auth;
 mod dispatch;
@@ -44,6 +45,18 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Most connections served at once; further clients wait to be accepted.
     pub max_connections: usize,
+    /// Most connections open at once from one address; beyond, a new
+    /// connection from it is closed at once.
+    pub max_connections_per_ip: usize,
+    /// How long a request's body may take to arrive once its headers have.
+    pub body_read_timeout: Duration,
+    /// Admission control: most requests served at once ...
+    pub max_in_flight: usize,
+    /// ... most requests waiting for one of those places (beyond, a request
+    /// is answered ThrottlingException at once) ...
+    pub max_queued: usize,
+    /// ... and how long one waits before it is answered ThrottlingException.
+    pub queue_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     /// The test clock, when the server runs with `--dev --test-clock`: the
@@ -66,12 +79,19 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults: 10 s to send headers, 10,000 connections, 30 s of grace.
+    /// The defaults: 10 s to send headers and 10 s for the body, 10,000
+    /// connections (1,024 from one address), 256 requests served at once
+    /// and 256 waiting up to 1 s, 30 s of grace.
     pub fn new(auth: AuthMode) -> Self {
         Self {
             auth,
             header_read_timeout: Duration::from_secs(10),
             max_connections: 10_000,
+            max_connections_per_ip: 1024,
+            body_read_timeout: Duration::from_secs(10),
+            max_in_flight: 256,
+            max_queued: 256,
+            queue_timeout: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
             test_clock: None,
             metrics: Arc::new(Metrics::new()),
@@ -95,6 +115,8 @@ struct AppState {
     test_clock: Option<Arc<trent_core::clock::OffsetClock>>,
     root_key_opener: Option<Arc<trent_service::root_key::RootKeyOpener>>,
     auth: auth::Authenticator,
+    admission: admission::Admission,
+    body_read_timeout: Duration,
 }
 
 /// A fresh request or event id: a random version-4 UUID, as AWS's are,
@@ -129,8 +151,15 @@ pub async fn run(
         audit: config.audit.clone(),
         audit_fail_open: config.audit_fail_open,
         auth: auth::Authenticator::new(config.auth),
+        admission: admission::Admission::new(
+            config.max_in_flight,
+            config.max_queued,
+            config.queue_timeout,
+        ),
+        body_read_timeout: config.body_read_timeout,
         kms,
     });
+    let per_ip = admission::PerIp::new(config.max_connections_per_ip);
     let app = Router::new().fallback(handle).with_state(state);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -156,6 +185,13 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        // One address may not hold every connection: beyond its share, a
+        // new connection is closed before a byte is read.
+        let Some(held) = per_ip.open(peer.ip()) else {
+            tracing::debug!(%peer, "connection refused: too many from this address");
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         // The peer's address reaches policies as `aws:SourceIp`.
         let service =
@@ -174,7 +210,7 @@ pub async fn run(
                 let connection = watcher.watch(connection);
                 tokio::spawn(async move {
                     let _ = connection.await;
-                    drop(permit);
+                    drop((permit, held));
                 });
             }
             Some(acceptor) => {
@@ -192,17 +228,19 @@ pub async fn run(
                         Ok(Ok(stream)) => stream,
                         Ok(Err(error)) => {
                             tracing::debug!(%error, %peer, "TLS handshake failed");
+                            drop((permit, held));
                             return;
                         }
                         Err(_) => {
                             tracing::debug!(%peer, "TLS handshake timed out");
+                            drop((permit, held));
                             return;
                         }
                     };
                     let connection =
                         http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
                     let _ = watcher.watch(connection).await;
-                    drop(permit);
+                    drop((permit, held));
                 });
             }
         }
@@ -232,6 +270,14 @@ struct Seen {
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let request_id = random_id();
+    // Admission first: under overload a request is answered at once, before
+    // its body is read or its signature checked, rather than waiting
+    // without bound behind the others.
+    let gate = state.clone();
+    let Some(_admitted) = gate.admission.admit().await else {
+        return shed(&state, &request, &request_id);
+    };
+    let _in_flight = InFlight::count(&gate.metrics);
     // The server's own log lines of a request name its id. A span (0.35 to
     // 0.5 µs a request) adds it to the lines of the layers below too, but
     // only when debug lines are on: at the default level the few lines
@@ -242,6 +288,47 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
             .await;
     }
     handle_request(state, request, request_id).await
+}
+
+/// Counts a request in `trent_requests_in_flight` while it lives.
+struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn count(metrics: &'a Metrics) -> Self {
+        metrics.in_flight().inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight().dec();
+    }
+}
+
+/// The answer to a request shed at admission: ThrottlingException in the
+/// request's protocol. It was not authenticated, so it has no audit event;
+/// it is counted in the metrics.
+fn shed(state: &AppState, request: &Request<Body>, request_id: &str) -> Response<Body> {
+    let arrival = Arrival::of(request);
+    let name = arrival.operation.map_or("unknown", Operation::name);
+    state
+        .metrics
+        .record(name, "ThrottlingException", Duration::ZERO);
+    state.metrics.record_throttled(name, None, "overload");
+    if arrival.query {
+        let wire =
+            trent_protocol::query::render(&Failure::Service(IamError::Kms(KmsError::Throttling)));
+        respond(
+            StatusCode::BAD_REQUEST,
+            wire.body(trent_core::query_action::QueryService::Iam, request_id),
+            request_id,
+            XML,
+        )
+    } else {
+        let wire = trent_protocol::error::render(&KmsError::Throttling.into());
+        respond(StatusCode::BAD_REQUEST, wire.body(), request_id, JSON)
+    }
 }
 
 /// One request, step by step: serve it (authenticate, decode, call the
@@ -265,6 +352,12 @@ async fn handle_request(
         serve_kms(state.clone(), request, ids, &arrival, &mut seen).await
     };
     let mut response = served.response;
+    if served.outcome == "ThrottlingException" {
+        let account = seen.caller.as_ref().map(|caller| caller.account().as_str());
+        state
+            .metrics
+            .record_throttled(served.name, account, "quota");
+    }
     if let Some(audit) = &state.audit {
         let event = AuditFacts {
             arrival: &arrival,
@@ -500,18 +593,23 @@ fn log_internal(internal: Option<&trent_core::error::InternalError>, request_id:
     }
 }
 
+/// The body, at most [`MAX_REQUEST_BODY_BYTES`], arriving within `timeout`
+/// (a client that sends its headers and then trickles, or nothing, does not
+/// hold its place in the server).
 async fn read_body(
     parts: &axum::http::request::Parts,
     body: Body,
+    timeout: Duration,
 ) -> Result<axum::body::Bytes, RequestError> {
     let declared =
         header_text(&parts.headers, "content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_REQUEST_BODY_BYTES) {
         return Err(RequestError::TooLarge);
     }
-    to_bytes(body, MAX_REQUEST_BODY_BYTES)
-        .await
-        .map_err(|_| RequestError::TooLarge)
+    match tokio::time::timeout(timeout, to_bytes(body, MAX_REQUEST_BODY_BYTES)).await {
+        Ok(read) => read.map_err(|_| RequestError::TooLarge),
+        Err(_) => Err(RequestError::BodyTimeout),
+    }
 }
 
 /// IAM and STS: form-encoded Query requests, XML responses.
@@ -530,7 +628,7 @@ async fn serve_query(
         if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
             return Err(IamError::InvalidAction(parts.uri.path().chars().take(80).collect()).into());
         }
-        let body = read_body(&parts, body).await?;
+        let body = read_body(&parts, body, state.body_read_timeout).await?;
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
         action = trent_core::query_action::label(&query.action);
@@ -595,7 +693,7 @@ async fn serve(
     if parts.method != axum::http::Method::POST || parts.uri.path() != "/" {
         return Err(RequestError::UnknownOperation.into());
     }
-    let body = read_body(&parts, body).await?;
+    let body = read_body(&parts, body, state.body_read_timeout).await?;
     if state.audit.is_some() {
         seen.body = Some(body.clone());
     }
@@ -628,6 +726,7 @@ async fn serve(
         .map_err(|error| KmsError::internal("request task failed", error))?;
     }
     let operation = trent_protocol::operation(&target)?;
+    state.kms.admit(caller, operation)?;
     if operation.blocking() {
         // Writes wait for a durable commit (an fsync): keep them off the
         // async workers.

@@ -35,6 +35,15 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ThrottleLabels {
+    operation: &'static str,
+    /// The caller's account; `none` for load shed before authentication.
+    account: String,
+    /// `quota` (a request-rate quota) or `overload` (shed at admission).
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StoreLabels {
     operation: &'static str,
 }
@@ -62,6 +71,8 @@ pub struct Metrics {
     audit_syncs: Counter,
     audit_config: Family<AuditConfigLabels, Gauge>,
     store_latency: Family<StoreLabels, Histogram>,
+    throttled: Family<ThrottleLabels, Counter>,
+    in_flight: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -130,7 +141,21 @@ impl Metrics {
             "Store calls by operation (the KeyStore method), including waiting for the store's lock and, for writes, the durable commit",
             store_latency.clone(),
         );
+        let throttled = Family::<ThrottleLabels, Counter>::default();
+        registry.register(
+            "throttled_requests",
+            "Requests answered ThrottlingException, by operation, caller account and reason (quota: a request-rate quota; overload: shed at admission, before authentication)",
+            throttled.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "requests_in_flight",
+            "API requests admitted and not yet answered",
+            in_flight.clone(),
+        );
         Self {
+            throttled,
+            in_flight,
             registry,
             requests,
             latency,
@@ -151,6 +176,27 @@ impl Metrics {
         self.latency
             .get_or_create(&OperationLabels { operation })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records a request answered ThrottlingException.
+    pub(crate) fn record_throttled(
+        &self,
+        operation: &'static str,
+        account: Option<&str>,
+        reason: &'static str,
+    ) {
+        self.throttled
+            .get_or_create(&ThrottleLabels {
+                operation,
+                account: account.unwrap_or("none").to_owned(),
+                reason,
+            })
+            .inc();
+    }
+
+    /// The gauge of admitted requests not yet answered.
+    pub(crate) fn in_flight(&self) -> &Gauge {
+        &self.in_flight
     }
 
     /// Shows the audit settings in force as `trent_audit_config`.

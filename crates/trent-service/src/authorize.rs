@@ -157,6 +157,9 @@ impl Kms {
         action: Action,
         facts: Facts<'_>,
     ) -> Result<(), KmsError> {
+        // The one use of a key a cryptographic request makes counts against
+        // its family's shared quota, before any policy is read.
+        self.count_key_use(caller, key, action)?;
         let resource = key.scope.key_arn(&key.key_id);
         let denied = |reason| KmsError::AccessDenied {
             principal_arn: caller.principal_arn().to_owned(),

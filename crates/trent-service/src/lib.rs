@@ -23,6 +23,7 @@ mod resolve;
 pub mod root_key;
 #[cfg(test)]
 mod testing;
+mod throttle;
 mod usage;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,7 @@ use trent_crypto::root_key::{RootKeyProvider, RootKeys};
 use trent_store::{KeyStore, StoreError};
 
 pub use caller::{Caller, Identity, RequestIds, UserId};
+pub use throttle::QuotaSettings;
 
 /// The KMS service: store, root key and clock, shared by every request.
 pub struct Kms {
@@ -69,6 +71,8 @@ pub struct Kms {
     /// The Regions this server serves, when restricted (`--regions`); every
     /// valid Region otherwise.
     served_regions: std::sync::OnceLock<Box<[trent_core::id::Region]>>,
+    /// Request-rate quotas per account and Region.
+    quotas: throttle::Quotas,
 }
 
 impl std::fmt::Debug for Kms {
@@ -112,6 +116,7 @@ impl Kms {
             identity_generation: AtomicU64::new(0),
             usage: usage::UsageLog::new(),
             served_regions: std::sync::OnceLock::new(),
+            quotas: throttle::Quotas::new(),
         }
     }
 

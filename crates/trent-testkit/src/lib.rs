@@ -57,9 +57,18 @@ pub struct Builder {
     account_id: Option<String>,
     extra_args: Vec<String>,
     envs: Vec<(String, String)>,
+    quotas: bool,
 }
 
 impl Builder {
+    /// Keeps the request-rate quotas on (AWS's defaults). Test servers run
+    /// without them otherwise: their clients do not retry, and most tests
+    /// make requests faster than CreateKey's 5 a second.
+    pub fn with_quotas(mut self) -> Self {
+        self.quotas = true;
+        self
+    }
+
     /// Sets an environment variable for the server (and for [`TestServer::run_cli`]).
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.envs.push((key.to_owned(), value.to_owned()));
@@ -153,6 +162,7 @@ impl TestServer {
             account_id: None,
             extra_args: Vec::new(),
             envs: Vec::new(),
+            quotas: false,
         }
     }
 
@@ -180,6 +190,9 @@ impl TestServer {
         }
         if let Some(account_id) = &self.options.account_id {
             command.arg("--account-id").arg(account_id);
+        }
+        if !self.options.quotas {
+            command.arg("--quota-scale").arg("0");
         }
         command.args(&self.options.extra_args);
         command.envs(self.options.envs.iter().map(|(k, v)| (k, v)));

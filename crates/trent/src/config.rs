@@ -69,6 +69,10 @@ pub(crate) fn expand(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
                 expanded.push(format!("--{flag}").into());
                 expanded.push(number.to_string().into());
             }
+            toml::Value::Float(number) => {
+                expanded.push(format!("--{flag}").into());
+                expanded.push(number.to_string().into());
+            }
             _ => bail!("setting {key:?}: expected a string, a number or a boolean"),
         }
     }

@@ -29,7 +29,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Administer a stopped data folder offline: accounts, users, access
     /// keys, identity policies (bootstrap and recovery).
     Admin(admin::AdminArgs),
@@ -61,7 +61,7 @@ fn main() -> std::process::ExitCode {
 fn run() -> anyhow::Result<()> {
     let cli = Cli::parse_from(config::expand(std::env::args_os().collect())?);
     match cli.command {
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Admin(args) => admin::admin(args),
         Command::Audit(args) => audit::audit(args),
         Command::Explain(args) => admin::explain(args),

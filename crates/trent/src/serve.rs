@@ -179,6 +179,50 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_delimiter = ',', value_name = "REGIONS", value_parser = parse_region)]
     regions: Vec<trent_core::id::Region>,
 
+    /// Request-rate quota overrides, per account and Region, as
+    /// NAME=PER_SECOND (comma-separated or repeated; 0 lifts the quota).
+    /// NAME is an operation with a quota of its own (CreateKey, DescribeKey,
+    /// ...), a shared cryptographic quota (cryptographic-symmetric,
+    /// cryptographic-rsa, cryptographic-ecc, cryptographic-post-quantum) or a
+    /// data key pair quota (data-key-pair-RSA_2048, ...). Defaults: AWS
+    /// KMS's (CreateKey 5, DescribeKey 100, symmetric cryptography 10,000;
+    /// docs/throttling.md lists them). Beyond a quota: ThrottlingException.
+    #[arg(long, value_delimiter = ',', value_name = "NAME=PER_SECOND", value_parser = parse_quota)]
+    quota: Vec<(trent_core::rate::RateQuota, f64)>,
+
+    /// Multiply every default quota by this factor (for a machine larger or
+    /// smaller than the defaults assume); 0 turns request-rate quotas off.
+    /// --quota values are not scaled.
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR", value_parser = parse_scale)]
+    quota_scale: f64,
+
+    /// Admission control: most requests in service at once. Beyond, a
+    /// request waits in a queue of --max-queued places for up to
+    /// --queue-timeout-ms, and is answered ThrottlingException when the
+    /// queue is full or the wait runs out, so latency stays bounded under
+    /// overload.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_in_flight: u64,
+
+    /// Admission control: most requests waiting for a place in service.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    max_queued: u64,
+
+    /// Admission control: how long a request waits for a place (milliseconds).
+    #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    queue_timeout_ms: u64,
+
+    /// Seconds a request's body may take to arrive after its headers
+    /// (answered RequestTimeoutException, HTTP 408, beyond).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    body_timeout: u64,
+
+    /// Most connections open at once from one client address; a further
+    /// one is closed at once. Behind a load balancer or proxy every client
+    /// has its address: raise it there.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections_per_ip: u64,
+
     /// Tests only: start the test clock this many seconds ahead (to test
     /// what a server does with work that fell due while it was down).
     #[arg(long, requires = "test_clock", hide = true)]
@@ -225,6 +269,11 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let DataFolder { lock, store, kms } =
         open_data_folder_with(&args.data_dir, &args.root_key, clock, Some(&metrics))?;
     start_service(&kms, &args.data_dir, requested_account)?;
+    let mut quotas = trent_service::QuotaSettings::scaled(args.quota_scale);
+    for (quota, per_second) in &args.quota {
+        quotas.set(*quota, *per_second);
+    }
+    kms.set_quotas(quotas);
     if !args.regions.is_empty() {
         let names: Vec<&str> = args.regions.iter().map(|region| region.as_str()).collect();
         tracing::info!(regions = %names.join(","), "serving only these Regions");
@@ -270,6 +319,12 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(%address, "listening");
         let config = Config {
             header_read_timeout: std::time::Duration::from_secs(args.header_timeout),
+            body_read_timeout: std::time::Duration::from_secs(args.body_timeout),
+            max_in_flight: usize::try_from(args.max_in_flight).unwrap_or(usize::MAX),
+            max_queued: usize::try_from(args.max_queued).unwrap_or(usize::MAX),
+            queue_timeout: std::time::Duration::from_millis(args.queue_timeout_ms),
+            max_connections_per_ip: usize::try_from(args.max_connections_per_ip)
+                .unwrap_or(usize::MAX),
             test_clock,
             metrics,
             audit: recorded(&audit),
@@ -708,6 +763,30 @@ pub(crate) fn write_credentials(
 }
 
 /// A `--regions` entry: a Region name as AWS spells them (`eu-west-1`).
+fn parse_quota(text: &str) -> Result<(trent_core::rate::RateQuota, f64), String> {
+    let (name, rate) = text
+        .trim()
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not NAME=PER_SECOND (such as CreateKey=50)"))?;
+    let quota = trent_core::rate::RateQuota::parse(name.trim()).ok_or_else(|| {
+        let names: Vec<String> = trent_core::rate::RateQuota::all()
+            .map(|quota| quota.name())
+            .collect();
+        format!("'{name}' names no quota; quotas are: {}", names.join(", "))
+    })?;
+    let rate = parse_scale(rate.trim()).map_err(|_| {
+        format!("'{rate}' is not a number of requests per second (0 lifts the quota)")
+    })?;
+    Ok((quota, rate))
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite() && *value >= 0.0)
+        .ok_or_else(|| format!("'{text}' is not a number of at least 0"))
+}
+
 fn parse_region(text: &str) -> Result<trent_core::id::Region, String> {
     trent_core::id::Region::parse(text.trim())
         .map_err(|_| format!("'{text}' is not a Region name (such as us-east-1)"))

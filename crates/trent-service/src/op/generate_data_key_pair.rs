@@ -37,6 +37,8 @@ impl Kms {
         } else {
             Operation::GenerateDataKeyPairWithoutPlaintext
         };
+        // Counted by the pair asked for, as AWS counts it.
+        self.count_pair(caller, input.spec)?;
         let request = [("kms:DataKeyPairSpec", input.spec.as_str())];
         let record = self.resolve_with(
             caller,

@@ -43,6 +43,7 @@ mod scenario_rds_key;
 mod signing;
 mod tags;
 mod terraform;
+mod throttling;
 mod tls;
 mod wire;
 

@@ -255,6 +255,45 @@ pub async fn run(
     Ok(())
 }
 
+/// Serves the admin router (metrics, health) on `listener`, over HTTPS with
+/// its own certificate when `tls` is given, until the process ends.
+pub async fn serve_admin(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<Arc<tls::Tls>>,
+) -> std::io::Result<()> {
+    let Some(tls) = tls else {
+        return axum::serve(listener, router).await;
+    };
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10));
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::warn!(%error, "admin accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let acceptor = tls.acceptor();
+        let http = http.clone();
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    let _ = http
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                }
+                Ok(Err(error)) => tracing::debug!(%error, %peer, "admin TLS handshake failed"),
+                Err(_) => tracing::debug!(%peer, "admin TLS handshake timed out"),
+            }
+        });
+    }
+}
+
 /// What a request turned out to be, for its audit event.
 #[derive(Default)]
 struct Seen {

@@ -170,6 +170,16 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
 
+    /// Serve the admin listener over HTTPS with this certificate chain
+    /// (PEM), its own, apart from the API's. Needs --admin-tls-key.
+    /// Reloaded like --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "admin_tls_key")]
+    admin_tls_cert: Option<PathBuf>,
+
+    /// The private key of --admin-tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "admin_tls_cert")]
+    admin_tls_key: Option<PathBuf>,
+
     /// Serve only these Regions (comma-separated, e.g.
     /// `us-east-1,eu-west-1`; TOML `regions = "us-east-1,eu-west-1"`). A KMS
     /// request signed for another Region is refused as AWS refuses a
@@ -240,6 +250,13 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )),
         _ => None,
     };
+    let admin_tls = match (&args.admin_tls_cert, &args.admin_tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(
+            trent_server::tls::Tls::load(cert, key)
+                .context("loading the admin listener's TLS certificate")?,
+        )),
+        _ => None,
+    };
     if tls.is_none() && !args.listen.ip().is_loopback() {
         eprintln!(
             "warning: {} is not a loopback address and TLS is off (--tls-cert, --tls-key): \
@@ -298,7 +315,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         record_audit_mode(&audit, &kms, args.audit_fail_open).await?;
         if let AdminListen(Some(admin_address)) = args.admin_listen {
-            listen_admin(admin_address, &kms, &metrics, &audit_dir).await?;
+            listen_admin(admin_address, &kms, &metrics, &audit_dir, admin_tls.clone()).await?;
         }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -545,17 +562,27 @@ async fn listen_admin(
     kms: &Arc<Kms>,
     metrics: &Arc<trent_server::Metrics>,
     audit_dir: &Path,
+    tls: Option<Arc<trent_server::tls::Tls>>,
 ) -> anyhow::Result<()> {
     let admin = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("admin listener on {address}"))?;
     let address = admin.local_addr()?;
+    if let Some(tls) = &tls {
+        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        tokio::spawn(reload_tls(tls.clone(), hangup));
+    } else if !address.ip().is_loopback() {
+        eprintln!(
+            "warning: the admin listener {address} is not on a loopback address and has no TLS \
+             (--admin-tls-cert, --admin-tls-key)"
+        );
+    }
     println!("trent admin listening on {address}");
-    tracing::info!(%address, "admin listening");
+    tracing::info!(%address, https = tls.is_some(), "admin listening");
     let router =
         trent_server::admin_router(kms.clone(), metrics.clone(), Some(audit_dir.to_path_buf()));
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(admin, router).await {
+        if let Err(error) = trent_server::serve_admin(admin, router, tls).await {
             tracing::error!(%error, "admin listener failed");
         }
     });

@@ -293,3 +293,71 @@ async fn a_new_certificate_is_served_without_a_restart_or_a_dropped_request() {
     client.list_keys().send().await.unwrap();
     assert!(server.log().contains("TLS certificate not reloaded"));
 }
+
+/// A GET over HTTPS to `address`, trusting only `authority`: the
+/// certificate presented and the response.
+fn https_get(address: &str, path: &str, authority: &Authority) -> (Vec<u8>, String) {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(authority.pem.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    let mut stream = rustls::Stream::new(&mut connection, &mut socket);
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let cert = connection.peer_certificates().unwrap()[0].to_vec();
+    (cert, String::from_utf8_lossy(&response).into_owned())
+}
+
+#[tokio::test]
+async fn the_admin_listener_serves_https_with_its_own_certificate() {
+    let authority = Authority::new();
+    let api_dir = tempfile::tempdir().unwrap();
+    let admin_dir = tempfile::tempdir().unwrap();
+    let api_cert = authority.issue(api_dir.path(), "trent api");
+    let admin_cert = authority.issue(admin_dir.path(), "trent admin");
+    let server = TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .arg("--tls-cert")
+        .arg(api_dir.path().join("cert.pem").to_str().unwrap())
+        .arg("--tls-key")
+        .arg(api_dir.path().join("key.pem").to_str().unwrap())
+        .arg("--admin-tls-cert")
+        .arg(admin_dir.path().join("cert.pem").to_str().unwrap())
+        .arg("--admin-tls-key")
+        .arg(admin_dir.path().join("key.pem").to_str().unwrap())
+        .start();
+    let admin = server
+        .admin_endpoint()
+        .trim_start_matches("http://")
+        .to_owned();
+    // Blocking I/O in the test's own thread: the server is another process.
+    let (presented_admin, health) = https_get(&admin, "/healthz", &authority);
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert_eq!(presented_admin, admin_cert);
+    assert_eq!(presented(&server, &authority), api_cert);
+    // Plain HTTP to the admin port gets no HTTP answer.
+    let mut plain = std::net::TcpStream::connect(&admin).unwrap();
+    plain
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{answer:?}");
+}

@@ -156,17 +156,28 @@ impl PolicyDocument {
         })
     }
 
-    /// Whether a condition reads a key starting with `prefix` (compared
-    /// without regard to case), such as `aws:ResourceTag/`: a caller may
-    /// skip gathering costly keys no policy reads.
+    /// Whether evaluating this document can read a key starting with
+    /// `prefix` (compared without regard to case), such as
+    /// `aws:ResourceTag/`: as a condition's key, or inside a `${...}` policy
+    /// variable of a condition value or a resource. A caller may skip
+    /// gathering costly keys no policy reads; answering false for a key
+    /// that is read would let a Deny that names it never apply.
     pub fn reads_key(&self, prefix: &str) -> bool {
+        let names =
+            |text: &str| starts_with_ignore_case(text, prefix) || variables_name(text, prefix);
         self.statements.iter().any(|statement| {
             statement.conditions.iter().any(|condition| {
-                condition
-                    .key
-                    .get(..prefix.len())
-                    .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
-            })
+                names(&condition.key)
+                    || condition
+                        .values
+                        .iter()
+                        .any(|value| variables_name(value, prefix))
+            }) || match &statement.resource {
+                Some(Matcher::Is(resources) | Matcher::IsNot(resources)) => resources
+                    .iter()
+                    .any(|resource| variables_name(resource, prefix)),
+                None => false,
+            }
         })
     }
 
@@ -174,6 +185,18 @@ impl PolicyDocument {
     pub fn supports_variables(&self) -> bool {
         self.version.as_deref() == Some("2012-10-17")
     }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+}
+
+/// Whether a `${...}` variable in `text` names a key starting with `prefix`
+/// (leading spaces in the variable ignored, as substitution ignores them).
+fn variables_name(text: &str, prefix: &str) -> bool {
+    text.match_indices("${")
+        .any(|(at, _)| starts_with_ignore_case(text[at + 2..].trim_start(), prefix))
 }
 
 fn optional_string(object: &Map<String, Value>, name: &str) -> Result<Option<String>, PolicyError> {

@@ -122,10 +122,21 @@ impl Xml {
         self
     }
 
-    /// An element with text.
+    /// An element with text. Characters XML 1.0 cannot carry at all (most
+    /// C0 controls, U+FFFE, U+FFFF; not even as references) become U+FFFD,
+    /// so echoed input never makes a document an SDK's parser refuses.
     pub fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name);
-        self.0.push_str(&quick_xml::escape::escape(text));
+        let allowed = |c: char| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+        if text.chars().all(allowed) {
+            self.0.push_str(&quick_xml::escape::escape(text));
+        } else {
+            let cleaned: String = text
+                .chars()
+                .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+                .collect();
+            self.0.push_str(&quick_xml::escape::escape(&cleaned));
+        }
         self.close(name)
     }
 
@@ -463,6 +474,17 @@ mod tests {
         assert!(text.contains(
             "<GetUserResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetUserResult><User><UserName>&lt;a&amp;b&gt;</UserName></User></GetUserResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetUserResponse>"
         ), "{text}");
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        let mut xml = Xml::default();
+        xml.leaf("Message", "Create\u{1b}User\u{0}\ttab\u{ffff}");
+        let text = String::from_utf8(xml.finish()).unwrap();
+        assert_eq!(
+            text,
+            "<Message>Create\u{fffd}User\u{fffd}\ttab\u{fffd}</Message>"
+        );
     }
 
     #[test]

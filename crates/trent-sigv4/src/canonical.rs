@@ -26,7 +26,12 @@ fn percent_decode(input: &str) -> Option<String> {
     while index < bytes.len() {
         match bytes[index] {
             b'%' => {
+                // Two hex digits exactly (`from_str_radix` alone would take
+                // `%+1` as byte 1, giving two spellings one signature).
                 let hex = input.get(index + 1..index + 3)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 index += 3;
             }
@@ -176,6 +181,14 @@ mod tests {
         ] {
             assert_eq!(normalize(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn escapes_take_two_hex_digits_only() {
+        assert_eq!(percent_decode("%41%2f"), Some("A/".into()));
+        assert_eq!(percent_decode("%+1"), None);
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(canonical_query("a=%+1"), None);
     }
 
     #[test]

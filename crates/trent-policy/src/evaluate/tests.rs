@@ -343,3 +343,28 @@ proptest! {
         prop_assert_eq!(decide(&policy, &user("x"), &action, &keys), Decision::ImplicitDeny);
     }
 }
+
+#[test]
+fn reads_key_sees_keys_read_through_policy_variables() {
+    let parse = |text: &str| PolicyDocument::parse(text, PolicyKind::Resource).unwrap();
+    let by_key = parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:resourcetag/team":"x"}}}]}"#,
+    );
+    assert!(by_key.reads_key("aws:ResourceTag/"));
+    let in_value = parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"${ aws:ResourceTag/team}"}}}]}"#,
+    );
+    assert!(in_value.reads_key("aws:ResourceTag/"));
+    assert!(!in_value.reads_key("kms:ResourceAliases"));
+    let in_resource = parse(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Encrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/${kms:ResourceAliases}"}}"#,
+    );
+    assert!(in_resource.reads_key("kms:ResourceAliases"));
+    let none = parse(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Encrypt","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:team":"aws:ResourceTag/team"}}}}"#,
+    );
+    assert!(
+        !none.reads_key("aws:ResourceTag/"),
+        "a literal value is not a variable"
+    );
+}

@@ -115,3 +115,57 @@ async fn rotation_status_is_off_for_new_keys() {
     assert!(status.rotation_period_in_days().is_none());
     assert!(status.next_rotation_date().is_none());
 }
+
+/// A Deny whose condition reads the key's tags only through a policy
+/// variable applies (found by the policy fuzz target: the tags were
+/// gathered only for conditions naming `aws:ResourceTag/` as their key, so
+/// the variable had no value and the Deny never matched).
+#[tokio::test]
+async fn a_deny_that_reads_resource_tags_through_a_variable_applies() {
+    let server = server();
+    let client = server.client();
+    let key_id = create_key(&client).await;
+    client
+        .tag_resource()
+        .key_id(&key_id)
+        .tags(
+            aws_sdk_kms::types::Tag::builder()
+                .tag_key("owner")
+                .tag_value("blue")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let policy = format!(
+        r#"{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{account}:root"}}, "Action": "kms:*", "Resource": "*"}},
+    {{"Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+      "Condition": {{"StringEquals": {{"kms:EncryptionContext:owner": "${{aws:ResourceTag/owner}}"}}}}}}
+  ]
+}}"#,
+        account = server.account()
+    );
+    client
+        .put_key_policy()
+        .key_id(&key_id)
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let encrypt = |owner: &'static str| {
+        client
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(crate::blob(b"x"))
+            .encryption_context("owner", owner)
+            .send()
+    };
+    // The context names the key's owner: denied.
+    expect_error(encrypt("blue").await, "AccessDeniedException");
+    // Another owner: the Deny does not match.
+    encrypt("green").await.unwrap();
+}

@@ -438,10 +438,15 @@ fn render_shared(error: &KmsError) -> QueryError {
             }
         }
     };
+    let message = match error {
+        // IAM's and STS's own wording.
+        KmsError::Throttling => "Rate exceeded".to_owned(),
+        _ => wire.message.unwrap_or_default(),
+    };
     QueryError {
         status,
         code,
-        message: wire.message.unwrap_or_default(),
+        message,
     }
 }
 

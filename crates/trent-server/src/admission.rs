@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Places for requests in service, and a queue for them.
 pub(crate) struct Admission {
-    places: Semaphore,
+    places: Arc<Semaphore>,
     queued: AtomicUsize,
     max_queued: usize,
     queue_timeout: Duration,
@@ -23,7 +23,9 @@ pub(crate) struct Admission {
 impl Admission {
     pub(crate) fn new(max_in_flight: usize, max_queued: usize, queue_timeout: Duration) -> Self {
         Self {
-            places: Semaphore::new(max_in_flight.clamp(1, Semaphore::MAX_PERMITS)),
+            places: Arc::new(Semaphore::new(
+                max_in_flight.clamp(1, Semaphore::MAX_PERMITS),
+            )),
             queued: AtomicUsize::new(0),
             max_queued,
             queue_timeout,
@@ -33,26 +35,37 @@ impl Admission {
     /// A place in service, at once if one is free, else after waiting in
     /// the queue up to the queue timeout; `None` when the queue is full or
     /// the wait ran out (the request is to be shed).
-    pub(crate) async fn admit(&self) -> Option<SemaphorePermit<'_>> {
-        if let Ok(permit) = self.places.try_acquire() {
+    pub(crate) async fn admit(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = self.places.clone().try_acquire_owned() {
             return Some(permit);
         }
-        // Join the queue only if it has room.
-        let joined = self
-            .queued
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
-                (queued < self.max_queued).then_some(queued + 1)
+        // Join the queue only if it has room; leave it however the wait
+        // ends, the request's future dropped midway included.
+        let _in_queue = Queued::join(&self.queued, self.max_queued)?;
+        tokio::time::timeout(self.queue_timeout, self.places.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
+/// A place in the queue, given back when dropped.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn join(queued: &'a AtomicUsize, max: usize) -> Option<Self> {
+        queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
             })
-            .is_ok();
-        if !joined {
-            return None;
-        }
-        let waited = tokio::time::timeout(self.queue_timeout, self.places.acquire()).await;
-        self.queued.fetch_sub(1, Ordering::AcqRel);
-        match waited {
-            Ok(Ok(permit)) => Some(permit),
-            _ => None,
-        }
+            .ok()
+            .map(|_| Self(queued))
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -120,7 +133,7 @@ mod tests {
                 admission
                     .admit()
                     .await
-                    .map(SemaphorePermit::forget)
+                    .map(OwnedSemaphorePermit::forget)
                     .is_some()
             })
         };
@@ -133,6 +146,23 @@ mod tests {
         let admitted = admission.admit().await;
         assert!(admitted.is_none());
         assert!(started.elapsed() >= Duration::from_millis(190));
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_while_queued_leaves_the_queue() {
+        let admission = Arc::new(Admission::new(1, 1, Duration::from_secs(60)));
+        let _held = admission.admit().await.unwrap();
+        for _ in 0..3 {
+            // Queued, then abandoned (its connection closed).
+            let waiting = {
+                let admission = admission.clone();
+                tokio::spawn(async move { admission.admit().await.is_some() })
+            };
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waiting.abort();
+            let _ = waiting.await;
+            assert_eq!(admission.queued.load(Ordering::Acquire), 0);
+        }
     }
 
     #[test]

@@ -305,18 +305,12 @@ struct Seen {
     /// A KMS response's JSON body.
     response: Option<axum::body::Bytes>,
     record_response: bool,
+    /// Shed at admission (overload), before authentication.
+    shed: bool,
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
     let request_id = random_id();
-    // Admission first: under overload a request is answered at once, before
-    // its body is read or its signature checked, rather than waiting
-    // without bound behind the others.
-    let gate = state.clone();
-    let Some(_admitted) = gate.admission.admit().await else {
-        return shed(&state, &request, &request_id);
-    };
-    let _in_flight = InFlight::count(&gate.metrics);
     // The server's own log lines of a request name its id. A span (0.35 to
     // 0.5 µs a request) adds it to the lines of the layers below too, but
     // only when debug lines are on: at the default level the few lines
@@ -329,44 +323,37 @@ async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> R
     handle_request(state, request, request_id).await
 }
 
-/// Counts a request in `trent_requests_in_flight` while it lives.
-struct InFlight<'a>(&'a Metrics);
-
-impl<'a> InFlight<'a> {
-    fn count(metrics: &'a Metrics) -> Self {
-        metrics.in_flight().inc();
-        Self(metrics)
-    }
+/// A request's place in service (`admission.rs`), counted in
+/// `trent_requests_in_flight` while it lives.
+struct Admitted {
+    _place: tokio::sync::OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
-        self.0.in_flight().dec();
+        self.metrics.in_flight().dec();
     }
 }
 
-/// The answer to a request shed at admission: ThrottlingException in the
-/// request's protocol. It was not authenticated, so it has no audit event;
-/// it is counted in the metrics.
-fn shed(state: &AppState, request: &Request<Body>, request_id: &str) -> Response<Body> {
-    let arrival = Arrival::of(request);
-    let name = arrival.operation.map_or("unknown", Operation::name);
-    state
-        .metrics
-        .record(name, "ThrottlingException", Duration::ZERO);
-    state.metrics.record_throttled(name, None, "overload");
-    if arrival.query {
-        let wire =
-            trent_protocol::query::render(&Failure::Service(IamError::Kms(KmsError::Throttling)));
-        respond(
-            StatusCode::BAD_REQUEST,
-            wire.body(trent_core::query_action::QueryService::Iam, request_id),
-            request_id,
-            XML,
-        )
-    } else {
-        let wire = trent_protocol::error::render(&KmsError::Throttling.into());
-        respond(StatusCode::BAD_REQUEST, wire.body(), request_id, JSON)
+/// Admission, once the body has arrived (so a client that never sends its
+/// body holds no place) and before the signature is checked: under
+/// overload a request is answered ThrottlingException at once rather than
+/// waiting without bound behind the others. A shed request was not
+/// authenticated: it has no audit event, only its count in the metrics.
+async fn admit(state: &AppState, seen: &mut Seen) -> Result<Admitted, KmsError> {
+    match state.admission.admit().await {
+        Some(place) => {
+            state.metrics.in_flight().inc();
+            Ok(Admitted {
+                _place: place,
+                metrics: state.metrics.clone(),
+            })
+        }
+        None => {
+            seen.shed = true;
+            Err(KmsError::Throttling)
+        }
     }
 }
 
@@ -391,13 +378,13 @@ async fn handle_request(
         serve_kms(state.clone(), request, ids, &arrival, &mut seen).await
     };
     let mut response = served.response;
-    if served.outcome == "ThrottlingException" {
+    if served.outcome == "ThrottlingException" || served.outcome == "Throttling" {
         let account = seen.caller.as_ref().map(|caller| caller.account().as_str());
-        state
-            .metrics
-            .record_throttled(served.name, account, "quota");
+        let reason = if seen.shed { "overload" } else { "quota" };
+        state.metrics.record_throttled(served.name, account, reason);
     }
-    if let Some(audit) = &state.audit {
+    // A shed request was not authenticated: no audit event.
+    if let (Some(audit), false) = (&state.audit, seen.shed) {
         let event = AuditFacts {
             arrival: &arrival,
             seen: &seen,
@@ -671,6 +658,7 @@ async fn serve_query(
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
         action = trent_core::query_action::label(&query.action);
+        let _admitted = admit(&state, seen).await.map_err(IamError::Kms)?;
         if state.audit.is_some() {
             seen.form = Some(
                 query
@@ -733,6 +721,7 @@ async fn serve(
         return Err(RequestError::UnknownOperation.into());
     }
     let body = read_body(&parts, body, state.body_read_timeout).await?;
+    let _admitted = admit(&state, seen).await?;
     if state.audit.is_some() {
         seen.body = Some(body.clone());
     }

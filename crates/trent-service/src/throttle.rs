@@ -61,6 +61,9 @@ struct Bucket {
 /// Buckets of one account in one Region, by quota index; made on first use.
 type Buckets = Vec<Option<Bucket>>;
 
+/// Most (account, Region) tables kept (each about 2 KiB).
+const MAX_BUCKET_TABLES: usize = 10_000;
+
 pub(crate) struct Quotas {
     settings: std::sync::RwLock<QuotaSettings>,
     /// Keyed by account, then Region, so a lookup allocates nothing.
@@ -93,9 +96,20 @@ impl Quotas {
         else {
             return Ok(());
         };
-        let now = Instant::now();
         let capacity = rate.max(1.0);
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        // Read under the lock, so no request moves a bucket's clock back.
+        let now = Instant::now();
+        if !buckets
+            .get(account)
+            .is_some_and(|regions| regions.contains_key(region))
+            && buckets.values().map(HashMap::len).sum::<usize>() >= MAX_BUCKET_TABLES
+        {
+            // Callers can name Regions (and, in --dev, accounts) at will:
+            // the tables stay bounded. Forgetting them refills every bucket
+            // once, a burst of one second's worth at most.
+            buckets.clear();
+        }
         let regions = match buckets.get_mut(account) {
             Some(regions) => regions,
             None => buckets.entry(account.clone()).or_default(),
@@ -249,6 +263,25 @@ mod tests {
         for _ in 0..1000 {
             quotas.take(&account, &region, create).unwrap();
         }
+    }
+
+    #[test]
+    fn the_tables_stay_bounded_whatever_regions_callers_name() {
+        let quotas = Quotas::new();
+        let (account, _) = ids();
+        let create = RateQuota::Operation(Operation::CreateKey);
+        for n in 0..MAX_BUCKET_TABLES + 5 {
+            let region = Region::parse(&format!("r{n}")).unwrap();
+            quotas.take(&account, &region, create).unwrap();
+        }
+        let tables: usize = quotas
+            .buckets
+            .lock()
+            .unwrap()
+            .values()
+            .map(HashMap::len)
+            .sum();
+        assert!(tables <= MAX_BUCKET_TABLES, "{tables}");
     }
 
     #[test]

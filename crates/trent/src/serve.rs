@@ -789,7 +789,7 @@ pub(crate) fn write_credentials(
     Ok(())
 }
 
-/// A `--regions` entry: a Region name as AWS spells them (`eu-west-1`).
+/// A `--quota` entry: `NAME=PER_SECOND`.
 fn parse_quota(text: &str) -> Result<(trent_core::rate::RateQuota, f64), String> {
     let (name, rate) = text
         .trim()
@@ -814,6 +814,7 @@ fn parse_scale(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("'{text}' is not a number of at least 0"))
 }
 
+/// A `--regions` entry: a Region name as AWS spells them (`eu-west-1`).
 fn parse_region(text: &str) -> Result<trent_core::id::Region, String> {
     trent_core::id::Region::parse(text.trim())
         .map_err(|_| format!("'{text}' is not a Region name (such as us-east-1)"))

@@ -307,6 +307,9 @@ struct Seen {
     record_response: bool,
     /// Shed at admission (overload), before authentication.
     shed: bool,
+    /// The request's place in service, held until its answer and audit
+    /// event are done (the wait for the audit's group commit is service too).
+    admitted: Option<Admitted>,
 }
 
 async fn handle(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response<Body> {
@@ -341,14 +344,15 @@ impl Drop for Admitted {
 /// overload a request is answered ThrottlingException at once rather than
 /// waiting without bound behind the others. A shed request was not
 /// authenticated: it has no audit event, only its count in the metrics.
-async fn admit(state: &AppState, seen: &mut Seen) -> Result<Admitted, KmsError> {
+async fn admit(state: &AppState, seen: &mut Seen) -> Result<(), KmsError> {
     match state.admission.admit().await {
         Some(place) => {
             state.metrics.in_flight().inc();
-            Ok(Admitted {
+            seen.admitted = Some(Admitted {
                 _place: place,
                 metrics: state.metrics.clone(),
-            })
+            });
+            Ok(())
         }
         None => {
             seen.shed = true;
@@ -658,7 +662,7 @@ async fn serve_query(
         let query = QueryRequest::parse(&body)?;
         service = QueryService::of_action(&query.action);
         action = trent_core::query_action::label(&query.action);
-        let _admitted = admit(&state, seen).await.map_err(IamError::Kms)?;
+        admit(&state, seen).await.map_err(IamError::Kms)?;
         if state.audit.is_some() {
             seen.form = Some(
                 query
@@ -721,7 +725,7 @@ async fn serve(
         return Err(RequestError::UnknownOperation.into());
     }
     let body = read_body(&parts, body, state.body_read_timeout).await?;
-    let _admitted = admit(&state, seen).await?;
+    admit(&state, seen).await?;
     if state.audit.is_some() {
         seen.body = Some(body.clone());
     }

@@ -7,16 +7,25 @@
 # Starts each build (secure mode, fresh data folder under $BENCH_DATA), runs
 # Encrypt (32 bytes, context) with --baseline, alternating builds per round;
 # DUR sets the measured seconds. One line per run: baseline and Encrypt rows.
+# A spec whose extra args include --tls serves HTTPS with a throwaway CA
+# (trent-bench test-ca), and the bench and its baseline then run over TLS:
+#   scripts/bench-ab.sh 4 64 "plain:target/release/trent:" "tls:target/release/trent:--tls"
 rounds=$1; conns=$2; shift 2
 for r in $(seq 1 $rounds); do
   for spec in "$@"; do
     name=${spec%%:*}; rest=${spec#*:}; bin=${rest%%:*}; extra=${rest#*:}
     d=${BENCH_DATA:-/tmp/trent-benchdata}/$name; rm -rf $d; mkdir -p $d
+    bench=${TRENT_BENCH:-target/release/trent-bench}; scheme=http; tlsargs=()
+    if [[ " $extra " == *" --tls "* ]]; then
+      extra=${extra//--tls/}; scheme=https
+      $bench test-ca $d/tls || exit 1
+      extra="$extra --tls-cert $d/tls/cert.pem --tls-key $d/tls/key.pem"; tlsargs=(--ca-bundle $d/tls/ca.pem)
+    fi
     $bin serve --data-dir $d --listen 127.0.0.1:0 --admin-listen off $extra > $d/out 2> $d/err &
     pid=$!
     for i in $(seq 100); do grep -q "trent listening on" $d/out 2>/dev/null && break; sleep 0.1; done
     addr=$(grep "trent listening on" $d/out | awk '{print $4}')
-    res=$(${TRENT_BENCH:-target/release/trent-bench} --endpoint http://$addr --credentials $d/root-credentials --workload encrypt --connections $conns --duration ${DUR:-4} --warmup 1 --server-pid $pid --baseline 2>&1 | grep -E "^ *(Encrypt|encrypt|baseline \(hyper)" | head -2 | tr -s ' ' | tr '\n' '|')
+    res=$($bench --endpoint $scheme://$addr "${tlsargs[@]}" --credentials $d/root-credentials --workload encrypt --connections $conns --duration ${DUR:-4} --warmup 1 --server-pid $pid --baseline 2>&1 | grep -E "^ *(Encrypt|encrypt|baseline \(hyper)" | head -2 | tr -s ' ' | tr '\n' '|')
     kill -TERM $pid; wait $pid 2>/dev/null
     syncs=$(grep -o "syncs=[0-9]*" $d/err | tail -1); evs=$(grep -o "events=[0-9]*" $d/err | tail -1)
     echo "r$r c$conns $name | $res $evs $syncs"

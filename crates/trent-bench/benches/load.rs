@@ -8,7 +8,11 @@
 //! GenerateDataKeyPair) for `TRENT_BENCH_SECONDS` (default 10) per workload
 //! at `TRENT_BENCH_CONNECTIONS` (default 64) connections; `-- --test` is a
 //! smoke run (CI): one second of each of `all`, then a quarter of a second
-//! of each asymmetric workload with `--strict`. The server is
+//! of each asymmetric workload with `--strict`, then half a second of
+//! Encrypt over TLS with its TLS baseline. `TRENT_BENCH_TLS=1` runs the
+//! measurement over TLS: a throwaway CA from `trent-bench test-ca`,
+//! `trent serve --tls-cert/--tls-key`, the client and baseline on rustls.
+//! The server is
 //! the `trent` binary as `cargo build --release -p trent` makes it (built
 //! first), or the one `TRENT_BIN` names.
 
@@ -19,7 +23,7 @@
     reason = "benchmark code"
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use trent_testkit::TestServer;
@@ -37,43 +41,88 @@ fn main() {
         env_or("TRENT_BENCH_CONNECTIONS", "64")
     };
     let warmup = if smoke { "0" } else { "2" };
-    let server = TestServer::builder(trent_binary()).start();
-    let run = |workload: &str, seconds: &str, warmup: &str, extra: &[&str]| {
-        let status = Command::new(env!("CARGO_BIN_EXE_trent-bench"))
-            .args(["--workload", workload, "--endpoint", server.endpoint()])
-            .arg("--credentials")
-            .arg(server.data_dir().join("root-credentials"))
-            .args([
-                "--duration",
-                seconds,
-                "--warmup",
-                warmup,
-                "--connections",
-                &connections,
-            ])
-            .args([
-                "--server-pid",
-                &server.pid().expect("server pid").to_string(),
-            ])
-            .args(extra)
-            .status()
-            .expect("running trent-bench");
-        assert!(
-            status.success(),
-            "trent-bench {workload} failed: {status:?}"
-        );
-    };
+    let binary = trent_binary();
+    let tls = !smoke && env_or("TRENT_BENCH_TLS", "") == "1";
+    let (server, ca) = start(&binary, tls);
     let workload = if smoke {
         "all".to_owned()
     } else {
         env_or("TRENT_BENCH_WORKLOAD", "all")
     };
-    run(&workload, &seconds, warmup, &["--baseline"]);
+    let run =
+        |server: &TestServer, ca: Option<&Path>, workload: &str, seconds: &str, extra: &[&str]| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_trent-bench"));
+            match ca {
+                Some(ca) => command
+                    .args([
+                        "--endpoint",
+                        &server.endpoint().replacen("http://", "https://", 1),
+                    ])
+                    .arg("--ca-bundle")
+                    .arg(ca),
+                None => command.args(["--endpoint", server.endpoint()]),
+            };
+            let status = command
+                .args(["--workload", workload])
+                .arg("--credentials")
+                .arg(server.data_dir().join("root-credentials"))
+                .args([
+                    "--duration",
+                    seconds,
+                    "--warmup",
+                    warmup,
+                    "--connections",
+                    &connections,
+                ])
+                .args([
+                    "--server-pid",
+                    &server.pid().expect("server pid").to_string(),
+                ])
+                .args(extra)
+                .status()
+                .expect("running trent-bench");
+            assert!(
+                status.success(),
+                "trent-bench {workload} failed: {status:?}"
+            );
+        };
+    run(&server, ca.as_deref(), &workload, &seconds, &["--baseline"]);
     if smoke {
         // Sign, Verify, GenerateMac and GenerateDataKeyPair: a fraction of
         // a second each, and every request must succeed.
-        run("asymmetric", "0.25", "0", &["--strict"]);
+        run(&server, None, "asymmetric", "0.25", &["--strict"]);
+        // Encrypt over TLS, beside the TLS baseline: every request succeeds.
+        let (server, ca) = start(&binary, true);
+        run(
+            &server,
+            ca.as_deref(),
+            "encrypt",
+            "0.5",
+            &["--baseline", "--strict"],
+        );
     }
+}
+
+/// A fresh server; with `tls`, serving HTTPS with a certificate of a
+/// throwaway CA (`trent-bench test-ca`), whose `ca.pem` is returned.
+fn start(binary: &Path, tls: bool) -> (TestServer, Option<PathBuf>) {
+    if !tls {
+        return (TestServer::builder(binary).start(), None);
+    }
+    let dir = std::env::temp_dir().join(format!("trent-bench-tls-{}", std::process::id()));
+    let status = Command::new(env!("CARGO_BIN_EXE_trent-bench"))
+        .arg("test-ca")
+        .arg(&dir)
+        .status()
+        .expect("running trent-bench test-ca");
+    assert!(status.success(), "trent-bench test-ca failed");
+    let server = TestServer::builder(binary)
+        .arg("--tls-cert")
+        .arg(dir.join("cert.pem").to_str().expect("UTF-8 path"))
+        .arg("--tls-key")
+        .arg(dir.join("key.pem").to_str().expect("UTF-8 path"))
+        .start();
+    (server, Some(dir.join("ca.pem")))
 }
 
 /// The server to measure. A bench sees only its own package's binaries

@@ -1,13 +1,14 @@
 //! The generator's requests: credentials, the SigV4 signer (the official
 //! `aws-sigv4` crate, a signer independent of the server's verifier), and
-//! reading a response off a keep-alive connection.
+//! plain TCP or TLS connections, and reading a response off a keep-alive
+//! connection.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// An access key, from a shared-credentials file (profile `default`).
@@ -35,9 +36,41 @@ pub(crate) fn read_credentials(path: &Path) -> anyhow::Result<Credentials> {
     })
 }
 
+/// How connections reach a server: plain TCP, or TLS trusting a CA bundle.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Plain,
+    Tls(tokio_rustls::TlsConnector),
+}
+
+/// An open connection, with TCP_NODELAY, its TLS handshake done.
+pub(crate) enum Connection {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    pub(crate) async fn connect(&self, address: SocketAddr) -> anyhow::Result<Connection> {
+        let stream = TcpStream::connect(address)
+            .await
+            .with_context(|| format!("connecting to {address}"))?;
+        stream.set_nodelay(true)?;
+        Ok(match self {
+            Transport::Plain => Connection::Plain(stream),
+            Transport::Tls(connector) => Connection::Tls(Box::new(
+                connector
+                    .connect(crate::tls::server_name(address), stream)
+                    .await
+                    .with_context(|| format!("TLS handshake with {address}"))?,
+            )),
+        })
+    }
+}
+
 /// Signs requests for one server as one caller.
 pub(crate) struct Signer {
     pub(crate) address: SocketAddr,
+    pub(crate) transport: Transport,
     pub(crate) region: String,
     pub(crate) credentials: Credentials,
 }
@@ -106,12 +139,15 @@ impl Signer {
         body: serde_json::Value,
     ) -> anyhow::Result<serde_json::Value> {
         let prepared = self.prepare(operation, &body, "")?;
-        let mut stream = TcpStream::connect(self.address)
-            .await
-            .with_context(|| format!("connecting to {}", self.address))?;
-        stream.write_all(&prepared.bytes).await?;
         let mut buffer = Vec::new();
-        read_response(&mut stream, &mut buffer, "").await?;
+        match self.transport.connect(self.address).await? {
+            Connection::Plain(mut stream) => {
+                exchange(&mut stream, &prepared.bytes, &mut buffer, "").await?
+            }
+            Connection::Tls(mut stream) => {
+                exchange(&mut *stream, &prepared.bytes, &mut buffer, "").await?
+            }
+        };
         let head_end = buffer
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -133,10 +169,21 @@ pub(crate) struct Prepared {
     pub(crate) expect: &'static str,
 }
 
+/// Writes one request and reads its response (see [`read_response`]).
+pub(crate) async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    buffer: &mut Vec<u8>,
+    expect: &str,
+) -> anyhow::Result<bool> {
+    stream.write_all(request).await?;
+    read_response(stream, buffer, expect).await
+}
+
 /// Reads one HTTP/1.1 response with a Content-Length; true when it is a 200
 /// whose body contains `"expect"`.
-pub(crate) async fn read_response(
-    stream: &mut TcpStream,
+async fn read_response<S: AsyncRead + Unpin>(
+    stream: &mut S,
     buffer: &mut Vec<u8>,
     expect: &str,
 ) -> anyhow::Result<bool> {

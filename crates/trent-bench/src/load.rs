@@ -8,7 +8,10 @@
 //! (status 200 and the expected member). With `--baseline` the same load
 //! also runs against a minimal hyper server answering a fixed response of
 //! the same size, before and after, so each figure is also a ratio to the
-//! machine's HTTP limit.
+//! machine's HTTP limit. An `https://` endpoint is loaded over TLS (rustls,
+//! trusting `--ca-bundle`), one handshake per connection during the warm-up,
+//! so the measured cost is the record layer's; the baseline then serves TLS
+//! too, with a throwaway certificate of its own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,18 +20,21 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use base64::Engine;
 use clap::{Args, ValueEnum};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::baseline::Baseline;
-use crate::client::{read_credentials, read_response, Prepared, Signer};
-use crate::process;
+use crate::client::{exchange, read_credentials, Connection, Prepared, Signer, Transport};
+use crate::{process, tls};
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// The server to load.
+    /// The server to load: `http://IP:PORT`, or `https://IP:PORT` (TLS).
     #[arg(long, default_value = "http://127.0.0.1:7979")]
     endpoint: String,
+    /// With an `https://` endpoint: the PEM CA certificates to trust (see
+    /// `trent-bench test-ca`).
+    #[arg(long)]
+    ca_bundle: Option<PathBuf>,
     /// A shared-credentials file (profile `default`) with the caller's keys.
     #[arg(long, default_value = "trent-data/root-credentials")]
     credentials: PathBuf,
@@ -168,6 +174,9 @@ fn base64(bytes: &[u8]) -> String {
 struct Outcome {
     latencies_us: Vec<u32>,
     errors: u64,
+    /// TLS handshakes made, and how many of them resumed a session.
+    handshakes: u64,
+    resumed: u64,
 }
 
 pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<()> {
@@ -178,12 +187,21 @@ pub(crate) fn bench(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let address: SocketAddr = args
-        .endpoint
-        .trim_start_matches("http://")
+    let (https, rest) = match args.endpoint.strip_prefix("https://") {
+        Some(rest) => (true, rest),
+        None => (false, args.endpoint.trim_start_matches("http://")),
+    };
+    let address: SocketAddr = rest
         .trim_end_matches('/')
         .parse()
-        .context("--endpoint must be http://IP:PORT")?;
+        .context("--endpoint must be http://IP:PORT or https://IP:PORT")?;
+    let transport = match (https, &args.ca_bundle) {
+        (false, _) => Transport::Plain,
+        (true, Some(path)) => Transport::Tls(tls::connector(
+            &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        )?),
+        (true, None) => anyhow::bail!("an https:// endpoint needs --ca-bundle"),
+    };
     for (name, seconds) in [("--duration", args.duration), ("--warmup", args.warmup)] {
         anyhow::ensure!(
             seconds.is_finite() && (0.0..=86_400.0).contains(&seconds),
@@ -193,6 +211,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let credentials = read_credentials(&args.credentials)?;
     let signer = Signer {
         address,
+        transport: transport.clone(),
         region: args.region.clone(),
         credentials,
     };
@@ -250,7 +269,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
 
     let baseline = if args.baseline {
-        Some(Baseline::start().await?)
+        Some(Baseline::start(https).await?)
     } else {
         None
     };
@@ -262,7 +281,14 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
             expect: "CiphertextBlob",
         };
         let pools = vec![vec![fixed]; args.connections];
-        let report = measure(baseline.address, pools, &args, Some(baseline.pid)).await?;
+        let report = measure(
+            baseline.address,
+            &baseline.transport,
+            pools,
+            &args,
+            Some(baseline.pid),
+        )
+        .await?;
         baseline_rate = Some(report.rate);
         report.print("baseline (hyper)", None);
     }
@@ -285,13 +311,13 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 }
                 pools.push(pool);
             }
-            let report = measure(address, pools, &args, args.server_pid).await?;
+            let report = measure(address, &transport, pools, &args, args.server_pid).await?;
             report.print(&format!("{workload:?}"), baseline_rate);
             failed.extend(report.failed(workload));
             continue;
         }
         if let Some(pools) = asymmetric_pools(workload, &signer, &key_ids, &args).await? {
-            let report = measure(address, pools, &args, args.server_pid).await?;
+            let report = measure(address, &transport, pools, &args, args.server_pid).await?;
             report.print(&format!("{workload:?}"), baseline_rate);
             failed.extend(report.failed(workload));
             continue;
@@ -328,7 +354,7 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 _ => vec![encrypt, decrypt, data_key, describe],
             });
         }
-        let report = measure(address, pools, &args, args.server_pid).await?;
+        let report = measure(address, &transport, pools, &args, args.server_pid).await?;
         report.print(&format!("{workload:?}"), baseline_rate);
         failed.extend(report.failed(workload));
     }
@@ -336,7 +362,14 @@ async fn run(args: BenchArgs) -> anyhow::Result<()> {
         // The machine drifts: measure the reference again and say how much.
         let sample = signer.prepare("Encrypt", &encrypt_body(&key_ids[0]), "CiphertextBlob")?;
         let pools = vec![vec![sample]; args.connections];
-        let report = measure(baseline.address, pools, &args, Some(baseline.pid)).await?;
+        let report = measure(
+            baseline.address,
+            &baseline.transport,
+            pools,
+            &args,
+            Some(baseline.pid),
+        )
+        .await?;
         report.print("baseline (again)", None);
         println!(
             "baseline drift over the run: {:+.1}%",
@@ -449,6 +482,8 @@ struct Report {
     latencies_us: Vec<u32>,
     errors: u64,
     cpu_us_per_request: Option<f64>,
+    handshakes: u64,
+    resumed: u64,
 }
 
 impl Report {
@@ -476,8 +511,16 @@ impl Report {
             .rss_mib
             .map(|mib| format!("  rss {mib:.0} MiB"))
             .unwrap_or_default();
+        let handshakes = if self.handshakes > 0 {
+            format!(
+                "  tls handshakes {} ({} resumed)",
+                self.handshakes, self.resumed
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}{rss}",
+            "{:<26} {:>10.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>14}{ratio}{rss}{handshakes}",
             name,
             self.rate,
             percentile(0.50),
@@ -491,6 +534,7 @@ impl Report {
 
 async fn measure(
     address: SocketAddr,
+    transport: &Transport,
     pools: Vec<Vec<Prepared>>,
     args: &BenchArgs,
     pid: Option<u32>,
@@ -499,17 +543,25 @@ async fn measure(
     let end = warmup_end + Duration::from_secs_f64(args.duration);
     let mut tasks = Vec::new();
     for pool in pools {
-        tasks.push(tokio::spawn(connection(address, pool, warmup_end, end)));
+        tasks.push(tokio::spawn(connection(
+            address,
+            transport.clone(),
+            pool,
+            warmup_end,
+            end,
+        )));
     }
     tokio::time::sleep_until(warmup_end.into()).await;
     let cpu_start = pid.and_then(process::cpu_us);
     let started = Instant::now();
     let mut latencies_us = Vec::new();
-    let mut errors = 0;
+    let (mut errors, mut handshakes, mut resumed) = (0, 0, 0);
     for task in tasks {
         let outcome = task.await??;
         latencies_us.extend(outcome.latencies_us);
         errors += outcome.errors;
+        handshakes += outcome.handshakes;
+        resumed += outcome.resumed;
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_end = pid.and_then(process::cpu_us);
@@ -525,21 +577,44 @@ async fn measure(
         latencies_us,
         errors,
         cpu_us_per_request,
+        handshakes,
+        resumed,
     })
 }
 
+/// One keep-alive connection replaying its pool until `end`; over TLS, its
+/// one handshake is made before the first request.
 async fn connection(
     address: SocketAddr,
+    transport: Transport,
     pool: Vec<Prepared>,
     warmup_end: Instant,
     end: Instant,
 ) -> anyhow::Result<Outcome> {
-    let mut stream = TcpStream::connect(address).await?;
-    stream.set_nodelay(true)?;
+    match transport.connect(address).await? {
+        Connection::Plain(mut stream) => replay(&mut stream, &pool, warmup_end, end, 0, 0).await,
+        Connection::Tls(mut stream) => {
+            let resumed =
+                stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+            replay(&mut *stream, &pool, warmup_end, end, 1, u64::from(resumed)).await
+        }
+    }
+}
+
+async fn replay<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    pool: &[Prepared],
+    warmup_end: Instant,
+    end: Instant,
+    handshakes: u64,
+    resumed: u64,
+) -> anyhow::Result<Outcome> {
     let mut buffer = Vec::with_capacity(16 * 1024);
     let mut outcome = Outcome {
         latencies_us: Vec::new(),
         errors: 0,
+        handshakes,
+        resumed,
     };
     let mut turn = 0usize;
     loop {
@@ -557,8 +632,7 @@ async fn connection(
         }
         let request = &pool[turn % pool.len()];
         turn += 1;
-        stream.write_all(&request.bytes).await?;
-        let ok = read_response(&mut stream, &mut buffer, request.expect).await?;
+        let ok = exchange(stream, &request.bytes, &mut buffer, request.expect).await?;
         if now >= warmup_end {
             if ok {
                 outcome

@@ -13,6 +13,7 @@ mod baseline;
 mod client;
 mod load;
 mod process;
+mod tls;
 
 use clap::{Parser, Subcommand};
 
@@ -42,13 +43,25 @@ struct Cli {
 enum Command {
     /// The reference server of `--baseline` (internal).
     #[command(hide = true)]
-    Baseline,
+    Baseline {
+        /// Serve TLS with the certificate and key (PEM) given on stdin.
+        #[arg(long)]
+        tls: bool,
+    },
+    /// Write a throwaway CA and a certificate for 127.0.0.1 signed by it,
+    /// as DIR/ca.pem (for --ca-bundle), DIR/cert.pem and DIR/key.pem (for
+    /// `trent serve --tls-cert --tls-key`).
+    TestCa {
+        /// The folder to write them in.
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Baseline) => baseline::serve(),
+        Some(Command::Baseline { tls }) => baseline::serve(tls),
+        Some(Command::TestCa { dir }) => tls::write(&dir),
         None => load::bench(cli.args),
     }
 }

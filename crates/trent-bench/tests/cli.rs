@@ -18,6 +18,7 @@ fn help_lists_the_flags_and_hides_the_baseline_server() {
     assert!(output.status.success());
     for flag in [
         "--endpoint",
+        "--ca-bundle",
         "--credentials",
         "--region",
         "--workload",
@@ -68,6 +69,33 @@ fn a_negative_duration_is_refused_before_any_request() {
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("--duration"), "{text}");
+}
+
+#[test]
+fn an_https_endpoint_needs_a_ca_bundle() {
+    let output = trent_bench()
+        .args(["--endpoint", "https://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("--ca-bundle"), "{text}");
+}
+
+#[test]
+fn test_ca_writes_a_ca_a_certificate_and_its_key() {
+    let dir = std::env::temp_dir().join(format!("trent-bench-test-ca-{}", std::process::id()));
+    let status = trent_bench().arg("test-ca").arg(&dir).status().unwrap();
+    assert!(status.success());
+    for (name, marker) in [
+        ("ca.pem", "BEGIN CERTIFICATE"),
+        ("cert.pem", "BEGIN CERTIFICATE"),
+        ("key.pem", "PRIVATE KEY"),
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(text.contains(marker), "{name}: {text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `trent-bench baseline` answers every request with a fixed Encrypt-sized

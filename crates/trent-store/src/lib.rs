@@ -66,6 +66,52 @@ pub trait StoreObserver: Send + Sync {
     fn observe(&self, operation: &'static str, elapsed: std::time::Duration);
 }
 
+/// A change committed to a shared store, as the caches of the nodes that
+/// did not make it must hear of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Anything about a key id, in any Region: its records, material
+    /// versions, tags, grants or deletion (drop everything cached about it,
+    /// aliases pointing to it included).
+    Key(KeyId),
+    /// An alias of a scope was created, repointed or deleted.
+    Alias(Scope, AliasName),
+    /// Users, roles, access keys or identity policies changed.
+    Identities,
+    /// What was heard may be incomplete: drop every cache.
+    Everything,
+}
+
+/// Told of the changes other nodes commit to a shared store.
+pub trait ChangeListener: Send + Sync {
+    /// `change` was committed by another node (or by this one: a listener
+    /// may hear its own node's changes, which it has already applied).
+    fn changed(&self, change: &Change);
+}
+
+/// A store-wide lock: held by one node at a time, released when its guard
+/// drops or its node dies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreLock {
+    /// Read-check-write sequences (state changes, alias, tag, grant and
+    /// identity edits): one at a time across every node. Taking it also
+    /// waits until every change committed before it was heard, so records
+    /// cached on this node are current while it is held.
+    Writes,
+    /// A maintenance pass (deletions, rotations, expiries): one node does
+    /// it; the others skip their turn.
+    Maintenance,
+}
+
+/// Holds a [`StoreLock`] until dropped.
+pub trait StoreGuard: Send {}
+
+/// The guard of a store only one process uses: its own locks suffice.
+#[derive(Debug)]
+pub struct LocalGuard;
+
+impl StoreGuard for LocalGuard {}
+
 /// The storage contract every backend fulfils.
 ///
 /// Each method is atomic and durable: when it returns `Ok`, the change is on
@@ -287,4 +333,36 @@ pub trait KeyStore: Send + Sync {
     fn put_tags(&self, key_id: &KeyId, region: &Region, tags: &[Tag]) -> StoreResult<()>;
     /// Removes tags of a key by tag key, atomically; absent keys are ignored.
     fn remove_tags(&self, key_id: &KeyId, region: &Region, tag_keys: &[String]) -> StoreResult<()>;
+
+    /// Starts telling `listener` of the changes other nodes commit. A
+    /// store only one process uses hears nothing and answers `false`.
+    fn watch(&self, listener: std::sync::Arc<dyn ChangeListener>) -> StoreResult<bool> {
+        let _ = listener;
+        Ok(false)
+    }
+
+    /// Whether this node has heard every change committed up to a bound
+    /// ago ([`HEARING_BOUND`]): when it has not (its notifications
+    /// stopped), cached records and authorization inputs must not be
+    /// served. Always true for a store only one process uses.
+    fn hearing(&self) -> bool {
+        true
+    }
+
+    /// Takes `lock`. For [`StoreLock::Writes`] it waits (up to the store's
+    /// timeout: then `Unavailable`); for [`StoreLock::Maintenance`] it
+    /// answers `None` at once when another node holds it.
+    fn lock(&self, lock: StoreLock) -> StoreResult<Option<Box<dyn StoreGuard>>> {
+        let _ = lock;
+        Ok(Some(Box::new(LocalGuard)))
+    }
+
+    /// Whether the backend answers now (`/readyz`): `Unavailable` if not.
+    fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
 }
+
+/// How long a node may go without confirming it hears a shared store's
+/// changes before it stops serving from its caches.
+pub const HEARING_BOUND: std::time::Duration = std::time::Duration::from_secs(1);

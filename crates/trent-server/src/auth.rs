@@ -114,7 +114,9 @@ impl Authenticator {
                     .get(&cache_key)
                     .cloned();
                 if let Some(entry) = cached.filter(|entry| {
-                    entry.generation == generation && entry.session_token.as_deref() == token
+                    entry.generation == generation
+                        && kms.hearing()
+                        && entry.session_token.as_deref() == token
                 }) {
                     if entry
                         .expires

@@ -259,6 +259,18 @@ impl Cache {
         opened.remove(key_id);
     }
 
+    /// Drops everything but opened material (a version's material never
+    /// changes): what another node changed may be anything.
+    pub(crate) fn clear(&self) {
+        let mut keys = write(&self.keys);
+        let mut policies = write(&self.policies);
+        let mut aliases = write(&self.aliases);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        keys.clear();
+        policies.clear();
+        aliases.clear();
+    }
+
     /// Drops what is cached about a deleted key of one Region whose
     /// related keys elsewhere live on (so the shared material stays): the
     /// aliases of that Region pointing to it, and the records and policies

@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use trent_core::clock::Clock;
 use trent_core::error::KmsError;
 use trent_crypto::root_key::{RootKeyProvider, RootKeys};
-use trent_store::{KeyStore, StoreError};
+use trent_store::{Change, ChangeListener, KeyStore, StoreError, StoreLock};
 
 pub use caller::{Caller, Identity, RequestIds, UserId};
 pub use throttle::QuotaSettings;
@@ -170,8 +170,47 @@ impl Kms {
         self.sealing.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn writing(&self) -> MutexGuard<'_, ()> {
-        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    /// Held through a read-check-write sequence: this process's lock, then
+    /// the store's (one writer across every node of a shared store, with
+    /// every change committed before it heard).
+    fn writing(&self) -> Result<Writing<'_>, KmsError> {
+        let local = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let shared = self
+            .store
+            .lock(StoreLock::Writes)
+            .map_err(store_failed)?
+            .ok_or_else(|| KmsError::internal_text("the store's write lock was not granted"))?;
+        Ok(Writing {
+            _shared: shared,
+            _local: local,
+        })
+    }
+
+    /// Whether cached records and callers may be served: false while this
+    /// node cannot confirm it hears the changes other nodes make.
+    pub fn hearing(&self) -> bool {
+        self.store.hearing()
+    }
+
+    /// Starts hearing the changes other nodes commit to a shared store, so
+    /// this node's caches drop what they change; `false` for a store only
+    /// this process uses.
+    pub fn watch_store(self: &Arc<Self>) -> Result<bool, KmsError> {
+        let listener = Arc::new(Heard(Arc::downgrade(self)));
+        self.store.watch(listener).map_err(store_failed)
+    }
+
+    /// Applies a change another node committed to this node's caches.
+    fn heard(&self, change: &Change) {
+        match change {
+            Change::Key(key_id) => self.cache.forget_key(key_id),
+            Change::Alias(scope, name) => self.cache.invalidate_alias(scope, name),
+            Change::Identities => self.identities_changed(),
+            Change::Everything => {
+                self.cache.clear();
+                self.identities_changed();
+            }
+        }
     }
 
     /// Held while generating a key pair of `spec`: RSA generations wait
@@ -186,6 +225,23 @@ impl Kms {
         let result = self.store.update_key(record).map_err(store_failed);
         self.cache.invalidate_key(&record.key_id);
         result
+    }
+}
+
+/// The write locks of [`Kms::writing`], released as it drops.
+struct Writing<'a> {
+    _shared: Box<dyn trent_store::StoreGuard>,
+    _local: MutexGuard<'a, ()>,
+}
+
+/// Tells a service of the changes its store heard, while the service lives.
+struct Heard(std::sync::Weak<Kms>);
+
+impl ChangeListener for Heard {
+    fn changed(&self, change: &Change) {
+        if let Some(kms) = self.0.upgrade() {
+            kms.heard(change);
+        }
     }
 }
 

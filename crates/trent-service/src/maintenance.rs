@@ -39,8 +39,16 @@ impl Kms {
     /// automatic rotations (one per missed period, each dated at its due
     /// date, so a server that was down catches up).
     pub fn run_maintenance(&self) -> Result<MaintenanceReport, KmsError> {
-        let now = self.clock.now();
         let mut report = MaintenanceReport::default();
+        // On a shared store one node makes the pass; the others skip it.
+        let Some(_pass) = self
+            .store
+            .lock(trent_store::StoreLock::Maintenance)
+            .map_err(store_failed)?
+        else {
+            return Ok(report);
+        };
+        let now = self.clock.now();
         // Used tokens are kept a day past their expiry, so a clock stepped
         // back cannot make one usable again.
         let a_day_ago = trent_core::clock::Timestamp::from_millis(
@@ -50,7 +58,7 @@ impl Kms {
             .forget_import_tokens(a_day_ago)
             .map_err(store_failed)?;
         for (key_id, region) in self.store.keys_due(now).map_err(store_failed)? {
-            let _writing = self.writing();
+            let _writing = self.writing()?;
             // Read again under the lock: a request may have changed the key.
             let Some(record) = self.store.key(&key_id, &region).map_err(store_failed)? else {
                 continue;

@@ -135,7 +135,7 @@ impl Kms {
         key_id: &KeyId,
         region: &Region,
     ) -> Result<Option<Arc<KeyRecord>>, KmsError> {
-        if let Some(record) = self.cache.key(key_id, region) {
+        if let Some(record) = self.cache.key(key_id, region).filter(|_| self.hearing()) {
             return Ok(Some(self.expired_at_use(record)));
         }
         let seen = self.cache.generation();
@@ -169,7 +169,7 @@ impl Kms {
         scope: &Scope,
         name: &trent_core::id::AliasName,
     ) -> Result<KeyId, KmsError> {
-        if let Some(target) = self.cache.alias(scope, name) {
+        if let Some(target) = self.cache.alias(scope, name).filter(|_| self.hearing()) {
             return Ok(target);
         }
         let seen = self.cache.generation();

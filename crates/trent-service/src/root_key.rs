@@ -302,7 +302,9 @@ impl Kms {
         &self,
         next: Arc<dyn RootKeyProvider>,
     ) -> Result<RotationRecord, RootKeyError> {
-        let _writing = self.writing();
+        let _writing = self
+            .writing()
+            .map_err(|error| failed("taking the write lock", error))?;
         let current = self.current_root_key()?;
         let from = match self.root_key_state()? {
             RootKeyState::Rotating(rotation) => {

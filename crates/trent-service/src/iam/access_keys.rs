@@ -39,7 +39,7 @@ impl Kms {
         caller: &Caller,
         user: Option<&str>,
     ) -> IamResult<NewAccessKey> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::CreateAccessKey, &arn)?;
         let user = match &owner {
@@ -114,7 +114,7 @@ impl Kms {
         access_key_id: &str,
         status: AccessKeyStatus,
     ) -> IamResult<()> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::UpdateAccessKey, &arn)?;
         let record = self.owned_key(caller, &owner, access_key_id)?;
@@ -132,7 +132,7 @@ impl Kms {
         user: Option<&str>,
         access_key_id: &str,
     ) -> IamResult<()> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let (owner, arn) = self.key_owner(caller, user)?;
         self.authorize_iam(caller, Action::DeleteAccessKey, &arn)?;
         let record = self.owned_key(caller, &owner, access_key_id)?;

@@ -25,7 +25,7 @@ impl Kms {
         document: &str,
     ) -> IamResult<()> {
         let kind = stored(kind);
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let record = match kind {
             PrincipalKind::User => self.existing(caller, kind, principal)?,
             PrincipalKind::Role => {
@@ -136,7 +136,7 @@ impl Kms {
         policy_name: &str,
     ) -> IamResult<()> {
         let kind = stored(kind);
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let record = match kind {
             PrincipalKind::User => {
                 let record = self.existing(caller, kind, principal)?;

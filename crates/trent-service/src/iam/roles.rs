@@ -124,7 +124,7 @@ impl Kms {
             &Self::principal_arn_of(caller, PrincipalKind::Role, name, path),
         )?;
         self.check_trust_policy(trust_policy)?;
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         self.insert_role(
             caller.account(),
             name,
@@ -177,7 +177,7 @@ impl Kms {
             Action::CreateServiceLinkedRole,
             &Self::principal_arn_of(caller, PrincipalKind::Role, &name, &path),
         )?;
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         self.insert_role(
             caller.account(),
             &name,
@@ -227,7 +227,7 @@ impl Kms {
 
     /// DeleteRole: refused while the role has inline policies.
     pub fn delete_role(&self, caller: &Caller, name: &str) -> IamResult<()> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let role = self.modifiable_role(caller, name, Action::DeleteRole)?;
         if !self
             .store
@@ -251,7 +251,7 @@ impl Kms {
         name: &str,
         trust_policy: &str,
     ) -> IamResult<()> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let mut role = self.modifiable_role(caller, name, Action::UpdateAssumeRolePolicy)?;
         self.check_trust_policy(trust_policy)?;
         role.trust_policy = Some(trust_policy.to_owned());

@@ -30,7 +30,7 @@ impl Kms {
             trust_policy: None,
             description: String::new(),
         };
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         match self.store.insert_principal(&record) {
             Ok(()) => {}
             Err(error) if error.kind == StoreErrorKind::Conflict => {
@@ -85,7 +85,7 @@ impl Kms {
 
     /// DeleteUser: refused while the user has access keys or policies.
     pub fn delete_user(&self, caller: &Caller, name: &str) -> IamResult<()> {
-        let _guard = self.writing();
+        let _guard = self.writing()?;
         let user = self.existing(caller, StoredKind::User, name)?;
         self.authorize_iam(caller, Action::DeleteUser, &user.arn())?;
         if !self

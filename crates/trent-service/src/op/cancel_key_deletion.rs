@@ -18,7 +18,7 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<String, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(
                 caller,

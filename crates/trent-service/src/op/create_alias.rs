@@ -21,7 +21,7 @@ impl Kms {
         if alias.is_reserved() {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         // AWS asks for permission on both: the alias (identity policies) and
         // the key (its key policy).
         self.authorize_by_identity(

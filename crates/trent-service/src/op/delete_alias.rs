@@ -13,7 +13,7 @@ impl Kms {
         if alias.is_reserved() {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let scope = caller.scope().clone();
         // Permission on the alias (identity policies) and on the key it
         // names (its key policy), as AWS asks.

@@ -24,7 +24,7 @@ impl Kms {
         key: &KeyReference,
         material_id: Option<&str>,
     ) -> Result<MaterialAnswer, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let record = KeyRecord::clone(
             self.resolve(
                 caller,

@@ -13,7 +13,7 @@ use crate::{Caller, Kms};
 impl Kms {
     /// DisableKey: sets the key Disabled; refused while it is pending deletion.
     pub fn disable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(
                 caller,

@@ -13,7 +13,7 @@ use crate::{Caller, Kms};
 impl Kms {
     /// EnableKey: sets the key Enabled; refused while it is pending deletion.
     pub fn enable_key(&self, caller: &Caller, key: &KeyReference) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(caller, key, Accepts::IdOrArn, Operation::EnableKey.action())?
                 .as_ref(),

@@ -237,7 +237,7 @@ impl Kms {
         key: &KeyReference,
         input: CreateGrantInput,
     ) -> Result<CreatedGrant, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let constraint_type = input.constraint.as_ref().map(|(kind, _)| match kind {
             ConstraintKind::Equals => "EncryptionContextEquals",
             ConstraintKind::Subset => "EncryptionContextSubset",
@@ -469,7 +469,7 @@ impl Kms {
         target: RetireTarget,
         dry_run: bool,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let grant = match &target {
             RetireTarget::Token(token) => {
                 let grant_id = self.grant_id_of_token(token)?;
@@ -530,7 +530,7 @@ impl Kms {
         grant_id: &str,
         dry_run: bool,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let record = self.resolve(
             caller,
             key,

@@ -82,7 +82,7 @@ impl Kms {
         let material_id = self.imported_material_id(&authorized.key_id, identity)?;
 
         // The RSA work is done; read the key again under the write lock.
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = self
             .store
             .key(&authorized.key_id, &authorized.scope.region)

@@ -23,7 +23,7 @@ impl Kms {
         policy: String,
         bypass_policy_lockout_safety_check: bool,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve_with(
                 caller,

@@ -24,7 +24,7 @@ impl Kms {
         key: &KeyReference,
         input: ReplicateKeyInput,
     ) -> Result<ReplicatedKey, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let primary = self.resolve_with(
             caller,
             key,

@@ -68,7 +68,7 @@ impl Kms {
         key: &KeyReference,
         period_days: Option<u32>,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(
                 caller,
@@ -94,7 +94,7 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(
                 caller,
@@ -123,7 +123,7 @@ impl Kms {
         caller: &Caller,
         key: &KeyReference,
     ) -> Result<String, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let record = KeyRecord::clone(
             self.resolve(
                 caller,

@@ -21,7 +21,7 @@ impl Kms {
         key: &KeyReference,
         pending_window_days: u32,
     ) -> Result<ScheduledDeletion, KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve_with(
                 caller,

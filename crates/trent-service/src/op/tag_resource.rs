@@ -18,7 +18,7 @@ impl Kms {
         key: &KeyReference,
         tags: Vec<Tag>,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let record = self.resolve_with(
             caller,
             key,

@@ -17,7 +17,7 @@ impl Kms {
         key: &KeyReference,
         tag_keys: Vec<String>,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let record = self.resolve_with(
             caller,
             key,

@@ -19,7 +19,7 @@ impl Kms {
         if alias.is_reserved() {
             return Err(KmsError::InvalidAliasName(AliasNameProblem::Reserved));
         }
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let scope = caller.scope().clone();
         // Permission on the alias, the key it names now, and the new key.
         self.authorize_by_identity(

@@ -18,7 +18,7 @@ impl Kms {
         key: &KeyReference,
         description: String,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let mut record = KeyRecord::clone(
             self.resolve(
                 caller,

@@ -21,7 +21,7 @@ impl Kms {
         key: &KeyReference,
         primary_region: &Region,
     ) -> Result<(), KmsError> {
-        let _writing = self.writing();
+        let _writing = self.writing()?;
         let facts = Facts {
             primary_region: Some(primary_region.as_str()),
             ..Facts::default()

@@ -101,11 +101,12 @@ fn sdk_client(server: &TestServer, authority: &Authority) -> aws_sdk_kms::Client
     aws_sdk_kms::Client::from_conf(config)
 }
 
-/// The certificate the server presents to a new TLS connection.
-fn presented(server: &TestServer, authority: &Authority) -> Vec<u8> {
+/// A TLS client connection to 127.0.0.1 trusting only `authority`.
+fn client_connection(authority: &Authority) -> rustls::ClientConnection {
     let mut roots = rustls::RootCertStore::empty();
-    let ca = CertificateDer::from_pem_slice(authority.pem.as_bytes()).unwrap();
-    roots.add(ca).unwrap();
+    roots
+        .add(CertificateDer::from_pem_slice(authority.pem.as_bytes()).unwrap())
+        .unwrap();
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
@@ -114,7 +115,12 @@ fn presented(server: &TestServer, authority: &Authority) -> Vec<u8> {
     .with_root_certificates(roots)
     .with_no_client_auth();
     let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    rustls::ClientConnection::new(Arc::new(config), name).unwrap()
+}
+
+/// The certificate the server presents to a new TLS connection.
+fn presented(server: &TestServer, authority: &Authority) -> Vec<u8> {
+    let mut connection = client_connection(authority);
     let mut socket = std::net::TcpStream::connect(address(server)).unwrap();
     while connection.is_handshaking() {
         connection.complete_io(&mut socket).unwrap();
@@ -297,19 +303,7 @@ async fn a_new_certificate_is_served_without_a_restart_or_a_dropped_request() {
 /// A GET over HTTPS to `address`, trusting only `authority`: the
 /// certificate presented and the response.
 fn https_get(address: &str, path: &str, authority: &Authority) -> (Vec<u8>, String) {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(authority.pem.as_bytes()).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut connection = client_connection(authority);
     let mut socket = std::net::TcpStream::connect(address).unwrap();
     let mut stream = rustls::Stream::new(&mut connection, &mut socket);
     write!(

@@ -9,6 +9,9 @@
 //! It never holds unwrapped key material (only [`SealedKeyMaterial`]) and
 //! knows nothing of the wire protocol, HTTP or policies.
 
+#[cfg(test)]
+mod conformance;
+pub mod postgres;
 pub mod record;
 pub mod sqlite;
 

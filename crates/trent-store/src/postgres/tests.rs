@@ -331,6 +331,15 @@ fn an_unreachable_server_is_unavailable_in_bounded_time_and_no_password_is_shown
         source = cause.source();
     }
     assert!(!shown.contains("hunter2"), "{shown}");
+    // A server that accepts but never answers: bounded too, not a hang.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let started = Instant::now();
+    let url = format!("postgres://trent:hunter2@127.0.0.1:{port}/trent?sslmode=disable");
+    let error = PgStore::connect(&url, None).unwrap_err();
+    assert_eq!(error.kind, StoreErrorKind::Unavailable);
+    assert!(started.elapsed() < STORE_TIMEOUT + Duration::from_secs(3));
+    drop(silent);
     // A URL that is not one says so without repeating itself.
     let error = PgStore::connect("postgres://trent:hunter2@[bad/", None).unwrap_err();
     assert!(!format!("{error:?}").contains("hunter2"));
@@ -343,4 +352,60 @@ fn ping_answers_while_the_server_does() {
     store.ping().unwrap();
     store.close().unwrap();
     assert_eq!(store.ping().unwrap_err().kind, StoreErrorKind::Unavailable);
+}
+
+#[test]
+fn calls_from_inside_a_tokio_runtime_neither_panic_nor_deadlock() {
+    let Some(db) = TestDb::create() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = db.url.clone();
+    let found = runtime.block_on(async move {
+        tokio::spawn(async move {
+            // Connected, used and dropped on a worker thread of another runtime.
+            let store = PgStore::connect(&url, None).unwrap();
+            seeded(&store);
+            store.insert_key(&key(1), Some(&material()), &[]).unwrap();
+            let found = store.key(&key(1).key_id, &scope().region).unwrap();
+            drop(store);
+            found
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(found, Some(key(1)));
+}
+
+/// Records the operations it is told of.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<&'static str>>);
+
+impl StoreObserver for Recorder {
+    fn observe(&self, operation: &'static str, _elapsed: Duration) {
+        self.0.lock().unwrap().push(operation);
+    }
+}
+
+#[test]
+fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
+    let Some(db) = TestDb::create() else { return };
+    let recorder = Arc::new(Recorder::default());
+    let store = db.connect().with_observer(recorder.clone());
+    assert_eq!(store.schema_version().unwrap(), 6);
+    assert!(recorder.0.lock().unwrap().is_empty());
+    seeded(&store);
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
+    store.update_key(&key(1)).unwrap();
+    assert_eq!(
+        store.update_key(&key(2)).unwrap_err().kind,
+        StoreErrorKind::NotFound
+    );
+    assert!(store.key(&key(1).key_id, &scope().region).unwrap().is_some());
+    assert_eq!(
+        *recorder.0.lock().unwrap(),
+        ["insert_account", "insert_key", "update_key", "update_key", "key"]
+    );
 }

@@ -403,9 +403,18 @@ fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
         store.update_key(&key(2)).unwrap_err().kind,
         StoreErrorKind::NotFound
     );
-    assert!(store.key(&key(1).key_id, &scope().region).unwrap().is_some());
+    assert!(store
+        .key(&key(1).key_id, &scope().region)
+        .unwrap()
+        .is_some());
     assert_eq!(
         *recorder.0.lock().unwrap(),
-        ["insert_account", "insert_key", "update_key", "update_key", "key"]
+        [
+            "insert_account",
+            "insert_key",
+            "update_key",
+            "update_key",
+            "key"
+        ]
     );
 }

@@ -96,6 +96,12 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
+/// `url` with `param` added to its query (a later `sslmode` wins).
+fn with_param(url: &str, param: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{param}")
+}
+
 /// Whether `check` holds within `bound`, looking every 10 ms.
 fn within(bound: Duration, check: impl Fn() -> bool) -> bool {
     let started = Instant::now();
@@ -417,4 +423,54 @@ fn an_observer_is_told_of_every_call_by_method_name_whatever_its_outcome() {
             "key"
         ]
     );
+}
+
+#[test]
+fn two_nodes_deleting_the_last_two_regions_at_once_leave_no_material_behind() {
+    let Some(db) = TestDb::create() else { return };
+    let (a, b) = (db.connect(), db.connect());
+    seeded(&a);
+    let europe = Region::parse("eu-west-1").unwrap();
+    for n in 1..=5 {
+        let mut primary = key(n);
+        primary.multi_region = true;
+        primary.primary_region = Some(scope().region);
+        a.insert_key(&primary, Some(&material()), &[]).unwrap();
+        let mut replica = primary.clone();
+        replica.scope.region = europe.clone();
+        a.insert_replica(&replica, &[]).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        let (first, second) = std::thread::scope(|threads| {
+            let first = threads.spawn(|| {
+                barrier.wait();
+                a.delete_key(&primary.key_id, &scope().region).unwrap()
+            });
+            let second = threads.spawn(|| {
+                barrier.wait();
+                b.delete_key(&primary.key_id, &europe).unwrap()
+            });
+            (first.join().unwrap(), second.join().unwrap())
+        });
+        assert!(first != second, "exactly one deletion is the last");
+        assert_eq!(a.key_material(&primary.key_id, 1).unwrap(), None);
+    }
+}
+
+#[test]
+fn tls_that_cannot_be_had_is_unavailable() {
+    let Some(db) = TestDb::create() else { return };
+    // The test server speaks no TLS: `require` must not fall back to clear.
+    let required = with_param(&db.url, "sslmode=require");
+    assert_eq!(
+        PgStore::connect(&required, None).unwrap_err().kind,
+        StoreErrorKind::Unavailable
+    );
+    let missing = with_param(&db.url, "sslmode=require&sslrootcert=/nonexistent/ca.pem");
+    assert_eq!(
+        PgStore::connect(&missing, None).unwrap_err().kind,
+        StoreErrorKind::Unavailable
+    );
+    // `prefer` reaches it in clear.
+    let preferred = with_param(&db.url, "sslmode=prefer");
+    PgStore::connect(&preferred, None).unwrap().ping().unwrap();
 }

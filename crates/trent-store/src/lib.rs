@@ -1,14 +1,19 @@
 //! Durable storage of Trent.
 //!
 //! Owns the [`KeyStore`] trait, the record types it reads and writes, the
-//! schema and its migrations, and the embedded SQLite backend
-//! ([`sqlite::SqliteStore`]). Every write is one transaction, committed and
-//! synced before the call returns, so whatever a caller acknowledges survives
-//! a crash. See `docs/storage-schema.md`.
+//! schema and its migrations, the embedded SQLite backend
+//! ([`sqlite::SqliteStore`]) and the shared PostgreSQL backend
+//! ([`postgres::PgStore`]), which also tells other nodes what changed. Every
+//! write is one transaction, committed and synced before the call returns,
+//! so whatever a caller acknowledges survives a crash. See
+//! `docs/storage-schema.md`.
 //!
 //! It never holds unwrapped key material (only [`SealedKeyMaterial`]) and
 //! knows nothing of the wire protocol, HTTP or policies.
 
+#[cfg(test)]
+mod conformance;
+pub mod postgres;
 pub mod record;
 pub mod sqlite;
 

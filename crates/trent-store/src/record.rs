@@ -380,3 +380,33 @@ impl std::fmt::Debug for SealedValue {
         )
     }
 }
+
+/// An encryption context for a grant constraint as both backends store it:
+/// pairs, each as two length-prefixed (u32, big-endian) UTF-8 strings.
+pub(crate) fn encode_pairs(pairs: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, value) in pairs {
+        for text in [key, value] {
+            out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+    out
+}
+
+/// The pairs of a stored constraint; `None` if the bytes are not such pairs.
+pub(crate) fn decode_pairs(mut bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    fn text(bytes: &mut &[u8]) -> Option<String> {
+        let (length, rest) = bytes.split_first_chunk::<4>()?;
+        let length = u32::from_be_bytes(*length) as usize;
+        let value = rest.get(..length)?;
+        *bytes = &rest[length..];
+        String::from_utf8(value.to_vec()).ok()
+    }
+    let mut pairs = Vec::new();
+    while !bytes.is_empty() {
+        let key = text(&mut bytes)?;
+        pairs.push((key, text(&mut bytes)?));
+    }
+    Some(pairs)
+}

@@ -15,7 +15,7 @@ mod grants;
 mod identities;
 mod keys;
 mod meta;
-mod page;
+pub(crate) mod page;
 mod schema;
 mod sealed;
 mod tags;

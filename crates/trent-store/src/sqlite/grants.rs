@@ -5,7 +5,7 @@ use trent_core::clock::Timestamp;
 use trent_core::id::{KeyId, Region};
 
 use super::{changed_one, corrupt, unavailable};
-use crate::record::{ConstraintKind, GrantRecord};
+use crate::record::{decode_pairs, encode_pairs, ConstraintKind, GrantRecord};
 use crate::StoreResult;
 
 pub(super) fn insert_grant(connection: &Connection, grant: &GrantRecord) -> StoreResult<()> {
@@ -81,35 +81,6 @@ fn select(connection: &Connection, clause: &str, values: &[&str]) -> StoreResult
         .query_map(rusqlite::params_from_iter(values), grant_from_row)
         .map_err(unavailable)?;
     rows.map(|row| row.map_err(unavailable)?).collect()
-}
-
-/// An encryption context for a grant constraint: pairs, each as two
-/// length-prefixed (u32, big-endian) UTF-8 strings.
-fn encode_pairs(pairs: &[(String, String)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (key, value) in pairs {
-        for text in [key, value] {
-            out.extend_from_slice(&(text.len() as u32).to_be_bytes());
-            out.extend_from_slice(text.as_bytes());
-        }
-    }
-    out
-}
-
-fn decode_pairs(mut bytes: &[u8]) -> Option<Vec<(String, String)>> {
-    fn text(bytes: &mut &[u8]) -> Option<String> {
-        let (length, rest) = bytes.split_first_chunk::<4>()?;
-        let length = u32::from_be_bytes(*length) as usize;
-        let value = rest.get(..length)?;
-        *bytes = &rest[length..];
-        String::from_utf8(value.to_vec()).ok()
-    }
-    let mut pairs = Vec::new();
-    while !bytes.is_empty() {
-        let key = text(&mut bytes)?;
-        pairs.push((key, text(&mut bytes)?));
-    }
-    Some(pairs)
 }
 
 const GRANT_COLUMNS: &str = "grant_id, key_id, name, created_at, grantee, retiring, \

@@ -4,7 +4,7 @@
 use crate::record::Page;
 
 /// Cuts a `limit + 1` query result into a page and the position after it.
-pub(super) fn paginate<T>(mut entries: Vec<(i64, T)>, limit: u32) -> Page<T> {
+pub(crate) fn paginate<T>(mut entries: Vec<(i64, T)>, limit: u32) -> Page<T> {
     let more = entries.len() > limit as usize;
     entries.truncate(limit as usize);
     let next = if more {

@@ -1,0 +1,182 @@
+//! The change listener: one task on the store's runtime with a connection
+//! of its own (`application_name=trent-listener`) that LISTENs on the
+//! changes channel and tells the store's [`ChangeListener`]s what it hears.
+//!
+//! Every [`PING_EVERY`] (or at once when a lock asks) it sends `SELECT 1`
+//! and, when the answer comes, records the instant the query was sent as
+//! confirmed: PostgreSQL delivers a session's pending notifications before
+//! it answers its next query, and the connection's task hands each one to
+//! the listeners before it reads on, so every change committed before that
+//! instant has been heard. [`Hearing::hearing`] is whether the last
+//! confirmation is younger than [`HEARING_BOUND`].
+//!
+//! A lost connection is retried every [`PING_EVERY`]; after a reconnect
+//! the task LISTENs, then tells the listeners [`Change::Everything`] (what
+//! was committed meanwhile was not heard), then carries on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use super::notify::{decode, CHANNEL};
+use super::{pg_error, unavailable, PgError, Shared};
+use crate::{Change, ChangeListener, StoreResult, HEARING_BOUND};
+
+/// How often the listener confirms it hears, and retries a lost connection.
+pub(super) const PING_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What the listener task and the store share.
+pub(super) struct Hearing {
+    watching: AtomicBool,
+    listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
+    /// The send instant of the newest confirmed `SELECT 1`.
+    confirmed: watch::Sender<Option<Instant>>,
+    /// Asks the task for a confirmation now rather than at its next tick.
+    ping_now: Notify,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Default for Hearing {
+    fn default() -> Self {
+        Self {
+            watching: AtomicBool::new(false),
+            listeners: RwLock::new(Vec::new()),
+            confirmed: watch::Sender::new(None),
+            ping_now: Notify::new(),
+            task: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Hearing {
+    /// Whether every change committed up to [`HEARING_BOUND`] ago was
+    /// heard; true while nothing is watched.
+    pub(super) fn hearing(&self) -> bool {
+        if !self.watching() {
+            return true;
+        }
+        self.confirmed
+            .borrow()
+            .is_some_and(|confirmed| confirmed.elapsed() < HEARING_BOUND)
+    }
+
+    /// Whether a listener task runs.
+    pub(super) fn watching(&self) -> bool {
+        self.watching.load(Ordering::Acquire)
+    }
+
+    /// Waits until a confirmation whose query was sent at or after `since`
+    /// arrives, asking for one at once.
+    pub(super) async fn confirmed_since(&self, since: Instant) -> StoreResult<()> {
+        let mut confirmed = self.confirmed.subscribe();
+        self.ping_now.notify_one();
+        confirmed
+            .wait_for(|confirmed| confirmed.is_some_and(|at| at >= since))
+            .await
+            .map(drop)
+            .map_err(|_| pg_error(PgError::NotHearing))
+    }
+
+    /// Stops the listener task, if any.
+    pub(super) fn stop(&self) {
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(task) = task {
+            task.abort();
+        }
+    }
+
+    fn deliver(&self, change: &Change) {
+        let listeners = self
+            .listeners
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for listener in listeners.iter() {
+            listener.changed(change);
+        }
+    }
+
+    fn confirm(&self, sent: Instant) {
+        self.confirmed.send_modify(|confirmed| {
+            if confirmed.is_none_or(|at| at < sent) {
+                *confirmed = Some(sent);
+            }
+        });
+    }
+}
+
+/// Adds `listener`, and starts the listener task if it does not run yet.
+pub(super) fn watch(
+    shared: &Arc<Shared>,
+    handle: &tokio::runtime::Handle,
+    listener: Arc<dyn ChangeListener>,
+) {
+    let hearing = &shared.hearing;
+    hearing
+        .listeners
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(listener);
+    if hearing.watching.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let task = handle.spawn(run(shared.clone()));
+    *hearing
+        .task
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(task);
+}
+
+/// Listens for as long as the store lives, reconnecting as needed.
+async fn run(shared: Arc<Shared>) {
+    let mut lost_some = false;
+    loop {
+        // A session ends only on failure: what follows may miss changes.
+        let _ = session(&shared, lost_some).await;
+        lost_some = true;
+        tokio::time::sleep(PING_EVERY).await;
+    }
+}
+
+/// One connection's life: LISTEN, then confirm until it fails.
+async fn session(shared: &Arc<Shared>, lost_some: bool) -> StoreResult<()> {
+    let deliver = {
+        let shared = shared.clone();
+        Arc::new(move |payload: &str| shared.hearing.deliver(&decode(payload)))
+    };
+    let connection = tokio::time::timeout(
+        HEARING_BOUND,
+        shared.settings.dedicated("trent-listener", Some(deliver)),
+    )
+    .await
+    .map_err(|_| pg_error(PgError::Timeout))??;
+    let listen = format!("LISTEN {CHANNEL}");
+    tokio::time::timeout(HEARING_BOUND, connection.client.batch_execute(&listen))
+        .await
+        .map_err(|_| pg_error(PgError::Timeout))?
+        .map_err(unavailable)?;
+    let hearing = &shared.hearing;
+    if lost_some {
+        hearing.deliver(&Change::Everything);
+    }
+    let mut tick = tokio::time::interval(PING_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = hearing.ping_now.notified() => {}
+        }
+        let sent = Instant::now();
+        tokio::time::timeout(HEARING_BOUND, connection.client.simple_query("SELECT 1"))
+            .await
+            .map_err(|_| pg_error(PgError::Timeout))?
+            .map_err(unavailable)?;
+        hearing.confirm(sent);
+    }
+}

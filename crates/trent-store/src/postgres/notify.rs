@@ -1,0 +1,86 @@
+//! Change notifications: what a write tells the other nodes, sent with
+//! `pg_notify` on [`CHANNEL`] inside the write's own transaction, so it is
+//! delivered only if the write commits.
+//!
+//! Payloads are text: `k:<key id>` ([`Change::Key`]),
+//! `a:<account>:<region>:<alias name>` ([`Change::Alias`]), `i`
+//! ([`Change::Identities`]) and `*` ([`Change::Everything`]). A payload that
+//! does not decode is heard as `Everything`.
+
+use deadpool_postgres::GenericClient;
+use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
+
+use super::execute;
+use crate::{Change, StoreResult};
+
+/// The channel every node LISTENs on.
+pub(super) const CHANNEL: &str = "trent_changes";
+
+/// Tells the other nodes of `change` when the caller's transaction commits.
+pub(super) async fn notify(tx: &impl GenericClient, change: &Change) -> StoreResult<()> {
+    execute(
+        tx,
+        "SELECT pg_notify('trent_changes', $1)",
+        &[&encode(change)],
+    )
+    .await
+    .map(drop)
+}
+
+/// The payload of `change`.
+pub(super) fn encode(change: &Change) -> String {
+    match change {
+        Change::Key(key_id) => format!("k:{key_id}"),
+        Change::Alias(scope, name) => format!(
+            "a:{}:{}:{}",
+            scope.account.as_str(),
+            scope.region.as_str(),
+            name.as_str()
+        ),
+        Change::Identities => "i".to_owned(),
+        Change::Everything => "*".to_owned(),
+    }
+}
+
+/// The change a payload names; `Everything` when it names none.
+pub(super) fn decode(payload: &str) -> Change {
+    let decoded = || -> Option<Change> {
+        match payload.split_once(':') {
+            Some(("k", key_id)) => KeyId::parse(key_id).ok().map(Change::Key),
+            Some(("a", rest)) => {
+                let mut parts = rest.splitn(3, ':');
+                let account = AccountId::parse(parts.next()?).ok()?;
+                let region = Region::parse(parts.next()?).ok()?;
+                let name = AliasName::parse(parts.next()?).ok()?;
+                Some(Change::Alias(Scope { account, region }, name))
+            }
+            None if payload == "i" => Some(Change::Identities),
+            _ => None,
+        }
+    };
+    decoded().unwrap_or(Change::Everything)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_decodes_to_itself_and_garbage_to_everything() {
+        let scope = Scope {
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+        };
+        for change in [
+            Change::Key(KeyId::from_bytes([3; 16])),
+            Change::Alias(scope, AliasName::parse("alias/a-b_c/d").unwrap()),
+            Change::Identities,
+            Change::Everything,
+        ] {
+            assert_eq!(decode(&encode(&change)), change);
+        }
+        for garbage in ["", "k:", "k:nope", "a:1:2", "x:y", "i:"] {
+            assert_eq!(decode(garbage), Change::Everything);
+        }
+    }
+}

@@ -310,6 +310,10 @@ async fn scrape(State(state): State<Arc<AdminState>>) -> Response<Body> {
 
 async fn ready(State(state): State<Arc<AdminState>>) -> Response<Body> {
     let checked = tokio::task::spawn_blocking(move || {
+        // Bounded (about a second) on a shared store, unlike the check.
+        if state.kms.ping_store().is_err() {
+            return Err("store unavailable");
+        }
         if state.kms.check_root_key().is_err() {
             return Err("store or root key unavailable");
         }

@@ -192,6 +192,11 @@ impl Kms {
         self.store.hearing()
     }
 
+    /// Whether the store answers now (`/readyz`).
+    pub fn ping_store(&self) -> Result<(), KmsError> {
+        self.store.ping().map_err(store_failed)
+    }
+
     /// Starts hearing the changes other nodes commit to a shared store, so
     /// this node's caches drop what they change; `false` for a store only
     /// this process uses.

@@ -13,6 +13,7 @@
 
 #[cfg(test)]
 mod conformance;
+pub mod copy;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;

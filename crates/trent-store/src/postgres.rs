@@ -28,6 +28,7 @@ mod listener;
 mod locks;
 mod meta;
 mod notify;
+mod rows;
 mod schema;
 mod sealed;
 mod tags;

@@ -16,6 +16,7 @@ mod identities;
 mod keys;
 mod meta;
 pub(crate) mod page;
+mod rows;
 mod schema;
 mod sealed;
 mod tags;

@@ -58,6 +58,8 @@ pub struct Builder {
     extra_args: Vec<String>,
     envs: Vec<(String, String)>,
     quotas: bool,
+    /// Files copied into the data folder before the first start.
+    seed_files: Vec<(PathBuf, String)>,
 }
 
 impl Builder {
@@ -101,9 +103,35 @@ impl Builder {
         self
     }
 
+    /// Serves from the store at `url` (`--store`).
+    pub fn store(self, url: &str) -> Self {
+        self.arg("--store").arg(url)
+    }
+
+    /// Another node of `first`'s shared store: the same `--store` (given
+    /// with [`Builder::store`]), with a copy of its root key and root
+    /// credentials in this node's own data folder.
+    pub fn node_of(mut self, first: &TestServer) -> Self {
+        for name in ["root-key", "root-credentials"] {
+            self.seed_files
+                .push((first.data_dir().join(name), name.to_owned()));
+        }
+        self
+    }
+
     /// Starts the server on a fresh data folder.
     pub fn start(self) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temporary data folder");
+        for (from, name) in &self.seed_files {
+            let to = data_dir.path().join(name);
+            std::fs::copy(from, &to).expect("copying a file into the data folder");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+                    .expect("data folder file mode");
+            }
+        }
         let mut server = TestServer {
             options: self,
             data_dir,
@@ -163,6 +191,7 @@ impl TestServer {
             extra_args: Vec::new(),
             envs: Vec::new(),
             quotas: false,
+            seed_files: Vec::new(),
         }
     }
 
@@ -722,4 +751,79 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[(start + size + 2).min(data.len())..];
     }
     out
+}
+
+/// A new, empty PostgreSQL database on the server `TRENT_TEST_POSTGRES`
+/// names (a URL whose user may create databases), as a URL; dropped when
+/// the value drops. `None` when the variable is unset (the caller skips,
+/// saying so), except under CI, where that is a failure.
+pub fn postgres_database() -> Option<PostgresDatabase> {
+    let Ok(server) = std::env::var("TRENT_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set TRENT_TEST_POSTGRES to a PostgreSQL server URL (.ci/postgres start)"
+        );
+        eprintln!("skipped: TRENT_TEST_POSTGRES is not set (no PostgreSQL server to test on)");
+        return None;
+    };
+    let name = format!("trent_e2e_{:016x}", rand_u64());
+    psql(&server, &format!("CREATE DATABASE {name}"));
+    let (base, query) = match server.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server.as_str(), String::new()),
+    };
+    let base = base.rsplit_once('/').map_or(base, |(left, _)| left);
+    Some(PostgresDatabase {
+        server: server.clone(),
+        url: format!("{base}/{name}{query}"),
+        name,
+    })
+}
+
+/// A database made by [`postgres_database`].
+#[derive(Debug)]
+pub struct PostgresDatabase {
+    server: String,
+    /// Its URL.
+    pub url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .arg(&self.server)
+            .arg("-qc")
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Runs one SQL command with `psql` on the database at `url`, panicking on failure.
+pub fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql")
+        .arg(url)
+        .arg("-XAtqc")
+        .arg(sql)
+        .output()
+        .expect("running psql (apt-get install postgresql-client)");
+    assert!(
+        output.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    // Each RandomState is seeded from the process's random keys.
+    hasher.write_u32(std::process::id());
+    hasher.finish()
 }

@@ -67,6 +67,13 @@ enum AdminCommand {
     },
     /// List the accounts of the data folder.
     ListAccounts,
+    /// Copy a whole stopped store into another, empty one (SQLite to
+    /// PostgreSQL, or back): keys, material versions, aliases, tags,
+    /// grants, identities, policies, every row as it is (still sealed
+    /// under the same root key), then read every row of both back to
+    /// check the copy. Stop every server of the source first. A copy that
+    /// was interrupted resumes when run again with the same arguments.
+    Migrate(crate::migrate::MigrateArgs),
     /// Create an IAM user in an account.
     CreateUser {
         /// The account.
@@ -144,6 +151,7 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             credentials,
         } => return rotate_online(&parse_to(to)?, *endpoint, credentials),
         AdminCommand::InitHsm => return init_hsm(&args.root_key, &args.data_dir),
+        AdminCommand::Migrate(migrate) => return crate::migrate::migrate(migrate),
         _ => {}
     }
     let folder = open_data_folder(&args.data_dir, &args.root_key)?;
@@ -165,7 +173,7 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
         }
         AdminCommand::RotateRootKey { to, .. } => rotate_offline(kms, &parse_to(&to)?)?,
         AdminCommand::DescribeRootKey => describe_root_key(kms)?,
-        AdminCommand::InitHsm => {}
+        AdminCommand::InitHsm | AdminCommand::Migrate(_) => {}
         AdminCommand::ListAccounts => {
             for account in kms.accounts().map_err(|error| anyhow::anyhow!("{error}"))? {
                 println!("{account}");
@@ -241,10 +249,7 @@ pub(crate) fn admin(args: AdminArgs) -> anyhow::Result<()> {
             println!("policy {policy_name} set on user {user}");
         }
     }
-    folder
-        .store
-        .close()
-        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    folder.store.close()?;
     drop(folder.lock);
     Ok(())
 }

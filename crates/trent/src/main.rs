@@ -4,8 +4,10 @@ mod admin;
 mod audit;
 mod client;
 mod config;
+mod migrate;
 mod root_key;
 mod serve;
+mod store;
 
 use clap::{Parser, Subcommand};
 

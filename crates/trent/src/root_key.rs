@@ -218,19 +218,34 @@ pub(crate) fn reconcile(
 pub(crate) struct ProgressBar {
     terminal: bool,
     shown: u64,
+    /// What is being done ("re-sealing"), and to what ("values").
+    doing: &'static str,
+    unit: &'static str,
 }
 
 impl ProgressBar {
     pub(crate) fn new() -> Self {
+        Self::of("re-sealing", "values")
+    }
+
+    /// A bar for `doing` (a verb) over `unit`s.
+    pub(crate) fn of(doing: &'static str, unit: &'static str) -> Self {
         Self {
             terminal: std::io::stderr().is_terminal(),
             shown: u64::MAX,
+            doing,
+            unit,
         }
     }
 
     pub(crate) fn show(&mut self, progress: RotationProgress) {
-        let total = progress.total.max(1);
-        let done = progress.done.min(total);
+        self.show_counts(progress.done, progress.total);
+    }
+
+    /// Shows `done` of `total`.
+    pub(crate) fn show_counts(&mut self, done: u64, total: u64) {
+        let total = total.max(1);
+        let done = done.min(total);
         let tenth = done * 10 / total;
         let mut stderr = std::io::stderr();
         if self.terminal {
@@ -238,13 +253,14 @@ impl ProgressBar {
             let filled = usize::try_from(done * width / total).unwrap_or(0);
             let _ = write!(
                 stderr,
-                "\rre-sealing [{}{}] {done}/{total}",
+                "\r{} [{}{}] {done}/{total}",
+                self.doing,
                 "#".repeat(filled),
                 " ".repeat(usize::try_from(width).unwrap_or(0).saturating_sub(filled))
             );
             let _ = stderr.flush();
         } else if tenth != self.shown {
-            let _ = writeln!(stderr, "re-sealing: {done}/{total} values");
+            let _ = writeln!(stderr, "{}: {done}/{total} {}", self.doing, self.unit);
         }
         self.shown = tenth;
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::root_key::RootKeyArgs;
+use crate::store::{OpenStore, StoreLocation};
 use anyhow::{bail, Context};
 use clap::Args;
 use trent_core::clock::SystemClock;
@@ -14,7 +15,6 @@ use trent_core::id::AccountId;
 use trent_server::{AuthMode, Config};
 use trent_service::bootstrap::SecretAccessKey;
 use trent_service::Kms;
-use trent_store::sqlite::SqliteStore;
 
 /// The address Trent listens on by default: loopback only.
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:7979";
@@ -83,6 +83,21 @@ pub(crate) struct ServeArgs {
     /// --root-key-file) and the root credentials. Created on first start.
     #[arg(long, default_value = "trent-data", env = "TRENT_DATA_DIR")]
     data_dir: PathBuf,
+
+    /// The store: a path or sqlite:PATH for the embedded store (default:
+    /// DATA_DIR/trent.db), or postgres://USER@HOST[:PORT]/DB[?sslmode=...]
+    /// for a PostgreSQL database that several nodes share (each with its
+    /// own data folder and the same root key). The password comes from the
+    /// URL, --store-password-file or PGPASSWORD; sslmode=require (or
+    /// prefer) speaks TLS to the database, verified against the system's
+    /// roots or sslrootcert=FILE.
+    #[arg(long, value_name = "URL", env = "TRENT_STORE")]
+    store: Option<String>,
+
+    /// A file holding the PostgreSQL password (one line), when the --store
+    /// URL does not.
+    #[arg(long, value_name = "FILE")]
+    store_password_file: Option<PathBuf>,
 
     #[command(flatten)]
     root_key: RootKeyArgs,
@@ -283,8 +298,21 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => Arc::new(SystemClock),
     };
     let metrics = Arc::new(trent_server::Metrics::new());
-    let DataFolder { lock, store, kms } =
-        open_data_folder_with(&args.data_dir, &args.root_key, clock, Some(&metrics))?;
+    let location = StoreLocation::parse(args.store.as_deref(), &args.data_dir)?;
+    let DataFolder { lock, store, kms } = open_data_folder_with(
+        &args.data_dir,
+        &location,
+        args.store_password_file.as_deref(),
+        &args.root_key,
+        clock,
+        Some(&metrics),
+    )?;
+    if kms
+        .watch_store()
+        .map_err(|error| anyhow::anyhow!("listening for the store's changes: {error}"))?
+    {
+        tracing::info!(store = %location.redacted(), "shared store: this node hears the others' changes");
+    }
     start_service(&kms, &args.data_dir, requested_account)?;
     let mut quotas = trent_service::QuotaSettings::scaled(args.quota_scale);
     for (quota, per_second) in &args.quota {
@@ -376,9 +404,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<()> {
         audit.flush().await;
         anyhow::Ok(())
     })?;
-    store
-        .close()
-        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    store.close()?;
     tracing::info!("stopped cleanly");
     drop(lock);
     Ok(())
@@ -592,7 +618,7 @@ async fn listen_admin(
 /// An open data folder: its lock, store and service.
 pub(crate) struct DataFolder {
     pub(crate) lock: fs::File,
-    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) store: OpenStore,
     pub(crate) kms: Arc<Kms>,
 }
 
@@ -641,12 +667,22 @@ pub(crate) fn open_data_folder(
     data_dir: &Path,
     root_key: &RootKeyArgs,
 ) -> anyhow::Result<DataFolder> {
-    open_data_folder_with(data_dir, root_key, Arc::new(SystemClock), None)
+    let location = StoreLocation::parse(None, data_dir)?;
+    open_data_folder_with(
+        data_dir,
+        &location,
+        None,
+        root_key,
+        Arc::new(SystemClock),
+        None,
+    )
 }
 
 /// [`open_data_folder`] with a given clock.
 fn open_data_folder_with(
     data_dir: &Path,
+    store_location: &StoreLocation,
+    password_file: Option<&Path>,
     root_key: &RootKeyArgs,
     clock: Arc<dyn trent_core::clock::Clock>,
     metrics: Option<&Arc<trent_server::Metrics>>,
@@ -655,19 +691,38 @@ fn open_data_folder_with(
     let lock = fs::File::create(data_dir.join("lock")).context("creating the data folder lock")?;
     lock.try_lock()
         .map_err(|_| anyhow::anyhow!("another trent process is using {}", data_dir.display()))?;
-    let db_path = data_dir.join("trent.db");
-    let fresh = !db_path.exists();
-    let location = root_key.location(data_dir)?;
-    let configured = crate::root_key::open(&location, fresh)?;
-    let store = SqliteStore::open(&db_path)
-        .map_err(|error| anyhow::anyhow!("opening the store: {error} ({:?})", error.source))?;
+    let new_file = match store_location {
+        StoreLocation::Sqlite(path) => !path.exists(),
+        StoreLocation::Postgres(_) => false,
+    };
     // The server times every store call (`/metrics`).
-    let store = Arc::new(match metrics {
-        Some(metrics) => store.with_observer(metrics.clone()),
-        None => store,
-    });
-    let keys = crate::root_key::reconcile(store.as_ref(), configured)?;
-    let kms = Arc::new(Kms::with_root_keys(store.clone(), keys, clock));
+    let observer = metrics.map(|metrics| metrics.clone() as Arc<dyn trent_store::StoreObserver>);
+    let store = OpenStore::open(store_location, password_file, observer)?;
+    // A new root key only for a new store: a node joining a shared store
+    // must be given the key the first node made.
+    let fresh = new_file || (store_location.shared() && store.is_empty()?);
+    let location = root_key.location(data_dir)?;
+    let configured = crate::root_key::open(&location, fresh).map_err(|error| {
+        if store_location.shared() {
+            error.context(format!(
+                "every node of the shared store {} needs the root key the first node made (copy it, or pass --root-key-file)",
+                store_location.redacted()
+            ))
+        } else {
+            error
+        }
+    })?;
+    let keys = crate::root_key::reconcile(store.store().as_ref(), configured).map_err(|error| {
+        if store_location.shared() {
+            error.context(format!(
+                "the store {}: every node of a shared store must hold the same root key",
+                store_location.redacted()
+            ))
+        } else {
+            error
+        }
+    })?;
+    let kms = Arc::new(Kms::with_root_keys(store.store(), keys, clock));
     kms.check_root_key().map_err(|error| {
         // The root key unreachable (a token gone) is not a wrong root key.
         let cause = match &error {
@@ -678,7 +733,14 @@ fn open_data_folder_with(
                 .unwrap_or_default(),
             other => other.to_string(),
         };
-        anyhow::anyhow!("the root key at {location} does not open this data folder ({cause})")
+        if store_location.shared() {
+            anyhow::anyhow!(
+                "the root key at {location} does not open the store {} ({cause}): every node of a shared store must hold the same root key",
+                store_location.redacted()
+            )
+        } else {
+            anyhow::anyhow!("the root key at {location} does not open this data folder ({cause})")
+        }
     })?;
     kms.record_root_key()
         .map_err(|error| anyhow::anyhow!("recording the root key: {error}"))?;
@@ -717,9 +779,7 @@ pub(crate) fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let created = kms
         .seed_keys(&caller, args.keys, 10_000)
         .map_err(|error| anyhow::anyhow!("seeding failed: {error}"))?;
-    store
-        .close()
-        .map_err(|error| anyhow::anyhow!("closing the store: {error}"))?;
+    store.close()?;
     drop(lock);
     println!(
         "added {created} keys in {:.1} s",

@@ -35,6 +35,7 @@ mod keys;
 mod lifecycle;
 mod ml_kem;
 mod multi_region;
+mod nodes;
 mod operability;
 mod policy;
 mod presigned;

@@ -119,6 +119,9 @@ enum PgError {
     /// The store is shutting down.
     #[error("the PostgreSQL store is closed")]
     Closed,
+    /// A PostgreSQL-compatible database that lacks what several nodes need.
+    #[error("{0}")]
+    Unsuited(&'static str),
 }
 
 fn pg_error(error: PgError) -> StoreError {
@@ -187,6 +190,7 @@ impl PgStore {
             runtime: Some(runtime),
             observer: None,
         };
+        store.call_untimed(|client| async move { schema::check_engine(&client).await })?;
         store.call_untimed(|mut client| async move { schema::migrate(&mut client).await })?;
         Ok(store)
     }

@@ -167,6 +167,27 @@ pub(super) fn newest() -> u32 {
 
 /// Brings the database to the newest schema in one transaction, holding
 /// [`MIGRATION_LOCK`]; refuses a database written by a newer Trent.
+/// Refuses a PostgreSQL-compatible database known to lack what several
+/// nodes rely on: CockroachDB answers `pg_advisory_lock` without locking
+/// and has no `LISTEN`/`NOTIFY`, so nodes on it would neither exclude each
+/// other nor hear each other's revocations.
+pub(super) async fn check_engine(client: &impl GenericClient) -> StoreResult<()> {
+    let row = query_opt(client, "SELECT version()", &[])
+        .await?
+        .ok_or_else(corrupt)?;
+    let version: String = col(&row, 0)?;
+    if unsuited(&version) {
+        return Err(super::pg_error(super::PgError::Unsuited(
+            "this database is CockroachDB, whose advisory locks do not lock and which has no LISTEN/NOTIFY: Trent nodes on it could not exclude or hear each other (use PostgreSQL)",
+        )));
+    }
+    Ok(())
+}
+
+fn unsuited(version: &str) -> bool {
+    version.contains("CockroachDB")
+}
+
 pub(super) async fn migrate(client: &mut Client) -> StoreResult<()> {
     let tx = client.transaction().await.map_err(unavailable)?;
     execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
@@ -206,5 +227,19 @@ pub(super) async fn version(client: &impl GenericClient) -> StoreResult<u32> {
     match query_opt(client, "SELECT version FROM schema_version", &[]).await? {
         None => Ok(0),
         Some(row) => u32::try_from(col::<i64>(&row, 0)?).map_err(|_| corrupt()),
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    #[test]
+    fn cockroachdb_is_refused_and_postgresql_is_not() {
+        assert!(super::unsuited(
+            "CockroachDB CCL v24.1.0 (x86_64-pc-linux-gnu, built 2024/05/15 21:28:29, go1.22.2)"
+        ));
+        assert!(!super::unsuited(
+            "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu"
+        ));
+        assert!(!super::unsuited("PostgreSQL 15.12-YB-2025.2.3.0-b1"));
     }
 }

@@ -626,3 +626,56 @@ async fn the_trails_of_several_nodes_are_verified_and_merged() {
     assert!(position("audited 0") < position("audited 2"));
     assert!(position("audited 1") < position("audited 3"));
 }
+
+/// The invalidation latency benchmark (`cargo test -p trent --test e2e
+/// nodes::invalidation_latency -- --ignored --nocapture`, with
+/// TRENT_TEST_POSTGRES): DisableKey acknowledged on one node, then Encrypt
+/// on the other back to back until the first refusal; 200 samples, p50,
+/// p99 and max printed (docs/performance.md). Ignored: a measurement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run it with --ignored"]
+async fn invalidation_latency() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let first = node(&database);
+    let second = another_node(&database, &first);
+    let (one, two) = (first.client(), second.client());
+    let key_id = one
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    let encrypt = |client: aws_sdk_kms::Client, key_id: String| async move {
+        client
+            .encrypt()
+            .key_id(key_id)
+            .plaintext(blob(b"x"))
+            .send()
+            .await
+            .is_ok()
+    };
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        one.enable_key().key_id(&key_id).send().await.unwrap();
+        while !encrypt(two.clone(), key_id.clone()).await {}
+        one.disable_key().key_id(&key_id).send().await.unwrap();
+        let started = Instant::now();
+        while encrypt(two.clone(), key_id.clone()).await {}
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    eprintln!(
+        "invalidation latency (DisableKey acknowledged on node 1 -> first refusal on node 2), {} samples: p50 {:?}, p99 {:?}, max {:?}",
+        samples.len(),
+        at(0.5),
+        at(0.99),
+        samples[samples.len() - 1]
+    );
+    assert!(samples[samples.len() - 1] < BOUND);
+}

@@ -43,10 +43,16 @@ struct Fixture {
 const MESSAGE: &[u8] = b"what was signed before the move";
 
 fn tag(key: &str, value: &str) -> Tag {
-    Tag::builder().tag_key(key).tag_value(value).build().unwrap()
+    Tag::builder()
+        .tag_key(key)
+        .tag_value(value)
+        .build()
+        .unwrap()
 }
 
-fn context(request: aws_sdk_kms::operation::encrypt::builders::EncryptFluentBuilder) -> aws_sdk_kms::operation::encrypt::builders::EncryptFluentBuilder {
+fn context(
+    request: aws_sdk_kms::operation::encrypt::builders::EncryptFluentBuilder,
+) -> aws_sdk_kms::operation::encrypt::builders::EncryptFluentBuilder {
     request.encryption_context("purpose", "migration")
 }
 
@@ -224,7 +230,10 @@ async fn check(server: &TestServer, fixture: &Fixture) {
             .send()
             .await
             .unwrap();
-        assert_eq!(decrypted.plaintext().unwrap().as_ref(), plaintext.as_slice());
+        assert_eq!(
+            decrypted.plaintext().unwrap().as_ref(),
+            plaintext.as_slice()
+        );
         assert_eq!(decrypted.key_id().unwrap(), arn(server, &fixture.symmetric));
     }
     let rotations = client
@@ -255,7 +264,10 @@ async fn check(server: &TestServer, fixture: &Fixture) {
     tags.sort();
     assert_eq!(
         tags,
-        [("env".into(), "test".into()), ("team".into(), "blue".into())]
+        [
+            ("env".into(), "test".into()),
+            ("team".into(), "blue".into())
+        ]
     );
     let ecc_tags = client
         .list_resource_tags()
@@ -325,7 +337,10 @@ async fn check(server: &TestServer, fixture: &Fixture) {
         .unwrap();
     crate::expect_error(as_user.create_key().send().await, "AccessDeniedException");
     let users = server.iam().list_users().send().await.unwrap();
-    assert!(users.users().iter().any(|user| user.user_name() == "migrant"));
+    assert!(users
+        .users()
+        .iter()
+        .any(|user| user.user_name() == "migrant"));
 
     // New writes take new list positions after the copied ones.
     let before = list_all_keys(&client).await;
@@ -357,13 +372,12 @@ async fn list_all_keys(client: &aws_sdk_kms::Client) -> Vec<String> {
     let mut keys = Vec::new();
     let mut marker = None;
     loop {
-        let page = client
-            .list_keys()
-            .set_marker(marker)
-            .send()
-            .await
-            .unwrap();
-        keys.extend(page.keys().iter().map(|key| key.key_id().unwrap().to_owned()));
+        let page = client.list_keys().set_marker(marker).send().await.unwrap();
+        keys.extend(
+            page.keys()
+                .iter()
+                .map(|key| key.key_id().unwrap().to_owned()),
+        );
         if !page.truncated() {
             return keys;
         }
@@ -524,7 +538,10 @@ async fn a_target_holding_other_data_is_refused_and_left_alone() {
     let source = sqlite(&original.data_dir().join("trent.db"));
     let output = migrate(&source, &database.url);
     let shown = text(&output);
-    assert!(!output.status.success(), "copied into another's store: {shown}");
+    assert!(
+        !output.status.success(),
+        "copied into another's store: {shown}"
+    );
     assert!(
         ["meta", "accounts", "access_keys", "principals", "keys"]
             .iter()

@@ -70,7 +70,13 @@ async fn writer(
             && client
                 .tag_resource()
                 .key_id(&key_id)
-                .tags(Tag::builder().tag_key("writer").tag_value(&label).build().unwrap())
+                .tags(
+                    Tag::builder()
+                        .tag_key("writer")
+                        .tag_value(&label)
+                        .build()
+                        .unwrap(),
+                )
                 .send()
                 .await
                 .is_ok();
@@ -394,8 +400,12 @@ async fn postgres_stopped_under_load_fails_fast_and_service_resumes() {
         }));
     }
     {
-        let (client, stop, samples, created) =
-            (client.clone(), stop.clone(), samples.clone(), created.clone());
+        let (client, stop, samples, created) = (
+            client.clone(),
+            stop.clone(),
+            samples.clone(),
+            created.clone(),
+        );
         load.push(tokio::spawn(async move {
             while !stop.load(Ordering::SeqCst) {
                 let Some(key) = sampled(&samples, "CreateKey", client.create_key().send()).await
@@ -500,7 +510,7 @@ async fn postgres_stopped_under_load_fails_fast_and_service_resumes() {
         task.await.unwrap();
     }
 
-    let samples = samples.lock().unwrap();
+    let samples = std::mem::take(&mut *samples.lock().unwrap());
     let failures: Vec<&Sample> = samples.iter().filter(|s| s.error.is_some()).collect();
     let slowest = failures.iter().map(|s| s.took).max().unwrap_or_default();
     eprintln!(
@@ -535,8 +545,10 @@ async fn postgres_stopped_under_load_fails_fast_and_service_resumes() {
             "the load's {operation} did not resume"
         );
     }
-    assert!(recovery < Duration::from_secs(10), "recovery took {recovery:?}");
-    drop(samples);
+    assert!(
+        recovery < Duration::from_secs(10),
+        "recovery took {recovery:?}"
+    );
 
     // Nothing acknowledged is lost: every key the load made, before the
     // outage and after, is there and its ciphertext decrypts.

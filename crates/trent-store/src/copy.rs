@@ -235,6 +235,17 @@ pub enum CopyError {
         /// Rows the source has.
         source_rows: u64,
     },
+    /// The target holds rows of a table that are not the first rows of the
+    /// source's: not an interrupted copy of this source, but other data.
+    #[error("the target already holds {found} rows of {table}, and row {row} differs from the source's: copy only into an empty store, or resume a copy of this same source")]
+    Foreign {
+        /// The table.
+        table: &'static str,
+        /// Rows found there.
+        found: u64,
+        /// The first row that differs, in the table's order.
+        row: u64,
+    },
     /// A row differs between the stores after the copy.
     #[error("row {row} of {table} differs between the source and the target")]
     Differs {
@@ -259,8 +270,9 @@ fn at(table: &'static str) -> impl FnOnce(StoreError) -> CopyError {
 }
 
 /// Copies every row of `from` into `to`, resuming after the rows `to`
-/// already holds of each table (a copy a crash interrupted; the target
-/// holds nothing else), then checks every row. `progress` is told of each
+/// already holds of each table (a copy a crash interrupted: those rows
+/// must be the source's first rows, else nothing is written), then checks
+/// every row. `progress` is told of each
 /// page copied or checked.
 pub fn copy_store(
     from: &dyn Rows,
@@ -286,6 +298,17 @@ pub fn copy_store(
             });
         }
         counts.push((source_rows, found));
+    }
+    // What the target holds must be the start of this same copy; anything
+    // else is another store's data, and nothing may be written into it.
+    for (table, (_, found)) in TABLES.iter().zip(&counts) {
+        if let Some(row) = first_difference(from, to, table, *found)? {
+            return Err(CopyError::Foreign {
+                table: table.name,
+                found: *found,
+                row,
+            });
+        }
     }
     // Copying and checking each row counts twice.
     let total = 2 * counts.iter().map(|(rows, _)| rows).sum::<u64>();
@@ -342,4 +365,30 @@ pub fn copy_store(
         }
     }
     Ok(CopyProgress { done, total })
+}
+
+/// The first of the first `rows` rows of `table` that differs between
+/// `from` and `to` (both hold at least that many), if any.
+fn first_difference(
+    from: &dyn Rows,
+    to: &dyn Rows,
+    table: &Table,
+    rows: u64,
+) -> Result<Option<u64>, CopyError> {
+    let mut offset = 0u64;
+    while offset < rows {
+        let limit = u32::try_from((rows - offset).min(u64::from(PAGE))).unwrap_or(PAGE);
+        let source = from
+            .read_rows(table, offset, limit)
+            .map_err(at(table.name))?;
+        let target = to.read_rows(table, offset, limit).map_err(at(table.name))?;
+        if let Some(index) = source.iter().zip(&target).position(|(a, b)| a != b) {
+            return Ok(Some(offset + index as u64));
+        }
+        if source.len() != target.len() || source.is_empty() {
+            return Ok(Some(offset + source.len().min(target.len()) as u64));
+        }
+        offset += source.len() as u64;
+    }
+    Ok(None)
 }

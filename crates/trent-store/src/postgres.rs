@@ -119,6 +119,10 @@ enum PgError {
     /// The store is shutting down.
     #[error("the PostgreSQL store is closed")]
     Closed,
+    /// The database stopped answering in time: calls fail at once until it
+    /// answers again.
+    #[error("PostgreSQL is not answering in time")]
+    Unresponsive,
     /// A PostgreSQL-compatible database that lacks what several nodes need.
     #[error("{0}")]
     Unsuited(&'static str),
@@ -241,8 +245,15 @@ impl PgStore {
         F: FnOnce(Client) -> Fut + Send + 'static,
         Fut: Future<Output = StoreResult<T>> + Send + 'static,
     {
-        let pool = self.shared.pool.clone();
+        // A database found not answering fails calls at once, and calls
+        // under way give up, rather than each waiting out its timeout
+        // (on an async worker, for reads).
+        if self.shared.hearing.unresponsive() {
+            return Err(pg_error(PgError::Unresponsive));
+        }
+        let shared = self.shared.clone();
         self.block(async move {
+            let pool = shared.pool.clone();
             let attempt = async move {
                 let client = pool
                     .get()
@@ -250,9 +261,12 @@ impl PgStore {
                     .map_err(|error| pg_error(PgError::Pool(error.to_string())))?;
                 work(client).await
             };
-            match tokio::time::timeout(STORE_TIMEOUT, attempt).await {
-                Ok(result) => result,
-                Err(_) => Err(pg_error(PgError::Timeout)),
+            tokio::select! {
+                result = tokio::time::timeout(STORE_TIMEOUT, attempt) => match result {
+                    Ok(result) => result,
+                    Err(_) => Err(pg_error(PgError::Timeout)),
+                },
+                () = shared.hearing.until_unresponsive() => Err(pg_error(PgError::Unresponsive)),
             }
         })
     }
@@ -820,6 +834,9 @@ impl KeyStore for PgStore {
     }
 
     fn lock(&self, lock: StoreLock) -> StoreResult<Option<Box<dyn StoreGuard>>> {
+        if self.shared.hearing.unresponsive() {
+            return Err(pg_error(PgError::Unresponsive));
+        }
         let shared = self.shared.clone();
         let handle = self.handle.clone();
         match lock {
@@ -833,6 +850,9 @@ impl KeyStore for PgStore {
     }
 
     fn ping(&self) -> StoreResult<()> {
+        if self.shared.hearing.unresponsive() {
+            return Err(pg_error(PgError::Unresponsive));
+        }
         let pool = self.shared.pool.clone();
         self.block(async move {
             let attempt = async move {

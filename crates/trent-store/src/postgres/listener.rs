@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::notify::{decode, CHANNEL};
 use super::{pg_error, unavailable, PgError, Shared};
-use crate::{Change, ChangeListener, StoreResult, HEARING_BOUND};
+use crate::{Change, ChangeListener, StoreError, StoreResult, HEARING_BOUND};
 
 /// How often the listener confirms it hears, and retries a lost connection.
 pub(super) const PING_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
@@ -36,6 +36,10 @@ pub(super) struct Hearing {
     confirmed: watch::Sender<Option<Instant>>,
     /// Asks the task for a confirmation now rather than at its next tick.
     ping_now: Notify,
+    /// Set when the database stopped answering in time (a confirmation or
+    /// a reconnection timed out), cleared by the next confirmation: while
+    /// set, store calls fail at once, and calls under way give up.
+    unresponsive: watch::Sender<bool>,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -46,6 +50,7 @@ impl Default for Hearing {
             listeners: RwLock::new(Vec::new()),
             confirmed: watch::Sender::new(None),
             ping_now: Notify::new(),
+            unresponsive: watch::Sender::new(false),
             task: std::sync::Mutex::new(None),
         }
     }
@@ -61,6 +66,23 @@ impl Hearing {
         self.confirmed
             .borrow()
             .is_some_and(|confirmed| confirmed.elapsed() < HEARING_BOUND)
+    }
+
+    /// Whether the database was found not answering in time and has not
+    /// answered since (never while nothing is watched).
+    pub(super) fn unresponsive(&self) -> bool {
+        self.watching() && *self.unresponsive.borrow()
+    }
+
+    /// Resolves once the database is found not answering in time.
+    pub(super) async fn until_unresponsive(&self) {
+        let mut unresponsive = self.unresponsive.subscribe();
+        let _ = unresponsive.wait_for(|down| *down).await;
+    }
+
+    fn timed_out(&self) -> StoreError {
+        self.unresponsive.send_replace(true);
+        pg_error(PgError::Timeout)
     }
 
     /// Whether a listener task runs.
@@ -103,6 +125,8 @@ impl Hearing {
     }
 
     fn confirm(&self, sent: Instant) {
+        self.unresponsive
+            .send_if_modified(|down| std::mem::replace(down, false));
         self.confirmed.send_modify(|confirmed| {
             if confirmed.is_none_or(|at| at < sent) {
                 *confirmed = Some(sent);
@@ -150,18 +174,18 @@ async fn session(shared: &Arc<Shared>, lost_some: bool) -> StoreResult<()> {
         let shared = shared.clone();
         Arc::new(move |payload: &str| shared.hearing.deliver(&decode(payload)))
     };
+    let hearing = &shared.hearing;
     let connection = tokio::time::timeout(
         HEARING_BOUND,
         shared.settings.dedicated("trent-listener", Some(deliver)),
     )
     .await
-    .map_err(|_| pg_error(PgError::Timeout))??;
+    .map_err(|_| hearing.timed_out())??;
     let listen = format!("LISTEN {CHANNEL}");
     tokio::time::timeout(HEARING_BOUND, connection.client.batch_execute(&listen))
         .await
-        .map_err(|_| pg_error(PgError::Timeout))?
+        .map_err(|_| hearing.timed_out())?
         .map_err(unavailable)?;
-    let hearing = &shared.hearing;
     if lost_some {
         hearing.deliver(&Change::Everything);
     }
@@ -175,7 +199,7 @@ async fn session(shared: &Arc<Shared>, lost_some: bool) -> StoreResult<()> {
         let sent = Instant::now();
         tokio::time::timeout(HEARING_BOUND, connection.client.simple_query("SELECT 1"))
             .await
-            .map_err(|_| pg_error(PgError::Timeout))?
+            .map_err(|_| hearing.timed_out())?
             .map_err(unavailable)?;
         hearing.confirm(sent);
     }

@@ -93,8 +93,13 @@ pub(super) async fn writes(
     let taken = std::time::Instant::now();
     *slot = Some(connection);
     if shared.hearing.watching() {
-        let heard = tokio::time::timeout_at(deadline, shared.hearing.confirmed_since(taken)).await;
-        if !matches!(heard, Ok(Ok(()))) {
+        let heard = tokio::select! {
+            heard = tokio::time::timeout_at(deadline, shared.hearing.confirmed_since(taken)) => {
+                matches!(heard, Ok(Ok(())))
+            }
+            () = shared.hearing.until_unresponsive() => false,
+        };
+        if !heard {
             release(&mut slot, WRITES_LOCK).await;
             return Err(pg_error(PgError::NotHearing));
         }

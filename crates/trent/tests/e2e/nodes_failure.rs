@@ -572,3 +572,92 @@ async fn postgres_stopped_under_load_fails_fast_and_service_resumes() {
         }
     }
 }
+
+/// PostgreSQL frozen (SIGSTOP: it holds its connections but answers
+/// nothing, as a partitioned or stalled database would): requests still
+/// fail within the store's bound as `KMSInternalException`, `/readyz`
+/// answers 503 within two seconds, and once it thaws service resumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_frozen_fails_within_the_bound_and_service_resumes() {
+    let Some(_gate) = postgres_database() else {
+        return;
+    };
+    let postgres = OwnPostgres::start();
+    let server = TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .store(&postgres.url)
+        .start();
+    let client = server.client();
+    let warm = create_key(&client).await;
+    // The postmaster and its children (backends, the listener's included).
+    let postmaster = std::fs::read_to_string(postgres.dir.join("data/postmaster.pid")).unwrap();
+    let postmaster = postmaster.lines().next().unwrap().trim().to_owned();
+    let children = std::process::Command::new("pgrep")
+        .args(["-P", &postmaster])
+        .output()
+        .unwrap();
+    let mut pids: Vec<String> = String::from_utf8_lossy(&children.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    pids.push(postmaster);
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .args(&pids)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    signal("STOP");
+    let plaintext = base64::engine::general_purpose::STANDARD.encode(b"x");
+    let encrypt = format!(r#"{{"KeyId":"{warm}","Plaintext":"{plaintext}"}}"#);
+    let (a, b, c, ready) = tokio::join!(
+        raw(&server, "Encrypt", &encrypt),
+        raw(&server, "Encrypt", &encrypt),
+        raw(&server, "CreateKey", "{}"),
+        async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            readyz(&server).await
+        }
+    );
+    signal("CONT");
+    eprintln!(
+        "PostgreSQL frozen: Encrypt {} in {:?}, {} in {:?}; CreateKey {} in {:?}; /readyz {} in {:?}",
+        a.0, a.3, b.0, b.3, c.0, c.3, ready.0, ready.1
+    );
+    for (status, content_type, json, took) in [a, b, c] {
+        // The listener finds the database not answering within about a
+        // second (its confirmation times out); calls under way then give
+        // up, rather than each waiting out the store's 5 s.
+        assert!(took < Duration::from_millis(2_500), "took {took:?}");
+        assert_eq!(status, 500, "{json}");
+        assert_eq!(json["__type"], "KMSInternalException", "{json}");
+        assert!(content_type.contains("json"));
+    }
+    assert_eq!(ready.0, 503);
+    assert!(
+        ready.1 < Duration::from_secs(2),
+        "/readyz took {:?}",
+        ready.1
+    );
+    let thawed = Instant::now();
+    loop {
+        let ok = client
+            .encrypt()
+            .key_id(&warm)
+            .plaintext(blob(b"again"))
+            .send()
+            .await
+            .is_ok()
+            && client.create_key().send().await.is_ok();
+        if ok {
+            break;
+        }
+        assert!(thawed.elapsed() < Duration::from_secs(20), "no recovery");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "service resumed {:?} after PostgreSQL thawed",
+        thawed.elapsed()
+    );
+}

@@ -14,8 +14,10 @@ bin=${TRENT_BIN:-target/release/trent}; bench=${TRENT_BENCH:-target/release/tren
 server=${TRENT_TEST_POSTGRES:?set TRENT_TEST_POSTGRES}
 base=${server%%\?*}; base=${base%/*}
 root=${BENCH_DATA:-/tmp/trent-benchnodes}
-pg_cpu() { # CPU seconds of every postgres process so far
-  ps -C postgres -o times= 2>/dev/null | awk '{s+=$1} END {print s+0}'
+pg_cpu() { # CPU seconds of every live postgres process so far (utime + stime)
+  local tick; tick=$(getconf CLK_TCK)
+  for pid in $(pgrep -x postgres); do cat "/proc/$pid/stat" 2>/dev/null; done \
+    | awk -v tick="$tick" '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%.2f", s / tick }'
 }
 start() { # start NAME EXTRA... -> "pid addr"
   local d=$root/$1; shift

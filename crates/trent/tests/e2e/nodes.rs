@@ -679,3 +679,104 @@ async fn invalidation_latency() {
     );
     assert!(samples[samples.len() - 1] < BOUND);
 }
+
+/// A node that cannot hear the others serves nothing from its caches: node
+/// 2 connects as a role of its own, its listener's session is ended and
+/// the role may open no new session, so node 2 hears nothing more (its
+/// pooled sessions still read). A key node 2 had cached, disabled on node
+/// 1, is refused by node 2 all the same: past the one-second bound it
+/// reads the record rather than trust its cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_cannot_hear_reads_instead_of_trusting_its_cache() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let first = node(&database);
+    // A role of node 2's own (roles are server-wide: named after the
+    // test's database), allowed what Trent needs.
+    let role = format!(
+        "{}_two",
+        database
+            .url
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+    );
+    let password = "node-two-password";
+    trent_testkit::psql(
+        &database.url,
+        &format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{password}';
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};
+             GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role};"
+        ),
+    );
+    let (scheme, rest) = database.url.split_once("://").unwrap();
+    let (_, host_and_path) = rest.split_once('@').unwrap();
+    let node_two_url = format!("{scheme}://{role}:{password}@{host_and_path}");
+    let second = TestServer::builder(env!("CARGO_BIN_EXE_trent"))
+        .store(&node_two_url)
+        .node_of(&first)
+        .start();
+    let (one, two) = (first.client(), second.client());
+    let key_id = one
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    for _ in 0..3 {
+        two.encrypt()
+            .key_id(&key_id)
+            .plaintext(blob(b"x"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Node 2 goes deaf: no new session for its role, its listener's ended.
+    trent_testkit::psql(
+        &database.url,
+        &format!(
+            "ALTER ROLE {role} CONNECTION LIMIT 0;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE usename = '{role}' AND application_name = 'trent-listener';"
+        ),
+    );
+    // Past the bound, node 2 no longer trusts what it has not heard.
+    tokio::time::sleep(BOUND + Duration::from_millis(500)).await;
+    one.disable_key().key_id(&key_id).send().await.unwrap();
+    let refused = two
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(blob(b"x"))
+        .send()
+        .await;
+    expect_error(refused, "DisabledException");
+    // Its pooled sessions still read: what it answers is current.
+    let state = two.describe_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(
+        state.key_metadata().unwrap().key_state(),
+        Some(&KeyState::Disabled)
+    );
+    trent_testkit::psql(
+        &database.url,
+        &format!("ALTER ROLE {role} CONNECTION LIMIT -1"),
+    );
+    drop(second);
+    trent_testkit::psql(
+        &database.url,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"),
+    );
+    // Roles are global to the server: leave none behind.
+    let _ = std::process::Command::new("psql")
+        .arg(&database.url)
+        .arg("-XAtqc")
+        .arg(format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .output();
+}

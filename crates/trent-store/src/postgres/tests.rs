@@ -474,3 +474,201 @@ fn tls_that_cannot_be_had_is_unavailable() {
     let preferred = with_param(&db.url, "sslmode=prefer");
     PgStore::connect(&preferred, None).unwrap().ping().unwrap();
 }
+
+/// `.ci/postgres`, which starts a throwaway server.
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/postgres");
+
+/// A server of one test's own that serves TLS (and clear connections too),
+/// with a throwaway CA: `TRENT_PG_TLS=1 .ci/postgres start`. Stopped when
+/// dropped.
+struct TlsServer {
+    /// Kept for its lifetime: the server's folder is inside.
+    folder: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    url: String,
+    /// The PEM file of the CA that signed the server's certificate.
+    ca: String,
+}
+
+impl TlsServer {
+    /// The server, or `None` (after saying why) to skip: outside CI, a
+    /// machine without `openssl` or a PostgreSQL server skips the test.
+    fn start() -> Option<Self> {
+        let openssl = std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_ok_and(|output| output.status.success());
+        let postgres = std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|mut versions| {
+            versions.any(|version| {
+                version.is_ok_and(|version| version.path().join("bin/initdb").exists())
+            })
+        });
+        if !openssl || !postgres {
+            let missing = if openssl {
+                "a PostgreSQL server"
+            } else {
+                "openssl"
+            };
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have {missing} for the PostgreSQL TLS test"
+            );
+            eprintln!("PostgreSQL TLS test skipped: {missing} is not installed");
+            return None;
+        }
+        let folder = tempfile::tempdir().unwrap();
+        // As root the server runs as another user, who must reach DIR.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(folder.path(), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+        }
+        let dir = folder.path().join("pg");
+        let output = std::process::Command::new(SCRIPT)
+            .arg("start")
+            .arg(&dir)
+            .env("TRENT_PG_TLS", "1")
+            .output()
+            .unwrap();
+        // From here on, whatever fails, the server is stopped.
+        let mut server = Self {
+            folder,
+            dir,
+            url: String::new(),
+            ca: String::new(),
+        };
+        assert!(
+            output.status.success(),
+            ".ci/postgres start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        server.url = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+        server.ca = std::fs::read_to_string(server.dir.join("ca"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        Some(server)
+    }
+
+    /// The URL's password.
+    fn password(&self) -> &str {
+        let credentials = &self.url["postgres://".len()..self.url.find('@').unwrap()];
+        credentials.split_once(':').unwrap().1
+    }
+
+    /// A CA of its own (in the test's folder), that signed nothing the
+    /// server shows: its PEM file.
+    fn other_ca(&self) -> String {
+        let path = self.folder.path().join("other-ca.crt");
+        let output = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .arg("ec_paramgen_curve:prime256v1")
+            .args(["-nodes", "-days", "2", "-subj", "/CN=another CA", "-keyout"])
+            .arg(self.folder.path().join("other-ca.key"))
+            .arg("-out")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "openssl: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(SCRIPT)
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
+    }
+}
+
+/// Whether the pooled connection a call of `store` gets speaks TLS, and how
+/// many client connections to its database do and do not.
+fn tls_in_use(store: &PgStore) -> (bool, i64, i64) {
+    store
+        .call_untimed(|client| async move {
+            let own: bool = client
+                .query_one(
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .map_err(unavailable)?
+                .get(0);
+            let row = client
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl) \
+                     FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid \
+                     WHERE a.datname = current_database() AND a.backend_type = 'client backend'",
+                    &[],
+                )
+                .await
+                .map_err(unavailable)?;
+            Ok((own, row.get(0), row.get(1)))
+        })
+        .unwrap()
+}
+
+#[test]
+fn tls_to_a_server_with_a_certificate_of_a_known_ca_works_and_of_another_fails() {
+    let Some(server) = TlsServer::start() else {
+        return;
+    };
+    // `require` with the server's CA: the handshake succeeds, the store
+    // works, and its connections really are TLS.
+    let required = with_param(
+        &server.url,
+        &format!("sslmode=require&sslrootcert={}", server.ca),
+    );
+    let store = PgStore::connect(&required, None).unwrap();
+    seeded(&store);
+    store.insert_key(&key(1), Some(&material()), &[]).unwrap();
+    assert_eq!(
+        store.key(&key(1).key_id, &scope().region).unwrap(),
+        Some(key(1))
+    );
+    let (own, with_tls, in_clear) = tls_in_use(&store);
+    assert!(own, "the store's connection is TLS");
+    assert!(
+        with_tls > 0 && in_clear == 0,
+        "{with_tls} TLS, {in_clear} clear"
+    );
+    drop(store);
+
+    // `require` with another CA: the server's certificate is refused, and
+    // the error does not show the password.
+    let other = with_param(
+        &server.url,
+        &format!("sslmode=require&sslrootcert={}", server.other_ca()),
+    );
+    let error = PgStore::connect(&other, None).unwrap_err();
+    assert_eq!(error.kind, StoreErrorKind::Unavailable);
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        shown.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert!(!shown.contains(server.password()), "{shown}");
+    eprintln!("with another CA: {shown}");
+
+    // `disable`: the same server, in clear, with the same data.
+    let clear = with_param(&server.url, "sslmode=disable");
+    let store = PgStore::connect(&clear, None).unwrap();
+    assert_eq!(
+        store.key(&key(1).key_id, &scope().region).unwrap(),
+        Some(key(1))
+    );
+    let (own, _, _) = tls_in_use(&store);
+    assert!(!own, "sslmode=disable connects in clear");
+}

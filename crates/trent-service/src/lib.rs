@@ -73,6 +73,8 @@ pub struct Kms {
     served_regions: std::sync::OnceLock<Box<[trent_core::id::Region]>>,
     /// Request-rate quotas per account and Region.
     quotas: throttle::Quotas,
+    /// Whether the store is shared with other nodes (it hears changes).
+    shared_store: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Kms {
@@ -117,6 +119,7 @@ impl Kms {
             usage: usage::UsageLog::new(),
             served_regions: std::sync::OnceLock::new(),
             quotas: throttle::Quotas::new(),
+            shared_store: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -202,7 +205,14 @@ impl Kms {
     /// this process uses.
     pub fn watch_store(self: &Arc<Self>) -> Result<bool, KmsError> {
         let listener = Arc::new(Heard(Arc::downgrade(self)));
-        self.store.watch(listener).map_err(store_failed)
+        let shared = self.store.watch(listener).map_err(store_failed)?;
+        self.shared_store.store(shared, Ordering::Release);
+        Ok(shared)
+    }
+
+    /// Whether other nodes share the store ([`Kms::watch_store`] said so).
+    pub(crate) fn shared_store(&self) -> bool {
+        self.shared_store.load(Ordering::Acquire)
     }
 
     /// Applies a change another node committed to this node's caches.

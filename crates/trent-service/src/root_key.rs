@@ -86,6 +86,11 @@ pub enum RootKeyState {
 /// Why a root-key rotation could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum RootKeyError {
+    /// The store is shared by several nodes, which all hold the current
+    /// root key in memory: one node's walk would re-seal values the others
+    /// could no longer open.
+    #[error("the store is shared by several nodes: its root key cannot be rotated online (stop every node but one, and give the others the new key before they start again)")]
+    SharedStore,
     /// Another rotation has not finished.
     #[error("a root-key rotation to {to} is under way; wait for it to finish")]
     AlreadyRotating {
@@ -302,6 +307,9 @@ impl Kms {
         &self,
         next: Arc<dyn RootKeyProvider>,
     ) -> Result<RotationRecord, RootKeyError> {
+        if self.shared_store() {
+            return Err(RootKeyError::SharedStore);
+        }
         let _writing = self
             .writing()
             .map_err(|error| failed("taking the write lock", error))?;

@@ -780,3 +780,56 @@ async fn a_node_that_cannot_hear_reads_instead_of_trusting_its_cache() {
         .arg(format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .output();
 }
+
+/// An online root-key rotation is refused on a shared store: one node's
+/// walk would re-seal values under a key the other nodes do not hold, and
+/// they could no longer open them. Nothing changes: both nodes still serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_root_key_rotation_is_refused_on_a_shared_store() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let first = node(&database);
+    let second = another_node(&database, &first);
+    let key_id = first
+        .client()
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    let new_key = first.data_dir().join("new-root-key");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["admin", "rotate-root-key", "--to"])
+        .arg(&new_key)
+        .arg("--endpoint")
+        .arg(first.endpoint().trim_start_matches("http://"))
+        .arg("--credentials")
+        .arg(first.data_dir().join("root-credentials"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("shared by several nodes"), "{said}");
+    for server in [&first, &second] {
+        let ciphertext = server
+            .client()
+            .encrypt()
+            .key_id(&key_id)
+            .plaintext(blob(b"still sealed under the same root key"))
+            .send()
+            .await
+            .unwrap();
+        server
+            .client()
+            .decrypt()
+            .ciphertext_blob(ciphertext.ciphertext_blob().unwrap().clone())
+            .send()
+            .await
+            .unwrap();
+    }
+}

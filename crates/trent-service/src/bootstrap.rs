@@ -46,9 +46,18 @@ impl Kms {
                     .root_key
                     .seal(ROOT_KEY_CHECK_LABEL, b"trent")
                     .map_err(|error| KmsError::internal("sealing the root key check", error))?;
-                self.store
-                    .set_meta(ROOT_KEY_CHECK, &sealed)
-                    .map_err(store_failed)
+                // Nodes starting together on a new shared store: the first
+                // check stored wins, and a node with another key is refused.
+                let stored = self
+                    .store
+                    .insert_meta(ROOT_KEY_CHECK, &sealed)
+                    .map_err(store_failed)?;
+                self.root_key
+                    .open(ROOT_KEY_CHECK_LABEL, &stored)
+                    .map(drop)
+                    .map_err(|error| {
+                        KmsError::internal("the root key does not open this data folder", error)
+                    })
             }
         }
     }
@@ -62,6 +71,8 @@ impl Kms {
         requested: Option<AccountId>,
         persist: impl FnOnce(&AccountId, &str, &SecretAccessKey) -> std::io::Result<()>,
     ) -> Result<Bootstrap, KmsError> {
+        // Nodes starting together on a new shared store make one account.
+        let _writing = self.writing()?;
         let accounts = self.store.accounts().map_err(store_failed)?;
         for account in &accounts {
             // Data folders from before identities gain the service-linked roles.
@@ -108,7 +119,15 @@ impl Kms {
             .root_key
             .seal(LABEL, &pkcs8)
             .map_err(|error| KmsError::internal("sealing the audit signing key", error))?;
-        self.store.set_meta(META, &sealed).map_err(store_failed)?;
+        let stored = self
+            .store
+            .insert_meta(META, &sealed)
+            .map_err(store_failed)?;
+        if stored != sealed {
+            // Another node made it first: use that one.
+            drop(_sealing);
+            return self.audit_signer();
+        }
         Ok(signer)
     }
 
@@ -143,10 +162,22 @@ impl Kms {
                     .root_key
                     .seal(TOKEN_KEY_LABEL, key.secret())
                     .map_err(|error| KmsError::internal("sealing the token key", error))?;
-                self.store
-                    .set_meta(TOKEN_KEY, &sealed)
+                // Another node may have made one first: every node uses the
+                // first stored, or their tokens would not open elsewhere.
+                let stored = self
+                    .store
+                    .insert_meta(TOKEN_KEY, &sealed)
                     .map_err(store_failed)?;
-                key
+                if stored == sealed {
+                    key
+                } else {
+                    let secret = self
+                        .root_key
+                        .open(TOKEN_KEY_LABEL, &stored)
+                        .map_err(|error| KmsError::internal("opening the token key", error))?;
+                    TokenKey::from_secret(&secret)
+                        .map_err(|error| KmsError::internal("reading the token key", error))?
+                }
             }
         };
         Ok(self.token_key.get_or_init(|| key))

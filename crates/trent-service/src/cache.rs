@@ -259,16 +259,20 @@ impl Cache {
         opened.remove(key_id);
     }
 
-    /// Drops everything but opened material (a version's material never
-    /// changes): what another node changed may be anything.
+    /// Drops everything: what another node changed may be anything, a
+    /// key's deletion included (whose material must not stay in memory).
     pub(crate) fn clear(&self) {
         let mut keys = write(&self.keys);
         let mut policies = write(&self.policies);
         let mut aliases = write(&self.aliases);
+        let mut materials = write(&self.materials);
+        let mut opened = write(&self.opened);
         self.generation.fetch_add(1, Ordering::SeqCst);
         keys.clear();
         policies.clear();
         aliases.clear();
+        materials.clear();
+        opened.clear();
     }
 
     /// Drops what is cached about a deleted key of one Region whose

@@ -89,7 +89,7 @@ pub enum RootKeyError {
     /// The store is shared by several nodes, which all hold the current
     /// root key in memory: one node's walk would re-seal values the others
     /// could no longer open.
-    #[error("the store is shared by several nodes: its root key cannot be rotated online (stop every node but one, and give the others the new key before they start again)")]
+    #[error("the store is shared by several nodes: its root key cannot be rotated online yet (the other nodes would not hold the new key); migrate the store to SQLite, rotate it offline, and migrate it back")]
     SharedStore,
     /// Another rotation has not finished.
     #[error("a root-key rotation to {to} is under way; wait for it to finish")]
@@ -285,9 +285,20 @@ impl Kms {
         let current = self.current_root_key()?;
         let record = RootKeyRecord::of(current.as_ref());
         one_line(&record.location)?;
+        let encoded = encode_record(&record);
+        // Nodes starting together on a new shared store: the first record
+        // stands, and the state read back checks this node's key against it.
         self.store
-            .set_meta(RECORD, encode_record(&record).as_bytes())
-            .map_err(|error| failed("recording the root key", error))
+            .insert_meta(RECORD, encoded.as_bytes())
+            .map_err(|error| failed("recording the root key", error))?;
+        match self.root_key_state()? {
+            RootKeyState::Settled(stored) if stored.id == record.id => Ok(()),
+            RootKeyState::Unrecorded => Err(RootKeyError::Damaged),
+            _ => Err(failed(
+                "recording the root key",
+                std::io::Error::other("another node recorded another root key first"),
+            )),
+        }
     }
 
     /// The key that seals now.

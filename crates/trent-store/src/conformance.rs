@@ -198,6 +198,10 @@ fn access_keys_and_meta(store: &dyn KeyStore) {
     store.set_meta("x", b"1").unwrap();
     store.set_meta("x", b"2").unwrap();
     assert_eq!(store.meta("x").unwrap().unwrap(), b"2");
+    // The first writer wins; a later one is told what is stored.
+    assert_eq!(store.insert_meta("y", b"first").unwrap(), b"first");
+    assert_eq!(store.insert_meta("y", b"second").unwrap(), b"first");
+    assert_eq!(store.meta("y").unwrap().unwrap(), b"first");
     assert_eq!(store.accounts().unwrap(), vec![scope().account]);
 }
 

@@ -130,6 +130,9 @@ pub trait KeyStore: Send + Sync {
     fn set_meta(&self, name: &str, value: &[u8]) -> StoreResult<()>;
     /// Sets (`Some`) and removes (`None`) metadata values in one transaction.
     fn update_meta(&self, changes: &[(&str, Option<&[u8]>)]) -> StoreResult<()>;
+    /// Sets a metadata value unless one is set, and answers the value now
+    /// stored: `value`, or what another writer (another node) set first.
+    fn insert_meta(&self, name: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
 
     /// The values sealed under the root key that records hold (key
     /// materials, then access key secrets; not metadata), in a fixed order,

@@ -206,6 +206,22 @@ impl PgStore {
         self
     }
 
+    /// How many Trent nodes listen on this database now (their listener
+    /// sessions): a copy must not run while any does.
+    pub fn listening_nodes(&self) -> StoreResult<u64> {
+        self.call_untimed(|client| async move {
+            let row = query_opt(
+                &client,
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'trent-listener'",
+                &[],
+            )
+            .await?
+            .ok_or_else(corrupt)?;
+            u64::try_from(col::<i64>(&row, 0)?).map_err(|_| corrupt())
+        })
+    }
+
     /// The schema version of the database.
     pub fn schema_version(&self) -> StoreResult<u32> {
         self.call_untimed(|client| async move { schema::version(&client).await })
@@ -381,6 +397,13 @@ impl KeyStore for PgStore {
         let (name, value) = (name.to_owned(), value.to_vec());
         self.call("set_meta", move |client| async move {
             meta::set_meta(&client, &name, &value).await
+        })
+    }
+
+    fn insert_meta(&self, name: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        let (name, value) = (name.to_owned(), value.to_vec());
+        self.call("insert_meta", move |mut client| async move {
+            meta::insert_meta(&mut client, &name, &value).await
         })
     }
 

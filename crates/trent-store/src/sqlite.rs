@@ -179,6 +179,12 @@ impl KeyStore for SqliteStore {
         self.timed("set_meta", || meta::set_meta(&self.lock(), name, value))
     }
 
+    fn insert_meta(&self, name: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        self.timed("insert_meta", || {
+            meta::insert_meta(&mut self.lock(), name, value)
+        })
+    }
+
     fn update_meta(&self, changes: &[(&str, Option<&[u8]>)]) -> StoreResult<()> {
         self.timed("update_meta", || {
             meta::update_meta(&mut self.lock(), changes)

@@ -57,6 +57,17 @@ fn open(
     };
     let store =
         OpenStore::open(&location, password_file, None).with_context(|| format!("--{side}"))?;
+    if let OpenStore::Postgres(pg) = &store {
+        let nodes = pg
+            .listening_nodes()
+            .map_err(|error| anyhow::anyhow!("--{side}: counting the nodes connected: {error}"))?;
+        if nodes > 0 {
+            anyhow::bail!(
+                "--{side}: {nodes} trent node(s) are serving from {} (stop every node first)",
+                location.redacted()
+            );
+        }
+    }
     Ok((store, lock, location))
 }
 
@@ -91,7 +102,7 @@ pub(crate) fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
 
 fn rows(store: &OpenStore) -> &dyn Rows {
     match store {
-        OpenStore::Sqlite(store) => store.as_ref(),
+        OpenStore::Sqlite(store, _) => store.as_ref(),
         OpenStore::Postgres(store) => store.as_ref(),
     }
 }

@@ -52,6 +52,13 @@ impl StoreLocation {
         if text.is_empty() {
             anyhow::bail!("--store is empty (a path, sqlite:PATH or postgres://…)");
         }
+        if text.contains('=') && text.contains(char::is_whitespace) {
+            // Read as a path, it would make a new SQLite file named after it
+            // (password and all): refuse instead.
+            anyhow::bail!(
+                "--store looks like a key=value connection string, which Trent does not read: give a postgres:// URL"
+            );
+        }
         Ok(Self::Sqlite(PathBuf::from(text)))
     }
 
@@ -70,19 +77,25 @@ impl StoreLocation {
 }
 
 /// `scheme://user:password@host…` with the password replaced by `***`
-/// (and every `password=` query parameter too).
+/// (and every `password=` query parameter too). The credentials run to the
+/// first `@`, as PostgreSQL's URL parser reads them, so a password holding
+/// `/`, `?` or `#` is hidden too; when in doubt, more is hidden.
 pub(crate) fn redact_url(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
+    let (credentials, after) = match rest.split_once('@') {
+        Some((credentials, after)) => (Some(credentials), after),
+        None => (None, rest),
     };
-    let authority = match authority.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
+    let (host, tail) = match after.find(['/', '?']) {
+        Some(at) => after.split_at(at),
+        None => (after, ""),
+    };
+    let authority = match credentials {
+        Some(credentials) => match credentials.split_once(':') {
             Some((user, _)) => format!("{user}:***@{host}"),
             None => format!("{credentials}@{host}"),
         },
-        None => authority.to_owned(),
+        None => host.to_owned(),
     };
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
@@ -108,7 +121,12 @@ pub(crate) fn redact_url(url: &str) -> String {
 
 /// An open store, with what closing it needs.
 pub(crate) enum OpenStore {
-    Sqlite(Arc<SqliteStore>),
+    /// The file, and the lock (`FILE.lock`) that keeps every other process
+    /// off it, wherever `--store` puts it: held, never read.
+    Sqlite(
+        Arc<SqliteStore>,
+        #[allow(dead_code, reason = "held for its lock")] std::fs::File,
+    ),
     Postgres(Arc<PgStore>),
 }
 
@@ -123,6 +141,19 @@ impl OpenStore {
     ) -> anyhow::Result<Self> {
         match location {
             StoreLocation::Sqlite(path) => {
+                // One process per file: two would neither exclude nor hear
+                // each other.
+                let mut lock_path = path.clone().into_os_string();
+                lock_path.push(".lock");
+                let lock_path = PathBuf::from(lock_path);
+                let lock = std::fs::File::create(&lock_path)
+                    .with_context(|| format!("creating {}", lock_path.display()))?;
+                lock.try_lock().map_err(|_| {
+                    anyhow::anyhow!(
+                        "another trent process is using the store {}",
+                        path.display()
+                    )
+                })?;
                 let store = SqliteStore::open(path).map_err(|error| {
                     anyhow::anyhow!(
                         "opening the store {}: {error} ({:?})",
@@ -130,10 +161,13 @@ impl OpenStore {
                         error.source
                     )
                 })?;
-                Ok(Self::Sqlite(Arc::new(match observer {
-                    Some(observer) => store.with_observer(observer),
-                    None => store,
-                })))
+                Ok(Self::Sqlite(
+                    Arc::new(match observer {
+                        Some(observer) => store.with_observer(observer),
+                        None => store,
+                    }),
+                    lock,
+                ))
             }
             StoreLocation::Postgres(url) => {
                 let password = match password_file {
@@ -171,7 +205,7 @@ impl OpenStore {
     /// The store, for the service.
     pub(crate) fn store(&self) -> Arc<dyn KeyStore> {
         match self {
-            Self::Sqlite(store) => store.clone(),
+            Self::Sqlite(store, _) => store.clone(),
             Self::Postgres(store) => store.clone(),
         }
     }
@@ -188,7 +222,7 @@ impl OpenStore {
     /// Closes the store cleanly (SQLite checkpoints its log).
     pub(crate) fn close(&self) -> anyhow::Result<()> {
         let result = match self {
-            Self::Sqlite(store) => store.close(),
+            Self::Sqlite(store, _) => store.close(),
             Self::Postgres(store) => store.close(),
         };
         result.map_err(|error| anyhow::anyhow!("closing the store: {error}"))
@@ -240,11 +274,23 @@ mod tests {
             ),
             ("postgres://db/trent", "postgres://db/trent"),
             ("postgres://u:p@db", "postgres://u:***@db"),
+            (
+                "postgres://trent:ab/cd?e#f@db:5432/trent?sslmode=require",
+                "postgres://trent:***@db:5432/trent?sslmode=require",
+            ),
         ] {
             let location = StoreLocation::Postgres(url.into());
             assert_eq!(location.redacted(), shown);
             assert_eq!(format!("{location:?}"), shown);
             assert!(!location.redacted().contains("s3cret"));
+            assert!(!location.redacted().contains("ab/cd"));
         }
+        let conninfo =
+            StoreLocation::parse(Some("host=db password=s3cret dbname=trent"), Path::new("."));
+        let error = conninfo.unwrap_err().to_string();
+        assert!(
+            error.contains("key=value") && !error.contains("s3cret"),
+            "{error}"
+        );
     }
 }

@@ -10,9 +10,9 @@
 //! instant has been heard. [`Hearing::hearing`] is whether the last
 //! confirmation is younger than [`HEARING_BOUND`].
 //!
-//! A lost connection is retried every [`PING_EVERY`]; after a reconnect
-//! the task LISTENs, then tells the listeners [`Change::Everything`] (what
-//! was committed meanwhile was not heard), then carries on.
+//! A lost connection is retried every [`PING_EVERY`]. After every LISTEN,
+//! the first included, the task tells the listeners [`Change::Everything`]
+//! (what was committed before it took effect was not heard), then carries on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -159,36 +159,37 @@ pub(super) fn watch(
 
 /// Listens for as long as the store lives, reconnecting as needed.
 async fn run(shared: Arc<Shared>) {
-    let mut lost_some = false;
     loop {
         // A session ends only on failure: what follows may miss changes.
-        let _ = session(&shared, lost_some).await;
-        lost_some = true;
+        let _ = session(&shared).await;
         tokio::time::sleep(PING_EVERY).await;
     }
 }
 
 /// One connection's life: LISTEN, then confirm until it fails.
-async fn session(shared: &Arc<Shared>, lost_some: bool) -> StoreResult<()> {
+async fn session(shared: &Arc<Shared>) -> StoreResult<()> {
     let deliver = {
         let shared = shared.clone();
         Arc::new(move |payload: &str| shared.hearing.deliver(&decode(payload)))
     };
     let hearing = &shared.hearing;
+    // A connection takes several round trips (TCP, TLS, authentication):
+    // slow is not unresponsive, and hearing is false meanwhile anyway.
     let connection = tokio::time::timeout(
-        HEARING_BOUND,
+        super::STORE_TIMEOUT,
         shared.settings.dedicated("trent-listener", Some(deliver)),
     )
     .await
-    .map_err(|_| hearing.timed_out())??;
+    .map_err(|_| pg_error(PgError::Timeout))??;
     let listen = format!("LISTEN {CHANNEL}");
     tokio::time::timeout(HEARING_BOUND, connection.client.batch_execute(&listen))
         .await
         .map_err(|_| hearing.timed_out())?
         .map_err(unavailable)?;
-    if lost_some {
-        hearing.deliver(&Change::Everything);
-    }
+    // What was committed before the LISTEN took effect was not heard:
+    // after a reconnect, and at the first LISTEN too (caches may have been
+    // filled before it), every cache is dropped.
+    hearing.deliver(&Change::Everything);
     let mut tick = tokio::time::interval(PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

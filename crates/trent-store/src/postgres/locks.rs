@@ -153,8 +153,16 @@ async fn connection(shared: &Shared, slot: &mut Slot, deadline: Instant) -> Stor
     }
     let connect = async {
         let connection = shared.settings.dedicated("trent-lock", None).await?;
-        // The server gives up on a lock wait by itself too.
-        let bound = format!("SET lock_timeout = '{}ms'", STORE_TIMEOUT.as_millis());
+        // The server gives up on a lock wait by itself too. And it finds a
+        // lock holder whose machine or network went away in seconds, not
+        // the system's two hours of TCP keepalive, ending its session and so
+        // freeing the lock (a holder whose process hangs while its kernel
+        // still answers keeps it: a known limit).
+        let bound = format!(
+            "SET lock_timeout = '{}ms'; SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2;
+             SET tcp_keepalives_count = 3; SET tcp_user_timeout = 10000",
+            STORE_TIMEOUT.as_millis()
+        );
         connection
             .client
             .batch_execute(&bound)

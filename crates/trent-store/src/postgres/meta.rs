@@ -24,6 +24,29 @@ pub(super) async fn set_meta(
     execute(client, SET, &[&name, &value]).await.map(drop)
 }
 
+/// Sets a value unless one is set; answers the value stored. A concurrent
+/// insert of the same name makes this one wait for its commit, then the
+/// read (a new statement, so a new snapshot) sees its value.
+pub(super) async fn insert_meta(
+    client: &mut Client,
+    name: &str,
+    value: &[u8],
+) -> StoreResult<Vec<u8>> {
+    let tx = client.transaction().await.map_err(unavailable)?;
+    execute(
+        &tx,
+        "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        &[&name, &value],
+    )
+    .await?;
+    let stored = query_opt(&tx, "SELECT value FROM meta WHERE name = $1", &[&name])
+        .await?
+        .ok_or_else(super::corrupt)?;
+    let stored = col(&stored, 0)?;
+    tx.commit().await.map_err(unavailable)?;
+    Ok(stored)
+}
+
 /// Sets (`Some`) and removes (`None`) metadata values in one transaction.
 pub(super) async fn update_meta(
     client: &mut Client,

@@ -26,6 +26,28 @@ pub(super) fn set_meta(connection: &Connection, name: &str, value: &[u8]) -> Sto
         .map_err(unavailable)
 }
 
+/// Sets a value unless one is set; answers the value stored.
+pub(super) fn insert_meta(
+    connection: &mut Connection,
+    name: &str,
+    value: &[u8],
+) -> StoreResult<Vec<u8>> {
+    let transaction = connection.transaction().map_err(unavailable)?;
+    transaction
+        .execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![name, value],
+        )
+        .map_err(unavailable)?;
+    let stored = transaction
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .map_err(unavailable)?;
+    transaction.commit().map_err(unavailable)?;
+    Ok(stored)
+}
+
 /// Sets (`Some`) and removes (`None`) metadata values in one transaction.
 pub(super) fn update_meta(
     connection: &mut Connection,

@@ -833,3 +833,27 @@ async fn an_online_root_key_rotation_is_refused_on_a_shared_store() {
             .unwrap();
     }
 }
+
+/// `trent admin migrate` refuses a PostgreSQL store nodes still serve from:
+/// what they write during the copy would be lost at the switch.
+#[test]
+fn migrate_refuses_a_store_nodes_serve_from() {
+    let Some(database) = postgres_database() else {
+        return;
+    };
+    let first = node(&database);
+    let target = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["admin", "migrate", "--from", &database.url, "--to"])
+        .arg(target.path().join("trent.db"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(said.contains("are serving from"), "{said}");
+    assert!(
+        !said.contains("@127.0.0.1") || said.contains(":***@"),
+        "{said}"
+    );
+    drop(first);
+}

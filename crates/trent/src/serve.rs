@@ -85,8 +85,8 @@ pub(crate) struct ServeArgs {
     data_dir: PathBuf,
 
     /// The store: a path or sqlite:PATH for the embedded store (default:
-    /// DATA_DIR/trent.db), or postgres://USER@HOST[:PORT]/DB[?sslmode=...]
-    /// for a PostgreSQL database that several nodes share (each with its
+    /// DATA_DIR/trent.db), or a postgres://USER@HOST:PORT/DB URL for a
+    /// PostgreSQL database that several nodes share (each with its
     /// own data folder and the same root key). The password comes from the
     /// URL, --store-password-file or PGPASSWORD; sslmode=require (or
     /// prefer) speaks TLS to the database, verified against the system's

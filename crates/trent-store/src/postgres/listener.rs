@@ -2,13 +2,16 @@
 //! of its own (`application_name=trent-listener`) that LISTENs on the
 //! changes channel and tells the store's [`ChangeListener`]s what it hears.
 //!
-//! Every [`PING_EVERY`] (or at once when a lock asks) it sends `SELECT 1`
-//! and, when the answer comes, records the instant the query was sent as
-//! confirmed: PostgreSQL delivers a session's pending notifications before
-//! it answers its next query, and the connection's task hands each one to
+//! Every [`PING_EVERY`] (or at once when a lock asks) it sends a ping, a
+//! notification of its own on the channel, and once it hears it back it
+//! records the instant the ping was sent as confirmed: notifications are
+//! delivered in commit order and the connection's task hands each one to
 //! the listeners before it reads on, so every change committed before that
-//! instant has been heard. [`Hearing::hearing`] is whether the last
-//! confirmation is younger than [`HEARING_BOUND`].
+//! instant has been heard. Hearing its own ping (not merely an answer to a
+//! query) is what proves notifications reach it: behind a pooler in
+//! transaction mode, which breaks LISTEN, pings are not heard and the node
+//! fails closed. [`Hearing::hearing`] is whether the last confirmation is
+//! younger than [`HEARING_BOUND`].
 //!
 //! A lost connection is retried every [`PING_EVERY`]. After every LISTEN,
 //! the first included, the task tells the listeners [`Change::Everything`]
@@ -21,7 +24,7 @@ use std::time::Instant;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-use super::notify::{decode, CHANNEL};
+use super::notify::{decode, parse_ping, ping, CHANNEL};
 use super::{pg_error, unavailable, PgError, Shared};
 use crate::{Change, ChangeListener, StoreError, StoreResult, HEARING_BOUND};
 
@@ -168,9 +171,32 @@ async fn run(shared: Arc<Shared>) {
 
 /// One connection's life: LISTEN, then confirm until it fails.
 async fn session(shared: &Arc<Shared>) -> StoreResult<()> {
+    // This session's pings: a number no other session uses, and the last
+    // of them heard back.
+    let session_id = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        hasher.finish()
+    };
+    let pings_heard = Arc::new(watch::Sender::new(0u64));
     let deliver = {
         let shared = shared.clone();
-        Arc::new(move |payload: &str| shared.hearing.deliver(&decode(payload)))
+        let pings_heard = pings_heard.clone();
+        Arc::new(move |payload: &str| match parse_ping(payload) {
+            Some((session, n)) if session == session_id => {
+                pings_heard.send_if_modified(|heard| {
+                    let newer = n > *heard;
+                    if newer {
+                        *heard = n;
+                    }
+                    newer
+                });
+            }
+            // Another node's ping.
+            Some(_) => {}
+            None => shared.hearing.deliver(&decode(payload)),
+        })
     };
     let hearing = &shared.hearing;
     // A connection takes several round trips (TCP, TLS, authentication):
@@ -192,16 +218,26 @@ async fn session(shared: &Arc<Shared>) -> StoreResult<()> {
     hearing.deliver(&Change::Everything);
     let mut tick = tokio::time::interval(PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    let mut heard = pings_heard.subscribe();
+    for n in 1u64.. {
         tokio::select! {
             _ = tick.tick() => {}
             () = hearing.ping_now.notified() => {}
         }
         let sent = Instant::now();
-        tokio::time::timeout(HEARING_BOUND, connection.client.simple_query("SELECT 1"))
+        let notify = format!("SELECT pg_notify('{CHANNEL}', '{}')", ping(session_id, n));
+        tokio::time::timeout(HEARING_BOUND, connection.client.simple_query(&notify))
             .await
             .map_err(|_| hearing.timed_out())?
             .map_err(unavailable)?;
+        // Heard back by the time its query is answered, normally; a ping
+        // not heard at all means notifications do not reach this session:
+        // start again (and drop every cache) rather than claim to hear.
+        tokio::time::timeout(HEARING_BOUND, heard.wait_for(|last| *last >= n))
+            .await
+            .map_err(|_| pg_error(PgError::NotHearing))?
+            .map_err(|_| pg_error(PgError::NotHearing))?;
         hearing.confirm(sent);
     }
+    Ok(())
 }

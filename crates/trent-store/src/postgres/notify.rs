@@ -5,7 +5,9 @@
 //! Payloads are text: `k:<key id>` ([`Change::Key`]),
 //! `a:<account>:<region>:<alias name>` ([`Change::Alias`]), `i`
 //! ([`Change::Identities`]) and `*` ([`Change::Everything`]). A payload that
-//! does not decode is heard as `Everything`.
+//! does not decode is heard as `Everything`. `p:<session>:<n>` is a
+//! listener's confirmation ping ([`ping`]): it names no change, and every
+//! other listener ignores it.
 
 use deadpool_postgres::GenericClient;
 use trent_core::id::{AccountId, AliasName, KeyId, Region, Scope};
@@ -42,6 +44,17 @@ pub(super) fn encode(change: &Change) -> String {
     }
 }
 
+/// The payload of the `n`th confirmation ping of listener session `session`.
+pub(super) fn ping(session: u64, n: u64) -> String {
+    format!("p:{session:016x}:{n}")
+}
+
+/// The session and number of a ping payload; `None` for any other payload.
+pub(super) fn parse_ping(payload: &str) -> Option<(u64, u64)> {
+    let (session, n) = payload.strip_prefix("p:")?.split_once(':')?;
+    Some((u64::from_str_radix(session, 16).ok()?, n.parse().ok()?))
+}
+
 /// The change a payload names; `Everything` when it names none.
 pub(super) fn decode(payload: &str) -> Change {
     let decoded = || -> Option<Change> {
@@ -64,6 +77,16 @@ pub(super) fn decode(payload: &str) -> Change {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pings_are_read_back_and_name_no_change() {
+        assert_eq!(parse_ping(&ping(0xabc, 7)), Some((0xabc, 7)));
+        assert_eq!(parse_ping("k:1234"), None);
+        assert_eq!(parse_ping("p:zz:1"), None);
+        for change in [Change::Identities, Change::Everything] {
+            assert_eq!(parse_ping(&encode(&change)), None);
+        }
+    }
 
     #[test]
     fn every_change_decodes_to_itself_and_garbage_to_everything() {

@@ -207,7 +207,9 @@ async fn session(shared: &Arc<Shared>) -> StoreResult<()> {
     )
     .await
     .map_err(|_| pg_error(PgError::Timeout))??;
-    let listen = format!("LISTEN {CHANNEL}");
+    // Pings need no durability: their commits need not wait for the WAL
+    // to reach the disk (a notification commits a transaction).
+    let listen = format!("SET synchronous_commit = off; LISTEN {CHANNEL}");
     tokio::time::timeout(HEARING_BOUND, connection.client.batch_execute(&listen))
         .await
         .map_err(|_| hearing.timed_out())?

@@ -189,6 +189,26 @@ fn check_signed(signed: &SignedRequest) {
         parse(&request, &settings, now)?.verify(secret)
     };
 
+    // A query string that already carries presigned authentication
+    // (X-Amz-Algorithm), signed again in a header, is both mechanisms:
+    // refused, as AWS refuses it. Without the header, such a request is
+    // not `Missing` authentication.
+    let unsent: Vec<(String, Vec<u8>)> = all
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), v.to_vec()))
+        .collect();
+    if !matches!(
+        verify(&unsent, &signed.method, &signed.body, &signed.secret),
+        Err(AuthError::Missing)
+    ) {
+        let both = verify(&sent, &signed.method, &signed.body, &signed.secret);
+        assert!(
+            matches!(both, Err(AuthError::BothMechanisms)),
+            "header and query authentication together: {both:?}"
+        );
+        return;
+    }
+
     // Signed, then verified as received: accepted.
     if let Err(error) = verify(&sent, &signed.method, &signed.body, &signed.secret) {
         panic!("a request signed by trent_sigv4::sign is refused: {error:?}\n{signature:?}");

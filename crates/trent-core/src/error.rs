@@ -652,6 +652,9 @@ pub enum IamInvalid {
     },
     /// A path breaks IAM's path rules.
     Path,
+    /// A role's `Description` is over 1000 characters or holds a character
+    /// outside IAM's pattern (tab, newlines, printable ASCII and Latin-1).
+    Description,
     /// GetUser or an access key action without `UserName`, called by an
     /// assumed role.
     UserNameRequired,

@@ -398,6 +398,7 @@ fn validation_message(invalid: &IamInvalid) -> String {
             "The specified value for {member} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- and be 1 to {max} characters long."
         ),
         IamInvalid::Path => "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.".into(),
+        IamInvalid::Description => "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]* and have length less than or equal to 1000".into(),
         IamInvalid::UserNameRequired => {
             "Must specify userName when calling with non-User credentials".into()
         }

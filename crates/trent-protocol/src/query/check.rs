@@ -51,6 +51,20 @@ pub fn path(path: &str) -> Result<&str, IamError> {
     }
 }
 
+/// A role's description: at most 1000 characters of
+/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]` (IAM's model).
+pub fn description(description: &str) -> Result<&str, IamError> {
+    let ok = description.chars().count() <= 1000
+        && description
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}'));
+    if ok {
+        Ok(description)
+    } else {
+        Err(IamError::Validation(IamInvalid::Description))
+    }
+}
+
 /// A service principal (`<service>.amazonaws.com`), as CreateServiceLinkedRole names it.
 pub fn service_name(service: &str) -> Result<&str, IamError> {
     let ok = service.strip_suffix(".amazonaws.com").is_some_and(|label| {
@@ -130,6 +144,10 @@ mod tests {
         assert!(service_name(".amazonaws.com").is_err() && service_name("rds").is_err());
         assert!(session_name("s").is_err() && session_name("s1").is_ok());
         assert!(session_duration(Some(899)).is_err() && session_duration(None).is_ok());
+        assert!(description("Rôle\tfor RDS,\r\nline two").is_ok());
+        assert!(description(&"d".repeat(1000)).is_ok() && description(&"d".repeat(1001)).is_err());
+        assert!(description("\0admins").is_err() && description("\u{4}").is_err());
+        assert!(description("\u{7f}").is_err() && description("\u{100}").is_err());
         assert_eq!(
             access_key_status("Inactive").unwrap(),
             AccessKeyStatus::Inactive

@@ -51,6 +51,40 @@ where
     }
 }
 
+/// Makes a key (symmetric, the defaults) and answers its id.
+async fn new_key(client: &aws_sdk_kms::Client) -> String {
+    client
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned()
+}
+
+/// Whether `client` may Encrypt with the key now.
+async fn encrypts(client: &aws_sdk_kms::Client, key_id: &str) -> bool {
+    client
+        .encrypt()
+        .key_id(key_id)
+        .plaintext(blob(b"x"))
+        .send()
+        .await
+        .is_ok()
+}
+
+/// How long until Encrypt with the key by `client` works (`true`) or is
+/// refused (`false`).
+async fn until_encrypt(client: &aws_sdk_kms::Client, key_id: &str, works: bool) -> Duration {
+    time_until(|| {
+        let (client, key_id) = (client.clone(), key_id.to_owned());
+        async move { encrypts(&client, &key_id).await == works }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_one_node_writes_another_serves_at_once() {
     let Some(database) = postgres_database() else {
@@ -143,38 +177,13 @@ async fn revocations_reach_the_other_node_within_a_second() {
     let (one, two) = (first.client(), second.client());
     let mut latencies = Vec::new();
     for _ in 0..10 {
-        let key_id = one
-            .create_key()
-            .send()
-            .await
-            .unwrap()
-            .key_metadata()
-            .unwrap()
-            .key_id()
-            .to_owned();
+        let key_id = new_key(&one).await;
         // Warm the second node's caches.
         for _ in 0..3 {
-            two.encrypt()
-                .key_id(&key_id)
-                .plaintext(blob(b"x"))
-                .send()
-                .await
-                .unwrap();
+            assert!(encrypts(&two, &key_id).await);
         }
         one.disable_key().key_id(&key_id).send().await.unwrap();
-        let took = time_until(|| {
-            let two = two.clone();
-            let key_id = key_id.clone();
-            async move {
-                two.encrypt()
-                    .key_id(&key_id)
-                    .plaintext(blob(b"x"))
-                    .send()
-                    .await
-                    .is_err()
-            }
-        })
-        .await;
+        let took = until_encrypt(&two, &key_id, false).await;
         latencies.push(took);
         let refused = two
             .encrypt()
@@ -191,57 +200,20 @@ async fn revocations_reach_the_other_node_within_a_second() {
 
         // Enabled again on the second node, then scheduled for deletion on the first.
         two.enable_key().key_id(&key_id).send().await.unwrap();
-        time_until(|| {
-            let one = one.clone();
-            let key_id = key_id.clone();
-            async move {
-                one.encrypt()
-                    .key_id(&key_id)
-                    .plaintext(blob(b"x"))
-                    .send()
-                    .await
-                    .is_ok()
-            }
-        })
-        .await;
+        until_encrypt(&one, &key_id, true).await;
         one.schedule_key_deletion()
             .key_id(&key_id)
             .pending_window_in_days(7)
             .send()
             .await
             .unwrap();
-        let took = time_until(|| {
-            let two = two.clone();
-            let key_id = key_id.clone();
-            async move {
-                two.encrypt()
-                    .key_id(&key_id)
-                    .plaintext(blob(b"x"))
-                    .send()
-                    .await
-                    .is_err()
-            }
-        })
-        .await;
+        let took = until_encrypt(&two, &key_id, false).await;
         latencies.push(took);
     }
 
     // A key policy that no longer lets the root encrypt.
-    let key_id = one
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
-    two.encrypt()
-        .key_id(&key_id)
-        .plaintext(blob(b"x"))
-        .send()
-        .await
-        .unwrap();
+    let key_id = new_key(&one).await;
+    assert!(encrypts(&two, &key_id).await);
     let deny_encrypt = ALLOW_ROOT.replace("ACCOUNT", first.account()).replace(
         r#""Resource":"*"}]"#,
         r#""Resource":"*"},{"Sid":"no","Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:Encrypt","Resource":"*"}]"#,
@@ -252,19 +224,7 @@ async fn revocations_reach_the_other_node_within_a_second() {
         .send()
         .await
         .unwrap();
-    let took = time_until(|| {
-        let two = two.clone();
-        let key_id = key_id.clone();
-        async move {
-            two.encrypt()
-                .key_id(&key_id)
-                .plaintext(blob(b"x"))
-                .send()
-                .await
-                .is_err()
-        }
-    })
-    .await;
+    let took = until_encrypt(&two, &key_id, false).await;
     latencies.push(took);
     expect_error(
         two.encrypt()
@@ -310,15 +270,7 @@ async fn grants_and_identities_change_on_every_node() {
         .await
         .unwrap();
     let alice_two = second.kms_as(&alice);
-    let key_id = alice_two
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
+    let key_id = new_key(&alice_two).await;
 
     // The identity policy removed on the first node: refused on the second.
     iam.delete_user_policy()
@@ -327,20 +279,7 @@ async fn grants_and_identities_change_on_every_node() {
         .send()
         .await
         .unwrap();
-    let took = time_until(|| {
-        let alice_two = alice_two.clone();
-        let key_id = key_id.clone();
-        async move {
-            alice_two
-                .encrypt()
-                .key_id(&key_id)
-                .plaintext(blob(b"x"))
-                .send()
-                .await
-                .is_err()
-        }
-    })
-    .await;
+    let took = until_encrypt(&alice_two, &key_id, false).await;
     assert!(took < BOUND, "identity policy removal took {took:?}");
 
     // A grant made on the second node lets alice encrypt; revoked on the
@@ -355,20 +294,7 @@ async fn grants_and_identities_change_on_every_node() {
         .send()
         .await
         .unwrap();
-    time_until(|| {
-        let alice_two = alice_two.clone();
-        let key_id = key_id.clone();
-        async move {
-            alice_two
-                .encrypt()
-                .key_id(&key_id)
-                .plaintext(blob(b"x"))
-                .send()
-                .await
-                .is_ok()
-        }
-    })
-    .await;
+    until_encrypt(&alice_two, &key_id, true).await;
     first
         .client()
         .revoke_grant()
@@ -377,20 +303,7 @@ async fn grants_and_identities_change_on_every_node() {
         .send()
         .await
         .unwrap();
-    let took = time_until(|| {
-        let alice_two = alice_two.clone();
-        let key_id = key_id.clone();
-        async move {
-            alice_two
-                .encrypt()
-                .key_id(&key_id)
-                .plaintext(blob(b"x"))
-                .send()
-                .await
-                .is_err()
-        }
-    })
-    .await;
+    let took = until_encrypt(&alice_two, &key_id, false).await;
     assert!(took < BOUND, "grant revocation took {took:?}");
 
     // The access key deactivated on the first node: the second node no
@@ -445,30 +358,14 @@ async fn rotation_and_deletion_happen_once() {
         .node_of(&first)
         .start();
     let one = first.client();
-    let rotating = one
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
+    let rotating = new_key(&one).await;
     one.enable_key_rotation()
         .key_id(&rotating)
         .rotation_period_in_days(90)
         .send()
         .await
         .unwrap();
-    let doomed = one
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
+    let doomed = new_key(&one).await;
     one.schedule_key_deletion()
         .key_id(&doomed)
         .pending_window_in_days(7)
@@ -641,15 +538,7 @@ async fn invalidation_latency() {
     let first = node(&database);
     let second = another_node(&database, &first);
     let (one, two) = (first.client(), second.client());
-    let key_id = one
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
+    let key_id = new_key(&one).await;
     let encrypt = |client: aws_sdk_kms::Client, key_id: String| async move {
         client
             .encrypt()
@@ -722,22 +611,9 @@ async fn a_node_that_cannot_hear_reads_instead_of_trusting_its_cache() {
         .node_of(&first)
         .start();
     let (one, two) = (first.client(), second.client());
-    let key_id = one
-        .create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_owned();
+    let key_id = new_key(&one).await;
     for _ in 0..3 {
-        two.encrypt()
-            .key_id(&key_id)
-            .plaintext(blob(b"x"))
-            .send()
-            .await
-            .unwrap();
+        assert!(encrypts(&two, &key_id).await);
     }
     // Node 2 goes deaf: no new session for its role, its listener's ended.
     trent_testkit::psql(

@@ -29,7 +29,10 @@ pub fn create_role(request: &QueryRequest) -> Result<CreateRole<'_>, IamError> {
         name: check::role_name(name)?,
         path: path.map(check::path).transpose()?,
         trust_policy,
-        description: request.get("Description"),
+        description: request
+            .get("Description")
+            .map(check::description)
+            .transpose()?,
     })
 }
 
@@ -54,7 +57,10 @@ pub fn create_service_linked_role(
             .get("CustomSuffix")
             .map(check::custom_suffix)
             .transpose()?,
-        description: request.get("Description"),
+        description: request
+            .get("Description")
+            .map(check::description)
+            .transpose()?,
     })
 }
 

@@ -24,37 +24,24 @@ pub(crate) struct MigrateArgs {
     store_password_file: Option<PathBuf>,
 }
 
-/// Opens a side of the copy; a SQLite file's data folder is locked, so a
-/// server cannot be running on it.
+/// Opens a side of the copy. A SQLite file is locked as a server locks
+/// it (`FILE.lock`, by [`OpenStore::open`]), so none can be running on it.
 fn open(
     text: &str,
     password_file: Option<&Path>,
     side: &str,
-) -> anyhow::Result<(OpenStore, Option<std::fs::File>, StoreLocation)> {
+) -> anyhow::Result<(OpenStore, StoreLocation)> {
     let location =
         StoreLocation::parse(Some(text), Path::new(".")).with_context(|| format!("--{side}"))?;
-    let lock = match &location {
-        StoreLocation::Sqlite(path) => {
-            if side == "from" && !path.is_file() {
-                anyhow::bail!("--from {}: no such store file", path.display());
-            }
-            let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
-            let folder = folder.unwrap_or(Path::new("."));
+    if let StoreLocation::Sqlite(path) = &location {
+        if side == "from" && !path.is_file() {
+            anyhow::bail!("--from {}: no such store file", path.display());
+        }
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)
                 .with_context(|| format!("--{side}: creating {}", folder.display()))?;
-            let lock_path = folder.join("lock");
-            let lock = std::fs::File::create(&lock_path)
-                .with_context(|| format!("--{side}: creating {}", lock_path.display()))?;
-            lock.try_lock().map_err(|_| {
-                anyhow::anyhow!(
-                    "--{side}: another trent process is using {} (stop the server first)",
-                    folder.display()
-                )
-            })?;
-            Some(lock)
         }
-        StoreLocation::Postgres(_) => None,
-    };
+    }
     let store =
         OpenStore::open(&location, password_file, None).with_context(|| format!("--{side}"))?;
     if let OpenStore::Postgres(pg) = &store {
@@ -68,13 +55,13 @@ fn open(
             );
         }
     }
-    Ok((store, lock, location))
+    Ok((store, location))
 }
 
 pub(crate) fn migrate(args: &MigrateArgs) -> anyhow::Result<()> {
     let password = args.store_password_file.as_deref();
-    let (from, _from_lock, from_location) = open(&args.from, password, "from")?;
-    let (to, _to_lock, to_location) = open(&args.to, password, "to")?;
+    let (from, from_location) = open(&args.from, password, "from")?;
+    let (to, to_location) = open(&args.to, password, "to")?;
     if from_location == to_location {
         anyhow::bail!("--from and --to name the same store");
     }

@@ -640,3 +640,25 @@ async fn an_interrupted_copy_resumes_where_it_stopped() {
         .start();
     check(&on_postgres, &fixture).await;
 }
+
+/// A SQLite store a server is running on is refused: the copy would miss
+/// what the server writes meanwhile.
+#[test]
+fn a_store_a_server_is_running_on_is_refused() {
+    let server = crate::server();
+    let target = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["admin", "migrate", "--from"])
+        .arg(server.data_dir().join("trent.db"))
+        .arg("--to")
+        .arg(target.path().join("copy.db"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        said.contains("another trent process is using the store"),
+        "{said}"
+    );
+    assert!(!target.path().join("copy.db").exists());
+}

@@ -29,7 +29,7 @@ for r in $(seq 1 $rounds); do
     addr=$(grep "trent listening on" $d/out | awk '{print $4}')
     res=$($bench --endpoint $scheme://$addr "${tlsargs[@]}" --credentials $d/root-credentials --workload encrypt --connections $conns --duration ${DUR:-4} --warmup 1 --server-pid $pid --baseline 2>&1 | grep -E "^ *(Encrypt|encrypt|baseline \(hyper)" | head -2 | tr -s ' ' | tr '\n' '|')
     kill -TERM $pid; wait $pid 2>/dev/null
-    syncs=$(grep -o "syncs=[0-9]*" $d/err | tail -1); evs=$(grep -o "events=[0-9]*" $d/err | tail -1)
+    syncs=$(sed "s/\x1b\[[0-9;]*m//g" $d/err | grep -o "syncs=[0-9]*" | tail -1); evs=$(sed "s/\x1b\[[0-9;]*m//g" $d/err | grep -o "events=[0-9]*" | tail -1)
     echo "r$r c$conns $name | $res $evs $syncs"
   done
 done

@@ -78,9 +78,14 @@ pub struct Options {
     pub segment_bytes: u64,
     /// When an event counts as recorded.
     pub durability: Durability,
-    /// Called on the writer thread after each batch synced (the caller's
-    /// metrics count syncs with it).
-    pub on_sync: Box<dyn Fn() + Send>,
+    /// Called on the writer thread after each sync (the caller's metrics
+    /// count syncs with it) with how long the oldest event it covered had
+    /// been in the file unsynced: with [`Durability::Interval`], the age of
+    /// what a power loss just before would have lost (about the interval,
+    /// more when the disk is slower than the interval); with
+    /// [`Durability::Always`], the batch's write and sync, before any of
+    /// its requests answered.
+    pub on_sync: Box<dyn Fn(Duration) + Send>,
 }
 
 impl Options {
@@ -89,7 +94,7 @@ impl Options {
         Self {
             segment_bytes: DEFAULT_SEGMENT_BYTES,
             durability: Durability::Always,
-            on_sync: Box::new(|| {}),
+            on_sync: Box::new(|_| {}),
         }
     }
 }
@@ -254,6 +259,8 @@ struct Writer {
     buffer: Vec<u8>,
     /// Interval mode: written since the last sync began.
     unsynced: bool,
+    /// Interval mode: when the first of those writes was made.
+    unsynced_since: Option<Instant>,
     /// Interval mode: the last background sync failed; batches fail until
     /// one succeeds.
     sync_failed: Option<AuditError>,
@@ -264,7 +271,7 @@ struct Chain {
     dir: PathBuf,
     shared: Arc<Shared>,
     /// Called after each sync.
-    on_sync: Box<dyn Fn() + Send>,
+    on_sync: Box<dyn Fn(Duration) + Send>,
     durability: Durability,
     /// The chain's `seq` when the log was opened.
     first_seq: u64,
@@ -276,6 +283,8 @@ struct Chain {
     uncovered_since: Option<Instant>,
     /// Interval mode: when the current unsynced writes began.
     unsynced_since: Option<Instant>,
+    /// Interval mode: when a slow sync was last warned of.
+    slow_sync_said: Option<Instant>,
 }
 
 /// The file being written.
@@ -429,6 +438,7 @@ impl AuditLog {
                 head,
                 buffer: Vec::new(),
                 unsynced: false,
+                unsynced_since: None,
                 sync_failed: None,
             }),
             requests_write: durability != Durability::Always,
@@ -445,6 +455,7 @@ impl AuditLog {
             covered: seq,
             uncovered_since: None,
             unsynced_since: None,
+            slow_sync_said: None,
         };
         std::thread::Builder::new()
             .name("trent-audit".into())
@@ -724,6 +735,9 @@ impl Writer {
         self.seq = seq;
         self.head = head;
         if !sync {
+            if !self.unsynced {
+                self.unsynced_since = Some(Instant::now());
+            }
             self.unsynced = true;
         }
         Ok(())
@@ -836,6 +850,7 @@ impl Chain {
             };
             if !taken.is_empty() {
                 let first_ticket = last_ticket + 1 - taken.len() as u64;
+                let began = Instant::now();
                 let mut writer = shared.lock_writer();
                 let result = writer.write(&taken, true);
                 if result.is_ok() {
@@ -844,7 +859,7 @@ impl Chain {
                 }
                 drop(writer);
                 if result.is_ok() {
-                    self.counted_sync();
+                    self.counted_sync(began.elapsed());
                 }
                 shared.finish(first_ticket, last_ticket, result.err());
                 taken.clear();
@@ -906,9 +921,24 @@ impl Chain {
         }
     }
 
-    fn counted_sync(&self) {
+    fn counted_sync(&mut self, unsynced_for: Duration) {
         self.shared.syncs.fetch_add(1, Ordering::Relaxed);
-        (self.on_sync)();
+        (self.on_sync)(unsynced_for);
+        if let Durability::Interval(every) = self.durability {
+            // Said at most once a minute: the promise of `interval` is a
+            // window of about the interval.
+            let quiet = self
+                .slow_sync_said
+                .is_some_and(|said| said.elapsed() < Duration::from_secs(60));
+            if unsynced_for > every.saturating_mul(2) && !quiet {
+                self.slow_sync_said = Some(Instant::now());
+                tracing::warn!(
+                    unsynced_ms = unsynced_for.as_millis() as u64,
+                    interval_ms = every.as_millis() as u64,
+                    "audit events stayed unsynced longer than twice the sync interval: the disk syncs slower than events arrive, and a power loss would lose that much"
+                );
+            }
+        }
     }
 
     /// Interval mode: syncs what requests wrote, an interval after the
@@ -919,7 +949,7 @@ impl Chain {
         let Durability::Interval(every) = self.durability else {
             return;
         };
-        let snapshot = {
+        let (snapshot, first_write) = {
             let mut writer = self.shared.lock_writer();
             if !writer.unsynced {
                 self.unsynced_since = None;
@@ -930,33 +960,37 @@ impl Chain {
                 return;
             }
             writer.unsynced = false;
-            writer
+            let first_write = writer.unsynced_since.take().unwrap_or(since);
+            let snapshot = writer
                 .segment
                 .file
                 .file
                 .try_clone()
-                .map(|file| (file, writer.seq, writer.head))
+                .map(|file| (file, writer.seq, writer.head));
+            (snapshot, first_write)
         };
         let synced = snapshot.and_then(|(file, seq, head)| {
             file.sync_data()?;
             Ok((seq, head))
         });
         match synced {
-            Ok(synced) => {
+            Ok((seq, head)) => {
                 self.unsynced_since = None;
-                if synced.0 > self.synced.0 {
-                    self.synced = synced;
+                if seq > self.synced.0 {
+                    self.synced = (seq, head);
                     self.uncovered_since.get_or_insert_with(Instant::now);
                 }
                 self.shared.lock_writer().sync_failed = None;
-                self.counted_sync();
+                self.counted_sync(first_write.elapsed());
             }
             Err(error) => {
                 tracing::error!(%error, "syncing the audit log failed; events are refused until a sync succeeds");
                 let mut writer = self.shared.lock_writer();
                 writer.sync_failed = Some(io("syncing the audit log", error));
-                // Tried again an interval later.
+                // Tried again an interval later; those writes are still
+                // the oldest unsynced.
                 writer.unsynced = true;
+                writer.unsynced_since = Some(first_write);
                 self.unsynced_since = Some(Instant::now());
             }
         }
@@ -1333,8 +1367,13 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let signer = signer();
+        let reported = Arc::new(Mutex::new(Vec::new()));
         let options = Options {
             durability: Durability::Interval(Duration::from_millis(50)),
+            on_sync: Box::new({
+                let reported = reported.clone();
+                move |unsynced_for| reported.lock().unwrap().push(unsynced_for)
+            }),
             ..Options::new()
         };
         let log = AuditLog::open_with(dir.path(), signer, options).unwrap();
@@ -1359,6 +1398,17 @@ mod tests {
         // And the background sync does come.
         std::thread::sleep(Duration::from_millis(200));
         assert!(log.syncs() >= 1);
+        // Each sync reports how long its oldest event waited unsynced: an
+        // interval at least (the sync is due an interval after the first
+        // write), and not much more on this idle log.
+        let reported = reported.lock().unwrap().clone();
+        assert_eq!(reported.len() as u64, log.syncs());
+        for unsynced_for in reported {
+            assert!(
+                unsynced_for >= Duration::from_millis(50) && unsynced_for < Duration::from_secs(5),
+                "{unsynced_for:?}"
+            );
+        }
     }
 
     /// Many requests at once: each is acknowledged once its batch is

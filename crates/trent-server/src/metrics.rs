@@ -69,6 +69,7 @@ pub struct Metrics {
     audit_latency: Histogram,
     audit_failures: Counter,
     audit_syncs: Counter,
+    audit_unsynced: Histogram,
     audit_config: Family<AuditConfigLabels, Gauge>,
     store_latency: Family<StoreLabels, Histogram>,
     throttled: Family<ThrottleLabels, Counter>,
@@ -126,6 +127,13 @@ impl Metrics {
             "Audit log syncs (group commits: one per batch, or with --audit-sync=interval one per interval); events per sync is trent_audit_write_duration_seconds_count over this",
             audit_syncs.clone(),
         );
+        // 100 µs to ~3 s.
+        let audit_unsynced = Histogram::new(exponential_buckets(0.000_1, 2.0, 16));
+        registry.register(
+            "audit_unsynced_duration_seconds",
+            "For each audit sync, how long the oldest event it covered had been written but not synced: with --audit-sync=interval, the age of what a power loss just before the sync would have lost (about the interval; more means the disk syncs slower than the interval); with always, the batch's write and sync, before any of its requests answered",
+            audit_unsynced.clone(),
+        );
         let audit_config = Family::<AuditConfigLabels, Gauge>::default();
         registry.register(
             "audit_config",
@@ -163,6 +171,7 @@ impl Metrics {
             audit_latency,
             audit_failures,
             audit_syncs,
+            audit_unsynced,
             audit_config,
             store_latency,
         }
@@ -214,12 +223,16 @@ impl Metrics {
             .set(1);
     }
 
-    /// The hook the audit log calls after each batch synced, counting it in
-    /// `trent_audit_syncs_total`; see [`trent_audit::log::Options`].
-    pub fn audit_sync_hook(&self) -> impl Fn() + Send + Sync + 'static {
+    /// The hook the audit log calls after each sync, counting it in
+    /// `trent_audit_syncs_total` and its events' unsynced time in
+    /// `trent_audit_unsynced_duration_seconds`; see
+    /// [`trent_audit::log::Options`].
+    pub fn audit_sync_hook(&self) -> impl Fn(Duration) + Send + Sync + 'static {
         let syncs = self.audit_syncs.clone();
-        move || {
+        let unsynced = self.audit_unsynced.clone();
+        move |unsynced_for| {
             syncs.inc();
+            unsynced.observe(unsynced_for.as_secs_f64());
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_kms::operation::RequestId;
 use trent_testkit::TestServer;
 
-use crate::operability::get;
+use crate::operability::{get, sample};
 use crate::{audit_events, blob, create_key};
 
 /// Clients encrypt as fast as they can while the server is killed with
@@ -128,6 +128,24 @@ async fn the_sync_mode_is_printed_at_start_and_shown_in_metrics() {
         ),
         "{metrics}"
     );
+
+    // And how long events waited unsynced: the start's own event (the
+    // mode on record) an interval at least, once its sync has come.
+    let mut unsynced = None;
+    for _ in 0..100 {
+        let (_, metrics) = get(server.admin_endpoint(), "/metrics").await;
+        let count = sample(&metrics, "trent_audit_unsynced_duration_seconds_count");
+        let sum = sample(&metrics, "trent_audit_unsynced_duration_seconds_sum");
+        if let (Some(count), Some(sum)) = (count, sum) {
+            if count >= 1.0 {
+                unsynced = Some(sum / count);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let unsynced = unsynced.expect("no audit sync reported in /metrics");
+    assert!((0.025..5.0).contains(&unsynced), "{unsynced} s unsynced");
 
     let default = TestServer::builder(env!("CARGO_BIN_EXE_trent")).start();
     let (_, metrics) = get(default.admin_endpoint(), "/metrics").await;

@@ -44,7 +44,7 @@ pub(crate) async fn get(base: &str, path: &str) -> (u16, String) {
 }
 
 /// The value of the sample `name{labels}` in a text exposition.
-fn sample(metrics: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
         let (name, value) = line.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok()).flatten()

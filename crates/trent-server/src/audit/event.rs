@@ -8,15 +8,17 @@
 //! The event is written straight to JSON from the request's own bytes: the
 //! members of a JSON request are copied as they came (only their names are
 //! read), so recording a request costs one pass over it and one buffer.
+//! The line is written by hand ([`Line`]), not through serde's serializer,
+//! which cost about as much as the rest of recording a request; strings are
+//! escaped exactly as `serde_json` escapes them (the tests hold it to that).
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::ser::{SerializeMap as _, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
-use trent_service::{Caller, Identity, UserId};
+use trent_service::{Caller, Identity};
 
 /// The members of a request as they arrived.
 #[derive(Debug, Clone, Copy)]
@@ -151,198 +153,220 @@ impl<'a> RawObject<'a> {
     }
 }
 
-/// A name in CloudTrail's camelCase: `KeyId` is written `keyId`.
-struct LowerFirst<'a>(&'a str);
-
-impl std::fmt::Display for LowerFirst<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut chars = self.0.chars();
-        if let Some(first) = chars.next() {
-            write!(f, "{}{}", first.to_ascii_lowercase(), chars.as_str())?;
-        }
-        Ok(())
-    }
-}
-
-impl Serialize for LowerFirst<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-/// A value written as a JSON string through its `Display`, without a
-/// string of its own.
-struct Shown<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Shown<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
-}
-
-/// One recorded JSON member value: copied as it arrived, or, when it came
-/// spread over several lines (which a JSON-lines log cannot hold),
-/// re-encoded compactly.
-struct Member<'a>(&'a RawValue);
-
-impl Serialize for Member<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Whitespace is the only place a raw line break can be in valid JSON.
-        if self.0.get().contains(['\n', '\r']) {
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(self.0.get()) {
-                return value.serialize(serializer);
-            }
-        }
-        self.0.serialize(serializer)
-    }
-}
-
 fn recorded(name: &str) -> bool {
     !trent_core::operation::is_secret_member(name)
 }
 
 /// Members with secrets removed and names in CloudTrail's camelCase.
+#[derive(Clone, Copy)]
 enum Parameters<'a> {
     Json(&'a RawObject<'a>),
     Form(&'a [(String, String)]),
 }
 
-impl Serialize for Parameters<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        match self {
-            Self::Json(members) => {
+/// Appends `text` to `out` as the inside of a JSON string, escaped as
+/// `serde_json` escapes it: `"` and `\`, and control characters (short
+/// forms where JSON has them, `\u00XX` otherwise); nothing else.
+fn escape_into(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let short: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[copied..at]);
+        if short.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
+        } else {
+            out.extend_from_slice(short);
+        }
+        copied = at + 1;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+}
+
+/// A [`std::fmt::Write`] that escapes what is written into a JSON string.
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        escape_into(self.0, text);
+        Ok(())
+    }
+}
+
+/// The event line being written, one object inside another.
+struct Line {
+    bytes: Vec<u8>,
+    /// No member written yet in the innermost open object.
+    first: bool,
+}
+
+impl Line {
+    fn open(&mut self) {
+        self.bytes.push(b'{');
+        self.first = true;
+    }
+
+    fn close(&mut self) {
+        self.bytes.push(b'}');
+        self.first = false;
+    }
+
+    fn raw(&mut self, text: &str) {
+        self.bytes.extend_from_slice(text.as_bytes());
+    }
+
+    /// A member's name (one of ours: plain ASCII, nothing to escape).
+    fn name(&mut self, name: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.bytes.push(b',');
+        }
+        self.bytes.push(b'"');
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.bytes.extend_from_slice(b"\":");
+    }
+
+    /// A request's or response's member name, in CloudTrail's camelCase:
+    /// `KeyId` is written `keyId`.
+    fn lower_first(&mut self, name: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.bytes.push(b',');
+        }
+        self.bytes.push(b'"');
+        let mut chars = name.chars();
+        if let Some(first) = chars.next() {
+            let mut utf8 = [0; 4];
+            escape_into(
+                &mut self.bytes,
+                first.to_ascii_lowercase().encode_utf8(&mut utf8),
+            );
+            escape_into(&mut self.bytes, chars.as_str());
+        }
+        self.bytes.extend_from_slice(b"\":");
+    }
+
+    fn string(&mut self, text: &str) {
+        self.bytes.push(b'"');
+        escape_into(&mut self.bytes, text);
+        self.bytes.push(b'"');
+    }
+
+    /// A value written as a JSON string through its `Display`.
+    fn shown(&mut self, value: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        self.bytes.push(b'"');
+        // Writing to memory cannot fail.
+        let _ = write!(Escaping(&mut self.bytes), "{value}");
+        self.bytes.push(b'"');
+    }
+
+    fn field(&mut self, name: &str, text: &str) {
+        self.name(name);
+        self.string(text);
+    }
+
+    fn optional(&mut self, name: &str, text: Option<&str>) {
+        self.name(name);
+        match text {
+            Some(text) => self.string(text),
+            None => self.raw("null"),
+        }
+    }
+
+    /// One recorded JSON member value: copied as it arrived, or, when it
+    /// came spread over several lines (which a JSON-lines log cannot hold),
+    /// re-encoded compactly.
+    fn member(&mut self, value: &RawValue) -> Result<(), serde_json::Error> {
+        // Whitespace is the only place a raw line break can be in valid JSON.
+        if value.get().contains(['\n', '\r']) {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(value.get()) {
+                return serde_json::to_writer(&mut self.bytes, &value);
+            }
+        }
+        self.raw(value.get());
+        Ok(())
+    }
+
+    fn parameters(&mut self, parameters: Option<Parameters<'_>>) -> Result<(), serde_json::Error> {
+        let Some(parameters) = parameters else {
+            self.raw("null");
+            return Ok(());
+        };
+        self.open();
+        match parameters {
+            Parameters::Json(members) => {
                 for (name, value) in members.0.iter().filter(|(name, _)| recorded(name)) {
-                    map.serialize_entry(&LowerFirst(name), &Member(value))?;
+                    self.lower_first(name);
+                    self.member(value)?;
                 }
             }
-            Self::Form(pairs) => {
+            Parameters::Form(pairs) => {
                 for (name, value) in pairs.iter().filter(|(name, _)| recorded(name)) {
-                    map.serialize_entry(&LowerFirst(name), value)?;
+                    self.lower_first(name);
+                    self.string(value);
                 }
             }
         }
-        map.end()
+        self.close();
+        Ok(())
     }
-}
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionIssuer<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    principal_id: &'a str,
-    arn: &'a str,
-    account_id: &'a str,
-    user_name: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionContext<'a> {
-    session_issuer: SessionIssuer<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct UserIdentity<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    principal_id: Option<Shown<UserId<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    arn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    access_key_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_context: Option<SessionContext<'a>>,
-}
-
-fn user_identity(caller: Option<&Caller>) -> UserIdentity<'_> {
-    let Some(caller) = caller else {
-        return UserIdentity {
-            kind: "Unknown",
-            principal_id: None,
-            arn: None,
-            account_id: None,
-            access_key_id: None,
-            user_name: None,
-            session_context: None,
+    fn user_identity(&mut self, caller: Option<&Caller>) {
+        self.open();
+        let Some(caller) = caller else {
+            self.field("type", "Unknown");
+            self.close();
+            return;
         };
-    };
-    let account = caller.account().as_str();
-    let (kind, user_name, session_context) = match caller.identity() {
-        Identity::Root => ("Root", None, None),
-        Identity::User { name, .. } => ("IAMUser", Some(name.as_str()), None),
-        Identity::AssumedRole {
-            role_arn,
-            role_name,
-            role_id,
-            ..
-        } => (
-            "AssumedRole",
-            None,
-            Some(SessionContext {
-                session_issuer: SessionIssuer {
-                    kind: "Role",
-                    principal_id: role_id,
-                    arn: role_arn,
-                    account_id: account,
-                    user_name: role_name,
-                },
-            }),
-        ),
-    };
-    UserIdentity {
-        kind,
-        principal_id: Some(Shown(caller.user_id())),
-        arn: Some(caller.principal_arn()),
-        account_id: Some(account),
-        access_key_id: Some(caller.access_key_id()).filter(|id| !id.is_empty()),
-        user_name,
-        session_context,
+        let account = caller.account().as_str();
+        let (kind, user_name, issuer) = match caller.identity() {
+            Identity::Root => ("Root", None, None),
+            Identity::User { name, .. } => ("IAMUser", Some(name.as_str()), None),
+            Identity::AssumedRole {
+                role_arn,
+                role_name,
+                role_id,
+                ..
+            } => ("AssumedRole", None, Some((role_id, role_arn, role_name))),
+        };
+        self.field("type", kind);
+        self.name("principalId");
+        self.shown(caller.user_id());
+        self.field("arn", caller.principal_arn());
+        self.field("accountId", account);
+        if !caller.access_key_id().is_empty() {
+            self.field("accessKeyId", caller.access_key_id());
+        }
+        if let Some(user_name) = user_name {
+            self.field("userName", user_name);
+        }
+        if let Some((role_id, role_arn, role_name)) = issuer {
+            self.name("sessionContext");
+            self.open();
+            self.name("sessionIssuer");
+            self.open();
+            self.field("type", "Role");
+            self.field("principalId", role_id);
+            self.field("arn", role_arn);
+            self.field("accountId", account);
+            self.field("userName", role_name);
+            self.close();
+            self.close();
+        }
+        self.close();
     }
-}
-
-#[derive(Serialize)]
-struct Resource<'a> {
-    #[serde(rename = "ARN")]
-    arn: &'a str,
-    #[serde(rename = "accountId")]
-    account_id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Event<'a> {
-    event_version: &'static str,
-    user_identity: UserIdentity<'a>,
-    event_time: Shown<trent_protocol::query::Iso8601>,
-    event_source: &'a str,
-    event_name: &'a str,
-    aws_region: &'a str,
-    #[serde(rename = "sourceIPAddress")]
-    source_ip_address: Option<Shown<std::net::IpAddr>>,
-    user_agent: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_message: Option<&'a str>,
-    request_parameters: Option<Parameters<'a>>,
-    response_elements: Option<Parameters<'a>>,
-    #[serde(rename = "requestID")]
-    request_id: &'a str,
-    #[serde(rename = "eventID")]
-    event_id: &'a str,
-    read_only: bool,
-    resources: &'a [Resource<'a>],
-    event_type: &'static str,
 }
 
 fn is_key_arn(text: &str) -> bool {
@@ -456,14 +480,6 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
             .map(|members| ciphertext_keys(facts, members))
             .unwrap_or_default(),
     };
-    let resources: Vec<Resource<'_>> = keys
-        .iter()
-        .map(|arn| Resource {
-            arn,
-            account_id: arn.split(':').nth(4).unwrap_or_default(),
-            kind: "AWS::KMS::Key",
-        })
-        .collect();
     let request_parameters = match facts.request {
         Members::Json(_) => request.as_ref().map(Parameters::Json),
         Members::Form(pairs) => Some(Parameters::Form(pairs)),
@@ -473,30 +489,59 @@ pub(crate) fn serialize(facts: &Facts<'_>) -> Result<Vec<u8>, serde_json::Error>
         .as_ref()
         .filter(|_| facts.record_response)
         .map(Parameters::Json);
-    let event = Event {
-        event_version: "1.08",
-        user_identity: user_identity(facts.caller),
-        event_time: Shown(trent_protocol::query::Iso8601(facts.time_millis)),
-        event_source: facts.source,
-        event_name: facts.name,
-        aws_region: facts
+    // CloudTrail's order of fields.
+    let mut line = Line {
+        bytes: Vec::with_capacity(1024),
+        first: true,
+    };
+    line.open();
+    line.field("eventVersion", "1.08");
+    line.name("userIdentity");
+    line.user_identity(facts.caller);
+    line.name("eventTime");
+    line.shown(trent_protocol::query::Iso8601(facts.time_millis));
+    line.field("eventSource", facts.source);
+    line.field("eventName", facts.name);
+    line.field(
+        "awsRegion",
+        facts
             .caller
             .map_or("us-east-1", |caller| caller.region().as_str()),
-        source_ip_address: facts.source_ip.map(Shown),
-        user_agent: facts.user_agent,
-        error_code: facts.error.map(|(code, _)| code),
-        error_message: facts.error.map(|(_, message)| message),
-        request_parameters,
-        response_elements,
-        request_id: facts.request_id,
-        event_id: facts.event_id,
-        read_only: facts.read_only,
-        resources: &resources,
-        event_type: "AwsApiCall",
-    };
-    let mut line = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut line, &event)?;
-    Ok(line)
+    );
+    line.name("sourceIPAddress");
+    match facts.source_ip {
+        Some(ip) => line.shown(ip),
+        None => line.raw("null"),
+    }
+    line.optional("userAgent", facts.user_agent);
+    if let Some((code, message)) = facts.error {
+        line.field("errorCode", code);
+        line.field("errorMessage", message);
+    }
+    line.name("requestParameters");
+    line.parameters(request_parameters)?;
+    line.name("responseElements");
+    line.parameters(response_elements)?;
+    line.field("requestID", facts.request_id);
+    line.field("eventID", facts.event_id);
+    line.name("readOnly");
+    line.raw(if facts.read_only { "true" } else { "false" });
+    line.name("resources");
+    line.raw("[");
+    for (at, arn) in keys.iter().enumerate() {
+        if at > 0 {
+            line.raw(",");
+        }
+        line.open();
+        line.field("ARN", arn);
+        line.field("accountId", arn.split(':').nth(4).unwrap_or_default());
+        line.field("type", "AWS::KMS::Key");
+        line.close();
+    }
+    line.raw("]");
+    line.field("eventType", "AwsApiCall");
+    line.close();
+    Ok(line.bytes)
 }
 
 #[cfg(test)]
@@ -527,6 +572,83 @@ mod tests {
         let value = serde_json::from_str(&text).unwrap();
         (text, value)
     }
+
+    fn escaped(text: &str) -> String {
+        let mut line = Line {
+            bytes: Vec::new(),
+            first: true,
+        };
+        line.string(text);
+        String::from_utf8(line.bytes).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let every_ascii: String = (0..0x80u8).map(char::from).collect();
+        for text in [
+            "",
+            "plain",
+            "quote\" back\\slash /",
+            "\u{0}\u{8}\u{c}\u{1f}\u{7f}",
+            &every_ascii,
+            "caf\u{e9} \u{2028}\u{2029}\u{feff} \u{1f600}",
+        ] {
+            assert_eq!(escaped(text), serde_json::to_string(text).unwrap());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(escaped(&text), serde_json::to_string(&text).unwrap());
+        }
+    }
+
+    /// Whole lines, byte for byte as serde_json's derived serializer wrote
+    /// them before the line was written by hand (the format is a promise).
+    #[test]
+    fn lines_are_byte_for_byte_what_serde_wrote() {
+        let caller = trent_service::Caller::account_root(
+            trent_core::id::AccountId::parse("111122223333").unwrap(),
+            trent_core::id::Region::parse("eu-west-1").unwrap(),
+        )
+        .signed_with("AKIAEXAMPLE000000001");
+        let request = "{\"KeyId\":\"alias/a\\\"b\",\"EncryptionContext\":{\"t\\u00e9\":\"x\\ny\"},\"Plaintext\":\"c2VjcmV0\",\"Spread\":{\n \"a\": [1, 2]\n},\"\\u004cimit\":5,\"caf\u{e9}\":\"\u{1f600}\"}";
+        let response =
+            br#"{"KeyId":"arn:aws:kms:eu-west-1:111122223333:key/k","CiphertextBlob":"AAAA"}"#;
+        let mut signed = facts(Members::Json(request.as_bytes()), Some(response));
+        signed.caller = Some(&caller);
+        signed.source_ip = Some("192.0.2.7".parse().unwrap());
+        signed.user_agent = Some("agent \"quoted\" \u{1}");
+        signed.time_millis = 1_795_873_060_123;
+        signed.error = Some(("ValidationException", "bad \"KeyId\"\n"));
+        let form = [
+            ("Action".to_owned(), "CreateUser".to_owned()),
+            ("UserName".to_owned(), "al\"ice\t".to_owned()),
+            ("Password".to_owned(), "hunter2".to_owned()),
+            ("\u{e9}Tag".to_owned(), "v".to_owned()),
+        ];
+        let mut form_facts = facts(Members::Form(&form), None);
+        form_facts.source = "iam.amazonaws.com";
+        form_facts.name = "CreateUser";
+        form_facts.read_only = false;
+        let unsigned = facts(Members::None, None);
+        for (facts, golden) in [
+            (&signed, GOLDEN_SIGNED),
+            (&form_facts, GOLDEN_FORM),
+            (&unsigned, GOLDEN_UNSIGNED),
+        ] {
+            let line = String::from_utf8(serialize(facts).unwrap()).unwrap();
+            assert_eq!(line, golden);
+        }
+    }
+
+    const GOLDEN_SIGNED: &str =
+        "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Root\",\"principalId\":\"111122223333\",\"arn\":\"arn:aws:iam::111122223333:root\",\"accountId\":\"111122223333\",\"accessKeyId\":\"AKIAEXAMPLE000000001\"},\"eventTime\":\"2026-11-28T13:37:40Z\",\"eventSource\":\"kms.amazonaws.com\",\"eventName\":\"Encrypt\",\"awsRegion\":\"eu-west-1\",\"sourceIPAddress\":\"192.0.2.7\",\"userAgent\":\"agent \\\"quoted\\\" \\u0001\",\"errorCode\":\"ValidationException\",\"errorMessage\":\"bad \\\"KeyId\\\"\\n\",\"requestParameters\":{\"keyId\":\"alias/a\\\"b\",\"encryptionContext\":{\"t\\u00e9\":\"x\\ny\"},\"spread\":{\"a\":[1,2]},\"limit\":5,\"café\":\"😀\"},\"responseElements\":{\"keyId\":\"arn:aws:kms:eu-west-1:111122223333:key/k\"},\"requestID\":\"r\",\"eventID\":\"e\",\"readOnly\":true,\"resources\":[{\"ARN\":\"arn:aws:kms:eu-west-1:111122223333:key/k\",\"accountId\":\"111122223333\",\"type\":\"AWS::KMS::Key\"}],\"eventType\":\"AwsApiCall\"}";
+    const GOLDEN_FORM: &str =
+        "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Unknown\"},\"eventTime\":\"1970-01-01T00:00:00Z\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"CreateUser\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":null,\"userAgent\":\"test\",\"requestParameters\":{\"action\":\"CreateUser\",\"userName\":\"al\\\"ice\\t\",\"éTag\":\"v\"},\"responseElements\":null,\"requestID\":\"r\",\"eventID\":\"e\",\"readOnly\":false,\"resources\":[],\"eventType\":\"AwsApiCall\"}";
+    const GOLDEN_UNSIGNED: &str =
+        "{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"Unknown\"},\"eventTime\":\"1970-01-01T00:00:00Z\",\"eventSource\":\"kms.amazonaws.com\",\"eventName\":\"Encrypt\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":null,\"userAgent\":\"test\",\"requestParameters\":null,\"responseElements\":null,\"requestID\":\"r\",\"eventID\":\"e\",\"readOnly\":true,\"resources\":[],\"eventType\":\"AwsApiCall\"}";
 
     #[test]
     fn secrets_never_reach_the_event() {

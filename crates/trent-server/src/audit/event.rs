@@ -158,7 +158,6 @@ fn recorded(name: &str) -> bool {
 }
 
 /// Members with secrets removed and names in CloudTrail's camelCase.
-#[derive(Clone, Copy)]
 enum Parameters<'a> {
     Json(&'a RawObject<'a>),
     Form(&'a [(String, String)]),
@@ -228,11 +227,16 @@ impl Line {
         self.bytes.extend_from_slice(text.as_bytes());
     }
 
-    /// A member's name (one of ours: plain ASCII, nothing to escape).
-    fn name(&mut self, name: &str) {
+    /// The comma before a member, unless it is its object's first.
+    fn next_member(&mut self) {
         if !std::mem::take(&mut self.first) {
             self.bytes.push(b',');
         }
+    }
+
+    /// A member's name (one of ours: plain ASCII, nothing to escape).
+    fn name(&mut self, name: &str) {
+        self.next_member();
         self.bytes.push(b'"');
         self.bytes.extend_from_slice(name.as_bytes());
         self.bytes.extend_from_slice(b"\":");
@@ -241,9 +245,7 @@ impl Line {
     /// A request's or response's member name, in CloudTrail's camelCase:
     /// `KeyId` is written `keyId`.
     fn lower_first(&mut self, name: &str) {
-        if !std::mem::take(&mut self.first) {
-            self.bytes.push(b',');
-        }
+        self.next_member();
         self.bytes.push(b'"');
         let mut chars = name.chars();
         if let Some(first) = chars.next() {
